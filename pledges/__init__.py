@@ -1,0 +1,1 @@
+"""Pledge templates, rendering and upload validation (no Flask, no SQLAlchemy)."""

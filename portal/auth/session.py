@@ -1,0 +1,32 @@
+"""Flask-Login wiring (cookie sessions) and API token generation."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from portal.extensions import db, login_manager
+from portal.models.user import User
+
+TOKEN_PREFIX = "mc_"
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)

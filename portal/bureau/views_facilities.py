@@ -1,0 +1,82 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.bureau import bp
+from portal.bureau.forms import FacilityForm
+from portal.bureau.loaders import get_facility_or_404
+from portal.extensions import db
+from portal.models.enums import FacilityKind, FacilityStatus, Ownership
+from portal.models.facility import facility_counties
+from portal.operations.registry import RegistryError, create_facility, update_facility
+from portal.permissions import require
+from portal.queries import facility_search, staff_search
+
+
+def _form_errors(form, exc: RegistryError) -> None:
+    for field, message in exc.errors.items():
+        getattr(form, field).errors.append(message)
+
+
+@bp.route("/facilities")
+@require("registry.view")
+def facilities():
+    args = request.args
+    stmt = facility_search(
+        q=args.get("q", ""), county=args.get("county", ""), kind=args.get("kind", ""),
+        status=args.get("status", ""), ownership=args.get("ownership", ""),
+    )
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "bureau/facilities.html", page=page, counties=facility_counties(),
+        kinds=FacilityKind, statuses=FacilityStatus, ownerships=Ownership,
+    )
+
+
+@bp.route("/facilities/new", methods=["GET", "POST"])
+@require("registry.edit")
+def facility_new():
+    form = FacilityForm()
+    if form.validate_on_submit():
+        try:
+            facility = create_facility(current_user, form.typed_data())
+        except RegistryError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已登记定点机构：%(name)s", name=facility.name), "success")
+            return redirect(url_for("bureau.facility_detail", facility_id=facility.id))
+    return render_template("bureau/facility_form.html", form=form, facility=None)
+
+
+@bp.route("/facilities/<int:facility_id>")
+@require("registry.view")
+def facility_detail(facility_id: int):
+    facility = get_facility_or_404(facility_id)
+    staff_page = db.paginate(
+        staff_search(facility_id=facility.id), per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template("bureau/facility_detail.html", facility=facility, staff_page=staff_page)
+
+
+@bp.route("/facilities/<int:facility_id>/edit", methods=["GET", "POST"])
+@require("registry.edit")
+def facility_edit(facility_id: int):
+    facility = get_facility_or_404(facility_id)
+    form = FacilityForm(obj=facility)
+    if request.method == "GET":
+        for field in ("kind", "level", "ownership", "status"):
+            getattr(form, field).data = getattr(facility, field).value
+    if form.validate_on_submit():
+        try:
+            update_facility(current_user, facility, form.typed_data())
+        except RegistryError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存修改"), "success")
+            return redirect(url_for("bureau.facility_detail", facility_id=facility.id))
+    return render_template("bureau/facility_form.html", form=form, facility=facility)

@@ -1,0 +1,134 @@
+import re
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.bureau import bp
+from portal.bureau.forms import RevealForm, StaffForm
+from portal.bureau.loaders import get_staff_or_404
+from portal.extensions import db
+from portal.models.enums import Profession
+from portal.models.facility import Facility
+from portal.operations.registry import (
+    RegistryError,
+    create_staff,
+    reveal_id_number,
+    update_staff,
+)
+from portal.permissions import can, require
+from portal.queries import staff_search
+from portal.web import china_today
+
+
+def parse_site_codes(text: str) -> list[str]:
+    seen: list[str] = []
+    for code in re.split(r"[\s,，;；]+", (text or "").strip().upper()):
+        if code and code not in seen:
+            seen.append(code)
+    return seen
+
+
+def facilities_for_codes(codes: list[str]) -> tuple[list[Facility], list[str]]:
+    """The facilities for ``codes`` in the given order, and the codes not found."""
+    found = {
+        f.site_code: f
+        for f in db.session.scalars(select(Facility).where(Facility.site_code.in_(codes)))
+    }
+    return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
+
+
+def _staff_form_data(form: StaffForm) -> dict | None:
+    codes = parse_site_codes(form.site_codes.data)
+    facilities, missing = facilities_for_codes(codes)
+    if missing:
+        form.site_codes.errors.append(_("未找到定点机构：%(codes)s", codes="、".join(missing)))
+        return None
+    return {
+        "staff_code": form.staff_code.data,
+        "name": form.name.data,
+        "id_number": (form.id_number.data or "").strip().upper(),
+        "profession": Profession(form.profession.data),
+        "facilities": facilities,
+    }
+
+
+def _apply_errors(form, exc: RegistryError) -> None:
+    for field, message in exc.errors.items():
+        target = form.site_codes if field == "facilities" else getattr(form, field)
+        target.errors.append(message)
+
+
+@bp.route("/staff")
+@require("registry.view")
+def staff_list():
+    args = request.args
+    stmt = staff_search(q=args.get("q", ""), profession=args.get("profession", ""))
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("bureau/staff_list.html", page=page, professions=Profession)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@require("registry.edit")
+def staff_new():
+    form = StaffForm()
+    if form.validate_on_submit():
+        if not form.id_number.data:
+            form.id_number.errors.append(_("此项必填"))
+        elif (data := _staff_form_data(form)) is not None:
+            try:
+                staff = create_staff(current_user, data, china_today())
+            except RegistryError as exc:
+                db.session.rollback()
+                _apply_errors(form, exc)
+            else:
+                db.session.commit()
+                flash(_("已登记人员：%(name)s", name=staff.name), "success")
+                return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
+    return render_template("bureau/staff_form.html", form=form, staff=None)
+
+
+@bp.route("/staff/<int:staff_id>")
+@require("registry.view")
+def staff_detail(staff_id: int):
+    staff = get_staff_or_404(staff_id)
+    return render_template("bureau/staff_detail.html", staff=staff, reveal_form=RevealForm())
+
+
+@bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
+@require("registry.edit")
+def staff_edit(staff_id: int):
+    staff = get_staff_or_404(staff_id)
+    form = StaffForm(obj=staff)
+    if request.method == "GET":
+        form.profession.data = staff.profession.value
+        form.id_number.data = ""
+        form.site_codes.data = " ".join(f.site_code for f in staff.facilities)
+    if form.validate_on_submit() and (data := _staff_form_data(form)) is not None:
+        try:
+            update_staff(current_user, staff, data, china_today())
+        except RegistryError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存修改"), "success")
+            return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
+    return render_template("bureau/staff_form.html", form=form, staff=staff)
+
+
+@bp.route("/staff/<int:staff_id>/reveal", methods=["POST"])
+@require("identity.reveal")
+def staff_reveal(staff_id: int):
+    staff = get_staff_or_404(staff_id)
+    form = RevealForm()
+    if not form.validate_on_submit():
+        flash(_("请填写查看事由"), "danger")
+        return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
+    full = reveal_id_number(current_user, staff, form.reason.data)
+    db.session.commit()
+    return render_template(
+        "bureau/staff_detail.html", staff=staff, reveal_form=form, revealed=full,
+        can_reveal=can("identity.reveal"),
+    )

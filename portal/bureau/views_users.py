@@ -1,0 +1,162 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal.auth.forms import EmptyForm
+from portal.bureau import bp
+from portal.bureau.forms import ResetPasswordForm, UserCreateForm, UserEditForm
+from portal.bureau.loaders import get_or_404, get_user_or_404
+from portal.extensions import db
+from portal.models.enums import Role
+from portal.models.user import ApiToken, User
+from portal.operations.users import (
+    UserError,
+    create_api_token,
+    create_user,
+    revoke_api_token,
+    set_password,
+    unlock_user,
+    update_user,
+)
+from portal.permissions import require
+from portal.queries import get_facility_by_site_code
+
+
+def _facility_from_form(form):
+    code = (form.site_code.data or "").strip()
+    if not code:
+        return None, True
+    facility = get_facility_by_site_code(code)
+    if facility is None:
+        form.site_code.errors.append(_("未找到该定点机构"))
+        return None, False
+    return facility, True
+
+
+@bp.route("/users")
+@require("users.manage")
+def users():
+    stmt = select(User)
+    q = request.args.get("q", "").strip()
+    if q:
+        stmt = stmt.where(
+            or_(func.lower(User.username).contains(q.lower(), autoescape=True),
+                User.display_name.contains(q, autoescape=True))
+        )
+    if role := Role.from_label_or_value(request.args.get("role", "")):
+        stmt = stmt.where(User.role == role)
+    page = db.paginate(stmt.order_by(User.username), per_page=current_app.config["PAGE_SIZE"],
+                       error_out=False)
+    return render_template("bureau/users.html", page=page, roles=Role)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require("users.manage")
+def user_new():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        facility, ok = _facility_from_form(form)
+        if ok:
+            try:
+                user = create_user(
+                    current_user, username=form.username.data,
+                    display_name=form.display_name.data, role=Role(form.role.data),
+                    password=form.password.data, facility=facility,
+                )
+            except UserError as exc:
+                db.session.rollback()
+                form.username.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("已创建账号：%(name)s", name=user.username), "success")
+                return redirect(url_for("bureau.user_edit", user_id=user.id))
+    return render_template("bureau/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require("users.manage")
+def user_edit(user_id: int):
+    user = get_user_or_404(user_id)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.site_code.data = user.facility.site_code if user.facility else ""
+    if form.validate_on_submit():
+        facility, ok = _facility_from_form(form)
+        if ok:
+            try:
+                update_user(current_user, user, display_name=form.display_name.data,
+                            role=Role(form.role.data), facility=facility,
+                            active=form.active.data)
+            except UserError as exc:
+                db.session.rollback()
+                form.role.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("已保存修改"), "success")
+                return redirect(url_for("bureau.user_edit", user_id=user.id))
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ).all()
+    return render_template(
+        "bureau/user_edit.html", user=user, form=form, password_form=ResetPasswordForm(),
+        button_form=EmptyForm(), tokens=tokens,
+    )
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@require("users.manage")
+def user_password(user_id: int):
+    user = get_user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(current_user, user, form.password.data)
+        except UserError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("密码已重置"), "success")
+    else:
+        flash(_("请输入新密码"), "danger")
+    return redirect(url_for("bureau.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@require("users.manage")
+def user_unlock(user_id: int):
+    user = get_user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        unlock_user(current_user, user)
+        db.session.commit()
+        flash(_("账号已解锁"), "success")
+    return redirect(url_for("bureau.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/tokens", methods=["POST"])
+@require("users.manage")
+def user_token_new(user_id: int):
+    user = get_user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("bureau.user_edit", user_id=user.id))
+    try:
+        token = create_api_token(current_user, user)
+    except UserError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("bureau.user_edit", user_id=user.id))
+    db.session.commit()
+    return render_template("bureau/token_created.html", user=user, token=token)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@require("users.manage")
+def token_revoke(token_id: int):
+    token = get_or_404(ApiToken, token_id)
+    if EmptyForm().validate_on_submit() and token.revoked_at is None:
+        revoke_api_token(current_user, token)
+        db.session.commit()
+        flash(_("令牌已吊销"), "success")
+    return redirect(url_for("bureau.user_edit", user_id=token.user_id))

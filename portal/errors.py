@@ -1,0 +1,65 @@
+"""Error pages in Chinese; JSON errors under /api/."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: _l("请求无效，请检查后重试。"),
+    401: _l("请先登录。"),
+    403: _l("您没有权限访问此页面。"),
+    404: _l("您访问的页面不存在。"),
+    405: _l("不支持该请求方式。"),
+    413: _l("上传的文件过大。"),
+    429: _l("操作过于频繁，请稍后再试。"),
+    500: _l("服务器内部错误，我们已记录此问题，请稍后再试。"),
+}
+TITLES = {
+    400: _l("请求无效"),
+    401: _l("需要登录"),
+    403: _l("无权访问"),
+    404: _l("页面不存在"),
+    405: _l("请求方式不允许"),
+    413: _l("文件过大"),
+    429: _l("请求过于频繁"),
+    500: _l("服务器错误"),
+}
+
+
+def error_response(code: int, message: str | None = None):
+    message = str(message or MESSAGES.get(code, MESSAGES[500]))
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": code, "message": message}}), code
+    return (
+        render_template(
+            "errors/error.html", code=code, title=TITLES.get(code, TITLES[500]), message=message
+        ),
+        code,
+    )
+
+
+def init_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return error_response(400, _l("页面已过期或表单校验失败，请刷新页面后重试。"))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        code = exc.code or 500
+        # A description passed to abort() is ours (Chinese); werkzeug's defaults are not.
+        custom = exc.description if exc.description != type(exc).description else None
+        return error_response(code, custom)
+
+    @app.errorhandler(Exception)
+    def _unhandled(exc: Exception):
+        from portal.extensions import db
+
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_response(500)
+
+    # Keep InternalServerError routed through the same page.
+    app.register_error_handler(InternalServerError, lambda exc: error_response(500))

@@ -1,0 +1,116 @@
+"""Enumerations used by the models, each with its Chinese label."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members carry a display label."""
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self])
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def from_label_or_value(cls, text: str):
+        """Return the member whose value or label equals ``text`` (stripped), else None."""
+        text = (text or "").strip()
+        for member in cls:
+            if text in (member.value, member.label):
+                return member
+        return None
+
+
+class FacilityKind(LabelledEnum):
+    HOSPITAL = "hospital"
+    CLINIC = "clinic"
+    PHARMACY = "pharmacy"
+
+
+class HospitalLevel(LabelledEnum):
+    TERTIARY = "tertiary"
+    SECONDARY = "secondary"
+    PRIMARY = "primary"
+    UNRATED = "unrated"
+
+
+class Ownership(LabelledEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class FacilityStatus(LabelledEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+class Profession(LabelledEnum):
+    DOCTOR = "doctor"
+    NURSE = "nurse"
+    PHARMACIST = "pharmacist"
+    TECHNICIAN = "technician"
+    FEE_REVIEWER = "fee_reviewer"
+    PHARMACY_PRINCIPAL = "pharmacy_principal"
+
+
+class Role(LabelledEnum):
+    FACILITY = "facility"
+    INSPECTOR = "inspector"
+    CREDIT_OFFICER = "credit_officer"
+    APPROVER = "approver"
+    TIPOFF_HANDLER = "tipoff_handler"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+LABELS = {
+    FacilityKind.HOSPITAL: _l("医院"),
+    FacilityKind.CLINIC: _l("基层诊所"),
+    FacilityKind.PHARMACY: _l("定点零售药店"),
+    HospitalLevel.TERTIARY: _l("三级"),
+    HospitalLevel.SECONDARY: _l("二级"),
+    HospitalLevel.PRIMARY: _l("一级"),
+    HospitalLevel.UNRATED: _l("未定级"),
+    Ownership.PUBLIC: _l("公立"),
+    Ownership.PRIVATE: _l("非公立"),
+    FacilityStatus.ACTIVE: _l("正常"),
+    FacilityStatus.SUSPENDED: _l("暂停"),
+    FacilityStatus.TERMINATED: _l("已解除"),
+    Profession.DOCTOR: _l("医师"),
+    Profession.NURSE: _l("护士"),
+    Profession.PHARMACIST: _l("药师"),
+    Profession.TECHNICIAN: _l("技师"),
+    Profession.FEE_REVIEWER: _l("费用审核人员"),
+    Profession.PHARMACY_PRINCIPAL: _l("药店主要负责人"),
+    Role.FACILITY: _l("定点机构用户"),
+    Role.INSPECTOR: _l("检查员"),
+    Role.CREDIT_OFFICER: _l("信用评价专员"),
+    Role.APPROVER: _l("审批人"),
+    Role.TIPOFF_HANDLER: _l("举报受理人"),
+    Role.ADMIN: _l("系统管理员"),
+    Role.AUDITOR: _l("审计员"),
+}
+
+BUREAU_ROLES = frozenset(Role) - {Role.FACILITY}
+
+
+def enum_column_type(enum_cls: type[LabelledEnum]) -> sa.Enum:
+    """A portable VARCHAR column storing the enum's value, checked by a constraint."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )

@@ -1,0 +1,213 @@
+"""Creating and changing facilities and staff members (the registry)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.identity import decrypt_identity, encrypt_identity, identity_hash
+from portal.models.enums import FacilityKind, FacilityStatus, HospitalLevel, Ownership, Profession
+from portal.models.facility import Facility
+from portal.models.staff import StaffMember, StaffPractice
+from portal.operations.audit import record_audit
+from portal.validators import (
+    check_credit_code,
+    check_id_number,
+    check_site_code,
+    check_staff_code,
+    mask_id_number,
+)
+
+FACILITY_FIELDS = (
+    "credit_code", "site_code", "name", "kind", "level", "ownership", "county", "address",
+    "legal_representative", "agreement_start", "status", "contact_name", "contact_phone",
+)
+
+
+class RegistryError(ValueError):
+    """Invalid registry data. ``errors`` maps field names to Chinese messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def validate_facility_data(data: dict, existing: Facility | None = None) -> dict[str, str]:
+    """Check a facility's fields (already typed); return field -> message for each problem."""
+    errors: dict[str, str] = {}
+    kind = data.get("kind")
+    for field in ("name", "county", "address", "legal_representative"):
+        if not (data.get(field) or "").strip():
+            errors[field] = _("此项必填")
+    if not isinstance(kind, FacilityKind):
+        errors["kind"] = _("机构类别无效")
+    for field, cls in (("level", HospitalLevel), ("ownership", Ownership),
+                       ("status", FacilityStatus)):
+        if not isinstance(data.get(field), cls):
+            errors[field] = _("取值无效")
+    if not isinstance(data.get("agreement_start"), date):
+        errors["agreement_start"] = _("请填写有效的协议开始日期")
+    if problem := check_credit_code(data.get("credit_code", "")):
+        errors["credit_code"] = problem
+    pharmacy = (kind is FacilityKind.PHARMACY) if isinstance(kind, FacilityKind) else None
+    if problem := check_site_code(data.get("site_code", ""), pharmacy):
+        errors["site_code"] = problem
+    else:
+        clash = db.session.scalar(
+            select(Facility.id).where(Facility.site_code == data["site_code"].strip().upper())
+        )
+        if clash and (existing is None or clash != existing.id):
+            errors["site_code"] = _("该医保定点编码已登记")
+    if (
+        isinstance(kind, FacilityKind)
+        and kind is not FacilityKind.HOSPITAL
+        and data.get("level") not in (None, HospitalLevel.UNRATED)
+    ):
+        errors["level"] = _("只有医院填写等级，其他机构请选择“未定级”")
+    return errors
+
+
+def _apply_facility(facility: Facility, data: dict) -> None:
+    for field in FACILITY_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if type(value) is str:  # enum members are str subclasses; leave them be
+            value = value.strip()
+            if field in ("credit_code", "site_code"):
+                value = value.upper()
+        setattr(facility, field, value)
+
+
+def create_facility(actor, data: dict) -> Facility:
+    errors = validate_facility_data(data)
+    if errors:
+        raise RegistryError(errors)
+    facility = Facility(contact_name="", contact_phone="", status=FacilityStatus.ACTIVE)
+    _apply_facility(facility, data)
+    db.session.add(facility)
+    db.session.flush()
+    record_audit(actor, "facility.create", "facility", facility.id,
+                 after=facility.audit_summary())
+    return facility
+
+
+def update_facility(actor, facility: Facility, data: dict) -> Facility:
+    merged = {f: getattr(facility, f) for f in FACILITY_FIELDS} | data
+    errors = validate_facility_data(merged, existing=facility)
+    if errors:
+        raise RegistryError(errors)
+    before = facility.audit_summary()
+    _apply_facility(facility, data)
+    db.session.flush()
+    after = facility.audit_summary()
+    if after != before:
+        record_audit(actor, "facility.update", "facility", facility.id, before=before, after=after)
+    return facility
+
+
+def validate_staff_data(data: dict, existing: StaffMember | None = None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not (data.get("name") or "").strip():
+        errors["name"] = _("此项必填")
+    if problem := check_staff_code(data.get("staff_code", "")):
+        errors["staff_code"] = problem
+    else:
+        clash = db.session.scalar(
+            select(StaffMember.id).where(
+                StaffMember.staff_code == data["staff_code"].strip().upper()
+            )
+        )
+        if clash and (existing is None or clash != existing.id):
+            errors["staff_code"] = _("该人员编码已登记")
+    if not isinstance(data.get("profession"), Profession):
+        errors["profession"] = _("职业类别无效")
+    id_number = data.get("id_number")
+    if id_number is not None or existing is None:
+        if problem := check_id_number(id_number or ""):
+            errors["id_number"] = problem
+        else:
+            clash = db.session.scalar(
+                select(StaffMember.id).where(StaffMember.id_number_hash == identity_hash(id_number))
+            )
+            if clash and (existing is None or clash != existing.id):
+                errors["id_number"] = _("该身份证号已登记为其他人员")
+    facilities = data.get("facilities")
+    if facilities is not None and not facilities:
+        errors["facilities"] = _("请至少选择一个执业机构")
+    return errors
+
+
+def _sync_practices(staff: StaffMember, facilities: list[Facility], start: date) -> None:
+    """Make the open practice links match ``facilities``; the first one is primary."""
+    wanted = {f.id: i for i, f in enumerate(facilities)}
+    for practice in staff.practices:
+        if practice.facility_id in wanted:
+            practice.end_date = None
+            practice.is_primary = wanted[practice.facility_id] == 0
+        elif practice.end_date is None:
+            practice.end_date = start
+            practice.is_primary = False
+    have = {p.facility_id for p in staff.practices}
+    for facility in facilities:
+        if facility.id not in have:
+            staff.practices.append(
+                StaffPractice(facility=facility, start_date=start,
+                              is_primary=wanted[facility.id] == 0)
+            )
+
+
+def _set_id_number(staff: StaffMember, id_number: str) -> None:
+    id_number = id_number.strip().upper()
+    staff.id_number_encrypted = encrypt_identity(id_number)
+    staff.id_number_hash = identity_hash(id_number)
+    staff.id_number_masked = mask_id_number(id_number)
+
+
+def create_staff(actor, data: dict, today: date) -> StaffMember:
+    """Register a person with ``data``: staff_code, name, id_number, profession, facilities."""
+    errors = validate_staff_data(data)
+    if errors:
+        raise RegistryError(errors)
+    staff = StaffMember(
+        staff_code=data["staff_code"].strip().upper(),
+        name=data["name"].strip(),
+        profession=data["profession"],
+    )
+    _set_id_number(staff, data["id_number"])
+    db.session.add(staff)
+    _sync_practices(staff, data.get("facilities") or [], today)
+    db.session.flush()
+    record_audit(actor, "staff.create", "staff", staff.id, after=staff.audit_summary())
+    return staff
+
+
+def update_staff(actor, staff: StaffMember, data: dict, today: date) -> StaffMember:
+    """Change a person; ``id_number`` only when given (blank keeps the stored one)."""
+    if not data.get("id_number"):
+        data = {k: v for k, v in data.items() if k != "id_number"}
+    errors = validate_staff_data(data, existing=staff)
+    if errors:
+        raise RegistryError(errors)
+    before = staff.audit_summary()
+    staff.staff_code = data["staff_code"].strip().upper()
+    staff.name = data["name"].strip()
+    staff.profession = data["profession"]
+    if data.get("id_number"):
+        _set_id_number(staff, data["id_number"])
+    if data.get("facilities") is not None:
+        _sync_practices(staff, data["facilities"], today)
+    db.session.flush()
+    after = staff.audit_summary()
+    if after != before:
+        record_audit(actor, "staff.update", "staff", staff.id, before=before, after=after)
+    return staff
+
+
+def reveal_id_number(actor, staff: StaffMember, reason: str) -> str:
+    """Return the full ID number and record who saw it and why."""
+    record_audit(actor, "staff.reveal_id", "staff", staff.id, note=reason.strip()[:200])
+    return decrypt_identity(staff.id_number_encrypted)

@@ -1,0 +1,172 @@
+"""Accounts: creation, changes, passwords, log-in with lock-out, API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.auth.session import new_token
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.enums import Role
+from portal.models.facility import Facility
+from portal.models.user import ApiToken, User
+from portal.operations.audit import record_audit
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class UserError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+def check_password_strength(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
+    kinds = sum(
+        [
+            any(c.isdigit() for c in password),
+            any(c.isalpha() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
+    if kinds < 2:
+        return _("密码须至少包含字母、数字、符号中的两类")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _check_role_facility(role: Role, facility: Facility | None) -> None:
+    if role is Role.FACILITY and facility is None:
+        raise UserError(_("定点机构用户必须绑定一个定点机构"))
+    if role is not Role.FACILITY and facility is not None:
+        raise UserError(_("医保局工作人员账号不能绑定定点机构"))
+
+
+def create_user(
+    actor, *, username: str, display_name: str, role: Role, password: str,
+    facility: Facility | None = None,
+) -> User:
+    username = username.strip()
+    if not username:
+        raise UserError(_("用户名不能为空"))
+    exists = db.session.scalar(
+        select(User.id).where(func.lower(User.username) == username.lower())
+    )
+    if exists:
+        raise UserError(_("用户名“%(name)s”已被使用", name=username))
+    problem = check_password_strength(password)
+    if problem:
+        raise UserError(problem)
+    _check_role_facility(role, facility)
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        role=role,
+        facility=facility,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit(actor, "user.create", "user", user.id, after=user.audit_summary())
+    return user
+
+
+def update_user(
+    actor, user: User, *, display_name: str, role: Role, facility: Facility | None,
+    active: bool,
+) -> User:
+    if user.id == getattr(actor, "id", None) and (not active or role is not user.role):
+        raise UserError(_("不能停用自己的账号或修改自己的角色"))
+    _check_role_facility(role, facility)
+    before = user.audit_summary()
+    user.display_name = display_name.strip() or user.username
+    user.role = role
+    user.facility = facility
+    user.active = active
+    db.session.flush()
+    record_audit(actor, "user.update", "user", user.id, before=before, after=user.audit_summary())
+    return user
+
+
+def set_password(actor, user: User, password: str) -> None:
+    problem = check_password_strength(password)
+    if problem:
+        raise UserError(problem)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    record_audit(actor, "user.password", "user", user.id, note="password changed")
+
+
+def unlock_user(actor, user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    record_audit(actor, "user.unlock", "user", user.id)
+
+
+_DUMMY_HASH = None
+
+
+def authenticate(username: str, password: str) -> tuple[User | None, str | None]:
+    """Check a log-in. Returns (user, None) or (None, message).
+
+    Failed attempts count against the account; at ``LOGIN_MAX_FAILURES`` it is locked for
+    ``LOGIN_LOCK_MINUTES``. The caller commits either way so failures are kept.
+    """
+    global _DUMMY_HASH
+    now = utcnow()
+    generic = _("用户名或密码错误")
+    user = db.session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    )
+    if user is None:
+        # Spend the same work as a real check so timing does not reveal user names.
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password("not-a-real-password")
+        check_password_hash(_DUMMY_HASH, password)
+        return None, generic
+    if user.is_locked(now):
+        return None, _("登录失败次数过多，账号已临时锁定，请稍后再试或联系管理员")
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            record_audit(None, "user.locked", "user", user.id, note="too many failed log-ins")
+            return None, _("登录失败次数过多，账号已临时锁定，请稍后再试或联系管理员")
+        return None, generic
+    if not user.active:
+        return None, _("该账号已停用，请联系管理员")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user, None
+
+
+def create_api_token(actor, user: User) -> str:
+    """Create a token for a bureau account and return it; only its hash is kept."""
+    if not user.is_bureau:
+        raise UserError(_("只有医保局工作人员账号可以创建接口令牌"))
+    token = new_token()
+    row = ApiToken(user=user, prefix=token[:10], token_hash=ApiToken.hash_token(token))
+    db.session.add(row)
+    db.session.flush()
+    record_audit(actor, "token.create", "api_token", row.id, after={"user": user.username,
+                                                                      "prefix": row.prefix})
+    return token
+
+
+def revoke_api_token(actor, token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    db.session.flush()
+    record_audit(actor, "token.revoke", "api_token", token.id, note=token.prefix)

@@ -1,0 +1,89 @@
+"""Read queries shared by the web areas and the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+
+from portal.extensions import db
+from portal.identity import identity_hash
+from portal.models.enums import FacilityKind, FacilityStatus, Ownership, Profession
+from portal.models.facility import Facility
+from portal.models.staff import StaffMember, StaffPractice
+from portal.validators import check_id_number
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def facility_search(
+    q: str = "", county: str = "", kind: str = "", status: str = "", ownership: str = ""
+) -> Select:
+    """Facilities matching free text (name, site code, credit code) and filters, by name."""
+    stmt = select(Facility)
+    q = (q or "").strip()
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(
+            or_(
+                Facility.name.ilike(pattern, escape="\\"),
+                Facility.site_code.ilike(pattern, escape="\\"),
+                Facility.credit_code.ilike(pattern, escape="\\"),
+            )
+        )
+    if county:
+        stmt = stmt.where(Facility.county == county)
+    if kind and (member := FacilityKind.from_label_or_value(kind)):
+        stmt = stmt.where(Facility.kind == member)
+    if status and (member := FacilityStatus.from_label_or_value(status)):
+        stmt = stmt.where(Facility.status == member)
+    if ownership:
+        if member := Ownership.from_label_or_value(ownership):
+            stmt = stmt.where(Facility.ownership == member)
+    return stmt.order_by(Facility.county, Facility.name, Facility.id)
+
+
+def staff_search(q: str = "", facility_id: int | None = None, profession: str = "") -> Select:
+    """Staff matching name, staff code or an exact ID number; optionally at one facility."""
+    stmt = select(StaffMember)
+    q = (q or "").strip()
+    if q:
+        conditions = [
+            StaffMember.name.ilike(_like(q), escape="\\"),
+            StaffMember.staff_code.ilike(_like(q), escape="\\"),
+        ]
+        if check_id_number(q) is None:
+            conditions.append(StaffMember.id_number_hash == identity_hash(q))
+        stmt = stmt.where(or_(*conditions))
+    if facility_id is not None:
+        stmt = stmt.where(
+            StaffMember.id.in_(
+                select(StaffPractice.staff_id).where(
+                    StaffPractice.facility_id == facility_id, StaffPractice.end_date.is_(None)
+                )
+            )
+        )
+    if profession and (member := Profession.from_label_or_value(profession)):
+        stmt = stmt.where(StaffMember.profession == member)
+    return stmt.order_by(StaffMember.name, StaffMember.id)
+
+
+def registry_counts() -> dict:
+    by_kind = dict(
+        db.session.execute(select(Facility.kind, func.count()).group_by(Facility.kind)).all()
+    )
+    return {
+        "facilities": sum(by_kind.values()),
+        "by_kind": {k: by_kind.get(k, 0) for k in FacilityKind},
+        "staff": db.session.scalar(select(func.count()).select_from(StaffMember)) or 0,
+        "active": db.session.scalar(
+            select(func.count()).select_from(Facility).where(
+                Facility.status == FacilityStatus.ACTIVE
+            )
+        ) or 0,
+    }
+
+
+def get_facility_by_site_code(site_code: str) -> Facility | None:
+    return db.session.scalar(select(Facility).where(Facility.site_code == site_code.upper()))

@@ -1,0 +1,168 @@
+"""Shared fixtures: one migrated database per run (SQLite, or PostgreSQL when
+``MEDCREDIT_TEST_DATABASE_URL`` is set), rolled back after every test."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
+
+from portal import create_app
+from portal.extensions import db as _db
+from portal.extensions import limiter
+from portal.models.enums import Role
+
+TEST_PASSWORD = "Test-password-1"
+IDENTITY_KEY = Fernet.generate_key().decode("ascii")
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("MEDCREDIT_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def reset_database(engine) -> None:
+    """Drop every table (and Alembic's version row) so migrations start from nothing."""
+    meta = sa.MetaData()
+    meta.reflect(bind=engine)
+    meta.drop_all(bind=engine)
+
+
+def make_app(url: str, instance: str, **extra):
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "IDENTITY_KEY": IDENTITY_KEY,
+        "INSTANCE_PATH": instance,
+    } | extra
+    return create_app(config, env="testing")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = database_url(tmp_path_factory)
+    app = make_app(url, str(tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        reset_database(_db.engine)
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside a transaction that is rolled back after the test.
+
+    Code under test may commit: commits release a SAVEPOINT inside the outer transaction.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = orm.scoped_session(
+            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = TEST_PASSWORD):
+        page = self._client.get("/auth/login")
+        token = csrf_token(page.get_data(as_text=True))
+        return self._client.post(
+            "/auth/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        page = self._client.get("/auth/account")
+        return self._client.post(
+            "/auth/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+        )
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_facility(db):
+    """Factory: a valid facility with unique codes; keyword arguments override fields."""
+    from portal.operations.registry import create_facility
+    from tests.factories import facility_data
+
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides):
+        return create_facility(None, facility_data(next(counter), **overrides))
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_facility):
+    """Factory: an account with TEST_PASSWORD; facility users get a facility."""
+    from portal.operations.users import create_user
+
+    def make(role: Role, username: str | None = None, facility=None):
+        if role is Role.FACILITY and facility is None:
+            facility = make_facility()
+        return create_user(
+            None, username=username or f"{role.value}_user", display_name=f"测试{role.label}",
+            role=role, password=TEST_PASSWORD, facility=facility,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_staff(db, make_facility):
+    from portal.operations.registry import create_staff
+    from tests.factories import staff_data
+
+    counter = iter(range(1, 10_000))
+
+    def make(facilities=None, **overrides):
+        facilities = facilities if facilities is not None else [make_facility()]
+        from datetime import date
+
+        return create_staff(None, staff_data(next(counter), facilities, **overrides),
+                            date(2026, 1, 5))
+
+    return make
