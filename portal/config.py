@@ -57,7 +57,7 @@ class BaseConfig:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     #: werkzeug password hash method (scrypt: memory-hard KDF).
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a KDF name)
     PAGE_SIZE = 20
     IMPORT_MAX_ROWS = 20000
 
@@ -142,7 +142,7 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (fast KDF for tests only)
     RATELIMIT_ENABLED = True
     PAGE_SIZE = 5
 

@@ -38,9 +38,8 @@ def facility_search(
         stmt = stmt.where(Facility.kind == member)
     if status and (member := FacilityStatus.from_label_or_value(status)):
         stmt = stmt.where(Facility.status == member)
-    if ownership:
-        if member := Ownership.from_label_or_value(ownership):
-            stmt = stmt.where(Facility.ownership == member)
+    if ownership and (member := Ownership.from_label_or_value(ownership)):
+        stmt = stmt.where(Facility.ownership == member)
     return stmt.order_by(Facility.county, Facility.name, Facility.id)
 
 
@@ -78,10 +77,11 @@ def registry_counts() -> dict:
         "by_kind": {k: by_kind.get(k, 0) for k in FacilityKind},
         "staff": db.session.scalar(select(func.count()).select_from(StaffMember)) or 0,
         "active": db.session.scalar(
-            select(func.count()).select_from(Facility).where(
-                Facility.status == FacilityStatus.ACTIVE
-            )
-        ) or 0,
+            select(func.count())
+            .select_from(Facility)
+            .where(Facility.status == FacilityStatus.ACTIVE)
+        )
+        or 0,
     }
 
 

@@ -6,10 +6,11 @@ import secrets
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+
 from portal.extensions import db, login_manager
 from portal.models.user import User
 
-TOKEN_PREFIX = "mc_"
+TOKEN_PREFIX = "mc_"  # noqa: S105  (a public prefix, not a secret)
 
 
 def init_login(app: Flask) -> None:

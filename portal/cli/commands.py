@@ -21,8 +21,15 @@ def _fail(message: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve_command, demo_command, seed_demo_command, users_group, tokens_group,
-                    import_group, audit_group):
+    for command in (
+        serve_command,
+        demo_command,
+        seed_demo_command,
+        users_group,
+        tokens_group,
+        import_group,
+        audit_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -50,7 +57,7 @@ def _seed_if_empty() -> list | None:
 def _print_accounts() -> None:
     from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-    click.echo("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    click.echo(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
     for username, _display, role, _site in DEMO_ACCOUNTS:
         click.echo(f"  {username:<16} {Role(role).label}")
 
@@ -92,8 +99,9 @@ def users_group() -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--facility", "site_code", default=None, help="site code, for facility users")
 @click.option("--name", "display_name", default="", help="display name")
-@click.option("--password-stdin", is_flag=True, required=True,
-              help="read the password from standard input")
+@click.option(
+    "--password-stdin", is_flag=True, required=True, help="read the password from standard input"
+)
 def users_create(username, role, site_code, display_name, password_stdin) -> None:
     """Create an account; the password is read from standard input."""
     from portal.operations.users import UserError, create_user
@@ -106,8 +114,14 @@ def users_create(username, role, site_code, display_name, password_stdin) -> Non
         if facility is None:
             _fail(f"未找到定点机构 {site_code}")
     try:
-        user = create_user(None, username=username, display_name=display_name or username,
-                           role=Role(role), password=password, facility=facility)
+        user = create_user(
+            None,
+            username=username,
+            display_name=display_name or username,
+            role=Role(role),
+            password=password,
+            facility=facility,
+        )
     except UserError as exc:
         db.session.rollback()
         _fail(str(exc))
@@ -190,7 +204,9 @@ def audit_verify() -> None:
 
     report = verify_chain()
     if not report.ok:
-        click.echo(f"审计日志校验失败：第 {report.bad_seq} 行（seq={report.bad_seq}）：{report.reason}",
-                   err=True)
+        click.echo(
+            f"审计日志校验失败：第 {report.bad_seq} 行（seq={report.bad_seq}）：{report.reason}",
+            err=True,
+        )
         sys.exit(1)
     click.echo(f"审计日志完整：共 {report.rows} 行，哈希链校验通过。")

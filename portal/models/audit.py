@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
 from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
 
 
 class AuditLog(db.Model):

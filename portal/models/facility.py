@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, String, func
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -76,7 +76,7 @@ def facility_counties() -> list[str]:
     """Counties that have at least one facility, sorted, for filters."""
     return list(
         db.session.scalars(
-            db.select(Facility.county).group_by(Facility.county).order_by(func.min(Facility.id))
+            db.select(Facility.county).group_by(Facility.county).order_by(Facility.county)
         )
     )
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
 from portal.models.enums import Profession, enum_column_type
 from portal.models.facility import Facility
 

@@ -9,8 +9,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
 from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
 from portal.models.enums import BUREAU_ROLES, Role, enum_column_type
 from portal.models.facility import Facility
 

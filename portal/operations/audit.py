@@ -110,7 +110,9 @@ def verify_chain() -> ChainReport:
     expected_seq = 1
     prev_hash = GENESIS_HASH
     count = 0
-    rows = db.session.scalars(select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=1000))
+    rows = db.session.scalars(
+        select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=1000)
+    )
     for row in rows:
         count += 1
         if row.seq != expected_seq:
