@@ -21,6 +21,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # See an ID number in full (each reveal is audited).
     "identity.reveal": frozenset({R.ADMIN, R.INSPECTOR}),
     "users.manage": frozenset({R.ADMIN}),
+    # Record staff points, restorations and appeals received on paper.
+    "points.record": frozenset({R.ADMIN, R.INSPECTOR, R.CREDIT_OFFICER}),
+    # Decide appeals and revoke points (never one's own record).
+    "points.decide": frozenset({R.ADMIN, R.APPROVER, R.CREDIT_OFFICER}),
     "audit.view": frozenset({R.ADMIN, R.AUDITOR}),
 }
 

@@ -87,3 +87,37 @@ def registry_counts() -> dict:
 
 def get_facility_by_site_code(site_code: str) -> Facility | None:
     return db.session.scalar(select(Facility).where(Facility.site_code == site_code.upper()))
+
+
+def sanctioned_staff(today, q: str = "", site_code: str = "") -> list:
+    """People whose payment qualification is suspended or terminated today, with standing.
+
+    Only people with a live record recent enough to matter are evaluated (the longest bar
+    in the rulebook plus one cycle), so the list stays cheap as history grows.
+    """
+    from datetime import date
+
+    from portal.models.points import PointRecord
+    from portal.operations.points import standings_for
+    from portal.rules import staff_points_rulebook
+
+    rb = staff_points_rulebook()
+    horizon = date(today.year - max(rb.bar_years, rb.single_record_bar_years) - 1, 1, 1)
+    candidates = select(PointRecord.staff_id).where(
+        PointRecord.revoked_at.is_(None), PointRecord.decided_on >= horizon
+    )
+    stmt = staff_search(q=q).where(StaffMember.id.in_(candidates))
+    if site_code:
+        facility = get_facility_by_site_code(site_code.strip())
+        if facility is None:
+            return []
+        stmt = stmt.where(
+            StaffMember.id.in_(
+                select(StaffPractice.staff_id).where(
+                    StaffPractice.facility_id == facility.id, StaffPractice.end_date.is_(None)
+                )
+            )
+        )
+    people = db.session.scalars(stmt).all()
+    standings = standings_for([p.id for p in people], today)
+    return [(p, standings[p.id]) for p in people if standings[p.id].status.value != "normal"]

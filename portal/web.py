@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
@@ -26,6 +26,11 @@ def yuan(fen: int | None) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
+def last_day(end):
+    """Sanction ends are exclusive; people read the last day in force."""
+    return end - timedelta(days=1) if end else None
+
+
 def page_url(page: int) -> str:
     """The current URL with ``page`` replaced, keeping search and filter arguments."""
     args = request.args.to_dict()
@@ -39,6 +44,7 @@ def init_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(china_time, "china_time")
     app.add_template_filter(yuan, "yuan")
+    app.add_template_filter(last_day, "last_day")
     app.add_template_global(can, "can")
     app.add_template_global(page_url, "page_url")
 

@@ -1,4 +1,6 @@
-from flask import abort, current_app, jsonify, request, url_for
+from datetime import date
+
+from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from portal.api import bp
@@ -6,6 +8,7 @@ from portal.api.auth import token_required
 from portal.extensions import db
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
+from portal.web import last_day
 
 
 def facility_json(facility) -> dict:
@@ -37,7 +40,8 @@ def _page_args() -> tuple[int, int]:
 def facilities():
     page_no, per_page = _page_args()
     stmt = facility_search(
-        q=request.args.get("q", ""), county=request.args.get("county", ""),
+        q=request.args.get("q", ""),
+        county=request.args.get("county", ""),
         kind=request.args.get("kind", ""),
     )
     page = db.paginate(stmt, page=page_no, per_page=per_page, error_out=False)
@@ -74,9 +78,13 @@ def staff(staff_code: str):
             "id_number": staff.id_number_masked,
             "profession": staff.profession.value,
             "facilities": [
-                {"site_code": p.facility.site_code, "primary": p.is_primary,
-                 "since": p.start_date.isoformat()}
-                for p in staff.practices if p.end_date is None
+                {
+                    "site_code": p.facility.site_code,
+                    "primary": p.is_primary,
+                    "since": p.start_date.isoformat(),
+                }
+                for p in staff.practices
+                if p.end_date is None
             ],
         }
     )
@@ -86,3 +94,121 @@ def staff(staff_code: str):
 def health():
     db.session.execute(select(1))
     return jsonify({"status": "ok", "version": current_app.config.get("VERSION", "0.1.0")})
+
+
+def _staff_or_404(staff_code: str) -> StaffMember:
+    staff = db.session.scalar(
+        select(StaffMember).where(StaffMember.staff_code == staff_code.upper())
+    )
+    if staff is None:
+        abort(404)
+    return staff
+
+
+def _points_json(staff: StaffMember) -> dict:
+    from portal.models.points import PointRecord
+    from portal.operations.points import standing_for
+    from portal.web import china_today
+
+    standing = standing_for(staff, china_today())
+    current = standing.current
+    records = db.session.scalars(
+        select(PointRecord)
+        .where(PointRecord.staff_id == staff.id)
+        .order_by(PointRecord.decided_on, PointRecord.id)
+    ).all()
+    return {
+        "staff_code": staff.staff_code,
+        "cycle": standing.cycle,
+        "total": standing.total,
+        "restored": standing.restored,
+        "status": standing.status.value,
+        "sanction": None
+        if current is None
+        else {
+            "kind": current.kind.value,
+            "start": current.start.isoformat(),
+            # The last day in force (the engine keeps exclusive ends).
+            "end": last_day(current.end).isoformat(),
+        },
+        "ledger": [
+            {
+                "id": r.id,
+                "decided_on": r.decided_on.isoformat(),
+                "facility": r.facility.site_code,
+                "violation": r.violation,
+                "severity": r.severity.value,
+                "responsibility": r.responsibility.value,
+                "points": r.points,
+                "source": r.source.value,
+                "reference": r.reference,
+                "revoked": r.revoked,
+                "revoke_reason": r.revoke_reason or None,
+            }
+            for r in records
+        ],
+    }
+
+
+@bp.route("/staff/<staff_code>/points", methods=["GET"])
+@token_required
+def staff_points(staff_code: str):
+    return jsonify(_points_json(_staff_or_404(staff_code)))
+
+
+@bp.route("/staff/<staff_code>/points", methods=["POST"])
+@token_required
+def staff_points_create(staff_code: str):
+    """Record points. Body: facility (site code), violation, severity, responsibility,
+    decided_on (YYYY-MM-DD), source, reference. Errors name the field."""
+    from portal.models.enums import PointSource, Responsibility, Severity
+    from portal.operations.points import PointsError, record_points
+    from portal.permissions import can
+    from portal.web import china_today
+
+    if not can("points.record", g.api_user):
+        abort(403, "该令牌的账号无权记分")
+    staff = _staff_or_404(staff_code)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _field_error("body", "请求体必须是 JSON 对象")
+    errors = {}
+    facility = get_facility_by_site_code(str(body.get("facility", "")))
+    if facility is None:
+        errors["facility"] = "未找到该医保定点编码的机构"
+    enums = {"severity": Severity, "responsibility": Responsibility, "source": PointSource}
+    values = {}
+    for field, cls in enums.items():
+        try:
+            values[field] = cls(body.get(field))
+        except ValueError:
+            errors[field] = "取值无效，可选：" + "、".join(m.value for m in cls)
+    try:
+        decided_on = date.fromisoformat(str(body.get("decided_on", "")))
+    except ValueError:
+        errors["decided_on"] = "日期格式应为 YYYY-MM-DD"
+    for field in ("violation", "reference"):
+        if not isinstance(body.get(field), str) or not body[field].strip():
+            errors[field] = "此项必填"
+    if errors:
+        return jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": errors}}), 422
+    try:
+        record = record_points(
+            g.api_user,
+            staff,
+            facility=facility,
+            violation=body["violation"],
+            decided_on=decided_on,
+            reference=body["reference"],
+            today=china_today(),
+            **values,
+        )
+    except PointsError as exc:
+        db.session.rollback()
+        return _field_error("record", str(exc))
+    db.session.commit()
+    return jsonify({"id": record.id, "points": record.points} | _points_json(staff)), 201
+
+
+def _field_error(field: str, message: str):
+    return jsonify({"error": {"code": 422, "message": message, "fields": {field: message}}}), 422

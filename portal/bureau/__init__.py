@@ -22,6 +22,7 @@ from portal.bureau import (  # noqa: E402, F401
     views_facilities,
     views_home,
     views_import,
+    views_points,
     views_staff,
     views_users,
 )

@@ -17,7 +17,7 @@ from portal.operations.registry import (
     reveal_id_number,
     update_staff,
 )
-from portal.permissions import can, require
+from portal.permissions import require
 from portal.queries import staff_search
 from portal.web import china_today
 
@@ -93,7 +93,37 @@ def staff_new():
 @require("registry.view")
 def staff_detail(staff_id: int):
     staff = get_staff_or_404(staff_id)
-    return render_template("bureau/staff_detail.html", staff=staff, reveal_form=RevealForm())
+    return render_template(
+        "bureau/staff_detail.html", staff=staff, reveal_form=RevealForm(), **_points_context(staff)
+    )
+
+
+def _points_context(staff) -> dict:
+    from portal.bureau.forms_points import RestorationForm
+    from portal.models.points import PointRecord, PointRestoration
+    from portal.operations.points import appeal_deadline, standing_for
+
+    today = china_today()
+    records = db.session.scalars(
+        select(PointRecord)
+        .where(PointRecord.staff_id == staff.id)
+        .order_by(PointRecord.decided_on.desc(), PointRecord.id.desc())
+    ).all()
+    restorations = db.session.scalars(
+        select(PointRestoration)
+        .where(PointRestoration.staff_id == staff.id)
+        .order_by(PointRestoration.granted_on.desc())
+    ).all()
+    restoration_form = RestorationForm()
+    restoration_form.granted_on.data = today
+    return {
+        "standing": standing_for(staff, today),
+        "records": records,
+        "restorations": restorations,
+        "deadlines": {r.id: appeal_deadline(r) for r in records if not r.revoked},
+        "restoration_form": restoration_form,
+        "today": today,
+    }
 
 
 @bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
@@ -129,6 +159,9 @@ def staff_reveal(staff_id: int):
     full = reveal_id_number(current_user, staff, form.reason.data)
     db.session.commit()
     return render_template(
-        "bureau/staff_detail.html", staff=staff, reveal_form=form, revealed=full,
-        can_reveal=can("identity.reveal"),
+        "bureau/staff_detail.html",
+        staff=staff,
+        reveal_form=form,
+        revealed=full,
+        **_points_context(staff),
     )

@@ -1,14 +1,43 @@
-from flask import current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from portal.bureau.forms_points import FacilityAppealForm, TaskDoneForm
 from portal.extensions import db
 from portal.facility import bp
-from portal.queries import staff_search
+from portal.models.enums import TaskStatus
+from portal.models.points import PointRecord, WarningTalkTask
+from portal.models.staff import StaffPractice
+from portal.operations.points import (
+    PointsError,
+    appeal_deadline,
+    complete_task,
+    file_appeal,
+    standings_for,
+)
+from portal.queries import sanctioned_staff, staff_search
+from portal.web import china_today
 
 
 @bp.route("/")
 def home():
-    return render_template("facility/home.html", facility=current_user.facility)
+    today = china_today()
+    barred = sanctioned_staff(today, site_code=current_user.facility.site_code)
+    open_tasks = db.session.scalar(
+        select(db.func.count())
+        .select_from(WarningTalkTask)
+        .where(
+            WarningTalkTask.facility_id == current_user.facility_id,
+            WarningTalkTask.status == TaskStatus.OPEN,
+        )
+    )
+    return render_template(
+        "facility/home.html",
+        facility=current_user.facility,
+        barred_count=len(barred),
+        open_tasks=open_tasks,
+    )
 
 
 @bp.route("/staff")
@@ -19,4 +48,101 @@ def staff():
         profession=request.args.get("profession", ""),
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("facility/staff.html", facility=current_user.facility, page=page)
+    standings = standings_for([s.id for s in page.items], china_today())
+    return render_template(
+        "facility/staff.html", facility=current_user.facility, page=page, standings=standings
+    )
+
+
+@bp.route("/staff/barred")
+def barred():
+    """Staff who must not bill the fund today (suspended or terminated)."""
+    today = china_today()
+    rows = sanctioned_staff(today, site_code=current_user.facility.site_code)
+    return render_template("facility/barred.html", rows=rows, today=today)
+
+
+def _own_staff_ids() -> set[int]:
+    return set(
+        db.session.scalars(
+            select(StaffPractice.staff_id).where(
+                StaffPractice.facility_id == current_user.facility_id,
+                StaffPractice.end_date.is_(None),
+            )
+        )
+    )
+
+
+@bp.route("/staff/<int:staff_id>/points")
+def staff_points(staff_id: int):
+    """A person's point record, for a facility where the person practises."""
+    if staff_id not in _own_staff_ids():
+        abort(404)
+    from portal.models.staff import StaffMember
+
+    person = db.session.get(StaffMember, staff_id)
+    today = china_today()
+    records = db.session.scalars(
+        select(PointRecord)
+        .where(PointRecord.staff_id == staff_id)
+        .order_by(PointRecord.decided_on.desc(), PointRecord.id.desc())
+    ).all()
+    return render_template(
+        "facility/staff_points.html",
+        person=person,
+        records=records,
+        standing=standings_for([staff_id], today)[staff_id],
+        deadlines={r.id: appeal_deadline(r) for r in records if not r.revoked},
+        today=today,
+    )
+
+
+@bp.route("/points/<int:record_id>/appeal", methods=["GET", "POST"])
+def points_appeal(record_id: int):
+    record = db.session.get(PointRecord, record_id)
+    if record is None or record.staff_id not in _own_staff_ids():
+        abort(404)
+    form = FacilityAppealForm()
+    if form.validate_on_submit():
+        try:
+            file_appeal(current_user, record, reason=form.reason.data, filed_on=china_today())
+        except PointsError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("异议已提交，医保局将另行告知处理结果"), "success")
+            return redirect(url_for("facility.staff_points", staff_id=record.staff_id))
+    return render_template(
+        "facility/appeal_form.html", record=record, form=form, deadline=appeal_deadline(record)
+    )
+
+
+@bp.route("/tasks")
+def tasks():
+    rows = db.session.scalars(
+        select(WarningTalkTask)
+        .where(WarningTalkTask.facility_id == current_user.facility_id)
+        .order_by(WarningTalkTask.status, WarningTalkTask.created_at.desc())
+    ).all()
+    return render_template("facility/tasks.html", rows=rows, form=TaskDoneForm())
+
+
+@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
+def task_done(task_id: int):
+    task = db.session.get(WarningTalkTask, task_id)
+    if task is None or task.facility_id != current_user.facility_id:
+        abort(404)
+    form = TaskDoneForm()
+    if not form.validate_on_submit():
+        flash(_("请填写约谈情况"), "danger")
+    else:
+        try:
+            complete_task(current_user, task, form.note.data)
+        except PointsError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("约谈任务已完成"), "success")
+    return redirect(url_for("facility.tasks"))

@@ -10,6 +10,7 @@ from portal.models.enums import (
     Role,
 )
 from portal.models.facility import Facility
+from portal.models.points import PointAppeal, PointRecord, PointRestoration, WarningTalkTask
 from portal.models.staff import StaffMember, StaffPractice
 from portal.models.user import ApiToken, User
 
@@ -22,9 +23,13 @@ __all__ = [
     "FacilityStatus",
     "HospitalLevel",
     "Ownership",
+    "PointAppeal",
+    "PointRecord",
+    "PointRestoration",
     "Profession",
     "Role",
     "StaffMember",
     "StaffPractice",
     "User",
+    "WarningTalkTask",
 ]

@@ -72,6 +72,43 @@ class Role(LabelledEnum):
     AUDITOR = "auditor"
 
 
+class Severity(LabelledEnum):
+    MINOR = "minor"
+    MODERATE = "moderate"
+    SERIOUS = "serious"
+    GRAVEST = "gravest"
+
+
+class Responsibility(LabelledEnum):
+    GENERAL = "general"
+    IMPORTANT = "important"
+    MAIN = "main"
+
+
+class PointSource(LabelledEnum):
+    FINDING = "finding"
+    SCREENING = "screening"
+    TIPOFF = "tipoff"
+    MANUAL = "manual"
+
+
+class RestorationKind(LabelledEnum):
+    TRAINING = "training"
+    INSPECTION = "inspection"
+
+
+class AppealStatus(LabelledEnum):
+    PENDING = "pending"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class TaskStatus(LabelledEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
 LABELS = {
     FacilityKind.HOSPITAL: _l("医院"),
     FacilityKind.CLINIC: _l("基层诊所"),
@@ -98,6 +135,25 @@ LABELS = {
     Role.TIPOFF_HANDLER: _l("举报受理人"),
     Role.ADMIN: _l("系统管理员"),
     Role.AUDITOR: _l("审计员"),
+    Severity.MINOR: _l("情节轻微（1–3分）"),
+    Severity.MODERATE: _l("情节较重（4–6分）"),
+    Severity.SERIOUS: _l("情节严重（7–9分）"),
+    Severity.GRAVEST: _l("情节特别严重（10–12分）"),
+    Responsibility.GENERAL: _l("一般责任"),
+    Responsibility.IMPORTANT: _l("重要责任"),
+    Responsibility.MAIN: _l("主要责任"),
+    PointSource.FINDING: _l("检查发现"),
+    PointSource.SCREENING: _l("智能监控疑点"),
+    PointSource.TIPOFF: _l("举报线索"),
+    PointSource.MANUAL: _l("其他"),
+    RestorationKind.TRAINING: _l("参加医保政策培训"),
+    RestorationKind.INSPECTION: _l("参与医保基金监督检查"),
+    AppealStatus.PENDING: _l("待处理"),
+    AppealStatus.UPHELD: _l("异议成立（撤销记分）"),
+    AppealStatus.REJECTED: _l("异议不成立"),
+    TaskStatus.OPEN: _l("待办"),
+    TaskStatus.DONE: _l("已完成"),
+    TaskStatus.CANCELLED: _l("已取消"),
 }
 
 BUREAU_ROLES = frozenset(Role) - {Role.FACILITY}

@@ -13,6 +13,7 @@ from portal.models.enums import FacilityKind, FacilityStatus, HospitalLevel, Own
 from portal.models.facility import Facility
 from portal.models.staff import StaffMember, StaffPractice
 from portal.operations.audit import record_audit
+from portal.operations.points import registration_bar
 from portal.validators import (
     check_credit_code,
     check_id_number,
@@ -192,6 +193,12 @@ def update_staff(actor, staff: StaffMember, data: dict, today: date) -> StaffMem
     errors = validate_staff_data(data, existing=staff)
     if errors:
         raise RegistryError(errors)
+    if data.get("facilities") is not None:
+        current = {f.id for f in staff.facilities}
+        if any(f.id not in current for f in data["facilities"]):
+            bar = registration_bar(staff, today)
+            if bar:
+                raise RegistryError({"facilities": bar})
     before = staff.audit_summary()
     staff.staff_code = data["staff_code"].strip().upper()
     staff.name = data["name"].strip()

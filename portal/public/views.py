@@ -4,7 +4,15 @@ from portal.extensions import db
 from portal.models.enums import FacilityKind
 from portal.models.facility import facility_counties
 from portal.public import bp
-from portal.queries import facility_search, get_facility_by_site_code, registry_counts
+from portal.queries import (
+    facility_search,
+    get_facility_by_site_code,
+    registry_counts,
+    sanctioned_staff,
+)
+from portal.rules import staff_points_rulebook
+from portal.validators import mask_name
+from portal.web import china_today
 
 
 @bp.route("/")
@@ -29,4 +37,11 @@ def facility(site_code: str):
     facility = get_facility_by_site_code(site_code)
     if facility is None:
         abort(404)
-    return render_template("public/facility.html", facility=facility)
+    sanctioned = []
+    if staff_points_rulebook().show_individual_sanctions:
+        # Only when the rulebook says so, and then with names masked.
+        sanctioned = [
+            (mask_name(person.name), person.profession.label, standing)
+            for person, standing in sanctioned_staff(china_today(), site_code=facility.site_code)
+        ]
+    return render_template("public/facility.html", facility=facility, sanctioned=sanctioned)

@@ -1,0 +1,52 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.models.enums import PointSource, Responsibility, RestorationKind, Severity
+
+REQUIRED = DataRequired(_l("此项必填"))
+
+
+class PointRecordForm(FlaskForm):
+    facility_id = SelectField(_l("违规发生机构"), coerce=int, validators=[REQUIRED])
+    violation = TextAreaField(_l("违规行为"), validators=[REQUIRED, Length(max=2000)])
+    severity = SelectField(_l("情节"), choices=Severity.choices, validators=[REQUIRED])
+    responsibility = SelectField(
+        _l("责任程度"), choices=Responsibility.choices, validators=[REQUIRED]
+    )
+    decided_on = DateField(_l("决定日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    source = SelectField(_l("线索来源"), choices=PointSource.choices, validators=[REQUIRED])
+    reference = StringField(_l("决定书文号"), validators=[REQUIRED, Length(max=80)])
+
+
+class RestorationForm(FlaskForm):
+    kind = SelectField(_l("修复方式"), choices=RestorationKind.choices, validators=[REQUIRED])
+    granted_on = DateField(_l("日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    evidence = StringField(_l("证明材料"), validators=[REQUIRED, Length(max=500)])
+
+
+class AppealForm(FlaskForm):
+    filed_on = DateField(_l("提出日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    reason = TextAreaField(_l("异议理由"), validators=[REQUIRED, Length(max=2000)])
+
+
+class FacilityAppealForm(FlaskForm):
+    reason = TextAreaField(_l("异议理由"), validators=[REQUIRED, Length(max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(
+        _l("处理结果"),
+        choices=[("upheld", _l("异议成立，撤销记分")), ("rejected", _l("异议不成立，维持记分"))],
+        validators=[REQUIRED],
+    )
+    reason = TextAreaField(_l("处理理由"), validators=[REQUIRED, Length(max=2000)])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("撤销理由"), validators=[REQUIRED, Length(max=2000)])
+
+
+class TaskDoneForm(FlaskForm):
+    note = TextAreaField(_l("约谈情况"), validators=[REQUIRED, Length(max=2000)])

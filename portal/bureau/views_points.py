@@ -1,0 +1,193 @@
+"""Staff points in the bureau area: record, restore, appeals, sanctioned staff."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.bureau import bp
+from portal.bureau.forms_points import (
+    AppealForm,
+    DecisionForm,
+    PointRecordForm,
+    RestorationForm,
+    RevokeForm,
+)
+from portal.bureau.loaders import get_or_404, get_staff_or_404
+from portal.extensions import db
+from portal.models.enums import (
+    AppealStatus,
+    PointSource,
+    Responsibility,
+    RestorationKind,
+    Severity,
+)
+from portal.models.facility import Facility
+from portal.models.points import PointAppeal, PointRecord
+from portal.operations.points import (
+    PointsError,
+    add_restoration,
+    decide_appeal,
+    file_appeal,
+    record_points,
+    revoke_record,
+)
+from portal.permissions import require
+from portal.queries import sanctioned_staff
+from portal.web import china_today
+
+
+def _staff_page(staff_id: int):
+    return redirect(url_for("bureau.staff_detail", staff_id=staff_id) + "#points")
+
+
+@bp.route("/staff/<int:staff_id>/points/new", methods=["GET", "POST"])
+@require("points.record")
+def points_new(staff_id: int):
+    staff = get_staff_or_404(staff_id)
+    form = PointRecordForm()
+    form.facility_id.choices = [(p.facility.id, p.facility.name) for p in staff.practices]
+    if request.method == "GET":
+        form.decided_on.data = china_today()
+    if form.validate_on_submit():
+        try:
+            record = record_points(
+                current_user,
+                staff,
+                facility=db.session.get(Facility, form.facility_id.data),
+                violation=form.violation.data,
+                severity=Severity(form.severity.data),
+                responsibility=Responsibility(form.responsibility.data),
+                decided_on=form.decided_on.data,
+                source=PointSource(form.source.data),
+                reference=form.reference.data,
+                today=china_today(),
+            )
+        except PointsError as exc:
+            db.session.rollback()
+            form.violation.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("已记 %(n)d 分", n=record.points), "success")
+            return _staff_page(staff.id)
+    rb_points = _points_table()
+    return render_template("bureau/points_form.html", staff=staff, form=form, table=rb_points)
+
+
+def _points_table():
+    from portal.rules import staff_points_rulebook
+
+    rb = staff_points_rulebook()
+    return [(s, [(r, rb.points_for(s.value, r.value)) for r in Responsibility]) for s in Severity]
+
+
+@bp.route("/staff/<int:staff_id>/restorations", methods=["POST"])
+@require("points.record")
+def points_restore(staff_id: int):
+    staff = get_staff_or_404(staff_id)
+    form = RestorationForm()
+    if not form.validate_on_submit():
+        flash(_("请完整填写修复信息"), "danger")
+        return _staff_page(staff.id)
+    try:
+        add_restoration(
+            current_user,
+            staff,
+            kind=RestorationKind(form.kind.data),
+            granted_on=form.granted_on.data,
+            evidence=form.evidence.data,
+            today=china_today(),
+        )
+    except PointsError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("已修复 1 分"), "success")
+    return _staff_page(staff.id)
+
+
+@bp.route("/points/<int:record_id>/appeal", methods=["GET", "POST"])
+@require("points.record")
+def points_appeal(record_id: int):
+    record = get_or_404(PointRecord, record_id)
+    form = AppealForm()
+    if request.method == "GET":
+        form.filed_on.data = china_today()
+    if form.validate_on_submit():
+        try:
+            file_appeal(current_user, record, reason=form.reason.data, filed_on=form.filed_on.data)
+        except PointsError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("已登记异议"), "success")
+            return _staff_page(record.staff_id)
+    return render_template("bureau/appeal_form.html", record=record, form=form)
+
+
+@bp.route("/points/<int:record_id>/revoke", methods=["GET", "POST"])
+@require("points.decide")
+def points_revoke(record_id: int):
+    record = get_or_404(PointRecord, record_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        if record.recorded_by_id == current_user.id:
+            form.reason.errors.append(_("记分人不能撤销本人录入的记分，请由其他人员处理"))
+        else:
+            try:
+                revoke_record(current_user, record, form.reason.data, china_today())
+            except PointsError as exc:
+                db.session.rollback()
+                form.reason.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("记分已撤销"), "success")
+                return _staff_page(record.staff_id)
+    return render_template("bureau/revoke_form.html", record=record, form=form)
+
+
+@bp.route("/appeals")
+@require("registry.view")
+def appeals():
+    status = AppealStatus.from_label_or_value(request.args.get("status", "pending"))
+    stmt = select(PointAppeal).order_by(PointAppeal.filed_on, PointAppeal.id)
+    if status:
+        stmt = stmt.where(PointAppeal.status == status)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("bureau/appeals.html", page=page, statuses=AppealStatus, status=status)
+
+
+@bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
+@require("points.decide")
+def appeal_decide(appeal_id: int):
+    appeal = get_or_404(PointAppeal, appeal_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decide_appeal(
+                current_user,
+                appeal,
+                upheld=form.outcome.data == "upheld",
+                reason=form.reason.data,
+                today=china_today(),
+            )
+        except PointsError as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("异议已处理"), "success")
+            return redirect(url_for("bureau.appeals"))
+    return render_template("bureau/appeal_decide.html", appeal=appeal, form=form)
+
+
+@bp.route("/sanctions")
+@require("registry.view")
+def sanctions():
+    today = china_today()
+    rows = sanctioned_staff(
+        today, q=request.args.get("q", ""), site_code=request.args.get("facility", "")
+    )
+    return render_template("bureau/sanctions.html", rows=rows, today=today)

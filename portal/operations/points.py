@@ -1,0 +1,300 @@
+"""Recording staff points, restorations and appeals; sanctions follow from the rulebook.
+
+Standing is always computed from the stored rows by ``scoring.staff_points``; the only
+stored consequence is the warning-talk task, kept in step by ``sync_warning_tasks``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.enums import AppealStatus, RestorationKind, Severity, TaskStatus
+from portal.models.facility import Facility
+from portal.models.points import PointAppeal, PointRecord, PointRestoration, WarningTalkTask
+from portal.models.staff import StaffMember
+from portal.operations.audit import record_audit
+from portal.rules import staff_points_rulebook, workday_calendar
+from scoring import staff_points as engine
+from scoring.workdays import CalendarError
+
+
+class PointsError(ValueError):
+    """A points request that cannot be carried out; the message is for the user."""
+
+
+def _engine_inputs(records, restorations):
+    return (
+        [engine.PointRecord(r.id, r.decided_on, r.points, r.revoked) for r in records],
+        [engine.Restoration(r.id, r.granted_on, r.points) for r in restorations],
+    )
+
+
+def standing_for(staff: StaffMember, as_of: date) -> engine.Standing:
+    return standings_for([staff.id], as_of)[staff.id]
+
+
+def standings_for(staff_ids, as_of: date) -> dict[int, engine.Standing]:
+    """Standing of many people at once: two queries, then the pure engine per person."""
+    staff_ids = list(staff_ids)
+    records = defaultdict(list)
+    restorations = defaultdict(list)
+    if staff_ids:
+        for row in db.session.scalars(
+            select(PointRecord).where(PointRecord.staff_id.in_(staff_ids))
+        ):
+            records[row.staff_id].append(row)
+        for row in db.session.scalars(
+            select(PointRestoration).where(PointRestoration.staff_id.in_(staff_ids))
+        ):
+            restorations[row.staff_id].append(row)
+    rb = staff_points_rulebook()
+    return {
+        sid: engine.compute_standing(*_engine_inputs(records[sid], restorations[sid]), as_of, rb)
+        for sid in staff_ids
+    }
+
+
+def appeal_deadline(record: PointRecord) -> date | None:
+    """Last day to object, or None while the calendar lacks the holiday schedule needed."""
+    try:
+        return workday_calendar().add_workdays(
+            record.decided_on, staff_points_rulebook().appeal_working_days
+        )
+    except CalendarError:
+        return None
+
+
+def sync_warning_tasks(staff: StaffMember, as_of: date) -> None:
+    """Open a warning-talk task at each facility where the person practises for every
+    warning the rulebook implies; cancel open tasks whose cause was revoked."""
+    standing = standing_for(staff, as_of)
+    wanted_records = {
+        s.record_id for s in standing.sanctions if s.kind is engine.SanctionKind.WARNING_TALK
+    }
+    tasks = db.session.scalars(
+        select(WarningTalkTask).where(WarningTalkTask.staff_id == staff.id)
+    ).all()
+    have = {(t.record_id, t.facility_id) for t in tasks}
+    for task in tasks:
+        if task.status is TaskStatus.OPEN and task.record_id not in wanted_records:
+            task.status = TaskStatus.CANCELLED
+            task.note = _("引发约谈的记分已撤销")
+    for record_id in sorted(wanted_records):
+        for facility in staff.facilities:
+            if (record_id, facility.id) not in have:
+                db.session.add(WarningTalkTask(staff=staff, facility=facility, record_id=record_id))
+    db.session.flush()
+
+
+def record_points(
+    actor,
+    staff: StaffMember,
+    *,
+    facility: Facility,
+    violation: str,
+    severity: Severity,
+    responsibility,
+    decided_on: date,
+    source,
+    reference: str,
+    today: date,
+) -> PointRecord:
+    """Record points for one violation; the rulebook gives the points."""
+    if not violation.strip():
+        raise PointsError(_("请填写违规行为"))
+    if not reference.strip():
+        raise PointsError(_("请填写决定书文号"))
+    if decided_on > today:
+        raise PointsError(_("决定日期不能晚于今天"))
+    if facility.id not in {p.facility_id for p in staff.practices}:
+        raise PointsError(_("该人员未在所选机构执业，不能记分"))
+    rb = staff_points_rulebook()
+    record = PointRecord(
+        staff=staff,
+        facility=facility,
+        violation=violation.strip(),
+        severity=severity,
+        responsibility=responsibility,
+        points=rb.points_for(severity.value, responsibility.value),
+        rulebook_version=rb.version,
+        decided_on=decided_on,
+        source=source,
+        reference=reference.strip(),
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(record)
+    db.session.flush()
+    record_audit(actor, "points.record", "point_record", record.id, after=record.audit_summary())
+    sync_warning_tasks(staff, today)
+    return record
+
+
+def revoke_record(actor, record: PointRecord, reason: str, today: date) -> None:
+    if record.revoked:
+        raise PointsError(_("该记分已撤销"))
+    if not reason.strip():
+        raise PointsError(_("请填写撤销理由"))
+    before = record.audit_summary()
+    record.revoked_at = utcnow()
+    record.revoked_by_id = getattr(actor, "id", None)
+    record.revoke_reason = reason.strip()
+    db.session.flush()
+    record_audit(
+        actor,
+        "points.revoke",
+        "point_record",
+        record.id,
+        before=before,
+        after=record.audit_summary(),
+        note=reason.strip(),
+    )
+    sync_warning_tasks(record.staff, today)
+
+
+def add_restoration(
+    actor,
+    staff: StaffMember,
+    *,
+    kind: RestorationKind,
+    granted_on: date,
+    evidence: str,
+    today: date,
+) -> PointRestoration:
+    """Restore points for training or inspection work, within the rulebook's cap."""
+    rb = staff_points_rulebook()
+    if not evidence.strip():
+        raise PointsError(_("请填写证明材料（如培训证书编号、检查任务编号）"))
+    if granted_on > today:
+        raise PointsError(_("修复日期不能晚于今天"))
+    standing = standing_for(staff, granted_on)
+    if standing.restored + rb.restore_per_item > rb.restore_max_per_cycle:
+        raise PointsError(
+            _(
+                "本周期已修复 %(n)d 分，达到上限 %(max)d 分",
+                n=standing.restored,
+                max=rb.restore_max_per_cycle,
+            )
+        )
+    if standing.total <= 0:
+        raise PointsError(_("该人员本周期没有可修复的记分"))
+    row = PointRestoration(
+        staff=staff,
+        kind=kind,
+        granted_on=granted_on,
+        points=rb.restore_per_item,
+        evidence=evidence.strip(),
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(row)
+    db.session.flush()
+    record_audit(
+        actor,
+        "points.restore",
+        "point_restoration",
+        row.id,
+        after={
+            "staff": staff.staff_code,
+            "kind": kind.value,
+            "points": row.points,
+            "granted_on": granted_on.isoformat(),
+        },
+    )
+    return row
+
+
+def file_appeal(actor, record: PointRecord, *, reason: str, filed_on: date) -> PointAppeal:
+    """An objection within the rulebook's working days of the decision."""
+    if record.revoked:
+        raise PointsError(_("该记分已撤销，无需提出异议"))
+    if not reason.strip():
+        raise PointsError(_("请填写异议理由"))
+    if any(a.status is AppealStatus.PENDING for a in record.appeals):
+        raise PointsError(_("该记分已有待处理的异议"))
+    deadline = appeal_deadline(record)
+    if deadline is None:
+        raise PointsError(
+            _("工作日历缺少相关年度的节假日安排，无法计算异议期限，请联系管理员更新日历")
+        )
+    if filed_on > deadline:
+        raise PointsError(
+            _(
+                "已超过异议期限（%(d)s，决定之日起 %(n)d 个工作日）",
+                d=deadline.isoformat(),
+                n=staff_points_rulebook().appeal_working_days,
+            )
+        )
+    appeal = PointAppeal(
+        record=record,
+        filed_on=filed_on,
+        reason=reason.strip(),
+        filed_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(appeal)
+    db.session.flush()
+    record_audit(
+        actor,
+        "points.appeal",
+        "point_appeal",
+        appeal.id,
+        after={"record": record.id, "filed_on": filed_on.isoformat()},
+    )
+    return appeal
+
+
+def decide_appeal(actor, appeal: PointAppeal, *, upheld: bool, reason: str, today: date) -> None:
+    """Decide an appeal; the person who recorded the points may not decide it."""
+    if appeal.status is not AppealStatus.PENDING:
+        raise PointsError(_("该异议已处理"))
+    if appeal.record.recorded_by_id is not None and appeal.record.recorded_by_id == actor.id:
+        raise PointsError(_("记分人不能处理针对本人记分的异议，请由其他人员处理"))
+    if not reason.strip():
+        raise PointsError(_("请填写处理理由"))
+    appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+    appeal.decided_by_id = actor.id
+    appeal.decided_at = utcnow()
+    appeal.decision_reason = reason.strip()
+    db.session.flush()
+    record_audit(
+        actor,
+        "points.appeal_decide",
+        "point_appeal",
+        appeal.id,
+        after={"status": appeal.status.value},
+        note=reason.strip(),
+    )
+    if upheld:
+        revoke_record(actor, appeal.record, _("异议成立：%(r)s", r=reason.strip()), today)
+
+
+def complete_task(actor, task: WarningTalkTask, note: str) -> None:
+    if task.status is not TaskStatus.OPEN:
+        raise PointsError(_("该约谈任务不是待办状态"))
+    if not note.strip():
+        raise PointsError(_("请填写约谈情况"))
+    task.status = TaskStatus.DONE
+    task.done_at = utcnow()
+    task.done_by_id = getattr(actor, "id", None)
+    task.note = note.strip()
+    db.session.flush()
+    record_audit(actor, "points.talk_done", "warning_talk_task", task.id, note=note.strip())
+
+
+def registration_bar(staff: StaffMember, today: date) -> str | None:
+    """Why the person may not be registered at a new facility today, or None."""
+    standing = standing_for(staff, today)
+    if standing.status is engine.Status.TERMINATED:
+        return _(
+            "该人员医保支付资格已终止，%(d)s 前不得再次登记", d=standing.barred_until.isoformat()
+        )
+    if standing.status is engine.Status.SUSPENDED:
+        return _(
+            "该人员医保支付资格暂停至 %(d)s，暂停期间不得在新机构登记",
+            d=(standing.current.end - timedelta(days=1)).isoformat(),
+        )
+    return None

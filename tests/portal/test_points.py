@@ -1,0 +1,299 @@
+"""Staff points in the portal: recording, sanctions across facilities, appeals, API."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.models.enums import (
+    AppealStatus,
+    PointSource,
+    Responsibility,
+    RestorationKind,
+    Role,
+    Severity,
+    TaskStatus,
+)
+from portal.models.points import PointAppeal, PointRecord, WarningTalkTask
+from portal.operations.points import (
+    PointsError,
+    add_restoration,
+    decide_appeal,
+    file_appeal,
+    record_points,
+    standing_for,
+)
+from portal.operations.registry import RegistryError, update_staff
+from portal.web import china_today
+from tests.conftest import csrf_token
+
+TODAY = date(2026, 6, 15)
+
+
+def _record(actor, staff, facility, severity, tier, day=TODAY, today=TODAY):
+    return record_points(
+        actor,
+        staff,
+        facility=facility,
+        violation="串换药品",
+        severity=severity,
+        responsibility=tier,
+        decided_on=day,
+        source=PointSource.FINDING,
+        reference="通医保罚〔2026〕1号",
+        today=today,
+    )
+
+
+def test_points_come_from_the_rulebook_and_are_audited(db, make_staff, make_user):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    record = _record(inspector, staff, staff.facilities[0], Severity.SERIOUS, Responsibility.MAIN)
+    assert record.points == 9
+    assert record.rulebook_version
+    from portal.models.audit import AuditLog
+
+    row = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "points.record")).one()
+    assert row.actor_name == "insp" and row.summary["after"]["points"] == 9
+
+
+def test_warning_talk_task_at_every_facility_and_cancelled_on_revocation(
+    db, make_staff, make_facility, make_user
+):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    approver = make_user(Role.APPROVER, "appr")
+    first, second = make_facility(), make_facility()
+    staff = make_staff([first, second])
+    _record(inspector, staff, first, Severity.MINOR, Responsibility.MAIN)  # 3
+    assert db.session.scalar(db.select(db.func.count()).select_from(WarningTalkTask)) == 0
+    record = _record(inspector, staff, first, Severity.MINOR, Responsibility.MAIN)  # 6
+    tasks = db.session.scalars(db.select(WarningTalkTask)).all()
+    assert sorted(t.facility_id for t in tasks) == sorted([first.id, second.id])
+    assert all(t.record_id == record.id and t.status is TaskStatus.OPEN for t in tasks)
+    appeal = file_appeal(None, record, reason="非本人行为", filed_on=TODAY)
+    decide_appeal(approver, appeal, upheld=True, reason="经核查不属实", today=TODAY)
+    assert record.revoked and record.revoked_by_id == approver.id
+    assert {t.status for t in tasks} == {TaskStatus.CANCELLED}
+
+
+def test_suspension_applies_everywhere_and_bars_new_registration(
+    db, client, auth, make_staff, make_facility, make_user
+):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    first, second, third = make_facility(), make_facility(), make_facility()
+    staff = make_staff([first, second])
+    today = china_today()
+    _record(inspector, staff, first, Severity.GRAVEST, Responsibility.GENERAL, today, today)
+    standing = standing_for(staff, today)
+    assert standing.status.value == "suspended"  # 10 points: 3 months
+    with pytest.raises(RegistryError) as info:
+        update_staff(
+            inspector,
+            staff,
+            {
+                "staff_code": staff.staff_code,
+                "name": staff.name,
+                "profession": staff.profession,
+                "facilities": [first, second, third],
+            },
+            today,
+        )
+    assert "暂停" in info.value.errors["facilities"]
+    # Both facilities see the person on their must-not-bill list.
+    for facility in (first, second):
+        make_user(Role.FACILITY, f"fac{facility.id}", facility=facility)
+        auth.login(f"fac{facility.id}")
+        page = client.get("/facility/staff/barred").get_data(as_text=True)
+        assert staff.name in page and "暂停中" in page
+        auth.logout()
+    make_user(Role.FACILITY, "fac_third", facility=third)
+    auth.login("fac_third")
+    assert staff.name not in client.get("/facility/staff/barred").get_data(as_text=True)
+
+
+def test_restoration_cap_and_evidence(db, make_staff, make_user):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    _record(inspector, staff, staff.facilities[0], Severity.SERIOUS, Responsibility.GENERAL)
+    for i in range(4):
+        add_restoration(
+            inspector,
+            staff,
+            kind=RestorationKind.TRAINING,
+            granted_on=TODAY + timedelta(days=i),
+            evidence=f"证书{i}",
+            today=TODAY + timedelta(days=10),
+        )
+    with pytest.raises(PointsError, match="上限"):
+        add_restoration(
+            inspector,
+            staff,
+            kind=RestorationKind.INSPECTION,
+            granted_on=TODAY + timedelta(days=5),
+            evidence="检查任务",
+            today=TODAY + timedelta(days=10),
+        )
+    assert standing_for(staff, TODAY + timedelta(days=10)).total == 3
+    with pytest.raises(PointsError, match="证明材料"):
+        add_restoration(
+            inspector,
+            staff,
+            kind=RestorationKind.TRAINING,
+            granted_on=TODAY,
+            evidence=" ",
+            today=TODAY,
+        )
+
+
+def test_appeal_deadline_counts_working_days(db, make_staff, make_user):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    # Decided Wed 2026-09-30: 10 working days skip the National Day holiday -> 2026-10-20.
+    record = _record(
+        inspector,
+        staff,
+        staff.facilities[0],
+        Severity.MINOR,
+        Responsibility.GENERAL,
+        date(2026, 9, 30),
+        date(2026, 9, 30),
+    )
+    with pytest.raises(PointsError, match="2026-10-20"):
+        file_appeal(None, record, reason="理由", filed_on=date(2026, 10, 21))
+    appeal = file_appeal(None, record, reason="理由", filed_on=date(2026, 10, 20))
+    assert appeal.status is AppealStatus.PENDING
+    with pytest.raises(PointsError, match="待处理"):
+        file_appeal(None, record, reason="再次", filed_on=date(2026, 10, 20))
+
+
+def test_recorder_cannot_decide_the_appeal(db, make_staff, make_user):
+    credit = make_user(Role.CREDIT_OFFICER, "credit")
+    staff = make_staff()
+    record = _record(credit, staff, staff.facilities[0], Severity.MINOR, Responsibility.MAIN)
+    appeal = file_appeal(None, record, reason="理由", filed_on=TODAY)
+    with pytest.raises(PointsError, match="记分人"):
+        decide_appeal(credit, appeal, upheld=True, reason="自己处理", today=TODAY)
+    assert appeal.status is AppealStatus.PENDING and not record.revoked
+
+
+def test_inspector_records_points_on_the_web(db, client, auth, make_staff, make_user):
+    make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    auth.login("insp")
+    page = client.get(f"/bureau/staff/{staff.id}/points/new").get_data(as_text=True)
+    response = client.post(
+        f"/bureau/staff/{staff.id}/points/new",
+        data={
+            "csrf_token": csrf_token(page),
+            "facility_id": staff.facilities[0].id,
+            "violation": "虚记费用",
+            "severity": "serious",
+            "responsibility": "important",
+            "decided_on": china_today().isoformat(),
+            "source": "finding",
+            "reference": "通医保罚〔2026〕8号",
+        },
+    )
+    assert response.status_code == 302
+    record = db.session.scalars(db.select(PointRecord)).one()
+    assert record.points == 8 and record.recorded_by.username == "insp"
+    detail = client.get(f"/bureau/staff/{staff.id}").get_data(as_text=True)
+    assert "虚记费用" in detail and "本周期累计" in detail
+    # A role without the permission cannot record.
+    auth.logout()
+    make_user(Role.AUDITOR, "aud")
+    auth.login("aud")
+    assert client.get(f"/bureau/staff/{staff.id}/points/new").status_code == 403
+
+
+def test_facility_files_appeal_only_for_its_own_staff(
+    db, client, auth, make_staff, make_facility, make_user
+):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    own, other = make_facility(), make_facility()
+    ours, theirs = make_staff([own]), make_staff([other])
+    today = china_today()
+    mine = _record(inspector, ours, own, Severity.MINOR, Responsibility.GENERAL, today, today)
+    foreign = _record(
+        inspector, theirs, other, Severity.MINOR, Responsibility.GENERAL, today, today
+    )
+    make_user(Role.FACILITY, "fac", facility=own)
+    auth.login("fac")
+    assert client.get(f"/facility/points/{foreign.id}/appeal").status_code == 404
+    assert client.get(f"/facility/staff/{theirs.id}/points").status_code == 404
+    page = client.get(f"/facility/points/{mine.id}/appeal").get_data(as_text=True)
+    response = client.post(
+        f"/facility/points/{mine.id}/appeal",
+        data={"csrf_token": csrf_token(page), "reason": "记录有误"},
+    )
+    assert response.status_code == 302
+    appeal = db.session.scalars(db.select(PointAppeal)).one()
+    assert appeal.record_id == mine.id and appeal.filed_by.username == "fac"
+
+
+def test_api_get_and_post_points(db, client, make_staff, make_user):
+    from portal.operations.users import create_api_token
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    auditor = make_user(Role.AUDITOR, "aud")
+    staff = make_staff()
+    token = create_api_token(None, inspector)
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "facility": staff.facilities[0].site_code,
+        "violation": "分解收费",
+        "severity": "gravest",
+        "responsibility": "important",
+        "decided_on": china_today().isoformat(),
+        "source": "screening",
+        "reference": "文号1",
+    }
+    created = client.post(f"/api/v1/staff/{staff.staff_code}/points", json=body, headers=headers)
+    assert created.status_code == 201
+    data = created.get_json()
+    assert data["points"] == 11 and data["total"] == 11 and data["status"] == "suspended"
+    assert data["sanction"]["kind"] == "suspend"
+    got = client.get(f"/api/v1/staff/{staff.staff_code}/points", headers=headers).get_json()
+    assert got["ledger"][0]["points"] == 11 and got["cycle"] == china_today().year
+    bad = client.post(
+        f"/api/v1/staff/{staff.staff_code}/points",
+        json=body | {"severity": "huge", "decided_on": "2026/1/1"},
+        headers=headers,
+    )
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["fields"]) == {"severity", "decided_on"}
+    assert client.get(f"/api/v1/staff/{staff.staff_code}/points").status_code == 401
+    denied = client.post(
+        f"/api/v1/staff/{staff.staff_code}/points",
+        json=body,
+        headers={"Authorization": f"Bearer {create_api_token(None, auditor)}"},
+    )
+    assert denied.status_code == 403
+
+
+def test_public_page_shows_sanctions_only_when_the_rulebook_allows(
+    app, db, client, make_staff, make_user, tmp_path
+):
+    from scoring.staff_points import DEFAULT_RULEBOOK
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff(name="张伟明")
+    facility = staff.facilities[0]
+    today = china_today()
+    _record(inspector, staff, facility, Severity.GRAVEST, Responsibility.MAIN, today, today)
+    url = f"/facilities/{facility.site_code}"
+    page = client.get(url).get_data(as_text=True)
+    assert "张某某" not in page and "张伟明" not in page
+    assert "暂停或终止人员" not in page
+    switched = tmp_path / "rb.toml"
+    switched.write_text(
+        DEFAULT_RULEBOOK.read_text(encoding="utf-8").replace(
+            "show_individual_sanctions = false", "show_individual_sanctions = true"
+        ),
+        encoding="utf-8",
+    )
+    app.config["STAFF_POINTS_RULEBOOK"] = str(switched)
+    try:
+        page = client.get(url).get_data(as_text=True)
+    finally:
+        app.config.pop("STAFF_POINTS_RULEBOOK")
+    assert "张某某" in page and "张伟明" not in page and "已终止" in page
