@@ -1,0 +1,330 @@
+"""Facility credit scores (信用评价): deterministic and explainable.
+
+``compute_facility_score`` takes plain facts about one facility and returns a score, a
+grade and a breakdown in which every point gained or lost names the record it came from;
+the items always sum to the score. Dates are China-time calendar dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from scoring.credit_rules import CreditRulebook
+from scoring.staff_points import add_months
+
+TENTH = Decimal("0.1")
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class FindingFact:
+    """A confirmed finding (drafts and revoked findings are not passed in)."""
+
+    id: int
+    category: str
+    category_label: str
+    #: Class from the taxonomy: minor, general, serious or fraud.
+    cls: str
+    decided_on: date
+    amount_fen: int = 0
+    self_corrected: bool = False
+
+
+@dataclass(frozen=True)
+class PledgeFact:
+    """A pledge failing: ``not_filed`` by the deadline, or ``not_posted`` when inspected."""
+
+    id: int
+    kind: str
+    on: date
+
+
+@dataclass(frozen=True)
+class StaffSanctionFact:
+    #: The point record that caused the sanction.
+    id: int
+    staff_code: str
+    kind: str  # "suspend" or "terminate"
+    start: date
+
+
+@dataclass(frozen=True)
+class TipoffFact:
+    id: int
+    verified_on: date
+
+
+@dataclass(frozen=True)
+class RepairFact:
+    """A granted credit repair: findings up to ``granted_on`` stop counting from the next
+    cycle on."""
+
+    id: int
+    granted_on: date
+
+
+@dataclass(frozen=True)
+class AdjustmentFact:
+    """An approved manual adjustment: points, or a grade, never both."""
+
+    id: int
+    approved_on: date
+    reason: str
+    proposer: str
+    approver: str
+    points: Decimal | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class FacilityFacts:
+    facility_id: int
+    agreement_start: date
+    terminated: bool = False
+    blacklisted: bool = False
+    findings: tuple[FindingFact, ...] = ()
+    pledge: tuple[PledgeFact, ...] = ()
+    staff_sanctions: tuple[StaffSanctionFact, ...] = ()
+    tipoffs: tuple[TipoffFact, ...] = ()
+    repairs: tuple[RepairFact, ...] = ()
+    adjustments: tuple[AdjustmentFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    points: Decimal
+    #: What kind of rule: finding, pledge.not_filed, staff.suspend, tipoff, adjustment, floor ...
+    rule: str
+    #: The record it came from: ("finding", 12), ("point_record", 7), (None, None) for rules.
+    source_type: str | None
+    source_id: int | None
+    label: str
+    #: Cycle in which this item stops counting fully (None when it never changes).
+    changes_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CreditResult:
+    facility_id: int
+    cycle: int
+    as_of: date
+    rulebook_version: str
+    graded: bool
+    score: Decimal | None
+    grade: str | None
+    items: tuple[Item, ...] = ()
+    caps: tuple[str, ...] = ()
+    reason: str = ""
+    adjustments: tuple[AdjustmentFact, ...] = field(default=())
+
+
+def finding_deduction(f: FindingFact, rb: CreditRulebook) -> tuple[Decimal, str]:
+    """Full-cycle deduction of one finding (negative) and how it was reached."""
+    base = rb.deductions[f.cls]
+    extra = min(rb.amount_max_points, (f.amount_fen // rb.amount_per_fen) * rb.amount_points)
+    points = Decimal(base + extra)
+    how = f"{f.category_label}：{base}分" + (f"，涉及金额加扣{extra}分" if extra else "")
+    if f.self_corrected:
+        points = points * rb.self_correction_percent / 100
+        how += f"，自查自纠按{rb.self_correction_percent}%计"
+    return -_q(points), how
+
+
+def _repaired(f: FindingFact, facts: FacilityFacts, cycle: int) -> RepairFact | None:
+    for repair in facts.repairs:
+        if f.decided_on <= repair.granted_on and repair.granted_on.year < cycle:
+            return repair
+    return None
+
+
+def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook) -> CreditResult:
+    """Score and grade on ``as_of``; facts dated after it are ignored."""
+    cycle = as_of.year
+    if add_months(facts.agreement_start, rb.min_agreement_months) > as_of:
+        return CreditResult(
+            facts.facility_id,
+            cycle,
+            as_of,
+            rb.version,
+            False,
+            None,
+            None,
+            reason=f"定点协议不满{rb.min_agreement_months}个月，本周期不参加评价",
+        )
+    items: list[Item] = []
+    caps: list[str] = []
+    horizon = len(rb.decay_percents)
+    for f in sorted(facts.findings, key=lambda x: (x.decided_on, x.id)):
+        age = cycle - f.decided_on.year
+        if f.decided_on > as_of or age >= horizon:
+            continue
+        full, how = finding_deduction(f, rb)
+        percent = rb.decay_percents[age]
+        repair = _repaired(f, facts, cycle)
+        if repair is not None:
+            percent = 0
+        if age == 0 and f.cls == "fraud":
+            caps.append("fraud")
+        if percent == 0 or full == 0:
+            continue
+        points = _q(full * percent / 100)
+        label = how if age == 0 else f"{how}；{f.decided_on.year}年度记录按{percent}%计入"
+        next_percent = rb.decay_percents[age + 1] if age + 1 < horizon else 0
+        changes = date(cycle + 1, 1, 1) if next_percent != percent else None
+        items.append(Item(points, "finding", "finding", f.id, label, changes))
+    for p in sorted(facts.pledge, key=lambda x: (x.on, x.id)):
+        if p.on.year != cycle or p.on > as_of:
+            continue
+        if p.kind == "not_filed":
+            points, label = rb.pledge_not_filed, "信用承诺书未按期签署报送"
+        elif p.kind == "not_posted":
+            points, label = rb.pledge_not_posted, "检查时信用承诺书未按规定张贴公示"
+        else:
+            raise ValueError(f"unknown pledge fact kind {p.kind!r}")
+        items.append(
+            Item(Decimal(-points), f"pledge.{p.kind}", "pledge", p.id, label, date(cycle + 1, 1, 1))
+        )
+    for s in sorted(facts.staff_sanctions, key=lambda x: (x.start, x.id)):
+        if s.start.year != cycle or s.start > as_of:
+            continue
+        if s.kind == "suspend":
+            points, label = rb.staff_per_suspended, f"人员{s.staff_code}被暂停医保支付资格"
+        elif s.kind == "terminate":
+            points, label = rb.staff_per_terminated, f"人员{s.staff_code}被终止医保支付资格"
+        else:
+            raise ValueError(f"unknown staff sanction kind {s.kind!r}")
+        items.append(
+            Item(
+                Decimal(-points),
+                f"staff.{s.kind}",
+                "point_record",
+                s.id,
+                label,
+                date(cycle + 1, 1, 1),
+            )
+        )
+    for t in sorted(facts.tipoffs, key=lambda x: (x.verified_on, x.id)):
+        if t.verified_on.year == cycle and t.verified_on <= as_of:
+            items.append(
+                Item(
+                    Decimal(-rb.tipoff_per_verified),
+                    "tipoff",
+                    "tipoff",
+                    t.id,
+                    "举报线索经查属实",
+                    date(cycle + 1, 1, 1),
+                )
+            )
+    grade_override = None
+    applied = []
+    for a in sorted(facts.adjustments, key=lambda x: (x.approved_on, x.id)):
+        if a.approved_on.year != cycle or a.approved_on > as_of:
+            continue
+        applied.append(a)
+        who = f"（{a.proposer}提出，{a.approver}批准）"
+        if a.points is not None:
+            items.append(
+                Item(
+                    _q(Decimal(a.points)),
+                    "adjustment",
+                    "adjustment",
+                    a.id,
+                    f"人工调整：{a.reason}{who}",
+                    date(cycle + 1, 1, 1),
+                )
+            )
+        if a.grade is not None:
+            grade_override = (a.grade, a)
+    if facts.terminated:
+        caps.append("terminated")
+    if facts.blacklisted:
+        caps.append("blacklisted")
+    raw = Decimal(rb.base) + sum((i.points for i in items), Decimal(0))
+    score = min(max(raw, Decimal(0)), Decimal(rb.base))
+    if score != raw:
+        # Keep the breakdown summing to the score.
+        items.append(Item(score - raw, "bounds", None, None, f"得分限定在0至{rb.base}分之间"))
+    grade = rb.grade_for(score)
+    if grade_override is not None:
+        grade = grade_override[0]
+    for cap in dict.fromkeys(caps):
+        capped = rb.caps[cap]
+        if rb.grade_rank(capped) > rb.grade_rank(grade):
+            grade = capped
+    return CreditResult(
+        facts.facility_id,
+        cycle,
+        as_of,
+        rb.version,
+        True,
+        score,
+        grade,
+        tuple(items),
+        tuple(dict.fromkeys(caps)),
+        adjustments=tuple(applied),
+    )
+
+
+def base_items_total(result: CreditResult, rb: CreditRulebook) -> Decimal:
+    """The base score plus every item: equals ``result.score`` by construction."""
+    return Decimal(rb.base) + sum((i.points for i in result.items), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What would lift the grade: the next grade, the points missing, and what changes
+    at the start of the next cycle."""
+
+    next_grade: str | None
+    points_needed: Decimal | None
+    next_cycle_score: Decimal | None
+    next_cycle_grade: str | None
+    expiring: tuple[Item, ...]
+    blocked_by_caps: tuple[str, ...]
+
+
+def outlook(facts: FacilityFacts, result: CreditResult, rb: CreditRulebook) -> Outlook:
+    if not result.graded:
+        return Outlook(None, None, None, None, (), ())
+    rank = rb.grade_rank(result.grade)
+    next_grade = rb.grades[rank - 1].grade if rank > 0 else None
+    needed = None
+    if next_grade is not None:
+        needed = max(Decimal(0), Decimal(rb.band(next_grade).min) - result.score)
+    next_start = date(result.cycle + 1, 1, 1)
+    projected = compute_facility_score(facts, next_start, rb)
+    expiring = tuple(i for i in result.items if i.changes_on == next_start and i.points < 0)
+    return Outlook(next_grade, needed, projected.score, projected.grade, expiring, result.caps)
+
+
+@dataclass(frozen=True)
+class RepairEligibility:
+    eligible: bool
+    reasons: tuple[str, ...]
+    earliest: date | None
+
+
+def repair_eligibility(
+    facts: FacilityFacts, as_of: date, rb: CreditRulebook, pledge_signed_on: date | None
+) -> RepairEligibility:
+    """Credit repair needs ``months_clean`` months since the last finding and, if the
+    rulebook says so, a pledge signed after that finding."""
+    relevant = [f for f in facts.findings if f.decided_on <= as_of]
+    if not relevant:
+        return RepairEligibility(False, ("没有需要修复的失信记录",), None)
+    last = max(f.decided_on for f in relevant)
+    earliest = add_months(last, rb.repair_months_clean)
+    reasons = []
+    if as_of < earliest:
+        reasons.append(
+            f"最近一次违规认定于{last.isoformat()}，需满{rb.repair_months_clean}个月"
+            f"（{earliest.isoformat()}起）方可申请"
+        )
+    if rb.repair_requires_new_pledge and (pledge_signed_on is None or pledge_signed_on <= last):
+        reasons.append("需在最近一次违规认定后重新签署信用承诺书")
+    return RepairEligibility(not reasons, tuple(reasons), earliest)
