@@ -18,12 +18,19 @@ def import_data():
     for kind, form in forms.items():
         if form.file.name in _submitted_files() and form.validate_on_submit():
             upload = form.file.data
-            report = import_file(current_user, kind, upload.stream, upload.filename or "",
-                                 dry_run=form.dry_run.data)
+            report = import_file(
+                current_user, kind, upload.stream, upload.filename or "", dry_run=form.dry_run.data
+            )
             if report.ok and not form.dry_run.data:
                 db.session.commit()
-                flash(_("导入完成：新增 %(c)d 条，更新 %(u)d 条。", c=report.created,
-                        u=report.updated), "success")
+                flash(
+                    _(
+                        "导入完成：新增 %(c)d 条，更新 %(u)d 条。",
+                        c=report.created,
+                        u=report.updated,
+                    ),
+                    "success",
+                )
             else:
                 db.session.rollback()
                 if report.ok:
@@ -31,9 +38,7 @@ def import_data():
                 else:
                     flash(_("文件存在错误，未导入任何数据，请按下方报告修改后重新上传。"), "danger")
             break
-    return render_template(
-        "bureau/import.html", forms=forms, report=report, columns=IMPORT_COLUMNS
-    )
+    return render_template("bureau/import.html", forms=forms, report=report, columns=IMPORT_COLUMNS)
 
 
 def _submitted_files() -> set[str]:
