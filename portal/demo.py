@@ -124,6 +124,10 @@ def load_demo_data(progress: Callable[[str], None] | None = None) -> list:
 
     accounts = _create_accounts(facilities)
     say(f"已创建 {accounts} 个演示账号")
+    from portal.demo_points import load_demo_points
+
+    point_records = load_demo_points([site for _u, _d, _r, site in DEMO_ACCOUNTS if site])
+    say(f"已写入 {point_records} 条医保支付资格记分")
     record_audit(
         None,
         "demo.load",
@@ -134,6 +138,7 @@ def load_demo_data(progress: Callable[[str], None] | None = None) -> list:
             "staff": len(people),
             "practices": practices,
             "accounts": accounts,
+            "point_records": point_records,
         },
     )
     db.session.flush()
