@@ -51,6 +51,9 @@ def init_errors(app: Flask) -> None:
         code = exc.code or 500
         # A description passed to abort() is ours (Chinese); werkzeug's defaults are not.
         custom = exc.description if exc.description != type(exc).description else None
+        if code == 429:
+            # Flask-Limiter describes the limit in English ("10 per 1 minute").
+            custom = None
         return error_response(code, custom)
 
     @app.errorhandler(Exception)

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,7 +11,25 @@ from flask_wtf import CSRFProtect
 
 from portal.database import Base
 
-db = SQLAlchemy(model_class=Base)
+#: Highest page number a list will look up. Far past the last page a list is empty anyway;
+#: an unbounded ``?page=`` would overflow the database's 64-bit OFFSET (a 500 error).
+MAX_PAGE = 1_000_000_000
+
+
+class PortalSQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        """Flask-SQLAlchemy's ``paginate`` with the page number capped at ``MAX_PAGE``."""
+        if page is None and has_request_context():
+            try:
+                page = int(request.args.get("page", 1))
+            except (TypeError, ValueError):
+                page = None  # Flask-SQLAlchemy applies ``error_out``
+        if page is not None:
+            page = min(page, MAX_PAGE)
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = PortalSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

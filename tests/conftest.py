@@ -144,8 +144,12 @@ def make_user(db, make_facility):
         if role is Role.FACILITY and facility is None:
             facility = make_facility()
         return create_user(
-            None, username=username or f"{role.value}_user", display_name=f"测试{role.label}",
-            role=role, password=TEST_PASSWORD, facility=facility,
+            None,
+            username=username or f"{role.value}_user",
+            display_name=f"测试{role.label}",
+            role=role,
+            password=TEST_PASSWORD,
+            facility=facility,
         )
 
     return make
@@ -162,7 +166,72 @@ def make_staff(db, make_facility):
         facilities = facilities if facilities is not None else [make_facility()]
         from datetime import date
 
-        return create_staff(None, staff_data(next(counter), facilities, **overrides),
-                            date(2026, 1, 5))
+        return create_staff(
+            None, staff_data(next(counter), facilities, **overrides), date(2026, 1, 5)
+        )
 
     return make
+
+
+# --- Fresh, throwaway databases (migrations and browser tests) ------------------------------
+
+
+def _fresh_database_name() -> str:
+    import secrets
+
+    return f"medcredit_fresh_{secrets.token_hex(6)}"
+
+
+class fresh_database:  # noqa: N801  (used like a function: ``with fresh_database(dir) as url``)
+    """A new, empty database of the same kind as the test database, removed afterwards.
+
+    SQLite: a file in ``folder``. PostgreSQL (``MEDCREDIT_TEST_DATABASE_URL``): a new
+    database on the same server, created and dropped with AUTOCOMMIT, so the session's
+    rolled-back test database is never touched.
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+        self._admin = None
+        self._name = None
+
+    def __enter__(self) -> str:
+        base = os.environ.get("MEDCREDIT_TEST_DATABASE_URL")
+        if not base:
+            return f"sqlite:///{self.folder / (_fresh_database_name() + '.sqlite3')}"
+        from portal.config import normalise_database_url
+
+        url = sa.make_url(normalise_database_url(base))
+        self._name = _fresh_database_name()
+        self._admin = sa.create_engine(
+            url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        with self._admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{self._name}"'))
+        return url.set(database=self._name).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc_info) -> None:
+        if self._admin is None:
+            return
+        try:
+            with self._admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)'))
+        finally:
+            self._admin.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """URL of a new, empty database (see ``fresh_database``); dropped after the test."""
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_connections(app):
+    """Close the session database's pooled connections when the run ends, so drivers that
+    warn about connections left open (psycopg) do not fail the run under
+    ``filterwarnings = error``."""
+    yield
+    with app.app_context():
+        _db.engine.dispose()

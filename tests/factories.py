@@ -29,7 +29,9 @@ def facility_data(n: int, **overrides) -> dict:
         "site_code": site_code(n, pharmacy=kind is FacilityKind.PHARMACY),
         "name": f"测试医疗机构{n}",
         "kind": kind,
-        "level": HospitalLevel.SECONDARY if kind is FacilityKind.HOSPITAL else HospitalLevel.UNRATED,
+        "level": HospitalLevel.SECONDARY
+        if kind is FacilityKind.HOSPITAL
+        else HospitalLevel.UNRATED,
         "ownership": Ownership.PUBLIC,
         "county": "崇川区",
         "address": f"南通市崇川区测试路{n}号",

@@ -79,7 +79,8 @@ class UserCreateForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[REQUIRED, Length(max=60)])
     role = SelectField(_l("角色"), choices=Role.choices, validators=[REQUIRED])
     site_code = StringField(
-        _l("所属定点机构编码"), description=_l("仅定点机构用户填写"),
+        _l("所属定点机构编码"),
+        description=_l("仅定点机构用户填写"),
         validators=[Optional(), Length(max=12)],
     )
     password = PasswordField(_l("初始密码"), validators=[REQUIRED, Length(max=200)])
@@ -89,7 +90,8 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[REQUIRED, Length(max=60)])
     role = SelectField(_l("角色"), choices=Role.choices, validators=[REQUIRED])
     site_code = StringField(
-        _l("所属定点机构编码"), description=_l("仅定点机构用户填写"),
+        _l("所属定点机构编码"),
+        description=_l("仅定点机构用户填写"),
         validators=[Optional(), Length(max=12)],
     )
     active = BooleanField(_l("启用"))

@@ -35,12 +35,14 @@ class FacilityAppealForm(FlaskForm):
     reason = TextAreaField(_l("异议理由"), validators=[REQUIRED, Length(max=2000)])
 
 
+def _decision_choices() -> list[tuple[str, str]]:
+    # A callable, like the enums' ``choices``: WTForms deprecates literal tuple lists and
+    # warns each time the form is built.
+    return [("upheld", _l("异议成立，撤销记分")), ("rejected", _l("异议不成立，维持记分"))]
+
+
 class DecisionForm(FlaskForm):
-    outcome = RadioField(
-        _l("处理结果"),
-        choices=[("upheld", _l("异议成立，撤销记分")), ("rejected", _l("异议不成立，维持记分"))],
-        validators=[REQUIRED],
-    )
+    outcome = RadioField(_l("处理结果"), choices=_decision_choices, validators=[REQUIRED])
     reason = TextAreaField(_l("处理理由"), validators=[REQUIRED, Length(max=2000)])
 
 

@@ -23,13 +23,20 @@ def _form_errors(form, exc: RegistryError) -> None:
 def facilities():
     args = request.args
     stmt = facility_search(
-        q=args.get("q", ""), county=args.get("county", ""), kind=args.get("kind", ""),
-        status=args.get("status", ""), ownership=args.get("ownership", ""),
+        q=args.get("q", ""),
+        county=args.get("county", ""),
+        kind=args.get("kind", ""),
+        status=args.get("status", ""),
+        ownership=args.get("ownership", ""),
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
-        "bureau/facilities.html", page=page, counties=facility_counties(),
-        kinds=FacilityKind, statuses=FacilityStatus, ownerships=Ownership,
+        "bureau/facilities.html",
+        page=page,
+        counties=facility_counties(),
+        kinds=FacilityKind,
+        statuses=FacilityStatus,
+        ownerships=Ownership,
     )
 
 
@@ -55,7 +62,8 @@ def facility_new():
 def facility_detail(facility_id: int):
     facility = get_facility_or_404(facility_id)
     staff_page = db.paginate(
-        staff_search(facility_id=facility.id), per_page=current_app.config["PAGE_SIZE"],
+        staff_search(facility_id=facility.id),
+        per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
     return render_template("bureau/facility_detail.html", facility=facility, staff_page=staff_page)

@@ -24,7 +24,8 @@ def audit():
     if actor:
         stmt = stmt.where(AuditLog.actor_name == actor)
     page = db.paginate(
-        stmt.order_by(AuditLog.seq.desc()), per_page=current_app.config["PAGE_SIZE"] * 2,
+        stmt.order_by(AuditLog.seq.desc()),
+        per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,
     )
     return render_template("bureau/audit.html", page=page)

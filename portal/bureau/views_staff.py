@@ -18,7 +18,7 @@ from portal.operations.registry import (
     update_staff,
 )
 from portal.permissions import require
-from portal.queries import staff_search
+from portal.queries import get_facility_by_site_code, staff_search
 from portal.web import china_today
 
 
@@ -64,7 +64,13 @@ def _apply_errors(form, exc: RegistryError) -> None:
 @require("registry.view")
 def staff_list():
     args = request.args
-    stmt = staff_search(q=args.get("q", ""), profession=args.get("profession", ""))
+    facility_id = None
+    if site_code := args.get("facility", "").strip():
+        facility = get_facility_by_site_code(site_code)
+        facility_id = facility.id if facility else -1  # unknown code: an empty result
+    stmt = staff_search(
+        q=args.get("q", ""), profession=args.get("profession", ""), facility_id=facility_id
+    )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("bureau/staff_list.html", page=page, professions=Profession)
 

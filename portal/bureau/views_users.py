@@ -41,13 +41,16 @@ def users():
     q = request.args.get("q", "").strip()
     if q:
         stmt = stmt.where(
-            or_(func.lower(User.username).contains(q.lower(), autoescape=True),
-                User.display_name.contains(q, autoescape=True))
+            or_(
+                func.lower(User.username).contains(q.lower(), autoescape=True),
+                User.display_name.contains(q, autoescape=True),
+            )
         )
     if role := Role.from_label_or_value(request.args.get("role", "")):
         stmt = stmt.where(User.role == role)
-    page = db.paginate(stmt.order_by(User.username), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = db.paginate(
+        stmt.order_by(User.username), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
     return render_template("bureau/users.html", page=page, roles=Role)
 
 
@@ -60,9 +63,12 @@ def user_new():
         if ok:
             try:
                 user = create_user(
-                    current_user, username=form.username.data,
-                    display_name=form.display_name.data, role=Role(form.role.data),
-                    password=form.password.data, facility=facility,
+                    current_user,
+                    username=form.username.data,
+                    display_name=form.display_name.data,
+                    role=Role(form.role.data),
+                    password=form.password.data,
+                    facility=facility,
                 )
             except UserError as exc:
                 db.session.rollback()
@@ -86,9 +92,14 @@ def user_edit(user_id: int):
         facility, ok = _facility_from_form(form)
         if ok:
             try:
-                update_user(current_user, user, display_name=form.display_name.data,
-                            role=Role(form.role.data), facility=facility,
-                            active=form.active.data)
+                update_user(
+                    current_user,
+                    user,
+                    display_name=form.display_name.data,
+                    role=Role(form.role.data),
+                    facility=facility,
+                    active=form.active.data,
+                )
             except UserError as exc:
                 db.session.rollback()
                 form.role.errors.append(str(exc))
@@ -100,8 +111,12 @@ def user_edit(user_id: int):
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
     ).all()
     return render_template(
-        "bureau/user_edit.html", user=user, form=form, password_form=ResetPasswordForm(),
-        button_form=EmptyForm(), tokens=tokens,
+        "bureau/user_edit.html",
+        user=user,
+        form=form,
+        password_form=ResetPasswordForm(),
+        button_form=EmptyForm(),
+        tokens=tokens,
     )
 
 

@@ -110,19 +110,20 @@ def verify_chain() -> ChainReport:
     expected_seq = 1
     prev_hash = GENESIS_HASH
     count = 0
-    rows = db.session.scalars(
+    # Closed on every exit: on PostgreSQL yield_per streams through a server-side cursor.
+    with db.session.scalars(
         select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=1000)
-    )
-    for row in rows:
-        count += 1
-        if row.seq != expected_seq:
-            return ChainReport(False, count, expected_seq, f"row seq {expected_seq} is missing")
-        if row.prev_hash != prev_hash:
-            return ChainReport(False, count, row.seq, "previous-hash link is broken")
-        if _content_hash(row) != row.hash:
-            return ChainReport(False, count, row.seq, "content does not match its hash")
-        prev_hash = row.hash
-        expected_seq += 1
+    ) as rows:
+        for row in rows:
+            count += 1
+            if row.seq != expected_seq:
+                return ChainReport(False, count, expected_seq, f"row seq {expected_seq} is missing")
+            if row.prev_hash != prev_hash:
+                return ChainReport(False, count, row.seq, "previous-hash link is broken")
+            if _content_hash(row) != row.hash:
+                return ChainReport(False, count, row.seq, "content does not match its hash")
+            prev_hash = row.hash
+            expected_seq += 1
     anchor = db.session.get(AuditAnchor, 1)
     last_seq = expected_seq - 1
     if anchor is not None and (anchor.last_seq != last_seq or anchor.last_hash != prev_hash):

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.auth.session import new_token
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.enums import Role
@@ -155,6 +154,10 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
 
 def create_api_token(actor, user: User) -> str:
     """Create a token for a bureau account and return it; only its hash is kept."""
+    # Imported here: portal.auth's views import this module, so a top-level import would
+    # make ``import portal.operations.users`` fail on its own (circular import).
+    from portal.auth.session import new_token
+
     if not user.is_bureau:
         raise UserError(_("只有医保局工作人员账号可以创建接口令牌"))
     token = new_token()

@@ -1,0 +1,463 @@
+"""Every route against anonymous visitors and every role, with the expected outcome.
+
+The table below is the contract: a route that is not in it fails
+``test_table_lists_every_route`` until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from portal.models.enums import Role
+from portal.operations.users import create_api_token
+from tests.conftest import csrf_token
+
+OK = 200
+GO = "redirect"  # 302 somewhere other than the login page
+LOGIN = "login"  # 302 to the login page (anonymous visitor on a protected page)
+TOKEN = 401  # JSON error: the token-protected API wants a bearer token
+NO = 403  # Chinese error page
+
+COLUMNS = (
+    "anonymous",
+    Role.FACILITY,
+    Role.INSPECTOR,
+    Role.CREDIT_OFFICER,
+    Role.APPROVER,
+    Role.TIPOFF_HANDLER,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
+
+# fmt: off
+#: endpoint -> expected outcome of a GET (or, for POST-only routes, a POST with a valid CSRF
+#: token) for each column of COLUMNS.
+EXPECTED: dict[str, tuple] = {
+    #                          anon   facil. inspect credit approv tipoff admin  auditor
+    "public.home":             (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "public.facilities":       (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "public.facility":         (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.login":              (OK,    GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    "auth.logout":             (LOGIN, GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    "auth.account":            (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "facility.home":           (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.staff":          (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "bureau.home":             (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.audit":            (LOGIN, NO,    NO,    NO,    NO,    NO,    OK,    OK),
+    "bureau.facilities":       (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.facility_detail":  (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.facility_new":     (LOGIN, NO,    OK,    OK,    NO,    NO,    OK,    NO),
+    "bureau.facility_edit":    (LOGIN, NO,    OK,    OK,    NO,    NO,    OK,    NO),
+    "bureau.staff_list":       (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.staff_detail":     (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.staff_new":        (LOGIN, NO,    OK,    OK,    NO,    NO,    OK,    NO),
+    "bureau.staff_edit":       (LOGIN, NO,    OK,    OK,    NO,    NO,    OK,    NO),
+    "bureau.staff_reveal":     (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
+    "bureau.import_data":      (LOGIN, NO,    NO,    NO,    NO,    NO,    OK,    NO),
+    "bureau.users":            (LOGIN, NO,    NO,    NO,    NO,    NO,    OK,    NO),
+    "bureau.user_new":         (LOGIN, NO,    NO,    NO,    NO,    NO,    OK,    NO),
+    "bureau.user_edit":        (LOGIN, NO,    NO,    NO,    NO,    NO,    OK,    NO),
+    "bureau.user_password":    (LOGIN, NO,    NO,    NO,    NO,    NO,    GO,    NO),
+    "bureau.user_unlock":      (LOGIN, NO,    NO,    NO,    NO,    NO,    GO,    NO),
+    "bureau.user_token_new":   (LOGIN, NO,    NO,    NO,    NO,    NO,    OK,    NO),
+    "bureau.token_revoke":     (LOGIN, NO,    NO,    NO,    NO,    NO,    GO,    NO),
+    # Staff points: recording is for inspectors, credit officers and admins; deciding
+    # appeals and revoking for approvers, credit officers and admins.
+    "bureau.points_new":       (LOGIN, NO,    OK,    OK,    NO,    NO,    OK,    NO),
+    "bureau.points_restore":   (LOGIN, NO,    GO,    GO,    NO,    NO,    GO,    NO),
+    "bureau.points_appeal":    (LOGIN, NO,    OK,    OK,    NO,    NO,    OK,    NO),
+    "bureau.points_revoke":    (LOGIN, NO,    NO,    OK,    OK,    NO,    OK,    NO),
+    "bureau.appeals":          (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.appeal_decide":    (LOGIN, NO,    NO,    OK,    OK,    NO,    OK,    NO),
+    "bureau.sanctions":        (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "facility.barred":         (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.staff_points":   (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.points_appeal":  (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.tasks":          (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.task_done":      (LOGIN, GO,    NO,    NO,    NO,    NO,    NO,    NO),
+    "api.health":              (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "api.facilities":          (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "api.facility":            (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # A session cookie is never accepted by the API, only a bearer token.
+    "api.staff":               (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.staff_points":        (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.staff_points_create": (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+}
+
+#: endpoint -> who is allowed to ask for a missing object, and gets 404 for it.
+MISSING_OBJECT: dict[str, object] = {
+    "public.facility":         "anonymous",
+    "api.facility":            "anonymous",
+    "api.staff":               "token",
+    "bureau.facility_detail":  Role.INSPECTOR,
+    "bureau.facility_edit":    Role.CREDIT_OFFICER,
+    "bureau.staff_detail":     Role.AUDITOR,
+    "bureau.staff_edit":       Role.INSPECTOR,
+    "bureau.staff_reveal":     Role.INSPECTOR,
+    "bureau.user_edit":        Role.ADMIN,
+    "bureau.user_password":    Role.ADMIN,
+    "bureau.user_unlock":      Role.ADMIN,
+    "bureau.user_token_new":   Role.ADMIN,
+    "bureau.token_revoke":     Role.ADMIN,
+    "bureau.points_new":       Role.INSPECTOR,
+    "bureau.points_restore":   Role.CREDIT_OFFICER,
+    "bureau.points_appeal":    Role.INSPECTOR,
+    "bureau.points_revoke":    Role.APPROVER,
+    "bureau.appeal_decide":    Role.APPROVER,
+    "api.staff_points":        "token",
+    "api.staff_points_create": "admin-token",
+    # In the facility area an object of another facility is as good as missing (404).
+    "facility.staff_points":   Role.FACILITY,
+    "facility.points_appeal":  Role.FACILITY,
+    "facility.task_done":      Role.FACILITY,
+}
+# fmt: on
+
+#: Form fields sent with POST-only routes so that the request passes validation.
+POST_DATA = {"bureau.staff_reveal": {"reason": "核查举报线索"}}
+
+
+def _rules(app):
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+
+
+def test_table_lists_every_route(app):
+    """A new route fails here until its expected outcomes are added to EXPECTED."""
+    in_app = set(_rules(app))
+    assert set(EXPECTED) == in_app, {
+        "missing from EXPECTED": sorted(in_app - set(EXPECTED)),
+        "no longer routes": sorted(set(EXPECTED) - in_app),
+    }
+    for endpoint, row in EXPECTED.items():
+        assert len(row) == len(COLUMNS), endpoint
+
+
+def test_every_route_with_an_object_has_a_missing_object_case(app):
+    with_args = {endpoint for endpoint, rule in _rules(app).items() if rule.arguments}
+    assert set(MISSING_OBJECT) == with_args
+
+
+def test_facility_area_urls_carry_no_facility_id(app):
+    """A facility user's own facility comes from the account, never from the URL."""
+    facility_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("facility.")]
+    assert facility_rules
+    for rule in facility_rules:
+        assert not rule.arguments & {"facility_id", "site_code", "credit_code"}, rule.rule
+
+
+@dataclass
+class World:
+    facility: object
+    other_facility: object
+    staff: object
+    target_user: object
+    token_row_id: int
+    token: str
+    admin_token: str
+    record: object
+    appeal: object
+    task: object
+
+
+def _points_record(staff, facility):
+    from portal.models.enums import PointSource, Responsibility, Severity
+    from portal.operations.points import record_points
+    from portal.web import china_today
+
+    return record_points(
+        None,
+        staff,
+        facility=facility,
+        violation="串换药品项目",
+        severity=Severity.MINOR,
+        responsibility=Responsibility.GENERAL,
+        decided_on=china_today(),
+        source=PointSource.MANUAL,
+        reference="通医保处〔2026〕1号",
+        today=china_today(),
+    )
+
+
+@pytest.fixture
+def world(db, make_facility, make_staff, make_user):
+    from portal.models.points import PointAppeal, WarningTalkTask
+    from portal.models.user import ApiToken
+    from portal.web import china_today
+
+    facility = make_facility(name="本院测试医院")
+    other = make_facility(name="他院测试医院")
+    staff = make_staff([facility], name="赵本院")
+    target = make_user(Role.TIPOFF_HANDLER, "target_user")
+    token = create_api_token(None, target)
+    token_row = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    admin_token = create_api_token(None, make_user(Role.ADMIN, "token_admin"))
+    record = _points_record(staff, facility)
+    appeal = PointAppeal(record=record, filed_on=china_today(), reason="对事实有异议")
+    task = WarningTalkTask(staff=staff, facility=facility, record=record)
+    db.session.add_all([appeal, task])
+    db.session.commit()
+    return World(
+        facility, other, staff, target, token_row.id, token, admin_token, record, appeal, task
+    )
+
+
+def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
+    rule = _rules(app)[endpoint]
+    values = {
+        "facility_id": world.facility.id,
+        "staff_id": world.staff.id,
+        "user_id": world.target_user.id,
+        "token_id": world.token_row_id,
+        "site_code": world.facility.site_code,
+        "staff_code": world.staff.staff_code,
+        "record_id": world.record.id,
+        "appeal_id": world.appeal.id,
+        "task_id": world.task.id,
+    }
+    if missing:
+        values = {
+            "facility_id": 987_654_321,
+            "staff_id": 987_654_321,
+            "user_id": 987_654_321,
+            "token_id": 987_654_321,
+            "site_code": "H99999999999",
+            "staff_code": "X999999999",
+            "record_id": 987_654_321,
+            "appeal_id": 987_654_321,
+            "task_id": 987_654_321,
+        }
+    args = {name: values[name] for name in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **args)
+
+
+def _only_post(app, endpoint: str) -> bool:
+    methods = _rules(app)[endpoint].methods
+    return "GET" not in methods and "POST" in methods
+
+
+def _log_in_as(client, auth, make_user, world: World, who) -> None:
+    if who == "anonymous":
+        return
+    facility = world.facility if who is Role.FACILITY else None
+    username = f"matrix_{who.value}"
+    make_user(who, username, facility=facility)
+    response = auth.login(username)
+    assert response.status_code == 302, f"could not log in as {who}"
+
+
+def _request(client, app, endpoint: str, url: str, headers=None):
+    if _only_post(app, endpoint):
+        token = csrf_token(client.get("/").get_data(as_text=True))
+        data = {"csrf_token": token} | POST_DATA.get(endpoint, {})
+        return client.post(url, data=data, headers=headers)
+    return client.get(url, headers=headers)
+
+
+def _check(response, expected, endpoint: str, who) -> None:
+    where = f"{endpoint} as {getattr(who, 'value', who)}"
+    if expected == LOGIN:
+        assert response.status_code == 302, where
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/auth/login", where
+        assert "next=" in location.query, where
+    elif expected == GO:
+        assert response.status_code == 302, where
+        assert urlsplit(response.headers["Location"]).path != "/auth/login", where
+    elif expected == TOKEN:
+        assert response.status_code == 401, where
+        assert response.is_json, where
+        assert response.get_json()["error"]["code"] == 401, where
+    elif expected == NO:
+        assert response.status_code == 403, where
+        body = response.get_data(as_text=True)
+        assert "无权" in body or "仅供" in body, where
+    else:
+        assert response.status_code == expected, where
+
+
+@pytest.mark.parametrize(
+    "column", range(len(COLUMNS)), ids=[getattr(c, "value", c) for c in COLUMNS]
+)
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_access(app, client, auth, make_user, world, endpoint, column):
+    who = COLUMNS[column]
+    _log_in_as(client, auth, make_user, world, who)
+    response = _request(client, app, endpoint, _url(app, endpoint, world))
+    _check(response, EXPECTED[endpoint][column], endpoint, who)
+
+
+#: Pages that show a form on GET and take it back on POST.
+FORM_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.account",
+        "bureau.facility_new",
+        "bureau.facility_edit",
+        "bureau.staff_new",
+        "bureau.staff_edit",
+        "bureau.import_data",
+        "bureau.user_new",
+        "bureau.user_edit",
+        "bureau.points_new",
+        "bureau.points_appeal",
+        "bureau.points_revoke",
+        "bureau.appeal_decide",
+        "facility.points_appeal",
+    }
+)
+REFUSED_POSTS = [
+    (endpoint, column)
+    for endpoint in sorted(FORM_ENDPOINTS)
+    for column, outcome in enumerate(EXPECTED[endpoint])
+    if outcome in (LOGIN, NO)
+]
+
+
+def test_form_endpoints_are_the_get_and_post_routes(app):
+    derived = {e for e, r in _rules(app).items() if {"GET", "POST"} <= r.methods}
+    assert derived == FORM_ENDPOINTS
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "column"),
+    REFUSED_POSTS,
+    ids=[f"{e}-{getattr(COLUMNS[c], 'value', COLUMNS[c])}" for e, c in REFUSED_POSTS],
+)
+def test_forms_refuse_post_to_whoever_may_not_get(
+    app, client, auth, make_user, world, endpoint, column
+):
+    """The role check covers POST as well as GET on pages that show a form."""
+    who = COLUMNS[column]
+    _log_in_as(client, auth, make_user, world, who)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(_url(app, endpoint, world), data={"csrf_token": token})
+    _check(response, EXPECTED[endpoint][column], endpoint, who)
+
+
+@pytest.mark.parametrize("endpoint", sorted(MISSING_OBJECT))
+def test_missing_objects_are_404(app, client, auth, make_user, world, endpoint):
+    who = MISSING_OBJECT[endpoint]
+    headers = None
+    if who == "token":
+        headers = {"Authorization": f"Bearer {world.token}"}
+    elif who == "admin-token":
+        headers = {"Authorization": f"Bearer {world.admin_token}"}
+    else:
+        _log_in_as(client, auth, make_user, world, who)
+    response = _request(client, app, endpoint, _url(app, endpoint, world, missing=True), headers)
+    assert response.status_code == 404, endpoint
+    if endpoint.startswith("api."):
+        assert response.get_json()["error"]["code"] == 404
+    else:
+        assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_api_staff_accepts_a_token(app, client, world):
+    url = _url(app, "api.staff", world)
+    response = client.get(url, headers={"Authorization": f"Bearer {world.token}"})
+    assert response.status_code == 200
+    assert response.get_json()["staff_code"] == world.staff.staff_code
+
+
+def test_facility_user_sees_only_their_own_facility(
+    client, auth, make_user, make_staff, make_facility
+):
+    own = make_facility(name="通州区本院卫生院")
+    other = make_facility(name="海门区他院医院")
+    make_staff([own], name="钱自家")
+    make_staff([own, other], name="孙两地")
+    make_staff([other], name="李别家")
+    make_user(Role.FACILITY, "own_facility_user", facility=own)
+    assert auth.login("own_facility_user").headers["Location"].endswith("/facility/")
+
+    home = client.get("/facility/").get_data(as_text=True)
+    assert own.name in home and own.site_code in home
+    assert other.name not in home and other.site_code not in home
+
+    for url in (
+        "/facility/staff",
+        f"/facility/staff?facility_id={other.id}",
+        "/facility/staff?q=李",
+    ):
+        page = client.get(url).get_data(as_text=True)
+        assert "李别家" not in page, url
+    staff_page = client.get("/facility/staff").get_data(as_text=True)
+    assert "钱自家" in staff_page and "孙两地" in staff_page
+
+    # The bureau registry is closed to facility users, including the other facility's record.
+    assert client.get(f"/bureau/facilities/{other.id}").status_code == 403
+    assert client.get(f"/bureau/facilities/{own.id}").status_code == 403
+
+
+def test_facility_staff_list_hides_ended_practices(
+    db, client, auth, make_user, make_staff, make_facility
+):
+    from datetime import date
+
+    from portal.operations.registry import update_staff
+
+    own = make_facility()
+    other = make_facility()
+    moved = make_staff([own, other], name="周调离")
+    update_staff(
+        None,
+        moved,
+        {
+            "staff_code": moved.staff_code,
+            "name": moved.name,
+            "profession": moved.profession,
+            "facilities": [other],
+        },
+        date(2026, 2, 1),
+    )
+    make_user(Role.FACILITY, "fac_user", facility=own)
+    auth.login("fac_user")
+    assert "周调离" not in client.get("/facility/staff").get_data(as_text=True)
+
+
+def test_facility_account_without_facility_is_refused(db, client, auth, make_user, make_facility):
+    user = make_user(Role.FACILITY, "orphan_user")
+    auth.login("orphan_user")
+    user.facility = None
+    db.session.flush()
+    assert client.get("/facility/").status_code == 403
+
+
+def test_facility_user_cannot_reach_another_facilitys_points_or_tasks(
+    db, client, auth, make_user, make_staff, make_facility
+):
+    from portal.models.points import WarningTalkTask
+
+    own = make_facility(name="自家医院")
+    other = make_facility(name="别家医院")
+    elsewhere = make_staff([other], name="别家医生")
+    record = _points_record(elsewhere, other)
+    task = WarningTalkTask(staff=elsewhere, facility=other, record=record)
+    db.session.add(task)
+    make_user(Role.FACILITY, "nosy_facility", facility=own)
+    db.session.commit()
+    auth.login("nosy_facility")
+
+    assert client.get(f"/facility/staff/{elsewhere.id}/points").status_code == 404
+    assert client.get(f"/facility/points/{record.id}/appeal").status_code == 404
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(
+        f"/facility/points/{record.id}/appeal", data={"csrf_token": token, "reason": "试图代提"}
+    )
+    assert response.status_code == 404
+    response = client.post(
+        f"/facility/tasks/{task.id}/done", data={"csrf_token": token, "note": "试图代办"}
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(WarningTalkTask, task.id).note == ""
+    assert "别家医生" not in client.get("/facility/tasks").get_data(as_text=True)
+    assert "别家医生" not in client.get("/facility/staff/barred").get_data(as_text=True)

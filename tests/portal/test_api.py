@@ -1,0 +1,248 @@
+"""JSON API v1: public facility reads, token-protected staff reads, health."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.models.enums import FacilityKind, HospitalLevel, Role
+from portal.models.user import ApiToken
+from portal.operations.users import UserError, create_api_token, revoke_api_token
+from tests.factories import id_number
+
+
+@pytest.fixture
+def facilities(db, make_facility):
+    made = [make_facility(name=f"接口医院{n:02d}") for n in range(1, 8)]
+    made.append(
+        make_facility(
+            name="接口大药房", kind=FacilityKind.PHARMACY, level=HospitalLevel.UNRATED,
+            county="海安市",
+        )
+    )  # fmt: skip
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def staff(db, make_staff, facilities):
+    member = make_staff(facilities[:2], name="接口医生", id_number=id_number(612, "19820304"))
+    db.session.commit()
+    return member
+
+
+@pytest.fixture
+def token(db, make_user):
+    user = make_user(Role.INSPECTOR, "api_inspector")
+    value = create_api_token(None, user)
+    db.session.commit()
+    return value
+
+
+def _bearer(value: str) -> dict:
+    return {"Authorization": f"Bearer {value}"}
+
+
+# --- Facilities -------------------------------------------------------------------------
+
+
+def test_facility_list_pagination(client, facilities):
+    response = client.get("/api/v1/facilities?per_page=3")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == len(facilities)
+    assert (body["page"], body["per_page"]) == (1, 3)
+    assert len(body["items"]) == 3
+
+    seen = []
+    for page in (1, 2, 3):
+        items = client.get(f"/api/v1/facilities?per_page=3&page={page}").get_json()["items"]
+        seen += [item["site_code"] for item in items]
+    assert sorted(seen) == sorted(f.site_code for f in facilities)
+    assert client.get("/api/v1/facilities?per_page=3&page=4").get_json()["items"] == []
+
+
+def test_facility_list_items(client, facilities):
+    items = client.get("/api/v1/facilities?per_page=100").get_json()["items"]
+    pharmacy = next(i for i in items if i["name"] == "接口大药房")
+    assert pharmacy["kind"] == "pharmacy"
+    assert pharmacy["level"] == "unrated"
+    assert pharmacy["county"] == "海安市"
+    assert pharmacy["status"] == "active"
+    assert pharmacy["agreement_start"] == "2020-01-01"
+    assert pharmacy["url"].endswith(f"/api/v1/facilities/{pharmacy['site_code']}")
+    assert set(pharmacy) >= {"site_code", "credit_code", "name", "ownership", "address"}
+
+
+def test_per_page_is_bounded(client, facilities):
+    assert client.get("/api/v1/facilities?per_page=0").get_json()["per_page"] == 1
+    assert client.get("/api/v1/facilities?per_page=100000").get_json()["per_page"] == 100
+
+
+def test_facility_list_q_and_filters(client, facilities):
+    body = client.get("/api/v1/facilities", query_string={"q": "药房"}).get_json()
+    assert [i["name"] for i in body["items"]] == ["接口大药房"]
+    assert body["total"] == 1
+    code = facilities[3].site_code
+    body = client.get("/api/v1/facilities", query_string={"q": code.lower()}).get_json()
+    assert [i["site_code"] for i in body["items"]] == [code]
+    body = client.get("/api/v1/facilities", query_string={"kind": "pharmacy"}).get_json()
+    assert body["total"] == 1
+    body = client.get("/api/v1/facilities", query_string={"county": "海安市"}).get_json()
+    assert body["total"] == 1
+    assert client.get("/api/v1/facilities?q=没有这家").get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("query", ["page=abc", "per_page=x", "page=1.5", "page="])
+def test_bad_paging_is_a_400_json_error(client, facilities, query):
+    response = client.get(f"/api/v1/facilities?{query}")
+    assert response.status_code == 400
+    assert response.is_json
+    error = response.get_json()["error"]
+    assert error["code"] == 400
+    assert "page" in error["message"]
+
+
+def test_huge_page_is_empty_not_an_error(client, facilities):
+    response = client.get("/api/v1/facilities?page=99999999999999999999999")
+    assert response.status_code == 200
+    assert response.get_json()["items"] == []
+
+
+def test_one_facility(client, facilities):
+    facility = facilities[0]
+    response = client.get(f"/api/v1/facilities/{facility.site_code}")
+    assert response.status_code == 200
+    assert response.get_json()["name"] == facility.name
+    # Site codes are case-insensitive.
+    assert client.get(f"/api/v1/facilities/{facility.site_code.lower()}").status_code == 200
+
+
+def test_unknown_facility_is_404_json(client, facilities):
+    response = client.get("/api/v1/facilities/H00000000000")
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.get_json()["error"]["code"] == 404
+
+
+def test_public_api_needs_no_token_and_no_csrf(client, facilities):
+    assert client.get("/api/v1/facilities").status_code == 200
+
+
+# --- Staff (token) ---------------------------------------------------------------------------
+
+
+def test_staff_without_token_is_401_json(client, staff):
+    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Basic abc"},
+                    _bearer("mc_not-a-real-token")):  # fmt: skip
+        response = client.get(f"/api/v1/staff/{staff.staff_code}", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.is_json
+        assert response.get_json()["error"]["code"] == 401
+        assert "接口令牌" in response.get_json()["error"]["message"]
+        assert "接口医生" not in response.get_data(as_text=True)
+
+
+def test_staff_with_token(db, client, staff, token, facilities):
+    response = client.get(f"/api/v1/staff/{staff.staff_code}", headers=_bearer(token))
+    assert response.status_code == 200
+    body = response.get_json()
+    full = id_number(612, "19820304")
+    assert body["staff_code"] == staff.staff_code
+    assert body["name"] == "接口医生"
+    assert body["profession"] == "doctor"
+    assert body["id_number"] == full[:4] + "*" * 10 + full[-4:]
+    assert full not in response.get_data(as_text=True)
+    assert [f["site_code"] for f in body["facilities"]] == [
+        facilities[0].site_code,
+        facilities[1].site_code,
+    ]
+    assert [f["primary"] for f in body["facilities"]] == [True, False]
+    # Use of the token is recorded.
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    assert row.last_used_at is not None
+    # Staff codes are case-insensitive.
+    lower = client.get(f"/api/v1/staff/{staff.staff_code.lower()}", headers=_bearer(token))
+    assert lower.status_code == 200
+
+
+def test_unknown_staff_with_token_is_404_json(client, staff, token):
+    response = client.get("/api/v1/staff/D000000001", headers=_bearer(token))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == 404
+
+
+def test_token_from_the_cli_works(client, runner, staff, make_user):
+    make_user(Role.AUDITOR, "cli_auditor")
+    result = runner.invoke(args=["tokens", "create", "cli_auditor"])
+    assert result.exit_code == 0, result.output
+    value = result.stdout.strip().splitlines()[0]
+    response = client.get(f"/api/v1/staff/{staff.staff_code}", headers=_bearer(value))
+    assert response.status_code == 200
+
+
+def test_revoked_token_is_refused(db, client, staff, token):
+    url = f"/api/v1/staff/{staff.staff_code}"
+    assert client.get(url, headers=_bearer(token)).status_code == 200
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    revoke_api_token(None, row)
+    db.session.commit()
+    response = client.get(url, headers=_bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == 401
+
+
+def test_token_of_a_deactivated_account_is_refused(db, client, staff, token):
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    row.user.active = False
+    db.session.commit()
+    assert (
+        client.get(f"/api/v1/staff/{staff.staff_code}", headers=_bearer(token)).status_code == 401
+    )
+
+
+def test_session_cookie_alone_is_not_accepted(client, auth, make_user, staff):
+    make_user(Role.ADMIN, "cookie_admin")
+    assert auth.login("cookie_admin").status_code == 302
+    assert client.get("/bureau/").status_code == 200  # the cookie works on the web pages
+    response = client.get(f"/api/v1/staff/{staff.staff_code}")
+    assert response.status_code == 401
+    assert response.is_json
+
+
+def test_facility_accounts_get_no_tokens(db, make_user):
+    user = make_user(Role.FACILITY, "clinic_api")
+    with pytest.raises(UserError):
+        create_api_token(None, user)
+
+
+def test_only_the_hash_of_a_token_is_stored(db, token):
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    assert row is not None
+    assert row.token_hash != token and token not in row.token_hash
+    assert token.startswith(row.prefix) and len(row.prefix) < len(token) // 3
+
+
+# --- Health ----------------------------------------------------------------------------------
+
+
+def test_health(client):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["version"]
+
+
+def test_api_responses_are_json_with_security_headers(client):
+    response = client.get("/api/v1/health")
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
