@@ -67,6 +67,11 @@ class BaseConfig:
         self.SECRET_KEY = env.get("SECRET_KEY")
         self.IDENTITY_KEY = env.get("MEDCREDIT_IDENTITY_KEY")
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL")
+        #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        try:
+            self.TRUSTED_PROXIES = int(env.get("MEDCREDIT_TRUSTED_PROXIES", "0") or 0)
+        except ValueError as exc:
+            raise ConfigError("MEDCREDIT_TRUSTED_PROXIES must be a whole number") from exc
         if env.get("RATELIMIT_STORAGE_URI"):
             self.RATELIMIT_STORAGE_URI = env["RATELIMIT_STORAGE_URI"]
         for key, value in (overrides or {}).items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -41,7 +41,7 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     """Run the portal with gunicorn."""
     from portal.cli.serve import default_workers, serve
 
-    serve(current_app._get_current_object(), host, port, workers or default_workers())
+    serve(host, port, workers or default_workers())
 
 
 def _seed_if_empty() -> list | None:
@@ -86,7 +86,7 @@ def demo_command(port: int, host: str) -> None:
     click.echo(f"\n门户地址：http://{host}:{port}/\n")
     db.session.remove()
     db.engine.dispose()
-    serve(current_app._get_current_object(), host, port, 2)
+    serve(host, port, 2)
 
 
 @click.group("users")

@@ -8,8 +8,15 @@ from gunicorn.app.base import BaseApplication
 
 
 class PortalServer(BaseApplication):
-    def __init__(self, app, options: dict):
-        self.application = app
+    """Each worker builds its own app after the fork.
+
+    The CLI runs inside an application context; an app object created there and handed to
+    the workers would reuse that one context (one ``g``, one session) for every request,
+    so a logged-in user could leak to the next visitor. A fresh app has no active context,
+    and Flask pushes a new one per request.
+    """
+
+    def __init__(self, options: dict):
         self.options = options
         super().__init__()
 
@@ -19,16 +26,17 @@ class PortalServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self):
-        return self.application
+        from portal import create_app
+
+        return create_app()
 
 
 def default_workers() -> int:
     return min(4, (os.cpu_count() or 1) * 2 + 1)
 
 
-def serve(app, host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int) -> None:
     PortalServer(
-        app,
         {
             "bind": f"{host}:{port}",
             "workers": workers,

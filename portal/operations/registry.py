@@ -23,8 +23,19 @@ from portal.validators import (
 )
 
 FACILITY_FIELDS = (
-    "credit_code", "site_code", "name", "kind", "level", "ownership", "county", "address",
-    "legal_representative", "agreement_start", "status", "contact_name", "contact_phone",
+    "credit_code",
+    "site_code",
+    "name",
+    "kind",
+    "level",
+    "ownership",
+    "county",
+    "address",
+    "legal_representative",
+    "agreement_start",
+    "status",
+    "contact_name",
+    "contact_phone",
 )
 
 
@@ -45,8 +56,11 @@ def validate_facility_data(data: dict, existing: Facility | None = None) -> dict
             errors[field] = _("此项必填")
     if not isinstance(kind, FacilityKind):
         errors["kind"] = _("机构类别无效")
-    for field, cls in (("level", HospitalLevel), ("ownership", Ownership),
-                       ("status", FacilityStatus)):
+    for field, cls in (
+        ("level", HospitalLevel),
+        ("ownership", Ownership),
+        ("status", FacilityStatus),
+    ):
         if not isinstance(data.get(field), cls):
             errors[field] = _("取值无效")
     if not isinstance(data.get("agreement_start"), date):
@@ -91,8 +105,7 @@ def create_facility(actor, data: dict) -> Facility:
     _apply_facility(facility, data)
     db.session.add(facility)
     db.session.flush()
-    record_audit(actor, "facility.create", "facility", facility.id,
-                 after=facility.audit_summary())
+    record_audit(actor, "facility.create", "facility", facility.id, after=facility.audit_summary())
     return facility
 
 
@@ -156,8 +169,9 @@ def _sync_practices(staff: StaffMember, facilities: list[Facility], start: date)
     for facility in facilities:
         if facility.id not in have:
             staff.practices.append(
-                StaffPractice(facility=facility, start_date=start,
-                              is_primary=wanted[facility.id] == 0)
+                StaffPractice(
+                    facility=facility, start_date=start, is_primary=wanted[facility.id] == 0
+                )
             )
 
 

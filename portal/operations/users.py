@@ -50,15 +50,18 @@ def _check_role_facility(role: Role, facility: Facility | None) -> None:
 
 
 def create_user(
-    actor, *, username: str, display_name: str, role: Role, password: str,
+    actor,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
     facility: Facility | None = None,
 ) -> User:
     username = username.strip()
     if not username:
         raise UserError(_("用户名不能为空"))
-    exists = db.session.scalar(
-        select(User.id).where(func.lower(User.username) == username.lower())
-    )
+    exists = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if exists:
         raise UserError(_("用户名“%(name)s”已被使用", name=username))
     problem = check_password_strength(password)
@@ -79,7 +82,12 @@ def create_user(
 
 
 def update_user(
-    actor, user: User, *, display_name: str, role: Role, facility: Facility | None,
+    actor,
+    user: User,
+    *,
+    display_name: str,
+    role: Role,
+    facility: Facility | None,
     active: bool,
 ) -> User:
     if user.id == getattr(actor, "id", None) and (not active or role is not user.role):
@@ -164,8 +172,13 @@ def create_api_token(actor, user: User) -> str:
     row = ApiToken(user=user, prefix=token[:10], token_hash=ApiToken.hash_token(token))
     db.session.add(row)
     db.session.flush()
-    record_audit(actor, "token.create", "api_token", row.id, after={"user": user.username,
-                                                                      "prefix": row.prefix})
+    record_audit(
+        actor,
+        "token.create",
+        "api_token",
+        row.id,
+        after={"user": user.username, "prefix": row.prefix},
+    )
     return token
 
 
