@@ -27,9 +27,9 @@ def _timed(fn, repeat: int) -> float:
 
 def run(rounds: int = 5) -> None:
     from flask_migrate import upgrade
-    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 
     from portal import create_app
+    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
     from portal.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
