@@ -49,6 +49,11 @@ def init_template_helpers(app: Flask) -> None:
     app.add_template_global(page_url, "page_url")
 
 
+def china_date(moment: datetime):
+    """The calendar date in China of a UTC-aware moment."""
+    return moment.astimezone(CHINA).date()
+
+
 def china_today():
     """Today's date in China time (deadlines and cycles follow the local calendar)."""
-    return datetime.now(CHINA).date()
+    return china_date(datetime.now(CHINA))

@@ -297,3 +297,62 @@ def test_public_page_shows_sanctions_only_when_the_rulebook_allows(
     finally:
         app.config.pop("STAFF_POINTS_RULEBOOK")
     assert "张某某" in page and "张伟明" not in page and "已终止" in page
+
+
+def test_cycle_turns_at_midnight_china_time_not_utc(db, make_staff, make_user):
+    from datetime import UTC, datetime
+
+    from portal.web import china_date
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    # 31 Dec 2026 23:30 in China is still 15:30 UTC on 31 Dec; 00:30 on 1 Jan is 16:30 UTC.
+    new_year_eve = china_date(datetime(2026, 12, 31, 15, 30, tzinfo=UTC))
+    new_year = china_date(datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
+    assert (new_year_eve, new_year) == (date(2026, 12, 31), date(2027, 1, 1))
+    _record(
+        inspector,
+        staff,
+        staff.facilities[0],
+        Severity.MODERATE,
+        Responsibility.MAIN,
+        new_year_eve,
+        new_year_eve,
+    )
+    assert standing_for(staff, new_year_eve).total == 6
+    after = standing_for(staff, new_year)
+    assert after.cycle == 2027 and after.total == 0
+
+
+def test_terminated_person_cannot_be_registered_elsewhere(db, make_staff, make_facility, make_user):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    first, other = make_facility(), make_facility()
+    staff = make_staff([first])
+    today = china_today()
+    _record(inspector, staff, first, Severity.GRAVEST, Responsibility.MAIN, today, today)
+    with pytest.raises(RegistryError) as info:
+        update_staff(
+            inspector,
+            staff,
+            {
+                "staff_code": staff.staff_code,
+                "name": staff.name,
+                "profession": staff.profession,
+                "facilities": [first, other],
+            },
+            today,
+        )
+    assert "终止" in info.value.errors["facilities"]
+    # Editing the person without adding a facility still works during the bar.
+    update_staff(
+        inspector,
+        staff,
+        {
+            "staff_code": staff.staff_code,
+            "name": "改名后",
+            "profession": staff.profession,
+            "facilities": [first],
+        },
+        today,
+    )
+    assert staff.name == "改名后"
