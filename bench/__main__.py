@@ -7,11 +7,12 @@ ratio, because the machines are shared and noisy; absolute times are printed for
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 
-from bench import registry
+from bench import credit, pledges, registry
 
-BENCHMARKS = {"registry": registry.run}
+BENCHMARKS = {"credit": credit.run, "pledges": pledges.run, "registry": registry.run}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,13 +21,20 @@ def main(argv: list[str] | None = None) -> int:
         "names", nargs="*", help=f"benchmarks to run (default: all of {sorted(BENCHMARKS)})"
     )
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="data size factor for a quicker run (e.g. 0.05)"
+    )
     args = parser.parse_args(argv)
     names = args.names or sorted(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     for name in names:
-        BENCHMARKS[name](rounds=args.rounds)
+        run = BENCHMARKS[name]
+        options = {"rounds": args.rounds}
+        if "scale" in inspect.signature(run).parameters:
+            options["scale"] = args.scale
+        run(**options)
     return 0
 
 

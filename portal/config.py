@@ -60,6 +60,30 @@ class BaseConfig:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a KDF name)
     PAGE_SIZE = 20
     IMPORT_MAX_ROWS = 20000
+    #: Signed pledge scans and inspection photos: size limit in bytes, PDF pages.
+    PLEDGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    PLEDGE_UPLOAD_MAX_PAGES = 20
+    #: Where uploaded and rendered files go: "filesystem" under STORAGE_ROOT (default
+    #: ``<instance>/files``). The storage interface leaves room for an S3 backend.
+    STORAGE_BACKEND = "filesystem"
+    STORAGE_ROOT: str | None = None
+    #: Absolute address of the public site (e.g. https://ybj.example.gov.cn) for the QR
+    #: codes printed on pledges; without it the address of the current request is used.
+    PUBLIC_BASE_URL: str | None = None
+    #: Seconds a worker may reuse its lookup of a public pledge PDF link (0: look up
+    #: every request). The PDF itself is always the cached rendering of the current data.
+    PLEDGE_PUBLIC_CACHE_SECONDS = 5
+    #: Issuing authority printed on pledges.
+    BUREAU_NAME = "南通市医疗保障局"
+    #: Outgoing email (pledge reminders); nothing is sent unless MAIL_SERVER is set.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "noreply@localhost"
+    MAIL_TIMEOUT = 10
 
     def __init__(self, overrides: dict | None = None) -> None:
         self.INSTANCE_PATH = str(instance_path())
@@ -74,10 +98,44 @@ class BaseConfig:
             raise ConfigError("MEDCREDIT_TRUSTED_PROXIES must be a whole number") from exc
         if env.get("RATELIMIT_STORAGE_URI"):
             self.RATELIMIT_STORAGE_URI = env["RATELIMIT_STORAGE_URI"]
+        self._read_optional_env(env)
         for key, value in (overrides or {}).items():
             setattr(self, key, value)
         self._fill_defaults()
         self.validate()
+
+    #: Optional settings read from the environment, with their types.
+    OPTIONAL_ENV = {
+        "PLEDGE_UPLOAD_MAX_BYTES": int,
+        "PLEDGE_UPLOAD_MAX_PAGES": int,
+        "PLEDGE_PUBLIC_CACHE_SECONDS": int,
+        "STORAGE_BACKEND": str,
+        "STORAGE_ROOT": str,
+        "PUBLIC_BASE_URL": str,
+        "BUREAU_NAME": str,
+        "MAIL_SERVER": str,
+        "MAIL_PORT": int,
+        "MAIL_USE_TLS": bool,
+        "MAIL_USE_SSL": bool,
+        "MAIL_USERNAME": str,
+        "MAIL_PASSWORD": str,
+        "MAIL_SENDER": str,
+        "MAIL_TIMEOUT": int,
+    }
+
+    def _read_optional_env(self, env) -> None:
+        for name, kind in self.OPTIONAL_ENV.items():
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            if kind is bool:
+                value = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                try:
+                    value = kind(raw)
+                except ValueError as exc:
+                    raise ConfigError(f"{name} must be {kind.__name__}, got {raw!r}") from exc
+            setattr(self, name, value)
 
     def _fill_defaults(self) -> None:
         folder = Path(self.INSTANCE_PATH)
@@ -111,6 +169,10 @@ class BaseConfig:
                 f"{self.ENV_NAME} configuration needs these environment variables: "
                 + ", ".join(missing)
             )
+        if self.STORAGE_BACKEND != "filesystem":
+            raise ConfigError("STORAGE_BACKEND must be 'filesystem' (the only backend so far)")
+        if not isinstance(self.PLEDGE_UPLOAD_MAX_BYTES, int) or self.PLEDGE_UPLOAD_MAX_BYTES < 1:
+            raise ConfigError("PLEDGE_UPLOAD_MAX_BYTES must be a positive number of bytes")
         if len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters long")
         try:
@@ -150,6 +212,8 @@ class TestingConfig(BaseConfig):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (fast KDF for tests only)
     RATELIMIT_ENABLED = True
     PAGE_SIZE = 5
+    #: Tests reuse site codes across rolled-back facilities: no remembered lookups.
+    PLEDGE_PUBLIC_CACHE_SECONDS = 0
 
 
 class ProductionConfig(BaseConfig):

@@ -26,6 +26,26 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Decide appeals and revoke points (never one's own record).
     "points.decide": frozenset({R.ADMIN, R.APPROVER, R.CREDIT_OFFICER}),
     "audit.view": frozenset({R.ADMIN, R.AUDITOR}),
+    # Pledges: campaigns, compliance, any facility's pledge and scans (public data anyway).
+    "pledges.view": BUREAU_ROLES,
+    # Open pledge campaigns, add newly eligible facilities, send reminders.
+    "pledges.manage": frozenset({R.ADMIN, R.CREDIT_OFFICER}),
+    # Issue a new version of a pledge template.
+    "pledges.templates": frozenset({R.ADMIN}),
+    # Verify or reject signed pledge scans.
+    "pledges.review": frozenset({R.ADMIN, R.CREDIT_OFFICER, R.APPROVER, R.INSPECTOR}),
+    # Record at an inspection whether the pledge is posted.
+    "pledges.posting": frozenset({R.ADMIN, R.INSPECTOR}),
+    # Record inspections and findings, confirm findings.
+    "inspections.record": frozenset({R.ADMIN, R.INSPECTOR}),
+    # Revoke a confirmed finding (never one's own confirmation).
+    "findings.revoke": frozenset({R.ADMIN, R.APPROVER, R.CREDIT_OFFICER}),
+    # Propose a manual credit adjustment.
+    "credit.propose": frozenset({R.ADMIN, R.CREDIT_OFFICER}),
+    # Approve or reject an adjustment (never one's own proposal).
+    "credit.approve": frozenset({R.ADMIN, R.APPROVER}),
+    # Decide facilities' objections and credit-repair applications.
+    "credit.decide": frozenset({R.ADMIN, R.APPROVER, R.CREDIT_OFFICER}),
 }
 
 

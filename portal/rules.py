@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from flask import current_app
 
+from scoring.credit_rules import (
+    DEFAULT_CREDIT_RULEBOOK,
+    DEFAULT_TAXONOMY,
+    CreditRulebook,
+    ViolationCategory,
+    load_credit_rulebook,
+    load_taxonomy,
+)
+from scoring.handling import DEFAULT_HANDLING_RESULTS, HandlingResult, load_handling_results
+from scoring.penalties import DEFAULT_PENALTY_RULEBOOK, PenaltyRules, load_penalty_rules
 from scoring.staff_points import DEFAULT_RULEBOOK, StaffPointsRulebook, load_rulebook
 from scoring.workdays import DEFAULT_CALENDAR, WorkdayCalendar
 
@@ -22,3 +32,19 @@ def staff_points_rulebook() -> StaffPointsRulebook:
 
 def workday_calendar() -> WorkdayCalendar:
     return _cached("calendar", WorkdayCalendar.load, "WORKDAY_CALENDAR", DEFAULT_CALENDAR)
+
+
+def credit_rulebook() -> CreditRulebook:
+    return _cached("credit", load_credit_rulebook, "CREDIT_RULEBOOK", DEFAULT_CREDIT_RULEBOOK)
+
+
+def taxonomy() -> dict[str, ViolationCategory]:
+    return _cached("taxonomy", load_taxonomy, "VIOLATION_TAXONOMY", DEFAULT_TAXONOMY)
+
+
+def penalty_rules() -> PenaltyRules:
+    return _cached("penalties", load_penalty_rules, "PENALTY_RULEBOOK", DEFAULT_PENALTY_RULEBOOK)
+
+
+def handling_results() -> dict[str, HandlingResult]:
+    return _cached("handling", load_handling_results, "HANDLING_RESULTS", DEFAULT_HANDLING_RESULTS)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +57,14 @@ class CreditRulebook:
     d_cycles_for_termination: int
     supervision: dict[str, Supervision]
     notes: dict[str, str]
+    #: Working days the bureau has to decide a facility's objection (异议).
+    appeal_working_days: int = 15
+    #: (month, day) of the cycle year by which a self-inspection report is on time.
+    self_correction_deadline: tuple[int, int] = (10, 31)
+
+    def self_correction_deadline_for(self, cycle: int) -> date:
+        month, day = self.self_correction_deadline
+        return date(cycle, month, min(day, calendar.monthrange(cycle, month)[1]))
 
     def grade_for(self, score: Decimal) -> str:
         for band in self.grades:
@@ -99,6 +110,7 @@ def load_credit_rulebook(path: Path | str = DEFAULT_CREDIT_RULEBOOK) -> CreditRu
     percent = self_correction.int("percent", 0)
     if percent > 100:
         raise self_correction.fail("percent", "must be between 0 and 100")
+    deadline = _month_day(self_correction, "deadline")
     decay = root.table("decay")
     percents = decay.get("percents", list)
     if (
@@ -121,6 +133,7 @@ def load_credit_rulebook(path: Path | str = DEFAULT_CREDIT_RULEBOOK) -> CreditRu
             raise caps_entry.fail(cap, f"unknown grade {grade!r}")
         caps[cap] = grade
     repair = root.table("repair")
+    appeal = root.table("appeal")
     consequences = root.table("consequences")
     supervision = {}
     for entry in root.tables("supervision"):
@@ -152,6 +165,7 @@ def load_credit_rulebook(path: Path | str = DEFAULT_CREDIT_RULEBOOK) -> CreditRu
         ("tipoffs", tipoffs),
         ("caps", caps_entry),
         ("repair", repair),
+        ("appeal", appeal),
         ("consequences", consequences),
     ):
         notes[name] = entry.note()
@@ -178,7 +192,22 @@ def load_credit_rulebook(path: Path | str = DEFAULT_CREDIT_RULEBOOK) -> CreditRu
         d_cycles_for_termination=consequences.int("d_cycles_for_termination", 1),
         supervision=supervision,
         notes=notes,
+        appeal_working_days=appeal.int("working_days", 1),
+        self_correction_deadline=deadline,
     )
+
+
+def _month_day(entry: Entry, key: str) -> tuple[int, int]:
+    text = entry.get(key, str)
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text.strip())
+    if not match:
+        raise entry.fail(key, f"expected MM-DD, got {text!r}")
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        date(2000, month, day)  # a leap year: 02-29 is allowed and clamped in other years
+    except ValueError as exc:
+        raise entry.fail(key, f"no such day {text!r}") from exc
+    return month, day
 
 
 @dataclass(frozen=True)

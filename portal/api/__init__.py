@@ -8,4 +8,4 @@ bp = Blueprint("api", __name__)
 # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
 csrf.exempt(bp)
 
-from portal.api import views  # noqa: E402, F401
+from portal.api import openapi, pledges, views, views_credit, views_inspections  # noqa: E402, F401

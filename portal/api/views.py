@@ -23,7 +23,12 @@ def facility_json(facility) -> dict:
         "address": facility.address,
         "status": facility.status.value,
         "agreement_start": facility.agreement_start.isoformat(),
+        # Current credit grade and score (null until graded); details at the credit URL.
+        "grade": facility.credit_grade,
+        "score": float(facility.credit_score) if facility.credit_score is not None else None,
+        "graded_at": facility.graded_at.isoformat() if facility.graded_at else None,
         "url": url_for("api.facility", site_code=facility.site_code, _external=True),
+        "credit_url": url_for("api.facility_credit", site_code=facility.site_code, _external=True),
     }
 
 
@@ -44,6 +49,13 @@ def facilities():
         county=request.args.get("county", ""),
         kind=request.args.get("kind", ""),
     )
+    grade = request.args.get("grade", "").strip().upper()
+    if grade:
+        from portal.api.views_credit import grade_filter
+
+        stmt, problem = grade_filter(stmt, grade)
+        if problem:
+            return _field_error("grade", problem)
     page = db.paginate(stmt, page=page_no, per_page=per_page, error_out=False)
     return jsonify(
         {
@@ -60,7 +72,11 @@ def facility(site_code: str):
     facility = get_facility_by_site_code(site_code)
     if facility is None:
         abort(404)
-    return jsonify(facility_json(facility))
+    body = facility_json(facility)
+    if "api.facility_pledge" in current_app.view_functions:
+        # The integrity pledge's status is published at its own URL.
+        body["pledge_url"] = url_for("api.facility_pledge", site_code=facility.site_code)
+    return jsonify(body)
 
 
 @bp.route("/staff/<staff_code>")

@@ -19,9 +19,17 @@ def _bureau_staff_only():
 
 
 from portal.bureau import (  # noqa: E402, F401
+    views_credit,
+    views_credit_queue,
     views_facilities,
+    views_findings,
     views_home,
     views_import,
+    views_inspections,
+    views_penalty,
+    views_pledge_review,
+    views_pledge_templates,
+    views_pledges,
     views_points,
     views_staff,
     views_users,

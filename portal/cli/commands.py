@@ -21,7 +21,10 @@ def _fail(message: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.cli.grades import grades_group
+
     for command in (
+        grades_group,
         serve_command,
         demo_command,
         seed_demo_command,
@@ -31,6 +34,9 @@ def register_commands(app: Flask) -> None:
         audit_group,
     ):
         app.cli.add_command(command)
+    from portal.cli.pledges import register_pledge_commands
+
+    register_pledge_commands(app)
 
 
 @click.command("serve")

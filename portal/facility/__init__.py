@@ -20,4 +20,4 @@ def _facility_users_only():
     return None
 
 
-from portal.facility import views  # noqa: E402, F401
+from portal.facility import views, views_credit, views_pledges  # noqa: E402, F401

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
@@ -46,6 +47,14 @@ class Facility(db.Model):
     )
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    #: Listed on the medical-insurance blacklist (a confirmed finding's handling result);
+    #: caps the credit grade.
+    blacklisted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Current credit grade and score, kept in step with the newest ``credit_grade`` row
+    #: for fast lists and filters; empty until first computed or while not graded.
+    credit_grade: Mapped[str | None] = mapped_column(String(2), index=True)
+    credit_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

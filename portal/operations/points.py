@@ -132,7 +132,15 @@ def record_points(
     db.session.flush()
     record_audit(actor, "points.record", "point_record", record.id, after=record.audit_summary())
     sync_warning_tasks(staff, today)
+    _recompute_credit(record, "points.record", today, actor)
     return record
+
+
+def _recompute_credit(record: PointRecord, trigger: str, today: date, actor) -> None:
+    """Sanctions feed the credit grade of the facilities involved (same transaction)."""
+    from portal.operations.credit import recompute_after_points
+
+    recompute_after_points(record, trigger, today=today, actor=actor)
 
 
 def revoke_record(actor, record: PointRecord, reason: str, today: date) -> None:
@@ -155,6 +163,7 @@ def revoke_record(actor, record: PointRecord, reason: str, today: date) -> None:
         note=reason.strip(),
     )
     sync_warning_tasks(record.staff, today)
+    _recompute_credit(record, "points.revoke", today, actor)
 
 
 def add_restoration(

@@ -120,6 +120,12 @@ def update_facility(actor, facility: Facility, data: dict) -> Facility:
     after = facility.audit_summary()
     if after != before:
         record_audit(actor, "facility.update", "facility", facility.id, before=before, after=after)
+    if any(after[k] != before[k] for k in ("status", "agreement_start")):
+        # Termination caps the grade; the agreement date decides whether it is graded.
+        from portal.operations.credit import recompute_grade
+        from portal.web import china_today
+
+        recompute_grade(facility, "facility.update", today=china_today(), actor=actor)
     return facility
 
 

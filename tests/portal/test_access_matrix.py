@@ -85,6 +85,71 @@ EXPECTED: dict[str, tuple] = {
     "api.staff":               (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
     "api.staff_points":        (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
     "api.staff_points_create": (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    # Pledges: public data (status, pre-filled PDFs, the verified scan, the QR page); the
+    # facility acts on its own pledge only; bureau staff all read, credit officers and
+    # admins run campaigns, admins issue templates, reviewers verify, inspectors check posting.
+    "public.pledge_verify":    (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "public.pledge_signed":    (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "public.pledge_pdf":       (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "public.pledge_poster":    (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "api.facility_pledge":     (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "facility.pledge":         (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.pledge_pdf":     (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.pledge_poster":  (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.pledge_scan":    (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.pledge_upload":  (LOGIN, GO,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.pledge_contact": (LOGIN, GO,    NO,    NO,    NO,    NO,    NO,    NO),
+    "bureau.pledge_campaigns": (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_campaign":  (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_campaign_new": (LOGIN, NO, NO,    OK,    NO,    NO,    OK,    NO),
+    "bureau.pledge_overdue_export": (LOGIN, NO, OK,  OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_campaign_remind": (LOGIN, NO, NO, GO,    NO,    NO,    GO,    NO),
+    "bureau.pledge_campaign_sync": (LOGIN, NO, NO,   GO,    NO,    NO,    GO,    NO),
+    "bureau.pledge_templates": (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_template":  (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_template_new": (LOGIN, NO, NO,    NO,    NO,    NO,    OK,    NO),
+    "bureau.pledge_queue":     (LOGIN, NO,    OK,    OK,    OK,    NO,    OK,    NO),
+    "bureau.pledge_review":    (LOGIN, NO,    OK,    OK,    OK,    NO,    OK,    NO),
+    "bureau.pledge_scan":      (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_document_pdf": (LOGIN, NO, OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.facility_pledges_page": (LOGIN, NO, OK,  OK,    OK,    OK,    OK,    OK),
+    "bureau.pledge_posting_new": (LOGIN, NO,  OK,    NO,    NO,    NO,    OK,    NO),
+    "bureau.pledge_posting_photo": (LOGIN, NO, OK,   OK,    OK,    OK,    OK,    OK),
+    # Inspections, findings and facility credit (issue 4).
+    "bureau.inspections":      (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.inspection_new":   (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
+    "bureau.inspection_detail": (LOGIN, NO,   OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.inspection_close": (LOGIN, NO,    GO,    NO,    NO,    NO,    GO,    NO),
+    "bureau.finding_new":      (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
+    "bureau.finding_detail":   (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.finding_edit":     (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
+    "bureau.finding_confirm":  (LOGIN, NO,    GO,    NO,    NO,    NO,    GO,    NO),
+    # The world's finding is a draft: discarding it belongs to whoever records findings.
+    "bureau.finding_revoke":   (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
+    "bureau.penalty_calculator": (LOGIN, NO,  OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.penalty_range_json": (LOGIN, NO,  OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.facility_credit":  (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.facility_credit_chart": (LOGIN, NO, OK,  OK,    OK,    OK,    OK,    OK),
+    "bureau.facility_credit_recompute": (LOGIN, NO, NO, GO, NO,    NO,    GO,    NO),
+    "bureau.credit_supervision": (LOGIN, NO,  OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.adjustment_new":   (LOGIN, NO,    NO,    OK,    NO,    NO,    OK,    NO),
+    "bureau.adjustments":      (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    # Every bureau role may read a decision page; only deciders get (and may post) the form.
+    "bureau.adjustment_decide": (LOGIN, NO,   OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.credit_appeals":   (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.credit_appeal_decide": (LOGIN, NO, OK,   OK,    OK,    OK,    OK,    OK),
+    "bureau.repairs":          (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.repair_decide":    (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "bureau.self_inspections": (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    "facility.credit":         (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.credit_chart":   (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.credit_appeal":  (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.credit_repair":  (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
+    "facility.self_inspections": (LOGIN, OK,  NO,    NO,    NO,    NO,    NO,    NO),
+    "api.facility_credit":     (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "api.facility_credit_history": (OK,   OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "api.openapi":             (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "api.inspections_create":  (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
 }
 
 #: endpoint -> who is allowed to ask for a missing object, and gets 404 for it.
@@ -113,6 +178,38 @@ MISSING_OBJECT: dict[str, object] = {
     "facility.staff_points":   Role.FACILITY,
     "facility.points_appeal":  Role.FACILITY,
     "facility.task_done":      Role.FACILITY,
+    "public.pledge_verify":    "anonymous",
+    "public.pledge_signed":    "anonymous",
+    "public.pledge_pdf":       "anonymous",
+    "public.pledge_poster":    "anonymous",
+    "api.facility_pledge":     "anonymous",
+    "bureau.pledge_campaign":  Role.INSPECTOR,
+    "bureau.pledge_overdue_export": Role.AUDITOR,
+    "bureau.pledge_campaign_remind": Role.CREDIT_OFFICER,
+    "bureau.pledge_campaign_sync": Role.ADMIN,
+    "bureau.pledge_template":  Role.AUDITOR,
+    "bureau.pledge_review":    Role.APPROVER,
+    "bureau.pledge_scan":      Role.TIPOFF_HANDLER,
+    "bureau.pledge_document_pdf": Role.INSPECTOR,
+    "bureau.facility_pledges_page": Role.AUDITOR,
+    "bureau.pledge_posting_new": Role.INSPECTOR,
+    "bureau.pledge_posting_photo": Role.CREDIT_OFFICER,
+    "bureau.inspection_detail": Role.AUDITOR,
+    "bureau.inspection_close": Role.INSPECTOR,
+    "bureau.finding_new":      Role.INSPECTOR,
+    "bureau.finding_detail":   Role.AUDITOR,
+    "bureau.finding_edit":     Role.INSPECTOR,
+    "bureau.finding_confirm":  Role.INSPECTOR,
+    "bureau.finding_revoke":   Role.APPROVER,
+    "bureau.facility_credit":  Role.AUDITOR,
+    "bureau.facility_credit_chart": Role.TIPOFF_HANDLER,
+    "bureau.facility_credit_recompute": Role.CREDIT_OFFICER,
+    "bureau.adjustment_new":   Role.CREDIT_OFFICER,
+    "bureau.adjustment_decide": Role.APPROVER,
+    "bureau.credit_appeal_decide": Role.APPROVER,
+    "bureau.repair_decide":    Role.CREDIT_OFFICER,
+    "api.facility_credit":     "anonymous",
+    "api.facility_credit_history": "anonymous",
 }
 # fmt: on
 
@@ -160,6 +257,18 @@ class World:
     record: object
     appeal: object
     task: object
+    #: Pledges: a campaign in which ``facility``'s pledge is uploaded and verified, and a
+    #: posting check with a photo.
+    campaign: object = None
+    pledge: object = None
+    check: object = None
+    #: Credit: an open inspection with a draft finding; a pending adjustment, objection and
+    #: repair application (tests/credit_helpers.py).
+    inspection: object = None
+    finding: object = None
+    adjustment: object = None
+    credit_appeal: object = None
+    repair: object = None
 
 
 def _points_record(staff, facility):
@@ -202,8 +311,40 @@ def world(db, make_facility, make_staff, make_user):
     db.session.add_all([appeal, task])
     db.session.commit()
     return World(
-        facility, other, staff, target, token_row.id, token, admin_token, record, appeal, task
+        facility,
+        other,
+        staff,
+        target,
+        token_row.id,
+        token,
+        admin_token,
+        record,
+        appeal,
+        task,
+        **_pledge_world(db, facility),
+        **_credit_world(db, facility),
     )
+
+
+def _credit_world(db, facility) -> dict:
+    from tests.credit_helpers import credit_world
+
+    return credit_world(db, facility)
+
+
+def _pledge_world(db, facility) -> dict:
+    from tests.pledges import samples
+    from tests.portal import pledge_helpers
+
+    campaign = pledge_helpers.make_campaign()
+    pledge = pledge_helpers.pledge_of(db, campaign, facility)
+    pledge_helpers.upload(None, pledge)
+    pledge_helpers.verify(None, pledge)
+    check = pledge_helpers.posting_check(
+        None, facility, campaign, photo=samples.image("PNG", size=(320, 400))
+    )
+    db.session.commit()
+    return {"campaign": campaign, "pledge": pledge, "check": check}
 
 
 def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
@@ -218,6 +359,15 @@ def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
         "record_id": world.record.id,
         "appeal_id": world.appeal.id,
         "task_id": world.task.id,
+        "campaign_id": world.campaign.id,
+        "template_id": world.pledge.template_version_id,
+        "pledge_id": world.pledge.id,
+        "check_id": world.check.id,
+        "inspection_id": world.inspection.id,
+        "finding_id": world.finding.id,
+        "adjustment_id": world.adjustment.id,
+        "credit_appeal_id": world.credit_appeal.id,
+        "repair_id": world.repair.id,
     }
     if missing:
         values = {
@@ -230,6 +380,15 @@ def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
             "record_id": 987_654_321,
             "appeal_id": 987_654_321,
             "task_id": 987_654_321,
+            "campaign_id": 987_654_321,
+            "template_id": 987_654_321,
+            "pledge_id": 987_654_321,
+            "check_id": 987_654_321,
+            "inspection_id": 987_654_321,
+            "finding_id": 987_654_321,
+            "adjustment_id": 987_654_321,
+            "credit_appeal_id": 987_654_321,
+            "repair_id": 987_654_321,
         }
     args = {name: values[name] for name in rule.arguments}
     with app.test_request_context():
@@ -311,6 +470,21 @@ FORM_ENDPOINTS = frozenset(
         "bureau.points_revoke",
         "bureau.appeal_decide",
         "facility.points_appeal",
+        "bureau.pledge_campaign_new",
+        "bureau.pledge_template_new",
+        "bureau.pledge_review",
+        "bureau.pledge_posting_new",
+        "bureau.inspection_new",
+        "bureau.finding_new",
+        "bureau.finding_edit",
+        "bureau.finding_revoke",
+        "bureau.adjustment_new",
+        "bureau.adjustment_decide",
+        "bureau.credit_appeal_decide",
+        "bureau.repair_decide",
+        "facility.credit_appeal",
+        "facility.credit_repair",
+        "facility.self_inspections",
     }
 )
 REFUSED_POSTS = [

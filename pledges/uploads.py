@@ -1,0 +1,269 @@
+"""Checking uploaded scans and photos by their content, never by their name.
+
+:func:`check_upload` accepts a PDF, JPEG or PNG that opens cleanly and carries no active
+content, and raises :class:`UploadRejected` otherwise. The caller stores the bytes under
+their SHA-256; the file name the browser sent is only ever shown, after
+:func:`display_name` has cleaned it, and a name that tries to climb directories is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PAGES = 20
+#: Shorter side of a scan or photo, in pixels: below this a signature and seal are unreadable.
+MIN_IMAGE_SIDE = 300
+MAX_IMAGE_PIXELS = 80_000_000
+
+KINDS = {
+    "pdf": ("application/pdf", ".pdf"),
+    "jpeg": ("image/jpeg", ".jpg"),
+    "png": ("image/png", ".png"),
+}
+MAGIC = (
+    (b"%PDF-", "pdf"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+)
+#: PDF dictionary keys that run code, open other files or carry files.
+ACTIVE_KEYS = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/EF",
+        "/AA",
+        "/RichMedia",
+        "/XFA",
+    }
+)
+#: Action types (``/S``) that run code, open files or send data.
+ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute", "/GoToE"}
+)
+ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen"})
+#: Markup that marks a web page, SVG or script (checked at the start of unknown files and
+#: at both ends of images, where a page glued to a real picture would sit).
+_MARKUP = re.compile(rb"<\s*(?:!doctype|html|script|svg|body|iframe|\?xml)", re.I)
+_IMAGE_MARKUP = re.compile(rb"<\s*(?:!doctype|html|script|svg|body|iframe)[\s>/]", re.I)
+
+MESSAGES = {
+    "empty": "上传的文件为空（0 字节），请重新选择文件。",
+    "too_large": "文件过大：上限为 {max_mb} MB，请压缩或降低扫描分辨率后重新上传。",
+    "bad_name": "文件名无效：文件名不能包含路径（如 ../ 或 /）或控制字符，请重命名后上传。",
+    "markup": "文件内容是网页、SVG 或脚本，并非扫描件或照片，已拒收。",
+    "unsupported": "文件格式不受支持：只接受 PDF、JPEG 或 PNG（按文件内容识别，与扩展名无关）。",
+    "not_allowed": "此处只接受以下格式：{allowed}。",
+    "truncated": "PDF 文件不完整（可能上传或导出中断），请重新生成后上传。",
+    "bad_pdf": "无法打开该 PDF 文件，文件可能已损坏。",
+    "encrypted": "PDF 文件已加密或设置了密码，请上传未加密的扫描件。",
+    "no_pages": "PDF 文件没有页面。",
+    "too_many_pages": "PDF 页数过多（{pages} 页），上限为 {max_pages} 页。",
+    "active_content": "PDF 含有脚本、自动动作或嵌入文件等活动内容（{what}），出于安全原因已拒收，"
+    "请上传纸质原件的扫描件。",
+    "bad_image": "图片无法打开，文件可能已损坏或不完整。",
+    "image_too_small": "图片分辨率过低（{width}×{height} 像素），短边至少 {min_side} 像素，"
+    "否则无法辨认签字和印章。",
+    "image_too_big": "图片像素过多（{width}×{height}），请降低分辨率后上传。",
+}
+
+
+class UploadRejected(ValueError):
+    """An upload that must not be stored. ``code`` is a key of :data:`MESSAGES`;
+    ``params`` fill its placeholders; ``str(exc)`` is the Chinese message."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(MESSAGES[code].format(**params))
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    kind: str  # pdf, jpeg or png
+    size: int
+    sha256: str
+    pages: int = 1
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def media_type(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def extension(self) -> str:
+        return KINDS[self.kind][1]
+
+
+def check_name(filename: str | None) -> None:
+    """Refuse names that try to name a path: ``..``, slashes, drive letters, control
+    characters. The name is never used to store the file, only to show it."""
+    name = filename or ""
+    if (
+        "/" in name
+        or "\\" in name
+        or ".." in name
+        or re.match(r"^[A-Za-z]:", name)
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)
+        or len(name) > 255
+    ):
+        raise UploadRejected("bad_name")
+
+
+def display_name(filename: str | None, fallback: str = "upload") -> str:
+    """A short, harmless name to show (never a path)."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", filename or "").strip().lstrip(".")
+    return (name or fallback)[:120]
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, kind in MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def _walk_pdf(root, found: set[str], seen: set[tuple[int, int]], depth: int = 0) -> None:
+    """Depth-first over dictionaries and arrays, following references once each."""
+    stack = [(root, depth)]
+    while stack:
+        node, level = stack.pop()
+        if level > 200:
+            raise UploadRejected("bad_pdf")
+        if isinstance(node, IndirectObject):
+            ident = (node.idnum, node.generation)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            for key, value in node.items():
+                if key in ACTIVE_KEYS:
+                    found.add(str(key))
+                if key == "/S" and isinstance(value, NameObject) and value in ACTIVE_ACTIONS:
+                    found.add(str(value))
+                if key == "/Subtype" and isinstance(value, NameObject) and value in ACTIVE_SUBTYPES:
+                    found.add(str(value))
+                stack.append((value, level + 1))
+        elif isinstance(node, ArrayObject):
+            stack.extend((item, level + 1) for item in node)
+
+
+def _check_pdf(data: bytes, max_pages: int) -> int:
+    if b"%%EOF" not in data[-2048:] or b"startxref" not in data[-4096:]:
+        raise UploadRejected("truncated")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                raise UploadRejected("encrypted")
+            pages = len(reader.pages)
+            found: set[str] = set()
+            seen: set[tuple[int, int]] = set()
+            _walk_pdf(reader.trailer, found, seen)
+            # Objects not reachable from the trailer are checked too: a viewer that
+            # repairs a damaged file may still find them.
+            for generation, objects in reader.xref.items():
+                for idnum in objects:
+                    _walk_pdf(IndirectObject(idnum, generation, reader), found, seen)
+            for idnum in reader.xref_objStm:
+                _walk_pdf(IndirectObject(idnum, 0, reader), found, seen)
+    except UploadRejected:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise UploadRejected("bad_pdf") from exc
+    if found:
+        raise UploadRejected("active_content", what="、".join(sorted(found)))
+    if pages < 1:
+        raise UploadRejected("no_pages")
+    if pages > max_pages:
+        raise UploadRejected("too_many_pages", pages=pages, max_pages=max_pages)
+    return pages
+
+
+def _check_image(data: bytes, kind: str) -> tuple[int, int]:
+    head, tail = data[:4096], data[-4096:]
+    if _IMAGE_MARKUP.search(head) or _IMAGE_MARKUP.search(tail):
+        raise UploadRejected("markup")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = (image.format or "").lower()
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise UploadRejected("image_too_big", width=width, height=height)
+                image.load()  # decodes every byte: catches truncated files
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise UploadRejected("image_too_big", width="?", height="?") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise UploadRejected("bad_image") from exc
+    if fmt != kind:
+        raise UploadRejected("bad_image")
+    if min(width, height) < MIN_IMAGE_SIDE:
+        raise UploadRejected("image_too_small", width=width, height=height, min_side=MIN_IMAGE_SIDE)
+    return width, height
+
+
+def check_upload(
+    data: bytes,
+    filename: str | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    allowed: tuple[str, ...] = ("pdf", "jpeg", "png"),
+) -> CheckedFile:
+    """Validate an upload; return what it is, or raise :class:`UploadRejected`.
+
+    Pass at most ``max_bytes + 1`` bytes: one byte more than the limit is enough to know
+    the file is too large.
+    """
+    check_name(filename)
+    if not data:
+        raise UploadRejected("empty")
+    if len(data) > max_bytes:
+        raise UploadRejected("too_large", max_mb=_mb(max_bytes))
+    kind = sniff(data)
+    if kind is None:
+        if _MARKUP.search(data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")):
+            raise UploadRejected("markup")
+        raise UploadRejected("unsupported")
+    if kind not in allowed:
+        names = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG"}
+        raise UploadRejected("not_allowed", allowed="、".join(names[k] for k in allowed))
+    width = height = None
+    pages = 1
+    if kind == "pdf":
+        pages = _check_pdf(data, max_pages)
+    else:
+        width, height = _check_image(data, kind)
+    return CheckedFile(
+        kind=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        pages=pages,
+        width=width,
+        height=height,
+    )
+
+
+def _mb(n: int) -> str:
+    value = n / (1024 * 1024)
+    return f"{value:g}" if value >= 1 else f"{value:.2f}"

@@ -1,0 +1,111 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json.
+
+Written by hand next to the views; a test compares its paths with the app's URL map, so a
+route added without documentation fails the suite.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from portal.api import bp
+from portal.api.openapi_schemas import (
+    SCHEMAS,
+    STR,
+    json_body,
+    obj,
+    page_of,
+    ref,
+)
+
+ERROR = json_body(ref("Error"), "错误（message 为中文说明）")
+UNPROCESSABLE = json_body(ref("ValidationError"), "数据校验失败，fields 按字段列出问题")
+UNAUTHORIZED = json_body(ref("Error"), "缺少或无效的接口令牌")
+SITE_CODE = {"name": "site_code", "in": "path", "required": True, "schema": STR,
+             "description": "医保定点机构编码（H 或 P 加 11 位数字）"}  # fmt: skip
+STAFF_CODE = {"name": "staff_code", "in": "path", "required": True, "schema": STR}
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+    },
+]
+TOKEN = [{"bearer": []}]
+
+PATHS = {
+    "/health": {"get": {"summary": "健康检查", "responses": {
+        "200": json_body(obj({"status": STR, "version": STR}), "服务正常")}}},
+    "/openapi.json": {"get": {"summary": "本接口说明（OpenAPI 3）", "responses": {
+        "200": json_body({"type": "object"}, "OpenAPI 文档")}}},
+    "/facilities": {"get": {
+        "summary": "定点机构列表（分页）",
+        "parameters": [
+            {"name": "q", "in": "query", "schema": STR, "description": "名称、定点编码或信用代码"},
+            {"name": "county", "in": "query", "schema": STR},
+            {"name": "kind", "in": "query", "schema": STR},
+            {"name": "grade", "in": "query", "schema": STR, "description": "当前信用等级"},
+            *PAGING,
+        ],
+        "responses": {"200": json_body(page_of("Facility"), "机构列表"), "400": ERROR,
+                      "422": UNPROCESSABLE}}},
+    "/facilities/{site_code}": {"get": {
+        "summary": "定点机构（含当前信用等级）", "parameters": [SITE_CODE],
+        "responses": {"200": json_body(ref("Facility"), "机构"), "404": ERROR}}},
+    "/facilities/{site_code}/credit": {"get": {
+        "summary": "信用评价结果及评分明细", "parameters": [SITE_CODE],
+        "description": "未带员工令牌时，涉及个人的明细说明以概括表述代替。",
+        "responses": {"200": json_body(ref("Credit"), "信用评价"), "404": ERROR}}},
+    "/facilities/{site_code}/credit/history": {"get": {
+        "summary": "信用评价计算记录（分页，新的在前）", "parameters": [SITE_CODE, *PAGING],
+        "responses": {"200": json_body(page_of("CreditHistoryEntry"), "计算记录"),
+                      "404": ERROR}}},
+    "/facilities/{site_code}/pledge": {"get": {
+        "summary": "本年度信用承诺书（签署及核验状态）", "parameters": [SITE_CODE],
+        "responses": {"200": json_body(ref("Pledge"), "承诺书"), "404": ERROR}}},
+    "/staff/{staff_code}": {"get": {
+        "summary": "医保相关人员", "security": TOKEN, "parameters": [STAFF_CODE],
+        "responses": {"200": json_body(ref("Staff"), "人员"), "401": UNAUTHORIZED,
+                      "404": ERROR}}},
+    "/staff/{staff_code}/points": {
+        "get": {"summary": "人员记分情况", "security": TOKEN, "parameters": [STAFF_CODE],
+                "responses": {"200": json_body(ref("StaffPoints"), "记分"),
+                              "401": UNAUTHORIZED, "404": ERROR}},
+        "post": {"summary": "记分", "security": TOKEN, "parameters": [STAFF_CODE],
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": ref("PointsCreate")}}},
+                 "responses": {"201": json_body(ref("StaffPoints"), "已记分"),
+                               "401": UNAUTHORIZED, "403": ERROR, "404": ERROR,
+                               "422": UNPROCESSABLE}},
+    },
+    "/inspections": {"post": {
+        "summary": "登记检查及违规发现", "security": TOKEN,
+        "description": "全部成功或全部不保存；认定的违规发现即时重算机构信用等级。",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("InspectionCreate")}}},
+        "responses": {"201": json_body(ref("InspectionCreated"), "已登记"),
+                      "401": UNAUTHORIZED, "403": ERROR, "422": UNPROCESSABLE}}},
+}  # fmt: skip
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "医保基金信用监管与信息公开平台 API",
+            "version": current_app.config.get("VERSION", "0.1.0"),
+            "description": "金额均为整数（单位：分）；日期为中国时区的日历日期。",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

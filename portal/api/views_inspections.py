@@ -1,0 +1,179 @@
+"""Recording an inspection with its findings through the API (staff tokens).
+
+All or nothing: any invalid field rejects the whole request with 422 and a ``fields``
+object naming each problem (``findings[0].category``); nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from portal.api import bp
+from portal.api.auth import token_required
+from portal.extensions import db
+from portal.models.inspections import InspectionKind, InspectionTrigger
+from portal.models.staff import StaffMember
+from portal.models.user import User
+from portal.operations.findings import add_finding, confirm_finding
+from portal.operations.inspections import InspectionError, create_inspection
+from portal.permissions import can
+from portal.queries import get_facility_by_site_code
+from portal.web import china_today
+
+#: Operation field names that differ in the API.
+API_NAMES = {"results": "handling_results"}
+MONEY_FIELDS = ("amount_involved_fen", "amount_refunded_fen", "amount_recovered_fen", "fine_fen")
+
+
+def _unprocessable(fields: dict[str, str]):
+    return (
+        jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": fields}}),
+        422,
+    )
+
+
+def _date(body: dict, field: str, errors: dict, prefix: str = "", required: bool = False):
+    value = body.get(field)
+    if value in (None, ""):
+        if required:
+            errors[prefix + field] = "此项必填，格式 YYYY-MM-DD"
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors[prefix + field] = "日期格式应为 YYYY-MM-DD"
+        return None
+
+
+def _enum(body: dict, field: str, cls, errors: dict):
+    try:
+        return cls(body.get(field))
+    except ValueError:
+        errors[field] = "取值无效，可选：" + "、".join(m.value for m in cls)
+        return None
+
+
+def _codes(value, field: str, errors: dict) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors[field] = "应为字符串数组"
+        return []
+    return value
+
+
+def _finding_data(raw, i: int, errors: dict) -> dict:
+    prefix = f"findings[{i}]."
+    if not isinstance(raw, dict):
+        errors[f"findings[{i}]"] = "应为 JSON 对象"
+        return {}
+    data = {
+        "category": raw.get("category") if isinstance(raw.get("category"), str) else "",
+        "description": raw.get("description") if isinstance(raw.get("description"), str) else "",
+        "legal_article": str(raw.get("legal_article") or ""),
+        "decision_number": str(raw.get("decision_number") or ""),
+        "self_corrected": bool(raw.get("self_corrected", False)),
+        "self_inspection": None,
+    }
+    for field in MONEY_FIELDS:
+        value = raw.get(field, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors[prefix + field] = "应为非负整数（单位：分）"
+            value = 0
+        data[field] = value
+    for field in ("period_start", "period_end", "decision_date"):
+        data[field] = _date(raw, field, errors, prefix)
+    codes = _codes(raw.get("staff"), prefix + "staff", errors)
+    staff = list(
+        db.session.scalars(
+            select(StaffMember).where(StaffMember.staff_code.in_([c.upper() for c in codes]))
+        )
+    )
+    unknown = sorted({c.upper() for c in codes} - {s.staff_code for s in staff})
+    if unknown:
+        errors[prefix + "staff"] = "未找到人员编码：" + "、".join(unknown)
+    data["staff"] = staff
+    data["results"] = _codes(raw.get("handling_results"), prefix + "handling_results", errors)
+    data["confirm"] = bool(raw.get("confirm", False))
+    return data
+
+
+@bp.route("/inspections", methods=["POST"])
+@token_required
+def inspections_create():
+    """Record an inspection and its findings (drafts, or confirmed with ``confirm``)."""
+    if not can("inspections.record", g.api_user):
+        abort(403, "该令牌的账号无权登记检查")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _unprocessable({"body": "请求体必须是 JSON 对象"})
+    errors: dict[str, str] = {}
+    facility = get_facility_by_site_code(str(body.get("facility", "")))
+    if facility is None:
+        errors["facility"] = "未找到该医保定点编码的机构"
+    kind = _enum(body, "kind", InspectionKind, errors)
+    trigger = _enum(body, "trigger", InspectionTrigger, errors)
+    start = _date(body, "start_date", errors, required=True)
+    end = _date(body, "end_date", errors)
+    names = _codes(body.get("inspectors"), "inspectors", errors)
+    inspectors = list(db.session.scalars(select(User).where(User.username.in_(names))))
+    unknown = sorted(set(names) - {u.username for u in inspectors})
+    if unknown:
+        errors["inspectors"] = "未找到账号：" + "、".join(unknown)
+    raw_findings = body.get("findings", [])
+    if not isinstance(raw_findings, list):
+        errors["findings"] = "应为数组"
+        raw_findings = []
+    findings = [_finding_data(raw, i, errors) for i, raw in enumerate(raw_findings)]
+    if errors:
+        return _unprocessable(errors)
+    today = china_today()
+    try:
+        inspection = create_inspection(
+            g.api_user,
+            {
+                "facility": facility,
+                "kind": kind,
+                "trigger": trigger,
+                "on_site": bool(body.get("on_site", True)),
+                "start_date": start,
+                "end_date": end,
+                "reference": str(body.get("reference") or ""),
+                "notes": str(body.get("notes") or ""),
+                "inspectors": inspectors,
+            },
+        )
+        created = []
+        for i, data in enumerate(findings):
+            try:
+                finding = add_finding(g.api_user, inspection, data, today)
+                if data["confirm"]:
+                    confirm_finding(g.api_user, finding, today)
+            except InspectionError as exc:
+                exc.errors = {
+                    f"findings[{i}].{API_NAMES.get(k, k)}": v for k, v in exc.errors.items()
+                }
+                raise
+            created.append(finding)
+    except InspectionError as exc:
+        db.session.rollback()
+        return _unprocessable(exc.errors)
+    db.session.commit()
+    from portal.api.views import facility_json
+
+    return (
+        jsonify(
+            {
+                "id": inspection.id,
+                "facility": facility_json(facility),
+                "findings": [
+                    {"id": f.id, "status": f.status.value, "category": f.category} for f in created
+                ],
+                "credit_url": url_for("api.facility_credit", site_code=facility.site_code),
+            }
+        ),
+        201,
+    )

@@ -1,0 +1,61 @@
+"""Forms for manual adjustments, objections and credit repair decisions.
+
+Fixed choices are given as callables: WTForms 3.3 deprecates tuples passed at construction.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+REQUIRED = DataRequired(_l("此项必填"))
+
+
+class AdjustmentForm(FlaskForm):
+    mode = RadioField(
+        _l("调整方式"),
+        choices=lambda: [("points", _l("加减分值")), ("grade", _l("直接确定等级"))],
+        default="points",
+        validators=[REQUIRED],
+    )
+    points = StringField(
+        _l("调整分值"),
+        description=_l("正数加分，负数减分，最多一位小数"),
+        validators=[Optional(), Length(max=8)],
+    )
+    grade = SelectField(_l("目标等级"), validators=[Optional()])
+    reason = TextAreaField(_l("调整理由"), validators=[REQUIRED, Length(max=4000)])
+    evidence = TextAreaField(
+        _l("证明材料"),
+        description=_l("文书编号、材料名称及存放位置"),
+        validators=[Optional(), Length(max=4000)],
+    )
+
+
+class AdjustmentDecisionForm(FlaskForm):
+    outcome = RadioField(
+        _l("审批结果"),
+        choices=lambda: [("approve", _l("批准，调整生效")), ("reject", _l("驳回"))],
+        validators=[REQUIRED],
+    )
+    note = TextAreaField(_l("审批意见"), validators=[REQUIRED, Length(max=2000)])
+
+
+class CreditAppealDecisionForm(FlaskForm):
+    outcome = RadioField(
+        _l("处理结果"),
+        choices=lambda: [("upheld", _l("异议成立")), ("rejected", _l("异议不成立，维持原结论"))],
+        validators=[REQUIRED],
+    )
+    reason = TextAreaField(_l("处理理由（将告知机构）"), validators=[REQUIRED, Length(max=4000)])
+
+
+class RepairDecisionForm(FlaskForm):
+    outcome = RadioField(
+        _l("决定"),
+        choices=lambda: [("grant", _l("准予信用修复")), ("reject", _l("不予修复"))],
+        validators=[REQUIRED],
+    )
+    reason = TextAreaField(_l("决定理由（将告知机构）"), validators=[REQUIRED, Length(max=4000)])

@@ -1,0 +1,135 @@
+"""Forms for inspections, findings and the penalty calculator."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.models.inspections import InspectionKind, InspectionTrigger
+
+REQUIRED = DataRequired(_l("此项必填"))
+_MONEY = re.compile(r"^\d+(\.\d{1,2})?$")
+
+
+def yuan_to_fen(text: str) -> int:
+    """'1,234.5' -> 123450. Raises ValueError for anything but a non-negative amount
+    with at most two decimals."""
+    cleaned = (text or "").strip().replace(",", "").replace("，", "")
+    if not _MONEY.match(cleaned):
+        raise ValueError(text)
+    try:
+        return int(Decimal(cleaned) * 100)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already checked
+        raise ValueError(text) from exc
+
+
+def fen_to_yuan_text(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    whole, cents = divmod(int(fen), 100)
+    return f"{whole}.{cents:02d}"
+
+
+class MoneyField(StringField):
+    """An amount typed in yuan, held as integer fen in ``data`` (0 when left empty)."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        if not self.raw.strip():
+            self.data = 0
+            return
+        try:
+            self.data = yuan_to_fen(self.raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("请填写有效金额（单位：元，最多两位小数）"))) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return fen_to_yuan_text(self.data) if self.data else ""
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def split_codes(text: str) -> list[str]:
+    return [c.upper() for c in re.split(r"[\s,，;；、]+", text or "") if c]
+
+
+class InspectionForm(FlaskForm):
+    site_code = StringField(_l("被检查机构医保定点编码"), validators=[REQUIRED, Length(max=12)])
+    kind = SelectField(_l("检查类型"), choices=InspectionKind.choices, validators=[REQUIRED])
+    trigger = SelectField(_l("检查来由"), choices=InspectionTrigger.choices, validators=[REQUIRED])
+    on_site = BooleanField(_l("现场检查"), default=True)
+    start_date = DateField(_l("开始日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    end_date = DateField(_l("结束日期"), validators=[Optional()])
+    reference = StringField(_l("检查通知书编号"), validators=[Optional(), Length(max=80)])
+    inspectors = CheckboxesField(
+        _l("检查人员"),
+        coerce=int,
+        description=_l("现场检查须由2名以上检查人员实施"),
+    )
+    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
+
+
+class CloseInspectionForm(FlaskForm):
+    end_date = DateField(_l("结束日期"), validators=[Optional()])
+
+
+class FindingForm(FlaskForm):
+    category = SelectField(_l("违规类别"), validators=[REQUIRED])
+    description = TextAreaField(_l("违规事实"), validators=[REQUIRED, Length(max=8000)])
+    period_start = DateField(_l("违规期间自"), validators=[Optional()])
+    period_end = DateField(_l("违规期间至"), validators=[Optional()])
+    amount_involved = MoneyField(_l("涉及金额（元）"))
+    amount_refunded = MoneyField(_l("已退回金额（元）"))
+    amount_recovered = MoneyField(_l("已追回金额（元）"))
+    staff_codes = StringField(
+        _l("责任人员编码"),
+        description=_l("多个编码用空格、逗号或分号分隔"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    results = CheckboxesField(_l("处理结果"))
+    legal_article = SelectField(_l("适用条款"), validators=[Optional()])
+    fine = MoneyField(_l("罚款金额（元）"))
+    decision_number = StringField(_l("决定书文号"), validators=[Optional(), Length(max=80)])
+    decision_date = DateField(_l("决定日期"), validators=[Optional()])
+    self_inspection_id = SelectField(_l("自查自纠报告"), coerce=int, validators=[Optional()])
+    self_corrected = BooleanField(_l("在自查自纠期限内主动整改并退回"))
+
+
+class RevokeFindingForm(FlaskForm):
+    reason = TextAreaField(_l("撤销理由"), validators=[REQUIRED, Length(max=2000)])
+
+
+class ButtonForm(FlaskForm):
+    """A POST with nothing but the CSRF token (confirm, recompute ...)."""
+
+
+class PenaltyForm(FlaskForm):
+    """The standalone calculator: read from the query string, nothing is saved."""
+
+    class Meta:
+        csrf = False
+
+    legal_article = SelectField(_l("适用条款"), validators=[REQUIRED])
+    amount_involved = MoneyField(_l("损失（涉及）金额（元）"))
+    fine = MoneyField(_l("拟处罚款（元）"))
+    fraud = BooleanField(_l("以骗取医保基金为目的"))
+    self_corrected = BooleanField(_l("按期自查自纠并足额退回"))

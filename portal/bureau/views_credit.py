@@ -1,0 +1,234 @@
+"""Facility credit in the bureau area: the grade explained, its history and chart,
+key-supervision lists, and manual adjustments with four-eyes approval."""
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.bureau import bp
+from portal.bureau.forms_credit import AdjustmentDecisionForm, AdjustmentForm
+from portal.bureau.forms_inspections import ButtonForm
+from portal.bureau.loaders import get_facility_or_404, get_or_404
+from portal.bureau.views_inspections import form_errors
+from portal.credit_queries import (
+    chart_rows,
+    credit_context,
+    credit_view,
+    grade_changes,
+    history_stmt,
+    key_grades,
+    key_supervision_stmt,
+    source_links,
+    worst_streak_stmt,
+)
+from portal.extensions import db
+from portal.models.credit import (
+    AdjustmentStatus,
+    CreditAdjustment,
+    CreditAppeal,
+    CreditRepair,
+)
+from portal.models.enums import FacilityKind
+from portal.models.facility import facility_counties
+from portal.models.inspections import Finding
+from portal.operations.credit import latest_grade
+from portal.operations.credit_workflow import (
+    CreditError,
+    decide_adjustment,
+    manual_recompute,
+    propose_adjustment,
+)
+from portal.permissions import require
+from portal.rules import credit_rulebook
+from portal.web import china_today
+
+
+def bureau_source_url(source_type: str, source_id: int, staff_id):
+    if source_type == "finding":
+        return url_for("bureau.finding_detail", finding_id=source_id)
+    if source_type == "point_record" and staff_id:
+        return url_for("bureau.staff_detail", staff_id=staff_id) + "#points"
+    if source_type == "adjustment":
+        return url_for("bureau.adjustment_decide", adjustment_id=source_id)
+    return None
+
+
+@bp.route("/facilities/<int:facility_id>/credit")
+@require("registry.view")
+def facility_credit(facility_id: int):
+    facility = get_facility_or_404(facility_id)
+    today = china_today()
+    current = latest_grade(facility.id)
+    items = current.breakdown if current else []
+    history = db.paginate(
+        history_stmt(facility.id), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    related = {
+        model.__tablename__: db.session.scalars(
+            select(model).where(model.facility_id == facility.id).order_by(model.id.desc())
+        ).all()
+        for model in (CreditAdjustment, CreditAppeal, CreditRepair)
+    }
+    findings = db.session.scalars(
+        select(Finding).where(Finding.facility_id == facility.id).order_by(Finding.id.desc())
+    ).all()
+    return render_template(
+        "bureau/facility_credit.html",
+        facility=facility,
+        current=current,
+        items=items,
+        links=source_links(items, bureau_source_url),
+        view=credit_view(facility, today),
+        history=history,
+        changes=grade_changes(facility.id, limit=10),
+        rb=credit_rulebook(),
+        **credit_context(),
+        adjustments=related["credit_adjustment"],
+        appeals=related["credit_appeal"],
+        repairs=related["credit_repair"],
+        findings=findings,
+        button_form=ButtonForm(),
+        today=today,
+    )
+
+
+@bp.route("/facilities/<int:facility_id>/credit/chart.png")
+@require("registry.view")
+def facility_credit_chart(facility_id: int):
+    from portal.charts import grade_history_png
+
+    facility = get_facility_or_404(facility_id)
+    png = grade_history_png(
+        chart_rows(facility.id), credit_rulebook(), _("%(n)s 信用评分变化", n=facility.name)
+    )
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.route("/facilities/<int:facility_id>/credit/recompute", methods=["POST"])
+@require("credit.propose")
+def facility_credit_recompute(facility_id: int):
+    facility = get_facility_or_404(facility_id)
+    if ButtonForm().validate_on_submit():
+        row = manual_recompute(current_user, facility, china_today())
+        db.session.commit()
+        flash(_("已重新计算：%(g)s", g=row.grade or _("不参加评价")), "success")
+    return redirect(url_for("bureau.facility_credit", facility_id=facility.id))
+
+
+@bp.route("/credit/supervision")
+@require("registry.view")
+def credit_supervision():
+    args = request.args
+    which = args.get("list", "key")
+    filters = {
+        "county": args.get("county", ""),
+        "kind": args.get("kind", ""),
+        "q": args.get("q", ""),
+    }
+    cycle = china_today().year
+    rb = credit_rulebook()
+    if which == "streak":
+        stmt = worst_streak_stmt(cycle, **filters)
+    else:
+        which = "key"
+        stmt = key_supervision_stmt(**filters)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "bureau/credit_supervision.html",
+        page=page,
+        which=which,
+        key=key_grades(),
+        rb=rb,
+        cycle=cycle,
+        counties=facility_counties(),
+        kinds=FacilityKind,
+    )
+
+
+@bp.route("/facilities/<int:facility_id>/credit/adjust", methods=["GET", "POST"])
+@require("credit.propose")
+def adjustment_new(facility_id: int):
+    facility = get_facility_or_404(facility_id)
+    rb = credit_rulebook()
+    form = AdjustmentForm()
+    form.grade.choices = [("", _("请选择"))] + [
+        (b.grade, f"{b.grade}（{b.label}）") for b in rb.grades
+    ]
+    if form.validate_on_submit():
+        by_points = form.mode.data == "points"
+        try:
+            propose_adjustment(
+                current_user,
+                facility,
+                points=form.points.data if by_points else None,
+                grade=None if by_points else form.grade.data,
+                reason=form.reason.data,
+                evidence=form.evidence.data,
+            )
+        except CreditError as exc:
+            db.session.rollback()
+            form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("调整已提交，须经另一名审批人批准后生效"), "success")
+            return redirect(url_for("bureau.facility_credit", facility_id=facility.id))
+    return render_template(
+        "bureau/adjustment_form.html",
+        form=form,
+        facility=facility,
+        current=latest_grade(facility.id),
+    )
+
+
+@bp.route("/credit/adjustments")
+@require("registry.view")
+def adjustments():
+    status = AdjustmentStatus.from_label_or_value(request.args.get("status", "pending"))
+    stmt = select(CreditAdjustment).order_by(CreditAdjustment.proposed_at, CreditAdjustment.id)
+    if status:
+        stmt = stmt.where(CreditAdjustment.status == status)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "bureau/adjustments.html", page=page, statuses=AdjustmentStatus, status=status
+    )
+
+
+@bp.route("/credit/adjustments/<int:adjustment_id>", methods=["GET", "POST"])
+@require("registry.view")
+def adjustment_decide(adjustment_id: int):
+    """Shows the adjustment to every bureau role; only approvers other than the
+    proposer get (and may submit) the decision form."""
+    from portal.permissions import can
+
+    adjustment = get_or_404(CreditAdjustment, adjustment_id)
+    form = AdjustmentDecisionForm()
+    may_decide = (
+        can("credit.approve")
+        and adjustment.status is AdjustmentStatus.PENDING
+        and adjustment.proposed_by_id != current_user.id
+    )
+    if request.method == "POST":
+        if not can("credit.approve"):
+            from flask import abort
+
+            abort(403, _("您的角色无权执行此操作。"))
+        if form.validate_on_submit():
+            try:
+                decide_adjustment(
+                    current_user,
+                    adjustment,
+                    approve=form.outcome.data == "approve",
+                    note=form.note.data,
+                    today=china_today(),
+                )
+            except CreditError as exc:
+                db.session.rollback()
+                form_errors(form, exc)
+            else:
+                db.session.commit()
+                flash(_("已处理调整申请"), "success")
+                return redirect(url_for("bureau.adjustments"))
+    return render_template(
+        "bureau/adjustment_decide.html", adjustment=adjustment, form=form, may_decide=may_decide
+    )

@@ -1,0 +1,153 @@
+"""Inspections in the bureau area: list and search, record, view, close."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from portal.bureau import bp
+from portal.bureau.forms_inspections import ButtonForm, CloseInspectionForm, InspectionForm
+from portal.bureau.loaders import get_facility_or_404, get_or_404
+from portal.extensions import db
+from portal.models.enums import BUREAU_ROLES, Role
+from portal.models.facility import Facility, facility_counties
+from portal.models.inspections import (
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    InspectionTrigger,
+)
+from portal.models.user import User
+from portal.operations.inspections import InspectionError, close_inspection, create_inspection
+from portal.permissions import require
+from portal.queries import _like, get_facility_by_site_code
+from portal.web import china_today
+
+
+def form_errors(form, exc) -> None:
+    """Put an operation's field errors on the form; others become form-level errors."""
+    for field, message in exc.errors.items():
+        target = getattr(form, field, None)
+        if target is None or field == "csrf_token":
+            form.form_errors.append(message)
+            continue
+        target.errors = [*target.errors, message]
+
+
+def inspector_choices() -> list[tuple[int, str]]:
+    users = db.session.scalars(
+        select(User)
+        .where(User.active, User.role.in_(BUREAU_ROLES - {Role.AUDITOR}))
+        .order_by(User.display_name, User.id)
+    )
+    return [(u.id, f"{u.display_name}（{u.role.label}）") for u in users]
+
+
+def get_inspection_or_404(inspection_id: int) -> Inspection:
+    return get_or_404(Inspection, inspection_id)
+
+
+@bp.route("/inspections")
+@require("registry.view")
+def inspections():
+    args = request.args
+    stmt = select(Inspection).join(Facility)
+    q = args.get("q", "").strip()
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(
+            or_(
+                Facility.name.ilike(pattern, escape="\\"),
+                Facility.site_code.ilike(pattern, escape="\\"),
+                Inspection.reference.ilike(pattern, escape="\\"),
+            )
+        )
+    if kind := InspectionKind.from_label_or_value(args.get("kind", "")):
+        stmt = stmt.where(Inspection.kind == kind)
+    if trigger := InspectionTrigger.from_label_or_value(args.get("trigger", "")):
+        stmt = stmt.where(Inspection.trigger == trigger)
+    if status := InspectionStatus.from_label_or_value(args.get("status", "")):
+        stmt = stmt.where(Inspection.status == status)
+    if county := args.get("county", ""):
+        stmt = stmt.where(Facility.county == county)
+    stmt = stmt.order_by(Inspection.start_date.desc(), Inspection.id.desc())
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "bureau/inspections.html",
+        page=page,
+        kinds=InspectionKind,
+        triggers=InspectionTrigger,
+        statuses=InspectionStatus,
+        counties=facility_counties(),
+    )
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@require("inspections.record")
+def inspection_new():
+    form = InspectionForm()
+    form.inspectors.choices = inspector_choices()
+    if request.method == "GET":
+        form.start_date.data = china_today()
+        form.inspectors.data = [current_user.id]
+        facility_id = request.args.get("facility", type=int)
+        if facility_id:
+            form.site_code.data = get_facility_or_404(facility_id).site_code
+    if form.validate_on_submit():
+        facility = get_facility_by_site_code(form.site_code.data.strip())
+        chosen = db.session.scalars(select(User).where(User.id.in_(form.inspectors.data or [])))
+        try:
+            inspection = create_inspection(
+                current_user,
+                {
+                    "facility": facility,
+                    "kind": InspectionKind(form.kind.data),
+                    "trigger": InspectionTrigger(form.trigger.data),
+                    "on_site": form.on_site.data,
+                    "start_date": form.start_date.data,
+                    "end_date": form.end_date.data,
+                    "reference": form.reference.data,
+                    "notes": form.notes.data,
+                    "inspectors": list(chosen),
+                },
+            )
+        except InspectionError as exc:
+            db.session.rollback()
+            exc.errors = {("site_code" if k == "facility" else k): v for k, v in exc.errors.items()}
+            form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已登记检查，可继续录入违规发现"), "success")
+            return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
+    return render_template("bureau/inspection_form.html", form=form)
+
+
+@bp.route("/inspections/<int:inspection_id>")
+@require("registry.view")
+def inspection_detail(inspection_id: int):
+    inspection = get_inspection_or_404(inspection_id)
+    return render_template(
+        "bureau/inspection_detail.html",
+        inspection=inspection,
+        close_form=CloseInspectionForm(),
+        button_form=ButtonForm(),
+    )
+
+
+@bp.route("/inspections/<int:inspection_id>/close", methods=["POST"])
+@require("inspections.record")
+def inspection_close(inspection_id: int):
+    inspection = get_inspection_or_404(inspection_id)
+    form = CloseInspectionForm()
+    if not form.validate_on_submit():
+        flash(_("请填写有效的结束日期"), "danger")
+    else:
+        try:
+            close_inspection(current_user, inspection, form.end_date.data, china_today())
+        except InspectionError as exc:
+            db.session.rollback()
+            flash("；".join(exc.errors.values()), "danger")
+        else:
+            db.session.commit()
+            flash(_("检查已结束"), "success")
+    return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))

@@ -1,0 +1,80 @@
+"""The penalty calculator (处罚幅度) and label helpers shared by the finding templates."""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+
+from portal.bureau import bp
+from portal.bureau.forms_inspections import PenaltyForm, fen_to_yuan_text, yuan_to_fen
+from portal.credit_queries import penalty_preview
+from portal.permissions import require
+from portal.rules import handling_results, penalty_rules, taxonomy
+
+
+@bp.route("/penalty-calculator")
+@require("registry.view")
+def penalty_calculator():
+    form = PenaltyForm(request.args)
+    form.legal_article.choices = [(a.article, a.title) for a in penalty_rules().articles.values()]
+    rng = warning = None
+    if request.args and form.validate():
+        rng, warning = penalty_preview(
+            form.legal_article.data,
+            form.amount_involved.data,
+            form.fine.data if request.args.get("fine") else None,
+            fraud=form.fraud.data,
+            self_corrected=form.self_corrected.data,
+        )
+    return render_template(
+        "bureau/penalty_calculator.html",
+        form=form,
+        penalty=rng,
+        warning=warning,
+        rules=penalty_rules(),
+    )
+
+
+@bp.route("/penalty-range")
+@require("registry.view")
+def penalty_range_json():
+    """The calculator for the finding form's script: JSON, nothing saved."""
+    args = request.args
+    category = taxonomy().get(args.get("category", ""))
+    article = args.get("article") or (category.article if category else "")
+    try:
+        loss = yuan_to_fen(args.get("amount") or "0")
+        fine = yuan_to_fen(args["fine"]) if args.get("fine") else None
+    except ValueError:
+        return jsonify({"error": _("请填写有效金额（单位：元，最多两位小数）")}), 422
+    rng, warning = penalty_preview(
+        article,
+        loss,
+        fine,
+        fraud=bool(category and category.cls == "fraud"),
+        self_corrected=args.get("self_corrected") in ("1", "true", "y", "on"),
+    )
+    if rng is None:
+        return jsonify({"article": None, "lines": [], "warning": None})
+    return jsonify(
+        {
+            "article": rng.article,
+            "title": rng.title,
+            "lines": list(rng.lines),
+            "fine_min": fen_to_yuan_text(rng.fine_min_fen),
+            "fine_max": fen_to_yuan_text(rng.fine_max_fen),
+            "warning": warning,
+            "note": rng.note,
+        }
+    )
+
+
+@bp.app_template_global("category_label")
+def category_label(code: str) -> str:
+    """The taxonomy label of a violation category code (the code itself if unknown)."""
+    category = taxonomy().get(code)
+    return category.label if category else code
+
+
+@bp.app_template_global("result_label")
+def result_label(code: str) -> str:
+    result = handling_results().get(code)
+    return result.label if result else code

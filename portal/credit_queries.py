@@ -1,0 +1,191 @@
+"""Read queries for credit grades: history, grade changes, key-supervision lists and the
+links from breakdown items to the records they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from portal.extensions import db
+from portal.models.credit import CreditGrade
+from portal.models.facility import Facility
+from portal.models.points import PointRecord
+from portal.queries import facility_search
+from portal.rules import credit_rulebook, penalty_rules
+from scoring.credit import CreditResult, Item, outlook
+from scoring.penalties import PenaltyRange, check_fine, penalty_range
+
+
+def history_stmt(facility_id: int) -> Select:
+    return (
+        select(CreditGrade)
+        .where(CreditGrade.facility_id == facility_id)
+        .order_by(CreditGrade.id.desc())
+    )
+
+
+def grade_changes(facility_id: int, limit: int = 20) -> list[CreditGrade]:
+    """Computations that changed the grade, newest first (the events a facility sees)."""
+    return list(
+        db.session.scalars(
+            history_stmt(facility_id)
+            .where(CreditGrade.grade.is_distinct_from(CreditGrade.previous_grade))
+            .limit(limit)
+        )
+    )
+
+
+def chart_rows(facility_id: int, limit: int = 400) -> list[tuple]:
+    """(computed_at, score, grade) of graded computations, oldest first."""
+    rows = db.session.execute(
+        select(CreditGrade.computed_at, CreditGrade.score, CreditGrade.grade)
+        .where(CreditGrade.facility_id == facility_id, CreditGrade.graded)
+        .order_by(CreditGrade.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def key_grades() -> list[str]:
+    """Grades under key supervision: those the rulebook samples more than normally."""
+    rb = credit_rulebook()
+    return [b.grade for b in rb.grades if rb.supervision[b.grade].sampling_weight > 1]
+
+
+def key_supervision_stmt(county: str = "", kind: str = "", q: str = "") -> Select:
+    grades = key_grades()
+    return facility_search(q=q, county=county, kind=kind).where(Facility.credit_grade.in_(grades))
+
+
+def _last_grade_in_cycle(cycle: int):
+    """The grade of the facility's last graded computation in ``cycle`` (correlated)."""
+    return (
+        select(CreditGrade.grade)
+        .where(
+            CreditGrade.facility_id == Facility.id,
+            CreditGrade.cycle == cycle,
+            CreditGrade.graded,
+        )
+        .order_by(CreditGrade.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def worst_streak_stmt(cycle: int, county: str = "", kind: str = "", q: str = "") -> Select:
+    """Facilities whose last grade was the worst grade in each of the rulebook's
+    ``d_cycles_for_termination`` cycles up to ``cycle`` (agreement termination candidates)."""
+    rb = credit_rulebook()
+    worst = rb.grades[-1].grade
+    stmt = facility_search(q=q, county=county, kind=kind)
+    for k in range(rb.d_cycles_for_termination):
+        stmt = stmt.where(_last_grade_in_cycle(cycle - k) == worst)
+    return stmt
+
+
+def source_links(items: list[dict], url_for_type) -> dict[tuple[str, int], str]:
+    """Map (source_type, source_id) to a URL using ``url_for_type(type, id, extra)``; point
+    records link through their staff member."""
+    record_ids = [i["source_id"] for i in items if i.get("source_type") == "point_record"]
+    staff_of = {}
+    if record_ids:
+        staff_of = dict(
+            db.session.execute(
+                select(PointRecord.id, PointRecord.staff_id).where(PointRecord.id.in_(record_ids))
+            ).all()
+        )
+    links = {}
+    for item in items:
+        key = (item.get("source_type"), item.get("source_id"))
+        if key[0] is None:
+            continue
+        url = url_for_type(key[0], key[1], staff_of.get(key[1]))
+        if url:
+            links[key] = url
+    return links
+
+
+@dataclass(frozen=True)
+class CreditView:
+    """What a credit page shows beyond the stored row: the outlook to the next grade."""
+
+    result: CreditResult
+    next_grade: str | None
+    points_needed: object
+    next_cycle_score: object
+    next_cycle_grade: str | None
+    expiring: tuple[Item, ...]
+    blocked_by_caps: tuple[str, ...]
+
+
+def credit_view(facility: Facility, today: date) -> CreditView:
+    """Compute afresh (read only, nothing stored) to explain what would lift the grade."""
+    from portal.operations.credit import collect_facts
+    from scoring.credit import compute_facility_score
+
+    rb = credit_rulebook()
+    facts = collect_facts(facility, today)
+    result = compute_facility_score(facts, today, rb)
+    view = outlook(facts, result, rb)
+    return CreditView(
+        result,
+        view.next_grade,
+        view.points_needed,
+        view.next_cycle_score,
+        view.next_cycle_grade,
+        view.expiring,
+        view.blocked_by_caps,
+    )
+
+
+CAP_LABELS = {
+    "fraud": _l("本周期存在经认定的欺诈骗保行为"),
+    "terminated": _l("定点协议已解除"),
+    "blacklisted": _l("已列入医保黑名单"),
+}
+
+
+def penalty_preview(
+    article: str, loss_fen: int, fine_fen: int | None, *, fraud: bool, self_corrected: bool
+) -> tuple[PenaltyRange | None, str | None]:
+    """The legal range for the article and a warning if the fine is outside it."""
+    if not article or article not in penalty_rules().articles or loss_fen is None:
+        return None, None
+    rng = penalty_range(
+        penalty_rules(), article, loss_fen, fraud=fraud, self_corrected=self_corrected
+    )
+    warning = check_fine(rng, fine_fen) if fine_fen is not None else None
+    return rng, warning
+
+
+SOURCE_NAMES = {
+    "finding": _l("违规认定"),
+    "point_record": _l("人员记分"),
+    "adjustment": _l("人工调整"),
+    "pledge": _l("信用承诺"),
+    "tipoff": _l("举报线索"),
+}
+TRIGGER_LABELS = {
+    "batch": _l("批量计算"),
+    "manual": _l("手动重算"),
+    "finding.confirm": _l("违规认定"),
+    "finding.revoke": _l("撤销违规认定"),
+    "adjustment.approve": _l("人工调整获批"),
+    "appeal.upheld": _l("异议成立"),
+    "repair.decide": _l("信用修复决定"),
+    "points.record": _l("人员记分"),
+    "points.revoke": _l("撤销人员记分"),
+    "facility.update": _l("机构信息变更"),
+}
+
+
+def credit_context() -> dict:
+    """Label tables every credit template uses."""
+    return {
+        "source_names": SOURCE_NAMES,
+        "trigger_labels": TRIGGER_LABELS,
+        "cap_labels": CAP_LABELS,
+    }

@@ -1,0 +1,37 @@
+"""Facility-area forms: objections, credit repair and self-inspection reports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.bureau.forms_inspections import MoneyField
+
+REQUIRED = DataRequired(_l("此项必填"))
+VALID_DATE = DataRequired(_l("请填写有效日期"))
+
+
+class CreditAppealForm(FlaskForm):
+    #: "grade" for the grade itself, else a finding id.
+    subject = SelectField(_l("异议事项"), validators=[REQUIRED])
+    reason = TextAreaField(_l("异议理由及依据"), validators=[REQUIRED, Length(max=4000)])
+
+
+class RepairForm(FlaskForm):
+    statement = TextAreaField(
+        _l("整改情况说明"),
+        description=_l("写明违规问题的整改措施、完成情况及退回资金情况"),
+        validators=[REQUIRED, Length(max=8000)],
+    )
+    pledge_signed_on = DateField(_l("新信用承诺书签署日期"), validators=[VALID_DATE])
+
+
+class SelfInspectionForm(FlaskForm):
+    period_start = DateField(_l("自查期间自"), validators=[VALID_DATE])
+    period_end = DateField(_l("自查期间至"), validators=[VALID_DATE])
+    problems = TextAreaField(
+        _l("自查发现的问题及整改情况"), validators=[REQUIRED, Length(max=8000)]
+    )
+    amount_refunded = MoneyField(_l("主动退回医保基金（元）"))

@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+REQUIRED = DataRequired(_l("此项必填"))
+
+
+class UploadForm(FlaskForm):
+    campaign_id = HiddenField(validators=[REQUIRED])
+    file = FileField(
+        _l("签字盖章后的承诺书扫描件"),
+        description=_l("PDF、JPEG 或 PNG；每次上传都保存为新版本，原有版本不会被覆盖"),
+        validators=[FileRequired(_l("请选择签字盖章后的承诺书扫描件"))],
+    )
+
+
+class ContactForm(FlaskForm):
+    email = StringField(
+        _l("通知邮箱"),
+        description=_l("医保局的提醒、退回和核验通知将发送到该邮箱；留空表示不接收邮件"),
+        validators=[Optional(), Length(max=254)],
+    )

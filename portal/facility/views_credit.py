@@ -1,0 +1,242 @@
+"""“我的信用”: a facility's own grade, why, how it changed, what would lift it;
+objections, credit repair and self-inspection reports. Only the user's own facility,
+which comes from the account, never from the URL."""
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.credit_queries import (
+    chart_rows,
+    credit_context,
+    credit_view,
+    grade_changes,
+    history_stmt,
+    source_links,
+)
+from portal.extensions import db
+from portal.facility import bp
+from portal.facility.forms_credit import CreditAppealForm, RepairForm, SelfInspectionForm
+from portal.models.credit import CreditAppeal, CreditRepair
+from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
+from portal.models.staff import StaffPractice
+from portal.operations.credit import latest_grade
+from portal.operations.credit_repair import apply_repair, pending_repair, repair_check
+from portal.operations.credit_workflow import CreditError, file_credit_appeal
+from portal.operations.inspections import InspectionError
+from portal.operations.self_inspections import file_self_inspection
+from portal.rules import credit_rulebook, taxonomy
+from portal.web import china_today
+
+
+def _own_findings(confirmed_only: bool = False) -> list[Finding]:
+    stmt = select(Finding).where(
+        Finding.facility_id == current_user.facility_id,
+        Finding.status != FindingStatus.DRAFT,
+    )
+    if confirmed_only:
+        stmt = stmt.where(Finding.status == FindingStatus.CONFIRMED)
+    return list(db.session.scalars(stmt.order_by(Finding.decision_date.desc(), Finding.id.desc())))
+
+
+def _facility_source_url(source_type: str, source_id: int, staff_id):
+    if source_type == "finding":
+        return f"#finding-{source_id}"
+    if source_type == "point_record" and staff_id:
+        practising = db.session.scalar(
+            select(StaffPractice.id).where(
+                StaffPractice.staff_id == staff_id,
+                StaffPractice.facility_id == current_user.facility_id,
+                StaffPractice.end_date.is_(None),
+            )
+        )
+        if practising:
+            return url_for("facility.staff_points", staff_id=staff_id)
+    return None
+
+
+@bp.route("/credit")
+def credit():
+    facility = current_user.facility
+    today = china_today()
+    current = latest_grade(facility.id)
+    items = current.breakdown if current else []
+    history = db.paginate(
+        history_stmt(facility.id), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
+    appeals = db.session.scalars(
+        select(CreditAppeal)
+        .where(CreditAppeal.facility_id == facility.id)
+        .order_by(CreditAppeal.id.desc())
+    ).all()
+    repairs = db.session.scalars(
+        select(CreditRepair)
+        .where(CreditRepair.facility_id == facility.id)
+        .order_by(CreditRepair.id.desc())
+    ).all()
+    return render_template(
+        "facility/credit.html",
+        facility=facility,
+        current=current,
+        items=items,
+        links=source_links(items, _facility_source_url),
+        view=credit_view(facility, today),
+        history=history,
+        changes=grade_changes(facility.id, limit=10),
+        rb=credit_rulebook(),
+        **credit_context(),
+        findings=_own_findings(),
+        taxonomy=taxonomy(),
+        appeals=appeals,
+        repairs=repairs,
+        today=today,
+    )
+
+
+@bp.route("/credit/chart.png")
+def credit_chart():
+    from portal.charts import grade_history_png
+
+    png = grade_history_png(
+        chart_rows(current_user.facility_id), credit_rulebook(), _("本机构信用评分变化")
+    )
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.route("/credit/appeal", methods=["GET", "POST"])
+def credit_appeal():
+    facility = current_user.facility
+    findings = _own_findings(confirmed_only=True)
+    form = CreditAppealForm()
+    labels = taxonomy()
+    form.subject.choices = [("grade", _("本机构信用评价结果"))] + [
+        (
+            str(f.id),
+            _(
+                "违规认定：%(c)s（%(n)s）",
+                c=labels[f.category].label if f.category in labels else f.category,
+                n=f.decision_number,
+            ),
+        )
+        for f in findings
+    ]
+    if request.method == "GET" and request.args.get("finding"):
+        form.subject.data = request.args["finding"]
+    if form.validate_on_submit():
+        finding = None
+        if form.subject.data != "grade":
+            finding = next((f for f in findings if str(f.id) == form.subject.data), None)
+        try:
+            appeal = file_credit_appeal(
+                current_user,
+                facility,
+                finding=finding,
+                reason=form.reason.data,
+                today=china_today(),
+            )
+        except CreditError as exc:
+            db.session.rollback()
+            for field, message in exc.errors.items():
+                target = form.subject if field == "finding" else form.reason
+                target.errors = [*target.errors, message]
+        else:
+            db.session.commit()
+            if appeal.deadline:
+                flash(
+                    _("异议已提交，医保局将于 %(d)s 前作出处理", d=appeal.deadline.isoformat()),
+                    "success",
+                )
+            else:
+                flash(_("异议已提交，医保局将在规定的工作日内作出处理"), "success")
+            return redirect(url_for("facility.credit") + "#appeals")
+    return render_template(
+        "facility/credit_appeal.html",
+        form=form,
+        working_days=credit_rulebook().appeal_working_days,
+    )
+
+
+@bp.route("/credit/repair", methods=["GET", "POST"])
+def credit_repair():
+    facility = current_user.facility
+    today = china_today()
+    form = RepairForm()
+    pending = pending_repair(facility)
+    if form.validate_on_submit() and pending is None:
+        try:
+            apply_repair(
+                current_user,
+                facility,
+                statement=form.statement.data,
+                pledge_signed_on=form.pledge_signed_on.data,
+                today=today,
+            )
+        except CreditError as exc:
+            db.session.rollback()
+            for field, message in exc.errors.items():
+                target = getattr(form, field, form.statement)
+                target.errors = [*target.errors, message]
+        else:
+            db.session.commit()
+            flash(_("信用修复申请已提交"), "success")
+            return redirect(url_for("facility.credit") + "#repairs")
+    signed = form.pledge_signed_on.data if request.method == "POST" else None
+    return render_template(
+        "facility/credit_repair.html",
+        form=form,
+        pending=pending,
+        check=repair_check(facility, today, signed),
+        rb=credit_rulebook(),
+        signed=signed,
+    )
+
+
+@bp.route("/self-inspections", methods=["GET", "POST"])
+def self_inspections():
+    facility = current_user.facility
+    today = china_today()
+    form = SelfInspectionForm()
+    if form.validate_on_submit():
+        try:
+            report = file_self_inspection(
+                current_user,
+                facility,
+                {
+                    "period_start": form.period_start.data,
+                    "period_end": form.period_end.data,
+                    "problems": form.problems.data,
+                    "amount_refunded_fen": form.amount_refunded.data,
+                },
+                today,
+            )
+        except InspectionError as exc:
+            db.session.rollback()
+            for field, message in exc.errors.items():
+                target = getattr(form, field.removesuffix("_fen"), form.problems)
+                target.errors = [*target.errors, message]
+        else:
+            db.session.commit()
+            if report.on_time:
+                flash(_("自查自纠报告已按期报送，其中披露并经核实的问题可依规从轻处理"), "success")
+            else:
+                flash(
+                    _(
+                        "自查自纠报告已报送（已超过本年度报送期限 %(d)s）",
+                        d=report.deadline.isoformat(),
+                    ),
+                    "warning",
+                )
+            return redirect(url_for("facility.self_inspections"))
+    reports = db.session.scalars(
+        select(SelfInspectionReport)
+        .where(SelfInspectionReport.facility_id == facility.id)
+        .order_by(SelfInspectionReport.filed_on.desc(), SelfInspectionReport.id.desc())
+    ).all()
+    return render_template(
+        "facility/self_inspections.html",
+        form=form,
+        reports=reports,
+        deadline=credit_rulebook().self_correction_deadline_for(today.year),
+        today=today,
+    )

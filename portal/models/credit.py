@@ -1,0 +1,191 @@
+"""Facility credit grades (信用评价): the append-only history of every computation,
+two-person manual adjustments, objections (异议) and credit repair (信用修复)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import UTCDateTime, utcnow
+from portal.extensions import db
+from portal.models.enums import enum_column_type
+from portal.models.facility import Facility
+from portal.models.inspections import Finding
+from portal.models.scoped_enums import ScopedLabelEnum, register_labels
+from portal.models.user import User
+
+SCORE = Numeric(5, 1)
+
+
+class AdjustmentStatus(ScopedLabelEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class CreditAppealStatus(ScopedLabelEnum):
+    PENDING = "pending"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class RepairStatus(ScopedLabelEnum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REJECTED = "rejected"
+
+
+register_labels(
+    AdjustmentStatus, {"pending": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
+)
+register_labels(
+    CreditAppealStatus,
+    {"pending": _l("待处理"), "upheld": _l("异议成立"), "rejected": _l("异议不成立")},
+)
+register_labels(
+    RepairStatus, {"pending": _l("待决定"), "granted": _l("准予修复"), "rejected": _l("不予修复")}
+)
+
+
+class CreditGrade(db.Model):
+    """One computation of a facility's credit grade. Rows are only ever added."""
+
+    __tablename__ = "credit_grade"
+    __table_args__ = (Index("ix_credit_grade_cycle_facility", "cycle", "facility_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    #: Evaluation cycle (calendar year of ``as_of``).
+    cycle: Mapped[int]
+    #: China-time date the facts were taken at.
+    as_of: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: False while the agreement is too young to be graded (score and grade are empty).
+    graded: Mapped[bool]
+    score: Mapped[Decimal | None] = mapped_column(SCORE)
+    grade: Mapped[str | None] = mapped_column(String(2))
+    #: The facility's grade and score just before this computation.
+    previous_grade: Mapped[str | None] = mapped_column(String(2))
+    previous_score: Mapped[Decimal | None] = mapped_column(SCORE)
+    rulebook_version: Mapped[str] = mapped_column(String(20))
+    #: Items ``{points, rule, source_type, source_id, label, changes_on}``; they sum to the
+    #: score minus the base.
+    breakdown: Mapped[list] = mapped_column(JSON)
+    #: Caps applied (``fraud``, ``terminated``, ``blacklisted``).
+    caps: Mapped[list] = mapped_column(JSON)
+    #: Why the facility was not graded, if it was not.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: What caused the computation, e.g. ``finding.confirm``, ``batch``.
+    trigger: Mapped[str] = mapped_column(String(80))
+    #: The person whose action caused it (None for batch runs).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    facility: Mapped[Facility] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def changed(self) -> bool:
+        return self.grade != self.previous_grade
+
+
+class CreditAdjustment(db.Model):
+    """A manual change proposed by one person and decided by another (four eyes)."""
+
+    __tablename__ = "credit_adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    #: Points added (positive) or deducted (negative); or else a grade, never both.
+    points: Mapped[Decimal | None] = mapped_column(SCORE)
+    grade: Mapped[str | None] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(Text)
+    #: What supports it: document numbers, a description of attached papers.
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[AdjustmentStatus] = mapped_column(
+        enum_column_type(AdjustmentStatus), default=AdjustmentStatus.PENDING, index=True
+    )
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: China-time date of approval: the adjustment counts in that date's cycle.
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    facility: Mapped[Facility] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def audit_summary(self) -> dict:
+        return {
+            "facility": self.facility.site_code if self.facility else None,
+            "points": str(self.points) if self.points is not None else None,
+            "grade": self.grade,
+            "status": self.status.value if self.status else None,
+        }
+
+
+class CreditAppeal(db.Model):
+    """A facility's objection to a finding or to its grade."""
+
+    __tablename__ = "credit_appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    #: The disputed finding; empty when the grade itself is disputed.
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id"), index=True)
+    #: The grade computation disputed (the current one when filed).
+    grade_id: Mapped[int | None] = mapped_column(ForeignKey("credit_grade.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    filed_on: Mapped[date] = mapped_column(Date)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Last working day for the decision; empty while the calendar lacks that year.
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[CreditAppealStatus] = mapped_column(
+        enum_column_type(CreditAppealStatus), default=CreditAppealStatus.PENDING, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The reason given to the facility with the decision.
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    finding: Mapped[Finding | None] = relationship()
+    grade_row: Mapped[CreditGrade | None] = relationship()
+    filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class CreditRepair(db.Model):
+    """An application for credit repair after rectification."""
+
+    __tablename__ = "credit_repair"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    #: The facility's rectification statement (整改情况说明).
+    statement: Mapped[str] = mapped_column(Text)
+    #: Date the new integrity pledge was signed, as declared with the application.
+    pledge_signed_on: Mapped[date] = mapped_column(Date)
+    filed_on: Mapped[date] = mapped_column(Date)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Last working day for the decision; empty while the calendar lacks that year.
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[RepairStatus] = mapped_column(
+        enum_column_type(RepairStatus), default=RepairStatus.PENDING, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: China-time date of the grant; the repair takes effect from the next cycle.
+    granted_on: Mapped[date | None] = mapped_column(Date)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

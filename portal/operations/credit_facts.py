@@ -1,0 +1,284 @@
+"""Gathering the credit engine's facts from stored rows.
+
+``collect_facts_many`` is the one place that turns stored rows into ``FacilityFacts``
+(pledge filing checks and verified tip-offs join it when those records exist). A batch of
+facilities costs a fixed handful of Core queries (plain tuples, no ORM objects), never one
+per facility or per row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import Integer, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.models.credit import AdjustmentStatus, CreditAdjustment, CreditRepair, RepairStatus
+from portal.models.enums import FacilityStatus
+from portal.models.inspections import Finding, FindingStatus
+from portal.models.points import PointRecord, PointRestoration
+from portal.models.staff import StaffMember
+from portal.models.user import User
+from portal.rules import credit_rulebook, staff_points_rulebook, taxonomy
+from scoring import staff_points as points_engine
+from scoring.credit import (
+    AdjustmentFact,
+    FacilityFacts,
+    FindingFact,
+    RepairFact,
+    StaffSanctionFact,
+)
+from scoring.credit_rules import CreditRulebook
+
+log = logging.getLogger(__name__)
+STAFF_SANCTIONS = ("suspend", "terminate")
+#: Ids per IN list (well inside every driver's parameter limit).
+CHUNK = 1000
+
+
+def findings_horizon(as_of: date, rb: CreditRulebook) -> date:
+    """Findings decided before this day no longer count: the decay table gives them 0%."""
+    counted = max(age for age, percent in enumerate(rb.decay_percents) if percent > 0)
+    return date(as_of.year - counted, 1, 1)
+
+
+def _in_filters(column, values: Sequence[int]) -> Iterable:
+    """WHERE clauses covering ``values``: one ``= ANY(array)`` parameter on PostgreSQL (no
+    long placeholder lists to build and parse), IN lists of ``CHUNK`` elsewhere."""
+    values = sorted(values)
+    if not values:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        yield column == any_(literal(values, ARRAY(Integer)))
+        return
+    for start in range(0, len(values), CHUNK):
+        yield column.in_(values[start : start + CHUNK])
+
+
+def _id_filters(column, ids: Sequence[int]) -> Iterable:
+    """WHERE clauses covering facility ``ids``: one BETWEEN when they are (nearly)
+    contiguous, as in a batch over all facilities, else ``_in_filters``. Callers drop the
+    extra rows a range may bring."""
+    if not ids:
+        return
+    low, high = min(ids), max(ids)
+    if high - low + 1 <= 2 * len(ids):
+        yield column.between(low, high)
+        return
+    yield from _in_filters(column, ids)
+
+
+def collect_facts(facility, as_of: date) -> FacilityFacts:
+    """The engine's facts about one facility on ``as_of``."""
+    return collect_facts_many([facility], as_of)[facility.id]
+
+
+def collect_facts_many(facilities: Sequence, as_of: date) -> dict[int, FacilityFacts]:
+    """Facts for many facilities (objects or rows with ``id``, ``agreement_start``,
+    ``status``, ``blacklisted``)."""
+    rb = credit_rulebook()
+    ids = [f.id for f in facilities]
+    wanted = set(ids)
+    findings = _finding_facts(ids, wanted, as_of, rb)
+    repairs = _repair_facts(ids, wanted, as_of)
+    adjustments = _adjustment_facts(ids, wanted, as_of)
+    sanctions = _staff_sanction_facts(ids, wanted, as_of)
+    return {
+        f.id: FacilityFacts(
+            facility_id=f.id,
+            agreement_start=f.agreement_start,
+            terminated=f.status == FacilityStatus.TERMINATED,
+            blacklisted=bool(f.blacklisted),
+            findings=tuple(findings.get(f.id, ())),
+            # Pledge filing/posting checks and verified tip-offs join here once recorded.
+            pledge=(),
+            staff_sanctions=tuple(sanctions.get(f.id, ())),
+            tipoffs=(),
+            repairs=tuple(repairs.get(f.id, ())),
+            adjustments=tuple(adjustments.get(f.id, ())),
+        )
+        for f in facilities
+    }
+
+
+def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
+    categories = {code: (c.cls, c.label) for code, c in taxonomy().items()}
+    out: dict[int, list[FindingFact]] = defaultdict(list)
+    start = findings_horizon(as_of, rb)
+    for where in _id_filters(Finding.facility_id, ids):
+        rows = db.session.execute(
+            select(
+                Finding.id,
+                Finding.facility_id,
+                Finding.category,
+                Finding.decision_date,
+                Finding.amount_involved_fen,
+                Finding.self_corrected,
+            ).where(
+                where,
+                Finding.status == FindingStatus.CONFIRMED,
+                Finding.decision_date >= start,
+                Finding.decision_date <= as_of,
+            )
+        )
+        for fid, facility_id, code, decided, amount, corrected in rows:
+            if facility_id not in wanted:
+                continue
+            cls_label = categories.get(code)
+            if cls_label is None:
+                # The taxonomy file was replaced without this code: count it as general.
+                log.warning("finding %s has unknown category %r", fid, code)
+                cls_label = ("general", code)
+            out[facility_id].append(
+                FindingFact(fid, code, cls_label[1], cls_label[0], decided, amount, corrected)
+            )
+    return out
+
+
+def _repair_facts(ids, wanted, as_of) -> dict[int, list[RepairFact]]:
+    out: dict[int, list[RepairFact]] = defaultdict(list)
+    for where in _id_filters(CreditRepair.facility_id, ids):
+        for rid, facility_id, granted in db.session.execute(
+            select(CreditRepair.id, CreditRepair.facility_id, CreditRepair.granted_on).where(
+                where,
+                CreditRepair.status == RepairStatus.GRANTED,
+                CreditRepair.granted_on <= as_of,
+            )
+        ):
+            if facility_id in wanted:
+                out[facility_id].append(RepairFact(rid, granted))
+    return out
+
+
+def _adjustment_facts(ids, wanted, as_of) -> dict[int, list[AdjustmentFact]]:
+    proposer, approver = aliased(User), aliased(User)
+    out: dict[int, list[AdjustmentFact]] = defaultdict(list)
+    for where in _id_filters(CreditAdjustment.facility_id, ids):
+        rows = db.session.execute(
+            select(
+                CreditAdjustment.id,
+                CreditAdjustment.facility_id,
+                CreditAdjustment.approved_on,
+                CreditAdjustment.reason,
+                proposer.display_name,
+                approver.display_name,
+                CreditAdjustment.points,
+                CreditAdjustment.grade,
+            )
+            .join(proposer, proposer.id == CreditAdjustment.proposed_by_id)
+            .join(approver, approver.id == CreditAdjustment.decided_by_id)
+            .where(
+                where,
+                CreditAdjustment.status == AdjustmentStatus.APPROVED,
+                CreditAdjustment.approved_on >= date(as_of.year, 1, 1),
+                CreditAdjustment.approved_on <= as_of,
+            )
+        )
+        for aid, facility_id, on, reason, by, ok_by, points, grade in rows:
+            if facility_id in wanted:
+                out[facility_id].append(AdjustmentFact(aid, on, reason, by, ok_by, points, grade))
+    return out
+
+
+def standings_many(staff_ids: Sequence[int], as_of: date) -> dict[int, points_engine.Standing]:
+    """Standing through the staff-points engine from Core rows: the same result as
+    ``portal.operations.points.standings_for`` without loading ORM objects."""
+    records: dict[int, list] = defaultdict(list)
+    restorations: dict[int, list] = defaultdict(list)
+    for where in _in_filters(PointRecord.staff_id, staff_ids):
+        for sid, rid, day, points, revoked_at in db.session.execute(
+            select(
+                PointRecord.staff_id,
+                PointRecord.id,
+                PointRecord.decided_on,
+                PointRecord.points,
+                PointRecord.revoked_at,
+            ).where(where)
+        ):
+            records[sid].append(points_engine.PointRecord(rid, day, points, revoked_at is not None))
+    for where in _in_filters(PointRestoration.staff_id, staff_ids):
+        for sid, rid, day, points in db.session.execute(
+            select(
+                PointRestoration.staff_id,
+                PointRestoration.id,
+                PointRestoration.granted_on,
+                PointRestoration.points,
+            ).where(where)
+        ):
+            restorations[sid].append(points_engine.Restoration(rid, day, points))
+    rb = staff_points_rulebook()
+    return {
+        sid: points_engine.compute_standing(records[sid], restorations[sid], as_of, rb)
+        for sid in staff_ids
+    }
+
+
+def _lowest_sanction() -> int:
+    """Points in a cycle at which the first suspension or termination can arise."""
+    rb = staff_points_rulebook()
+    suspend = [t.at for t in rb.thresholds if t.action is points_engine.SanctionKind.SUSPEND]
+    return min([*suspend, rb.terminate_at, rb.single_record_at])
+
+
+def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFact]]:
+    """Suspensions and terminations this cycle of people with live point records at the
+    facility this cycle, counted where those records helped reach the threshold.
+
+    Plain queries only (no correlated subqueries, whose generic prepared plans can go
+    quadratic): candidates from the facilities' records, then their cycle totals, then
+    the standing of those whose total can reach a sanction."""
+    out: dict[int, list[StaffSanctionFact]] = defaultdict(list)
+    live = (
+        PointRecord.revoked_at.is_(None),
+        PointRecord.decided_on >= date(as_of.year, 1, 1),
+        PointRecord.decided_on <= as_of,
+    )
+    # (facility, staff) -> earliest live record date at that facility this cycle.
+    first_record: dict[tuple[int, int], date] = {}
+    for where in _id_filters(PointRecord.facility_id, ids):
+        for staff_id, facility_id, decided in db.session.execute(
+            select(PointRecord.staff_id, PointRecord.facility_id, PointRecord.decided_on).where(
+                where, *live
+            )
+        ):
+            key = (facility_id, staff_id)
+            if facility_id in wanted and (key not in first_record or decided < first_record[key]):
+                first_record[key] = decided
+    candidates = sorted({s for _f, s in first_record})
+    # Only people whose live points this cycle reach the lowest sanction can have one
+    # (restorations only ever lower a total).
+    lowest, heavy = _lowest_sanction(), []
+    for where in _in_filters(PointRecord.staff_id, candidates):
+        heavy += db.session.scalars(
+            select(PointRecord.staff_id)
+            .where(where, *live)
+            .group_by(PointRecord.staff_id)
+            .having(func.sum(PointRecord.points) >= lowest)
+        ).all()
+    if not heavy:
+        return out
+    heavy.sort()
+    codes: dict[int, str] = {}
+    for where in _in_filters(StaffMember.id, heavy):
+        codes.update(
+            db.session.execute(select(StaffMember.id, StaffMember.staff_code).where(where)).all()
+        )
+    standings = standings_many(heavy, as_of)
+    for (facility_id, staff_id), first in sorted(first_record.items()):
+        if staff_id not in standings:
+            continue
+        for s in standings[staff_id].sanctions:
+            if (
+                s.kind.value in STAFF_SANCTIONS
+                and s.start.year == as_of.year
+                and first <= s.start <= as_of
+            ):
+                out[facility_id].append(
+                    StaffSanctionFact(s.record_id, codes[staff_id], s.kind.value, s.start)
+                )
+    return out

@@ -1,0 +1,104 @@
+"""Credit repair (信用修复): application after rectification, eligibility checked against
+the rulebook, decision within its working days; a granted repair counts from the next
+cycle."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.credit import CreditRepair, RepairStatus
+from portal.models.facility import Facility
+from portal.operations.audit import record_audit
+from portal.operations.credit import collect_facts, recompute_grade
+from portal.operations.credit_workflow import CreditError, working_deadline
+from portal.rules import credit_rulebook
+from scoring.credit import RepairEligibility, repair_eligibility
+
+
+def repair_check(
+    facility: Facility, today: date, pledge_signed_on: date | None
+) -> RepairEligibility:
+    return repair_eligibility(
+        collect_facts(facility, today), today, credit_rulebook(), pledge_signed_on
+    )
+
+
+def pending_repair(facility: Facility) -> CreditRepair | None:
+    return db.session.scalar(
+        select(CreditRepair).where(
+            CreditRepair.facility_id == facility.id, CreditRepair.status == RepairStatus.PENDING
+        )
+    )
+
+
+def apply_repair(
+    actor, facility: Facility, *, statement: str, pledge_signed_on: date | None, today: date
+) -> CreditRepair:
+    """Apply for credit repair; refused with the reasons when the rulebook's conditions
+    are not met."""
+    if pending_repair(facility) is not None:
+        raise CreditError(_("已有待决定的信用修复申请"), "statement")
+    if not (statement or "").strip():
+        raise CreditError(_("请填写整改情况说明"), "statement")
+    if pledge_signed_on is None or pledge_signed_on > today:
+        raise CreditError(_("请填写新签署信用承诺书的日期（不晚于今天）"), "pledge_signed_on")
+    check = repair_check(facility, today, pledge_signed_on)
+    if not check.eligible:
+        raise CreditError("；".join(check.reasons), "statement")
+    repair = CreditRepair(
+        facility=facility,
+        statement=statement.strip(),
+        pledge_signed_on=pledge_signed_on,
+        filed_on=today,
+        filed_by_id=getattr(actor, "id", None),
+        deadline=working_deadline(today, credit_rulebook().repair_decision_working_days),
+        status=RepairStatus.PENDING,
+    )
+    db.session.add(repair)
+    db.session.flush()
+    record_audit(
+        actor,
+        "credit.repair_apply",
+        "credit_repair",
+        repair.id,
+        after={
+            "facility": facility.site_code,
+            "filed_on": today.isoformat(),
+            "pledge_signed_on": pledge_signed_on.isoformat(),
+        },
+    )
+    return repair
+
+
+def decide_repair(actor, repair: CreditRepair, *, grant: bool, reason: str, today: date) -> None:
+    """Grant (conditions re-checked today) or refuse; a granted repair counts from the
+    next cycle."""
+    if repair.status is not RepairStatus.PENDING:
+        raise CreditError(_("该申请已处理"))
+    if not (reason or "").strip():
+        raise CreditError(_("请填写决定理由（将告知机构）"))
+    if grant:
+        check = repair_check(repair.facility, today, repair.pledge_signed_on)
+        if not check.eligible:
+            raise CreditError(_("不符合修复条件：%(r)s", r="；".join(check.reasons)))
+    repair.status = RepairStatus.GRANTED if grant else RepairStatus.REJECTED
+    repair.decided_by_id = actor.id
+    repair.decided_at = utcnow()
+    repair.decision_reason = reason.strip()
+    if grant:
+        repair.granted_on = today
+    db.session.flush()
+    record_audit(
+        actor,
+        "credit.repair_grant" if grant else "credit.repair_reject",
+        "credit_repair",
+        repair.id,
+        after={"status": repair.status.value},
+        note=reason.strip(),
+    )
+    recompute_grade(repair.facility, "repair.decide", today=today, actor=actor)

@@ -1,0 +1,233 @@
+"""Manual adjustments (four eyes) and objections (异议); see credit_repair for repair.
+
+Every decision records who decided, when and why; an approved adjustment, an upheld
+objection or a granted repair recomputes the grade in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.credit import (
+    AdjustmentStatus,
+    CreditAdjustment,
+    CreditAppeal,
+    CreditAppealStatus,
+)
+from portal.models.facility import Facility
+from portal.models.inspections import Finding, FindingStatus
+from portal.operations.audit import record_audit
+from portal.operations.credit import latest_grade, recompute_grade
+from portal.rules import credit_rulebook, workday_calendar
+from scoring.workdays import CalendarError
+
+
+class CreditError(ValueError):
+    """A credit request that cannot be carried out. ``errors`` maps fields to messages."""
+
+    def __init__(self, errors: dict[str, str] | str, field: str = "reason"):
+        if isinstance(errors, str):
+            errors = {field: errors}
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def working_deadline(start: date, working_days: int) -> date | None:
+    """The ``working_days``-th working day after ``start``; None while the official
+    calendar lacks a year the period reaches into."""
+    try:
+        return workday_calendar().add_workdays(start, working_days)
+    except CalendarError:
+        return None
+
+
+# --- Adjustments -----------------------------------------------------------------------
+
+
+def _points(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        points = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise CreditError(_("调整分值须为数字"), "points") from exc
+    if points != points.quantize(Decimal("0.1")):
+        raise CreditError(_("调整分值最多保留一位小数"), "points")
+    return points
+
+
+def propose_adjustment(
+    actor, facility: Facility, *, points=None, grade: str | None = None, reason: str, evidence=""
+) -> CreditAdjustment:
+    """Propose points or a grade (exactly one). It takes effect only once someone else
+    approves it."""
+    rb = credit_rulebook()
+    points = _points(points)
+    grade = (grade or "").strip() or None
+    if (points is None) == (grade is None):
+        raise CreditError(_("请填写调整分值或目标等级（二选一）"), "points")
+    if points is not None and (points == 0 or abs(points) > rb.base):
+        raise CreditError(_("调整分值须在 ±%(n)d 分之间且不为0", n=rb.base), "points")
+    if grade is not None and grade not in {b.grade for b in rb.grades}:
+        raise CreditError(_("未知的信用等级"), "grade")
+    if not (reason or "").strip():
+        raise CreditError(_("请填写调整理由"))
+    adjustment = CreditAdjustment(
+        facility=facility,
+        points=points,
+        grade=grade,
+        reason=reason.strip(),
+        evidence=(evidence or "").strip(),
+        status=AdjustmentStatus.PENDING,
+        proposed_by_id=actor.id,
+    )
+    db.session.add(adjustment)
+    db.session.flush()
+    record_audit(
+        actor,
+        "credit.adjust_propose",
+        "credit_adjustment",
+        adjustment.id,
+        after=adjustment.audit_summary(),
+        note=adjustment.reason,
+    )
+    return adjustment
+
+
+def decide_adjustment(
+    actor, adjustment: CreditAdjustment, *, approve: bool, note: str, today: date
+) -> None:
+    """Approve or reject; the proposer may never decide their own proposal."""
+    if adjustment.status is not AdjustmentStatus.PENDING:
+        raise CreditError(_("该调整已处理"))
+    if adjustment.proposed_by_id == actor.id:
+        raise CreditError(_("提出人不能审批本人提出的调整，须由另一名审批人决定"))
+    if not (note or "").strip():
+        raise CreditError(_("请填写审批意见"))
+    before = adjustment.audit_summary()
+    adjustment.status = AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
+    adjustment.decided_by_id = actor.id
+    adjustment.decided_at = utcnow()
+    adjustment.decision_note = note.strip()
+    if approve:
+        adjustment.approved_on = today
+    db.session.flush()
+    record_audit(
+        actor,
+        "credit.adjust_approve" if approve else "credit.adjust_reject",
+        "credit_adjustment",
+        adjustment.id,
+        before=before,
+        after=adjustment.audit_summary(),
+        note=note.strip(),
+    )
+    if approve:
+        recompute_grade(adjustment.facility, "adjustment.approve", today=today, actor=actor)
+
+
+# --- Objections ------------------------------------------------------------------------
+
+
+def file_credit_appeal(
+    actor, facility: Facility, *, finding: Finding | None, reason: str, today: date
+) -> CreditAppeal:
+    """An objection to one of the facility's confirmed findings, or (no finding) to its
+    current grade. The bureau's deadline runs in working days from filing."""
+    if finding is not None and (
+        finding.facility_id != facility.id or finding.status is not FindingStatus.CONFIRMED
+    ):
+        raise CreditError(_("只能对本机构已认定的违规发现提出异议"), "finding")
+    grade_row = latest_grade(facility.id)
+    if finding is None and (grade_row is None or not grade_row.graded):
+        raise CreditError(_("本机构尚无信用评价结果，无需提出异议"), "finding")
+    if not (reason or "").strip():
+        raise CreditError(_("请填写异议理由"))
+    pending = select(CreditAppeal.id).where(
+        CreditAppeal.facility_id == facility.id,
+        CreditAppeal.status == CreditAppealStatus.PENDING,
+        CreditAppeal.finding_id == finding.id
+        if finding is not None
+        else CreditAppeal.finding_id.is_(None),
+    )
+    if db.session.scalar(pending) is not None:
+        raise CreditError(_("已有待处理的同一事项异议，请等待处理结果"), "finding")
+    appeal = CreditAppeal(
+        facility=facility,
+        finding=finding,
+        grade_row=grade_row,
+        reason=reason.strip(),
+        filed_on=today,
+        filed_by_id=getattr(actor, "id", None),
+        deadline=working_deadline(today, credit_rulebook().appeal_working_days),
+        status=CreditAppealStatus.PENDING,
+    )
+    db.session.add(appeal)
+    db.session.flush()
+    record_audit(
+        actor,
+        "credit.appeal_file",
+        "credit_appeal",
+        appeal.id,
+        after={
+            "facility": facility.site_code,
+            "finding": finding.id if finding else None,
+            "grade": grade_row.grade if grade_row else None,
+            "filed_on": today.isoformat(),
+        },
+        note=appeal.reason,
+    )
+    return appeal
+
+
+def decide_credit_appeal(
+    actor, appeal: CreditAppeal, *, upheld: bool, reason: str, today: date
+) -> None:
+    """Decide an objection. Upheld against a finding revokes it (and recomputes); upheld
+    against the grade recomputes it. Whoever confirmed the disputed finding may not decide."""
+    if appeal.status is not CreditAppealStatus.PENDING:
+        raise CreditError(_("该异议已处理"))
+    finding = appeal.finding
+    if finding is not None and finding.confirmed_by_id == actor.id:
+        raise CreditError(_("违规发现的认定人不能处理针对它的异议，请由其他人员处理"))
+    if not (reason or "").strip():
+        raise CreditError(_("请填写处理理由（将告知机构）"))
+    appeal.status = CreditAppealStatus.UPHELD if upheld else CreditAppealStatus.REJECTED
+    appeal.decided_by_id = actor.id
+    appeal.decided_at = utcnow()
+    appeal.decision_reason = reason.strip()
+    db.session.flush()
+    record_audit(
+        actor,
+        "credit.appeal_decide",
+        "credit_appeal",
+        appeal.id,
+        after={"status": appeal.status.value},
+        note=reason.strip(),
+    )
+    if not upheld:
+        return
+    if finding is not None and finding.status is FindingStatus.CONFIRMED:
+        from portal.operations.findings import revoke_finding
+
+        revoke_finding(actor, finding, _("异议成立：%(r)s", r=reason.strip()), today)
+    else:
+        recompute_grade(appeal.facility, "appeal.upheld", today=today, actor=actor)
+
+
+def manual_recompute(actor, facility: Facility, today: date):
+    """Recompute on request (e.g. after a rulebook change), recorded in the audit log."""
+    row = recompute_grade(facility, "manual", today=today, actor=actor)
+    record_audit(
+        actor,
+        "credit.recompute",
+        "facility",
+        facility.id,
+        after={"grade": row.grade, "score": str(row.score) if row.score is not None else None},
+    )
+    return row

@@ -1,0 +1,227 @@
+"""Findings (违规认定): drafts, confirmation and revocation. Confirming or revoking a
+finding recomputes the facility's credit grade in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.credit import CreditGrade
+from portal.models.facility import Facility
+from portal.models.inspections import (
+    Finding,
+    FindingResult,
+    FindingStatus,
+    Inspection,
+    InspectionStatus,
+)
+from portal.models.staff import StaffPractice
+from portal.operations.audit import record_audit
+from portal.operations.credit import recompute_grade
+from portal.operations.inspections import InspectionError, facility_results, subject_of
+from portal.rules import handling_results, penalty_rules, taxonomy
+
+#: Finding fields taken from ``data`` by ``add_finding`` and ``update_finding``.
+FINDING_FIELDS = (
+    "category", "description", "period_start", "period_end", "amount_involved_fen",
+    "amount_refunded_fen", "amount_recovered_fen", "legal_article", "fine_fen",
+    "decision_number", "decision_date", "self_corrected",
+)  # fmt: skip
+
+
+def _validate_finding(inspection: Inspection, data: dict, today: date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    facility = inspection.facility
+    category = taxonomy().get(data.get("category") or "")
+    if category is None or category.subject != subject_of(facility):
+        errors["category"] = _("请选择适用于%(k)s的违规类别", k=facility.kind.label)
+    if not (data.get("description") or "").strip():
+        errors["description"] = _("请描述违规事实")
+    start, end = data.get("period_start"), data.get("period_end")
+    if start and end and end < start:
+        errors["period_end"] = _("违规期间的结束日期不能早于开始日期")
+    if end and end > today:
+        errors["period_end"] = _("违规期间不能晚于今天")
+    amounts = ("amount_involved_fen", "amount_refunded_fen", "amount_recovered_fen", "fine_fen")
+    for field in amounts:
+        value = data.get(field, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors[field] = _("金额不能为负数")
+    involved = data.get("amount_involved_fen", 0)
+    checked = "amount_involved_fen" not in errors
+    for field in ("amount_refunded_fen", "amount_recovered_fen"):
+        if checked and field not in errors and data.get(field, 0) > involved:
+            errors[field] = _("不能超过涉及金额")
+    article = data.get("legal_article") or ""
+    if article and article not in penalty_rules().articles:
+        errors["legal_article"] = _("未知的适用条款")
+    decided = data.get("decision_date")
+    if decided is not None and (decided > today or decided < inspection.start_date):
+        errors["decision_date"] = _("决定日期须在检查开始之后、不晚于今天")
+    known = {r.code for r in facility_results()}
+    if any(code not in known for code in data.get("results") or []):
+        errors["results"] = _("处理结果无效")
+    practising = set(
+        db.session.scalars(
+            select(StaffPractice.staff_id).where(StaffPractice.facility_id == facility.id)
+        )
+    )
+    if any(s.id not in practising for s in data.get("staff") or []):
+        errors["staff"] = _("责任人员须为在该机构执业（或曾执业）的医保相关人员")
+    report = data.get("self_inspection")
+    if report is not None and report.facility_id != facility.id:
+        errors["self_inspection"] = _("自查自纠报告不属于该机构")
+    return errors
+
+
+def _apply_finding(finding: Finding, data: dict) -> None:
+    for field in FINDING_FIELDS:
+        if field in data:
+            value = data[field]
+            setattr(finding, field, value.strip() if isinstance(value, str) else value)
+    finding.legal_article = finding.legal_article or taxonomy()[finding.category].article
+    report = data.get("self_inspection")
+    finding.self_inspection = report
+    if report is not None:
+        # Disclosed in a self-inspection report: leniency follows whether it was on time.
+        finding.self_corrected = report.on_time
+    finding.staff = list({s.id: s for s in data.get("staff") or []}.values())
+    wanted = list(dict.fromkeys(data.get("results") or []))
+    finding.results = [FindingResult(code=code) for code in wanted]
+
+
+def add_finding(actor, inspection: Inspection, data: dict, today: date) -> Finding:
+    """A draft finding; it counts for the grade only once confirmed."""
+    if inspection.status is InspectionStatus.CLOSED:
+        raise InspectionError({"category": _("检查已结束，不能再添加违规发现")})
+    errors = _validate_finding(inspection, data, today)
+    if errors:
+        raise InspectionError(errors)
+    finding = Finding(
+        inspection=inspection,
+        facility_id=inspection.facility_id,
+        status=FindingStatus.DRAFT,
+        created_by_id=getattr(actor, "id", None),
+    )
+    _apply_finding(finding, data)
+    db.session.add(finding)
+    db.session.flush()
+    record_audit(actor, "finding.create", "finding", finding.id, after=finding.audit_summary())
+    return finding
+
+
+def update_finding(actor, finding: Finding, data: dict, today: date) -> Finding:
+    if finding.status is not FindingStatus.DRAFT:
+        raise InspectionError({"category": _("只有草稿可以修改；已认定的违规发现只能撤销")})
+    errors = _validate_finding(finding.inspection, data, today)
+    if errors:
+        raise InspectionError(errors)
+    before = finding.audit_summary()
+    _apply_finding(finding, data)
+    db.session.flush()
+    record_audit(
+        actor, "finding.update", "finding", finding.id, before=before, after=finding.audit_summary()
+    )
+    return finding
+
+
+def confirmation_problems(finding: Finding) -> dict[str, str]:
+    """What is missing before a draft can be confirmed."""
+    problems: dict[str, str] = {}
+    if not finding.decision_number.strip():
+        problems["decision_number"] = _("认定前须填写决定书文号")
+    if finding.decision_date is None:
+        problems["decision_date"] = _("认定前须填写决定日期")
+    if not finding.legal_article:
+        problems["legal_article"] = _("认定前须选择适用条款")
+    if not finding.results:
+        problems["results"] = _("认定前须至少选择一项处理结果")
+    return problems
+
+
+def _sync_blacklist(actor, facility: Facility) -> None:
+    """The facility is blacklisted while a confirmed finding has a blacklisting result."""
+    codes = {r.code for r in handling_results().values() if r.blacklist}
+    listed = bool(codes) and (
+        db.session.scalar(
+            select(Finding.id)
+            .join(FindingResult)
+            .where(
+                Finding.facility_id == facility.id,
+                Finding.status == FindingStatus.CONFIRMED,
+                FindingResult.code.in_(codes),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+    if listed != facility.blacklisted:
+        facility.blacklisted = listed
+        db.session.flush()
+        record_audit(
+            actor,
+            "facility.blacklist" if listed else "facility.unblacklist",
+            "facility",
+            facility.id,
+            before={"blacklisted": not listed},
+            after={"blacklisted": listed},
+        )
+
+
+def confirm_finding(actor, finding: Finding, today: date) -> CreditGrade:
+    """Confirm a draft: it now counts, and the facility's grade is recomputed."""
+    if finding.status is not FindingStatus.DRAFT:
+        raise InspectionError({"status": _("只有草稿可以认定")})
+    problems = confirmation_problems(finding)
+    if problems:
+        raise InspectionError(problems)
+    before = finding.audit_summary()
+    finding.status = FindingStatus.CONFIRMED
+    finding.confirmed_at = utcnow()
+    finding.confirmed_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record_audit(
+        actor,
+        "finding.confirm",
+        "finding",
+        finding.id,
+        before=before,
+        after=finding.audit_summary(),
+    )
+    _sync_blacklist(actor, finding.facility)
+    return recompute_grade(finding.facility, "finding.confirm", today=today, actor=actor)
+
+
+def revoke_finding(actor, finding: Finding, reason: str, today: date) -> CreditGrade | None:
+    """Revoke a finding (a draft is discarded the same way). Whoever confirmed it may not
+    revoke it. A confirmed finding's revocation recomputes the grade."""
+    if finding.status is FindingStatus.REVOKED:
+        raise InspectionError({"reason": _("该违规发现已撤销")})
+    if not (reason or "").strip():
+        raise InspectionError({"reason": _("请填写撤销理由")})
+    was_confirmed = finding.status is FindingStatus.CONFIRMED
+    if was_confirmed and finding.confirmed_by_id == getattr(actor, "id", None):
+        raise InspectionError({"reason": _("认定人不能撤销本人认定的违规发现，请由其他人员处理")})
+    before = finding.audit_summary()
+    finding.status = FindingStatus.REVOKED
+    finding.revoked_at = utcnow()
+    finding.revoked_by_id = getattr(actor, "id", None)
+    finding.revoke_reason = reason.strip()
+    db.session.flush()
+    record_audit(
+        actor,
+        "finding.revoke",
+        "finding",
+        finding.id,
+        before=before,
+        after=finding.audit_summary(),
+        note=reason.strip(),
+    )
+    if not was_confirmed:
+        return None
+    _sync_blacklist(actor, finding.facility)
+    return recompute_grade(finding.facility, "finding.revoke", today=today, actor=actor)

@@ -1,0 +1,128 @@
+"""Recording inspections (监督检查): who inspected what, when and why.
+
+Findings are recorded under an inspection (``portal.operations.findings``); facilities'
+self-inspection reports are in ``portal.operations.self_inspections``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.enums import FacilityKind
+from portal.models.facility import Facility
+from portal.models.inspections import (
+    ALWAYS_ON_SITE,
+    FindingStatus,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    InspectionTrigger,
+)
+from portal.operations.audit import record_audit
+from portal.rules import handling_results, taxonomy
+
+
+class InspectionError(ValueError):
+    """Invalid inspection data. ``errors`` maps field names to Chinese messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def subject_of(facility: Facility) -> str:
+    """The taxonomy part for a facility: pharmacies have their own categories."""
+    return "pharmacy" if facility.kind is FacilityKind.PHARMACY else "institution"
+
+
+def categories_for(facility: Facility) -> list:
+    subject = subject_of(facility)
+    return [c for c in taxonomy().values() if c.subject == subject]
+
+
+def facility_results() -> list:
+    return [r for r in handling_results().values() if r.subject == "facility"]
+
+
+def _validate_inspection(data: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not isinstance(data.get("facility"), Facility):
+        errors["facility"] = _("请选择被检查的定点机构")
+    kind = data.get("kind")
+    if not isinstance(kind, InspectionKind):
+        errors["kind"] = _("检查类型无效")
+    if not isinstance(data.get("trigger"), InspectionTrigger):
+        errors["trigger"] = _("检查来由无效")
+    start, end = data.get("start_date"), data.get("end_date")
+    if not isinstance(start, date):
+        errors["start_date"] = _("请填写有效的开始日期")
+    elif end is not None and end < start:
+        errors["end_date"] = _("结束日期不能早于开始日期")
+    on_site = bool(data.get("on_site", True))
+    if kind in ALWAYS_ON_SITE and not on_site:
+        errors["on_site"] = _("%(k)s为现场检查", k=kind.label)
+    inspectors = data.get("inspectors") or []
+    if any(not u.active or not u.is_bureau for u in inspectors):
+        errors["inspectors"] = _("检查人员须为在职的医保局工作人员账号")
+    elif len({u.id for u in inspectors}) < (2 if on_site else 1):
+        errors["inspectors"] = (
+            _("现场检查须由2名以上检查人员实施（条例第二十九条）")
+            if on_site
+            else _("请至少选择1名检查人员")
+        )
+    return errors
+
+
+def create_inspection(actor, data: dict) -> Inspection:
+    """Record an inspection: facility, kind, trigger, on_site, start_date, end_date,
+    reference, notes and inspectors (User objects)."""
+    errors = _validate_inspection(data)
+    if errors:
+        raise InspectionError(errors)
+    inspection = Inspection(
+        facility=data["facility"],
+        kind=data["kind"],
+        trigger=data["trigger"],
+        on_site=bool(data.get("on_site", True)),
+        start_date=data["start_date"],
+        end_date=data.get("end_date"),
+        reference=(data.get("reference") or "").strip(),
+        notes=(data.get("notes") or "").strip(),
+        created_by_id=getattr(actor, "id", None),
+        status=InspectionStatus.OPEN,
+    )
+    inspection.inspectors = list({u.id: u for u in data["inspectors"]}.values())
+    db.session.add(inspection)
+    db.session.flush()
+    record_audit(
+        actor, "inspection.create", "inspection", inspection.id, after=inspection.audit_summary()
+    )
+    return inspection
+
+
+def close_inspection(actor, inspection: Inspection, end_date: date | None, today: date) -> None:
+    if inspection.status is InspectionStatus.CLOSED:
+        raise InspectionError({"end_date": _("该检查已结束")})
+    end = end_date or inspection.end_date or today
+    if end < inspection.start_date or end > today:
+        raise InspectionError({"end_date": _("结束日期须在开始日期与今天之间")})
+    if any(f.status is FindingStatus.DRAFT for f in inspection.findings):
+        raise InspectionError({"end_date": _("尚有未认定的违规发现草稿，请先认定或作废")})
+    before = inspection.audit_summary()
+    inspection.end_date = end
+    inspection.status = InspectionStatus.CLOSED
+    inspection.closed_at = utcnow()
+    inspection.closed_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record_audit(
+        actor,
+        "inspection.close",
+        "inspection",
+        inspection.id,
+        before=before,
+        after=inspection.audit_summary(),
+    )

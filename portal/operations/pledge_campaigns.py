@@ -1,0 +1,175 @@
+"""Writes that set up pledges: template versions and campaigns with their targets.
+
+Like every operation: takes the acting user, flushes but never commits, writes an audit row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from pledges.templates import TemplateError, template_from_dict
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.enums import FacilityKind, FacilityStatus
+from portal.models.facility import Facility
+from portal.models.pledges import (
+    Pledge,
+    PledgeCampaign,
+    PledgeStatus,
+    PledgeTemplateKind,
+    PledgeTemplateVersion,
+)
+from portal.operations.audit import record_audit
+from portal.operations.pledges import PledgeError
+
+# --- Templates ----------------------------------------------------------------------------
+
+
+def issue_template_version(
+    actor, kind: PledgeTemplateKind, data: dict, note: str
+) -> PledgeTemplateVersion:
+    """Issue the next version of ``kind`` with the text in ``data`` (title, label, opening,
+    items, closing, signature). Earlier versions stay as they were."""
+    try:
+        text = template_from_dict(dict(data) | {"kind": kind.value})
+    except TemplateError as exc:
+        raise PledgeError(exc.errors) from exc
+    if not (note or "").strip():
+        raise PledgeError({"note": _("请填写签发说明（如文件文号或修订原因）")})
+    latest = db.session.scalar(
+        select(PledgeTemplateVersion)
+        .where(PledgeTemplateVersion.kind == kind)
+        .order_by(PledgeTemplateVersion.version.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.text_sha256 == text.sha256:
+        raise PledgeError(
+            {"items": _("内容与现行第%(n)d版完全相同，无需签发新版本", n=latest.version)}
+        )
+    version = PledgeTemplateVersion(
+        kind=kind,
+        version=(latest.version + 1) if latest else 1,
+        body=text.as_dict(),
+        text_sha256=text.sha256,
+        note=note.strip()[:2000],
+        issued_by_id=getattr(actor, "id", None),
+        issued_at=utcnow(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    record_audit(
+        actor,
+        "pledge_template.issue",
+        "pledge_template_version",
+        version.id,
+        after={"kind": kind.value, "version": version.version, "sha256": text.sha256},
+        note=version.note[:200],
+    )
+    return version
+
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+
+def _targets(counties: list[str], kinds: list[FacilityKind]):
+    stmt = select(Facility).where(Facility.status == FacilityStatus.ACTIVE)
+    if counties:
+        stmt = stmt.where(Facility.county.in_(counties))
+    if kinds:
+        stmt = stmt.where(Facility.kind.in_(kinds))
+    return stmt.order_by(Facility.id)
+
+
+def _add_pledges(campaign: PledgeCampaign, facilities) -> int:
+    added = 0
+    for facility in facilities:
+        db.session.add(
+            Pledge(
+                campaign_id=campaign.id,
+                facility_id=facility.id,
+                template_version_id=campaign.template_for(facility.kind).id,
+                document_number=f"YBCN{campaign.year}-{campaign.id:03d}-{facility.site_code}",
+                status=PledgeStatus.NOT_DOWNLOADED,
+                upload_count=0,
+                rejection_reason="",
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
+
+
+def open_campaign(
+    actor,
+    *,
+    year: int,
+    title: str,
+    deadline: date,
+    institution_template: PledgeTemplateVersion | None,
+    pharmacy_template: PledgeTemplateVersion | None,
+    counties: list[str],
+    kinds: list[FacilityKind],
+    note: str,
+    today: date,
+) -> PledgeCampaign:
+    """Open a campaign and create a pledge for every active facility it targets (all of
+    them when ``counties`` and ``kinds`` are empty)."""
+    errors: dict[str, str] = {}
+    if not 2000 <= year <= 2100:
+        errors["year"] = _("年度无效")
+    if not (title or "").strip():
+        errors["title"] = _("此项必填")
+    if deadline < today:
+        errors["deadline"] = _("截止日期不能早于今天")
+    if (
+        institution_template is None
+        or institution_template.kind is not PledgeTemplateKind.INSTITUTION
+    ):
+        errors["institution_template"] = _("请选择定点医疗机构承诺书模板版本")
+    if pharmacy_template is None or pharmacy_template.kind is not PledgeTemplateKind.PHARMACY:
+        errors["pharmacy_template"] = _("请选择定点零售药店承诺书模板版本")
+    facilities = list(db.session.scalars(_targets(counties, kinds))) if not errors else []
+    if not errors and not facilities:
+        errors["counties"] = _("没有符合条件的在册（正常状态）定点机构")
+    if errors:
+        raise PledgeError(errors)
+    campaign = PledgeCampaign(
+        year=year,
+        title=title.strip()[:120],
+        deadline=deadline,
+        institution_template_id=institution_template.id,
+        pharmacy_template_id=pharmacy_template.id,
+        target_counties=sorted(set(counties)),
+        target_kinds=sorted({k.value for k in kinds}),
+        note=(note or "").strip()[:2000],
+        created_by_id=getattr(actor, "id", None),
+        created_at=utcnow(),
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    added = _add_pledges(campaign, facilities)
+    record_audit(
+        actor,
+        "pledge_campaign.open",
+        "pledge_campaign",
+        campaign.id,
+        after=campaign.audit_summary() | {"pledges": added},
+    )
+    return campaign
+
+
+def sync_campaign(actor, campaign: PledgeCampaign) -> int:
+    """Add pledges for active facilities that match the campaign's filter but joined (or
+    became active) after it opened. Returns how many were added."""
+    kinds = [FacilityKind(k) for k in campaign.target_kinds or []]
+    have = select(Pledge.facility_id).where(Pledge.campaign_id == campaign.id)
+    stmt = _targets(list(campaign.target_counties or []), kinds).where(Facility.id.not_in(have))
+    added = _add_pledges(campaign, db.session.scalars(stmt))
+    if added:
+        record_audit(
+            actor, "pledge_campaign.sync", "pledge_campaign", campaign.id, after={"added": added}
+        )
+    return added

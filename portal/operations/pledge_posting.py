@@ -1,0 +1,87 @@
+"""Inspectors' posting checks: is the pledge posted (张贴公示) at the facility, with a photo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from pledges.uploads import UploadRejected, check_upload
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.facility import Facility
+from portal.models.pledge_extras import PledgePostingCheck
+from portal.models.pledges import Pledge, PledgeCampaign
+from portal.operations.audit import record_audit
+from portal.operations.pledges import PledgeError
+from portal.pledge_text import upload_message
+
+
+def inspection_for(facility: Facility, inspection_id: int | None):
+    """The inspection ``inspection_id`` at ``facility``; PledgeError when it is another's."""
+    if inspection_id is None:
+        return None
+    from portal.models.inspections import Inspection
+
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or inspection.facility_id != facility.id:
+        raise PledgeError({"inspection_id": _("未找到该机构的这条检查记录")})
+    return inspection
+
+
+def record_posting_check(
+    actor,
+    facility: Facility,
+    campaign: PledgeCampaign,
+    *,
+    posted: bool,
+    checked_on: date,
+    note: str,
+    inspection_id: int | None,
+    photo: bytes | None,
+    photo_name: str | None,
+    files,
+    max_bytes: int,
+    today: date,
+) -> PledgePostingCheck:
+    """Record whether the pledge of ``campaign`` is posted at ``facility``, with an optional
+    photo (JPEG or PNG, checked by content)."""
+    errors: dict[str, str] = {}
+    if checked_on > today:
+        errors["checked_on"] = _("检查日期不能晚于今天")
+    in_campaign = db.session.scalar(
+        select(Pledge.id).where(
+            Pledge.campaign_id == campaign.id, Pledge.facility_id == facility.id
+        )
+    )
+    if in_campaign is None:
+        errors["campaign_id"] = _("该机构不在此承诺书活动范围内")
+    if errors:
+        raise PledgeError(errors)
+    inspection_for(facility, inspection_id)
+    checked = None
+    if photo:
+        try:
+            checked = check_upload(photo, photo_name, max_bytes=max_bytes, allowed=("jpeg", "png"))
+        except UploadRejected as exc:
+            raise PledgeError({"photo": upload_message(exc)}) from exc
+    check = PledgePostingCheck(
+        facility_id=facility.id,
+        campaign_id=campaign.id,
+        inspection_id=inspection_id,
+        posted=posted,
+        checked_on=checked_on,
+        note=(note or "").strip()[:2000],
+        checked_by_id=getattr(actor, "id", None),
+        created_at=utcnow(),
+    )
+    if checked is not None:
+        check.photo_key = files.store(photo).key
+        check.photo_media_type = checked.media_type
+    db.session.add(check)
+    db.session.flush()
+    record_audit(
+        actor, "pledge.posting_check", "pledge_posting_check", check.id, after=check.audit_summary()
+    )
+    return check

@@ -1,0 +1,256 @@
+"""Writes of the pledge workflow: downloads, uploads and review decisions (templates and
+campaigns are in ``pledge_campaigns``); and the pledge facts the credit engine reads.
+
+Every function takes the acting user, flushes but never commits, and writes an audit row.
+Files are stored through a ``portal.storage.FileBatch`` so the caller's
+``commit_with_files`` removes them again if the transaction fails.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from pledges.uploads import UploadRejected, check_upload, display_name
+from portal.database import utcnow
+from portal.extensions import db
+from portal.models.pledge_extras import PledgePostingCheck, PledgeReminder
+from portal.models.pledges import (
+    Pledge,
+    PledgeCampaign,
+    PledgeDecision,
+    PledgeOutcome,
+    PledgeStatus,
+    PledgeUpload,
+    ReminderKind,
+)
+from portal.operations.audit import record_audit
+from portal.pledge_queries import china_date, end_of_day
+from portal.pledge_text import upload_message
+from scoring.credit import PledgeFact
+
+
+class PledgeError(ValueError):
+    """A refused pledge action. ``errors`` maps form fields to Chinese messages."""
+
+    def __init__(self, errors: dict[str, str] | str):
+        if isinstance(errors, str):
+            errors = {"__all__": errors}
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+    def __str__(self) -> str:
+        return "；".join(self.errors.values())
+
+
+def _lock(pledge: Pledge) -> None:
+    """Re-read the pledge under a row lock (PostgreSQL; SQLite serialises writers), so two
+    uploads or two reviewers at once act one after the other on its current state."""
+    db.session.refresh(pledge, with_for_update=True)
+
+
+# --- Facility actions -----------------------------------------------------------------------
+
+
+def mark_downloaded(actor, pledge: Pledge) -> bool:
+    """Record the facility's first download; True when this was it."""
+    if pledge.first_downloaded_at is not None:
+        return False
+    before = pledge.audit_summary()
+    pledge.first_downloaded_at = utcnow()
+    pledge.first_downloaded_by_id = getattr(actor, "id", None)
+    if pledge.status is PledgeStatus.NOT_DOWNLOADED:
+        pledge.status = PledgeStatus.DOWNLOADED
+    db.session.flush()
+    record_audit(
+        actor, "pledge.download", "pledge", pledge.id, before=before, after=pledge.audit_summary()
+    )
+    return True
+
+
+def record_upload(
+    actor,
+    pledge: Pledge,
+    data: bytes,
+    filename: str | None,
+    files,
+    *,
+    max_bytes: int,
+    max_pages: int,
+    today: date,
+) -> PledgeUpload:
+    """Check ``data`` by content, store it and add it as the pledge's next version.
+
+    Raises :class:`PledgeError` (nothing stored) for a refused file or a verified pledge.
+    """
+    _lock(pledge)
+    if pledge.status is PledgeStatus.VERIFIED:
+        raise PledgeError(_("承诺书已核验通过，无需再次上传。"))
+    try:
+        checked = check_upload(data, filename, max_bytes=max_bytes, max_pages=max_pages)
+    except UploadRejected as exc:
+        raise PledgeError({"file": upload_message(exc)}) from exc
+    stored = files.store(data)
+    before = pledge.audit_summary()
+    version = (
+        db.session.scalar(
+            select(func.max(PledgeUpload.version)).where(PledgeUpload.pledge_id == pledge.id)
+        )
+        or 0
+    ) + 1
+    now = utcnow()
+    upload = PledgeUpload(
+        pledge_id=pledge.id,
+        version=version,
+        file_key=stored.key,
+        size=checked.size,
+        media_type=checked.media_type,
+        page_count=checked.pages,
+        original_name=display_name(filename, fallback=f"scan{checked.extension}"),
+        uploaded_by_id=getattr(actor, "id", None),
+        uploaded_at=now,
+        late=today > pledge.campaign.deadline,
+    )
+    db.session.add(upload)
+    pledge.status = PledgeStatus.UPLOADED
+    pledge.upload_count = version
+    pledge.last_uploaded_at = now
+    pledge.rejection_reason = ""
+    db.session.flush()
+    record_audit(
+        actor,
+        "pledge.upload",
+        "pledge",
+        pledge.id,
+        before=before,
+        after=pledge.audit_summary() | {"upload": upload.audit_summary()},
+    )
+    return upload
+
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+def decide_pledge(
+    actor, pledge: Pledge, *, verify: bool, reason: str
+) -> tuple[PledgeDecision, PledgeReminder]:
+    """Verify the latest scan, or reject it with a reason; returns the decision and the
+    notice to the facility (to email after the commit)."""
+    _lock(pledge)
+    upload = pledge.latest_upload
+    if pledge.status is not PledgeStatus.UPLOADED or upload is None:
+        raise PledgeError(_("该承诺书当前没有待审核的扫描件。"))
+    reason = (reason or "").strip()
+    if not verify and not reason:
+        raise PledgeError({"reason": _("退回时必须填写理由，机构将看到该理由")})
+    before = pledge.audit_summary()
+    now = utcnow()
+    decision = PledgeDecision(
+        pledge_id=pledge.id,
+        upload_id=upload.id,
+        outcome=PledgeOutcome.VERIFIED if verify else PledgeOutcome.REJECTED,
+        reason=reason[:2000],
+        decided_by_id=getattr(actor, "id", None),
+        decided_at=now,
+    )
+    db.session.add(decision)
+    pledge.reviewed_at = now
+    pledge.reviewed_by_id = getattr(actor, "id", None)
+    if verify:
+        pledge.status = PledgeStatus.VERIFIED
+        pledge.verified_at = now
+        pledge.verified_upload_version = upload.version
+        message = _("您单位提交的承诺书扫描件（第%(v)d版）已核验通过。", v=upload.version)
+    else:
+        pledge.status = PledgeStatus.REJECTED
+        pledge.rejection_reason = decision.reason
+        message = _(
+            "您单位提交的承诺书扫描件（第%(v)d版）被退回，理由：%(reason)s。请按要求重新签署上传。",
+            v=upload.version,
+            reason=decision.reason,
+        )
+    notice = PledgeReminder(
+        pledge_id=pledge.id,
+        kind=ReminderKind.VERIFIED if verify else ReminderKind.REJECTED,
+        message=message,
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+        emailed_to="",
+        email_error="",
+    )
+    db.session.add(notice)
+    db.session.flush()
+    record_audit(
+        actor,
+        "pledge.verify" if verify else "pledge.reject",
+        "pledge",
+        pledge.id,
+        before=before,
+        after=pledge.audit_summary(),
+        note=decision.reason[:200],
+    )
+    return decision, notice
+
+
+# --- Facts for the credit engine --------------------------------------------------------------
+
+
+def pledge_credit_facts(facility_id: int, as_of: date) -> list[PledgeFact]:
+    """The facility's pledge failings known on ``as_of`` (China date), oldest first.
+
+    - ``not_filed`` (id: the pledge, on: the deadline): a campaign's deadline has passed
+      before ``as_of`` and no scan uploaded by the deadline had been verified by ``as_of``
+      (a late filing, or one still awaiting review, does not count as filed);
+    - ``not_posted`` (id: the posting check, on: its date): an inspection found the pledge
+      not posted.
+    """
+    facts: list[PledgeFact] = []
+    rows = db.session.execute(
+        select(Pledge.id, PledgeCampaign.deadline)
+        .join(Pledge.campaign)
+        .where(Pledge.facility_id == facility_id, PledgeCampaign.deadline < as_of)
+    ).all()
+    for pledge_id, deadline in rows:
+        filed = db.session.scalar(
+            select(PledgeDecision.id)
+            .join(PledgeUpload, PledgeDecision.upload_id == PledgeUpload.id)
+            .where(
+                PledgeDecision.pledge_id == pledge_id,
+                PledgeDecision.outcome == PledgeOutcome.VERIFIED,
+                PledgeDecision.decided_at < end_of_day(as_of),
+                PledgeUpload.uploaded_at < end_of_day(deadline),
+            )
+            .limit(1)
+        )
+        if filed is None:
+            facts.append(PledgeFact(id=pledge_id, kind="not_filed", on=deadline))
+    checks = db.session.execute(
+        select(PledgePostingCheck.id, PledgePostingCheck.checked_on).where(
+            PledgePostingCheck.facility_id == facility_id,
+            PledgePostingCheck.posted.is_(False),
+            PledgePostingCheck.checked_on <= as_of,
+        )
+    ).all()
+    facts.extend(PledgeFact(id=cid, kind="not_posted", on=on) for cid, on in checks)
+    return sorted(facts, key=lambda f: (f.on, f.kind, f.id))
+
+
+def latest_pledge_signed_on(facility_id: int, as_of: date) -> date | None:
+    """China date of the facility's latest verified scan upload known on ``as_of`` (credit
+    repair asks for a pledge signed after the last finding)."""
+    # ORDER BY ... LIMIT 1 rather than max(): the value keeps the column's UTC type.
+    uploaded = db.session.scalar(
+        select(PledgeUpload.uploaded_at)
+        .join(PledgeDecision, PledgeDecision.upload_id == PledgeUpload.id)
+        .join(Pledge, Pledge.id == PledgeDecision.pledge_id)
+        .where(
+            Pledge.facility_id == facility_id,
+            PledgeDecision.outcome == PledgeOutcome.VERIFIED,
+            PledgeDecision.decided_at < end_of_day(as_of),
+        )
+        .order_by(PledgeUpload.uploaded_at.desc())
+        .limit(1)
+    )
+    return china_date(uploaded) if uploaded is not None else None

@@ -1,0 +1,57 @@
+"""Chinese wording for the pledge workflow, through gettext: upload refusals (by the code
+``pledges.uploads`` gives them) and the status line shown to the public."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from pledges.uploads import UploadRejected
+
+UPLOAD_MESSAGES = {
+    "empty": _l("上传的文件为空（0 字节），请重新选择文件。"),
+    "too_large": _l("文件过大：上限为 %(max_mb)s MB，请压缩或降低扫描分辨率后重新上传。"),
+    "bad_name": _l("文件名无效：文件名不能包含路径（如 ../ 或 /）或控制字符，请重命名后上传。"),
+    "markup": _l("文件内容是网页、SVG 或脚本，并非扫描件或照片，已拒收。"),
+    "unsupported": _l(
+        "文件格式不受支持：只接受 PDF、JPEG 或 PNG（按文件内容识别，与扩展名无关）。"
+    ),
+    "not_allowed": _l("此处只接受以下格式：%(allowed)s。"),
+    "truncated": _l("PDF 文件不完整（可能上传或导出中断），请重新生成后上传。"),
+    "bad_pdf": _l("无法打开该 PDF 文件，文件可能已损坏。"),
+    "encrypted": _l("PDF 文件已加密或设置了密码，请上传未加密的扫描件。"),
+    "no_pages": _l("PDF 文件没有页面。"),
+    "too_many_pages": _l("PDF 页数过多（%(pages)s 页），上限为 %(max_pages)s 页。"),
+    "active_content": _l(
+        "PDF 含有脚本、自动动作或嵌入文件等活动内容（%(what)s），出于安全原因已拒收，"
+        "请上传纸质原件的扫描件。"
+    ),
+    "bad_image": _l("图片无法打开，文件可能已损坏或不完整。"),
+    "image_too_small": _l(
+        "图片分辨率过低（%(width)s×%(height)s 像素），短边至少 %(min_side)s 像素，"
+        "否则无法辨认签字和印章。"
+    ),
+    "image_too_big": _l("图片像素过多（%(width)s×%(height)s），请降低分辨率后上传。"),
+}
+
+
+def upload_message(exc: UploadRejected) -> str:
+    template = UPLOAD_MESSAGES.get(exc.code)
+    if template is None:
+        return str(exc)
+    return str(template) % {k: str(v) for k, v in exc.params.items()}
+
+
+def public_status(pledge, overdue: bool) -> str:
+    """What the public reads about a facility's pledge in the current campaign."""
+    from portal.models.pledges import PledgeStatus
+
+    if pledge is None:
+        return _("暂无承诺书签署活动")
+    if pledge.status is PledgeStatus.VERIFIED:
+        return _("已签署并经医保部门核验")
+    if pledge.status is PledgeStatus.UPLOADED:
+        return _("已提交签署的承诺书，待医保部门核验")
+    if overdue:
+        return _("逾期未提交签署的承诺书")
+    return _("尚未提交签署的承诺书")

@@ -1,0 +1,117 @@
+"""Serving pledge files to the browser, shared by the facility, bureau and public areas."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, request
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models.pledges import Pledge
+from portal.operations.pledge_files import (
+    build_document,
+    cached_key,
+    current_document_row,
+    pledge_document,
+    rendered_pdf,
+)
+from portal.storage import commit_with_files, get_storage
+
+VARIANT_NAMES = {"pledge": "承诺书", "poster": "张贴海报"}
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+FILE_CSP = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+def send_stored(key: str, media_type: str, download_name: str, *, attachment: bool = False):
+    """Send a stored file, inline by default; 404 (and a logged error) when it is missing.
+
+    The file is read whole (pledge files are small: uploads are capped) and sent in one
+    piece; a response that holds no open file cannot leak one when a client goes away.
+    """
+    try:
+        with get_storage().open(key) as fh:
+            data = fh.read()
+    except Exception:  # StorageError from any backend
+        current_app.logger.error("stored file %s is missing", key)
+        abort(404, _("文件缺失，请联系医保局处理。"))
+    response = Response(data, mimetype=media_type)
+    disposition = "attachment" if attachment else "inline"
+    fallback = "".join(c for c in download_name if c.isascii() and c not in '"\\') or "file"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(download_name)}"
+    )
+    response.set_etag(key)  # content-addressed: the key is the content's digest
+    response.cache_control.no_cache = True
+    # Stored files are data, never a page: no scripts, no plugins, framed only by us.
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response.make_conditional(request)
+
+
+def _pdf_name(site_code: str, year: int, variant: str) -> str:
+    return f"{site_code}-{year}-{VARIANT_NAMES[variant]}.pdf"
+
+
+def send_rendered(pledge: Pledge, variant: str, *, attachment: bool = True, before_commit=None):
+    """The pledge's PDF, rendered once and then served from the cache.
+
+    ``before_commit(pledge)`` runs inside the transaction that stores a new rendering (the
+    facility area records its first download there); it returns False when it had nothing
+    to write, so a cache hit needs no transaction at all.
+    """
+    if variant not in VARIANT_NAMES:
+        abort(404)
+    name = _pdf_name(pledge.facility.site_code, pledge.campaign.year, variant)
+    storage = get_storage()
+    if before_commit is None:
+        key = cached_key(pledge.template_version_id, variant, pledge_document(pledge), storage)
+        if key is not None:
+            return send_stored(key, "application/pdf", name, attachment=attachment)
+    with commit_with_files() as files:
+        key, _rendered = rendered_pdf(pledge, variant, files)
+        if before_commit is not None:
+            before_commit(pledge)
+    return send_stored(key, "application/pdf", name, attachment=attachment)
+
+
+def send_current_pdf(site_code: str, variant: str, *, attachment: bool = False):
+    """The current campaign's PDF of a facility by site code (public links and the API).
+
+    One query on a cache hit; with ``PLEDGE_PUBLIC_CACHE_SECONDS`` > 0 the answer is also
+    remembered in this process for that long, so a popular link costs no query at all and
+    shows an edit at most that many seconds late.
+    """
+    if variant not in VARIANT_NAMES:
+        abort(404)
+    ttl = current_app.config.get("PLEDGE_PUBLIC_CACHE_SECONDS") or 0
+    memo_key = (site_code.upper(), variant)
+    memo = current_app.extensions.setdefault("medcredit_public_pdfs", {})
+    if ttl > 0:
+        hit = memo.get(memo_key)
+        if hit is not None and hit[0] > time.monotonic() and get_storage().exists(hit[1]):
+            return send_stored(hit[1], "application/pdf", hit[2], attachment=attachment)
+    row = current_document_row(site_code)
+    if row is None:
+        abort(404)
+    key = cached_key(row.template_version_id, variant, build_document(row), get_storage())
+    if key is None:
+        return send_rendered(db.session.get(Pledge, row.id), variant, attachment=attachment)
+    name = _pdf_name(row.site_code, row.year, variant)
+    if ttl > 0:
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[memo_key] = (time.monotonic() + ttl, key, name)
+    return send_stored(key, "application/pdf", name, attachment=attachment)
+
+
+def send_upload(upload, *, attachment: bool = False):
+    pledge = upload.pledge
+    extension = EXTENSIONS.get(upload.media_type, "")
+    facility, year = pledge.facility.site_code, pledge.campaign.year
+    name = f"{facility}-{year}-签署扫描件-v{upload.version}{extension}"
+    return send_stored(upload.file_key, upload.media_type, name, attachment=attachment)

@@ -1,0 +1,96 @@
+"""Helpers for the inspection and credit tests: record inspections and findings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.models.enums import Role
+from portal.models.inspections import InspectionKind, InspectionTrigger
+from portal.operations.findings import add_finding, confirm_finding
+from portal.operations.inspections import create_inspection
+
+TODAY = date(2026, 6, 15)
+
+
+def two_inspectors(make_user, prefix: str = "insp"):
+    return make_user(Role.INSPECTOR, f"{prefix}_a"), make_user(Role.INSPECTOR, f"{prefix}_b")
+
+
+def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), **overrides):
+    data = {
+        "facility": facility,
+        "kind": InspectionKind.SPECIAL,
+        "trigger": InspectionTrigger.PLAN,
+        "on_site": True,
+        "start_date": start,
+        "end_date": None,
+        "reference": "通医保检〔2026〕1号",
+        "notes": "",
+        "inspectors": list(inspectors),
+    } | overrides
+    return create_inspection(actor, data)
+
+
+def finding_data(**overrides) -> dict:
+    return {
+        "category": "improper_charging",
+        "description": "分解收费、重复收费",
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 5, 31),
+        "amount_involved_fen": 0,
+        "amount_refunded_fen": 0,
+        "amount_recovered_fen": 0,
+        "legal_article": "38",
+        "fine_fen": 0,
+        "decision_number": "通医保罚〔2026〕8号",
+        "decision_date": TODAY,
+        "self_corrected": False,
+        "self_inspection": None,
+        "staff": [],
+        "results": ["talk_rectify"],
+    } | overrides
+
+
+def confirmed_finding(actor, insp, today=TODAY, **overrides):
+    finding = add_finding(actor, insp, finding_data(**overrides), today)
+    row = confirm_finding(actor, finding, today)
+    return finding, row
+
+
+def credit_world(db, facility) -> dict:
+    """Objects for the access matrix: an open inspection of ``facility`` with a complete
+    draft finding, and a pending adjustment, objection and repair application."""
+    from portal.models.credit import CreditAppeal, CreditRepair
+    from portal.operations.credit_workflow import propose_adjustment
+    from portal.operations.users import create_user
+    from portal.web import china_today
+    from tests.conftest import TEST_PASSWORD
+
+    today = china_today()
+
+    def user(role, name):
+        return create_user(
+            None, username=name, display_name=name, role=role, password=TEST_PASSWORD
+        )
+
+    one, two = user(Role.INSPECTOR, "world_insp_a"), user(Role.INSPECTOR, "world_insp_b")
+    insp = inspection(one, facility, [one, two], start=today)
+    finding = add_finding(
+        one, insp, finding_data(decision_date=today, period_start=None, period_end=None), today
+    )
+    adjustment = propose_adjustment(
+        user(Role.CREDIT_OFFICER, "world_officer"), facility, points="-2", reason="约谈未整改"
+    )
+    appeal = CreditAppeal(facility=facility, reason="对评价结果有异议", filed_on=today)
+    repair = CreditRepair(
+        facility=facility, statement="已整改到位", pledge_signed_on=today, filed_on=today
+    )
+    db.session.add_all([appeal, repair])
+    db.session.commit()
+    return {
+        "inspection": insp,
+        "finding": finding,
+        "adjustment": adjustment,
+        "credit_appeal": appeal,
+        "repair": repair,
+    }

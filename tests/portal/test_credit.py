@@ -1,0 +1,304 @@
+"""Facility credit in the portal: facts, recomputation hooks, four eyes, objections,
+repair, batch recompute and the key-supervision lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.credit_queries import key_supervision_stmt, worst_streak_stmt
+from portal.models.audit import AuditLog
+from portal.models.credit import AdjustmentStatus, CreditAppealStatus, CreditGrade, RepairStatus
+from portal.models.enums import FacilityStatus, PointSource, Responsibility, Role, Severity
+from portal.operations.credit import (
+    collect_facts,
+    collect_facts_many,
+    latest_grade,
+    recompute_batch,
+    recompute_grade,
+)
+from portal.operations.credit_repair import apply_repair, decide_repair
+from portal.operations.credit_workflow import (
+    CreditError,
+    decide_adjustment,
+    decide_credit_appeal,
+    file_credit_appeal,
+    propose_adjustment,
+)
+from portal.operations.points import record_points, revoke_record
+from portal.operations.registry import update_facility
+from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+
+
+@pytest.fixture
+def people(make_user):
+    one, two = two_inspectors(make_user)
+    return {
+        "insp": one,
+        "insp2": two,
+        "officer": make_user(Role.CREDIT_OFFICER, "officer"),
+        "approver": make_user(Role.APPROVER, "approver"),
+        "admin": make_user(Role.ADMIN, "admin"),
+    }
+
+
+def test_four_eyes_proposer_cannot_approve(db, make_facility, people):
+    facility = make_facility()
+    admin, approver = people["admin"], people["approver"]
+    adjustment = propose_adjustment(admin, facility, points="-4.5", reason="约谈后仍未整改")
+    with pytest.raises(CreditError) as exc:
+        decide_adjustment(admin, adjustment, approve=True, note="同意", today=TODAY)
+    assert "提出人不能审批" in str(exc.value)
+    assert adjustment.status is AdjustmentStatus.PENDING
+    assert latest_grade(facility.id) is None  # nothing takes effect before approval
+    decide_adjustment(approver, adjustment, approve=True, note="同意", today=TODAY)
+    row = latest_grade(facility.id)
+    assert row.score == Decimal("95.5") and row.trigger == "adjustment.approve"
+    item = row.breakdown[0]
+    assert item["source_type"] == "adjustment" and item["source_id"] == adjustment.id
+    assert "测试系统管理员提出" in item["label"] and "测试审批人批准" in item["label"]
+    with pytest.raises(CreditError):
+        decide_adjustment(approver, adjustment, approve=False, note="再议", today=TODAY)
+    actions = db.session.scalars(
+        select(AuditLog.action)
+        .where(AuditLog.object_type == "credit_adjustment")
+        .order_by(AuditLog.seq)
+    ).all()
+    assert actions == ["credit.adjust_propose", "credit.adjust_approve"]
+
+
+def test_grade_adjustment_and_its_validation(db, make_facility, people):
+    facility = make_facility()
+    officer, approver = people["officer"], people["approver"]
+    for bad in ({"points": "1", "grade": "A"}, {}, {"points": "0"}, {"points": "2.25"},
+                {"grade": "Z"}, {"points": "abc"}):  # fmt: skip
+        with pytest.raises(CreditError):
+            propose_adjustment(officer, facility, reason="理由", **bad)
+    with pytest.raises(CreditError):
+        propose_adjustment(officer, facility, points="-1", reason=" ")
+    adjustment = propose_adjustment(
+        officer, facility, grade="C", reason="重大舆情", evidence="文号"
+    )
+    decide_adjustment(approver, adjustment, approve=True, note="同意", today=TODAY)
+    row = latest_grade(facility.id)
+    assert row.score == Decimal("100.0") and row.grade == "C"
+    assert row.breakdown[-1]["rule"] == "adjustment.grade" and row.breakdown[-1]["points"] == 0
+    rejected = propose_adjustment(officer, facility, points="5", reason="表彰")
+    decide_adjustment(approver, rejected, approve=False, note="无依据", today=TODAY)
+    assert rejected.status is AdjustmentStatus.REJECTED and rejected.approved_on is None
+    assert collect_facts(facility, TODAY).adjustments[0].grade == "C"
+    assert len(collect_facts(facility, TODAY).adjustments) == 1
+
+
+def test_appeal_deadline_counts_working_days_across_national_day(db, make_facility, people):
+    facility = make_facility()
+    user_facility = people["insp"]
+    insp = inspection(user_facility, facility, [people["insp"], people["insp2"]])
+    finding, _row = confirmed_finding(people["insp"], insp)
+    appeal = file_credit_appeal(
+        None, facility, finding=finding, reason="金额计算有误", today=date(2026, 9, 28)
+    )
+    # 15 working days from Mon 28 Sep 2026: 1–7 Oct off (National Day), Sat 10 Oct worked.
+    assert appeal.deadline == date(2026, 10, 23)
+    with pytest.raises(CreditError):
+        file_credit_appeal(None, facility, finding=finding, reason="再次", today=date(2026, 9, 29))
+    # The person who confirmed the finding may not decide the objection to it.
+    with pytest.raises(CreditError):
+        decide_credit_appeal(people["insp"], appeal, upheld=True, reason="成立", today=TODAY)
+    decide_credit_appeal(people["approver"], appeal, upheld=True, reason="计算有误", today=TODAY)
+    assert appeal.status is CreditAppealStatus.UPHELD
+    assert finding.status.value == "revoked" and "异议成立" in finding.revoke_reason
+    assert latest_grade(facility.id).score == Decimal("100.0")
+
+
+def test_grade_appeal_needs_a_grade_and_deadline_over_new_year_is_open(db, make_facility, people):
+    facility = make_facility()
+    with pytest.raises(CreditError):
+        file_credit_appeal(None, facility, finding=None, reason="不服", today=TODAY)
+    recompute_grade(facility, "manual", today=TODAY)
+    appeal = file_credit_appeal(
+        None, facility, finding=None, reason="不服", today=date(2026, 12, 20)
+    )
+    # The calendar has no 2027 schedule yet: the deadline is left open, not guessed.
+    assert appeal.deadline is None and appeal.grade_row.grade == "A"
+    decide_credit_appeal(people["officer"], appeal, upheld=False, reason="依据充分", today=TODAY)
+    assert appeal.status is CreditAppealStatus.REJECTED and appeal.decision_reason == "依据充分"
+
+
+def test_foreign_or_unconfirmed_finding_cannot_be_appealed(db, make_facility, people):
+    facility, other = make_facility(), make_facility()
+    insp = inspection(people["insp"], other, [people["insp"], people["insp2"]])
+    finding, _row = confirmed_finding(people["insp"], insp)
+    with pytest.raises(CreditError):
+        file_credit_appeal(None, facility, finding=finding, reason="x", today=TODAY)
+
+
+def test_repair_eligibility_and_deadline(db, make_facility, people):
+    facility = make_facility()
+    fac_user = people["insp"]
+    insp = inspection(fac_user, facility, [people["insp"], people["insp2"]], start=date(2026, 1, 5))
+    confirmed_finding(
+        fac_user, insp, today=date(2026, 1, 20), decision_date=date(2026, 1, 20),
+        period_start=date(2025, 10, 1), period_end=date(2025, 12, 31),
+    )  # fmt: skip
+    with pytest.raises(CreditError) as exc:
+        apply_repair(
+            None, facility, statement="已整改", pledge_signed_on=date(2026, 2, 1),
+            today=date(2026, 5, 1),
+        )  # fmt: skip
+    assert "6个月" in str(exc.value)
+    with pytest.raises(CreditError) as exc:
+        apply_repair(
+            None, facility, statement="已整改", pledge_signed_on=date(2026, 1, 10),
+            today=date(2026, 8, 3),
+        )  # fmt: skip
+    assert "承诺书" in str(exc.value)
+    repair = apply_repair(
+        None,
+        facility,
+        statement="已整改",
+        pledge_signed_on=date(2026, 7, 1),
+        today=date(2026, 9, 24),
+    )
+    # 15 working days from Thu 24 Sep 2026 across Mid-Autumn and National Day (25 Sep and
+    # 1–7 Oct off; Sat 10 Oct is a make-up working day).
+    assert repair.deadline == date(2026, 10, 22)
+    with pytest.raises(CreditError):
+        apply_repair(
+            None,
+            facility,
+            statement="再次",
+            pledge_signed_on=date(2026, 7, 1),
+            today=date(2026, 9, 25),
+        )
+    decide_repair(people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9))
+    assert repair.status is RepairStatus.GRANTED and repair.granted_on == date(2026, 10, 9)
+    # Granted this cycle: the finding still counts now, not from 2027 on.
+    facts = collect_facts(facility, date(2026, 11, 1))
+    assert [r.id for r in facts.repairs] == [repair.id]
+    from portal.rules import credit_rulebook
+    from scoring.credit import compute_facility_score
+
+    rb = credit_rulebook()
+    assert compute_facility_score(facts, date(2026, 11, 1), rb).score == Decimal("95.0")
+    assert compute_facility_score(facts, date(2027, 3, 1), rb).score == Decimal("100")
+
+
+def test_staff_sanction_counts_at_the_facility_and_revocation_restores(
+    db, make_facility, make_staff, people
+):
+    facility, elsewhere = make_facility(), make_facility()
+    staff = make_staff([facility, elsewhere])
+    insp = people["insp"]
+
+    def record(at, severity, day):
+        return record_points(
+            insp, staff, facility=at, violation="串换药品", severity=severity,
+            responsibility=Responsibility.MAIN, decided_on=day, source=PointSource.FINDING,
+            reference="通医保罚〔2026〕2号", today=TODAY,
+        )  # fmt: skip
+
+    record(facility, Severity.MODERATE, date(2026, 3, 1))  # 6 points
+    last = record(elsewhere, Severity.MINOR, date(2026, 4, 1))  # 9 -> suspended
+    # Both facilities contributed to the points that crossed the threshold.
+    for where in (facility, elsewhere):
+        row = latest_grade(where.id)
+        assert row.score == Decimal("98.0") and row.trigger == "points.record"
+        assert row.breakdown[0]["source_type"] == "point_record"
+        assert row.breakdown[0]["source_id"] == last.id
+    revoke_record(people["approver"], last, "复核不成立", TODAY)
+    assert latest_grade(facility.id).score == Decimal("100.0")
+    assert latest_grade(elsewhere.id).trigger == "points.revoke"
+
+
+def test_termination_in_the_registry_caps_the_grade(db, make_facility, people):
+    facility = make_facility()
+    update_facility(people["admin"], facility, {"status": FacilityStatus.TERMINATED})
+    row = latest_grade(facility.id)
+    assert row.grade == "D" and row.caps == ["terminated"] and row.trigger == "facility.update"
+    count = db.session.scalar(select(func.count()).select_from(CreditGrade))
+    update_facility(people["admin"], facility, {"contact_name": "王五"})
+    assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == count
+
+
+def test_batch_recompute_matches_single_and_keeps_updated_at(db, make_facility, people):
+    facilities = [make_facility() for _ in range(4)]
+    young = make_facility(agreement_start=date(2026, 5, 1))
+    insp = inspection(people["insp"], facilities[1], [people["insp"], people["insp2"]])
+    confirmed_finding(
+        people["insp"], insp, category="inflated_charges", amount_involved_fen=2_500_000
+    )
+    single = {f.id: collect_facts(f, TODAY) for f in [*facilities, young]}
+    assert collect_facts_many([*facilities, young], TODAY) == single
+    stamps = {f.id: f.updated_at for f in facilities}
+    changed = recompute_batch([f.id for f in [*facilities, young]], TODAY)
+    db.session.commit()
+    assert changed == 3  # three first grades; facility 1 already had B
+    for f in facilities:
+        db.session.refresh(f)
+        assert f.updated_at == stamps[f.id]
+    assert [f.credit_grade for f in facilities] == ["A", "B", "A", "A"]
+    assert young.credit_grade is None and latest_grade(young.id).graded is False
+    assert latest_grade(facilities[1].id).previous_grade == "B"
+
+
+def test_key_supervision_and_worst_streak(db, make_facility, people):
+    good, poor, bad, bad_twice = (make_facility(name=n) for n in ("甲", "乙", "丙", "丁"))
+    for facility, grade in ((poor, "C"), (bad, "D"), (bad_twice, "D")):
+        adjustment = propose_adjustment(people["officer"], facility, grade=grade, reason="测试")
+        decide_adjustment(people["approver"], adjustment, approve=True, note="同意", today=TODAY)
+    recompute_grade(good, "manual", today=TODAY)
+    # Last cycle: bad_twice ended on D, bad ended on B after a D earlier that year.
+    for facility, grades in ((bad_twice, ["B", "D"]), (bad, ["D", "B"])):
+        for grade in grades:
+            db.session.add(CreditGrade(
+                facility_id=facility.id, cycle=2025, as_of=date(2025, 12, 31), graded=True,
+                score=Decimal(50), grade=grade, rulebook_version="x", breakdown=[], caps=[],
+                trigger="batch",
+            ))  # fmt: skip
+    db.session.flush()
+    key = db.session.scalars(key_supervision_stmt()).all()
+    assert {f.name for f in key} == {"乙", "丙", "丁"}
+    streak = db.session.scalars(worst_streak_stmt(2026)).all()
+    assert [f.name for f in streak] == ["丁"]
+
+
+def test_labels_of_enums_sharing_values_do_not_collide(app):
+    from portal.models.credit import AdjustmentStatus, CreditAppealStatus, RepairStatus
+    from portal.models.enums import AppealStatus, TaskStatus
+    from portal.models.inspections import InspectionStatus
+
+    with app.test_request_context():
+        assert AppealStatus.PENDING.label == "待处理" and TaskStatus.OPEN.label == "待办"
+        assert AdjustmentStatus.PENDING.label == "待审批"
+        assert RepairStatus.REJECTED.label == "不予修复"
+        assert CreditAppealStatus.REJECTED.label == "异议不成立"
+        assert InspectionStatus.OPEN.label == "进行中"
+
+
+def test_core_standings_match_the_points_module(db, make_facility, make_staff, people):
+    from portal.models.enums import RestorationKind
+    from portal.operations.credit_facts import standings_many
+    from portal.operations.points import add_restoration, standings_for
+
+    facility = make_facility()
+    busy, idle = make_staff([facility]), make_staff([facility])
+    for severity, day in (
+        (Severity.MODERATE, date(2026, 2, 1)),
+        (Severity.MINOR, date(2026, 3, 1)),
+    ):
+        record = record_points(
+            people["insp"], busy, facility=facility, violation="串换", severity=severity,
+            responsibility=Responsibility.MAIN, decided_on=day, source=PointSource.FINDING,
+            reference="文号", today=TODAY,
+        )  # fmt: skip
+    add_restoration(
+        people["insp"], busy, kind=RestorationKind.TRAINING, granted_on=date(2026, 4, 1),
+        evidence="培训证书", today=TODAY,
+    )  # fmt: skip
+    revoke_record(people["approver"], record, "复核", TODAY)
+    ids = [busy.id, idle.id]
+    assert standings_many(ids, TODAY) == standings_for(ids, TODAY)

@@ -1,0 +1,36 @@
+"""``medcredit grades recompute``: every facility, in batches, appended to the history."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.models.credit import CreditGrade
+from portal.models.enums import Role
+from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+
+
+def test_recompute_all_grades(db, runner, make_facility, make_user):
+    facilities = [make_facility() for _ in range(3)]
+    one, two = two_inspectors(make_user)
+    confirmed_finding(one, inspection(one, facilities[0], [one, two]), category="inflated_charges",
+                      amount_involved_fen=2_500_000)  # fmt: skip
+    before = db.session.scalar(select(func.count()).select_from(CreditGrade))
+    result = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat(),
+                                 "--batch-size", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "共 3 家机构，2 家等级发生变化" in result.output
+    assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == before + 3
+    rows = db.session.scalars(select(CreditGrade).where(CreditGrade.trigger == "batch")).all()
+    assert {r.as_of for r in rows} == {TODAY}
+    grades = {f.id: f.credit_grade for f in facilities}
+    assert sorted(grades.values()) == ["A", "A", "B"]
+    # A second run appends again: the history records every computation.
+    again = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat()])
+    assert "0 家等级发生变化" in again.output
+    assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == before + 6
+
+
+def test_recompute_rejects_a_bad_date(runner, make_user):
+    make_user(Role.ADMIN, "admin")
+    result = runner.invoke(args=["grades", "recompute", "--as-of", "2026-02-30"])
+    assert result.exit_code != 0

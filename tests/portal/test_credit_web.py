@@ -1,0 +1,306 @@
+"""Inspection, finding and credit screens in the bureau and facility areas."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.models.credit import CreditAdjustment, CreditAppeal, CreditRepair
+from portal.models.enums import Role
+from portal.models.inspections import Finding, FindingStatus, Inspection, SelfInspectionReport
+from portal.operations.credit import latest_grade
+from portal.web import china_today
+from tests.conftest import csrf_token
+from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
+
+
+def _token(client, url: str) -> str:
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
+def test_inspector_records_inspection_and_finding_on_the_web(
+    db, client, auth, make_facility, make_staff, make_user
+):
+    facility = make_facility(name="通州区测试医院")
+    staff = make_staff([facility], name="钱医生")
+    one, two = two_inspectors(make_user)
+    today = china_today()
+    auth.login(one.username)
+    url = "/bureau/inspections/new"
+    form = {
+        "csrf_token": _token(client, url),
+        "site_code": facility.site_code,
+        "kind": "flight",
+        "trigger": "tipoff",
+        "on_site": "y",
+        "start_date": today.isoformat(),
+        "inspectors": [str(one.id)],
+    }
+    page = client.post(url, data=form).get_data(as_text=True)
+    assert "2名以上" in page
+    assert client.post(url, data=form | {"site_code": "H99999999999"}).status_code == 200
+    response = client.post(url, data=form | {"inspectors": [str(one.id), str(two.id)]})
+    assert response.status_code == 302
+    insp = db.session.scalar(select(Inspection).where(Inspection.facility_id == facility.id))
+    assert response.headers["Location"].endswith(f"/bureau/inspections/{insp.id}")
+    detail = client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)
+    assert "飞行检查" in detail and "暂无违规发现" in detail
+
+    new_url = f"/bureau/inspections/{insp.id}/findings/new"
+    page = client.get(new_url).get_data(as_text=True)
+    assert "定点零售药店" not in page and "药品进销存不符" not in page  # hospital categories only
+    finding_form = {
+        "csrf_token": csrf_token(page),
+        "category": "inflated_charges",
+        "description": "虚记耗材费用",
+        "amount_involved": "25,000.00",
+        "amount_refunded": "25000",
+        "amount_recovered": "0",
+        "fine": "100000",
+        "staff_codes": staff.staff_code,
+        "results": ["talk_rectify", "fund_recovery"],
+        "legal_article": "",
+        "decision_number": "通医保罚〔2026〕9号",
+        "decision_date": today.isoformat(),
+        "self_inspection_id": "0",
+    }
+    calc = client.post(new_url, data=finding_form | {"action": "calculate"})
+    body = calc.get_data(as_text=True)
+    assert calc.status_code == 200
+    assert "25,000.00元 至 50,000.00元" in body  # Art 38 by default for this category
+    assert "超过第38条规定的上限" in body
+    assert db.session.scalar(select(Finding.id)) is None  # the calculator saves nothing
+    bad = client.post(new_url, data=finding_form | {"amount_involved": "12.345"})
+    assert "请填写有效金额" in bad.get_data(as_text=True)
+    unknown = client.post(new_url, data=finding_form | {"staff_codes": "D999"})
+    assert "未找到人员编码" in unknown.get_data(as_text=True)
+    saved = client.post(new_url, data=finding_form | {"fine": "30000"})
+    assert saved.status_code == 302
+    finding = db.session.scalar(select(Finding))
+    assert finding.amount_involved_fen == 2_500_000 and finding.fine_fen == 3_000_000
+    assert finding.staff == [staff] and finding.result_codes == ["fund_recovery", "talk_rectify"]
+    assert finding.status is FindingStatus.DRAFT and finding.legal_article == "38"
+
+    detail_url = f"/bureau/findings/{finding.id}"
+    detail = client.get(detail_url).get_data(as_text=True)
+    assert "认定" in detail and "钱医生" in detail and "超过" not in detail
+    confirm = client.post(
+        f"{detail_url}/confirm", data={"csrf_token": csrf_token(detail)}, follow_redirects=True
+    )
+    assert "机构信用评分 88.0，等级 B" in confirm.get_data(as_text=True)
+    assert finding.status is FindingStatus.CONFIRMED
+
+    credit = client.get(f"/bureau/facilities/{facility.id}/credit").get_data(as_text=True)
+    assert f'href="/bureau/findings/{finding.id}"' in credit
+    assert "虚记、多记药品" in credit and "常规监管" in credit and "88.0" in credit
+    chart = client.get(f"/bureau/facilities/{facility.id}/credit/chart.png")
+    assert chart.status_code == 200 and chart.mimetype == "image/png"
+    assert chart.data[:8] == b"\x89PNG\r\n\x1a\n"
+    listed = client.get("/bureau/inspections?q=通州区测试").get_data(as_text=True)
+    assert facility.name in listed
+
+
+def test_confirmer_cannot_revoke_and_approver_can(db, client, auth, make_facility, make_user):
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    make_user(Role.APPROVER, "appr")
+    insp = inspection(one, facility, [one, two], start=china_today())
+    finding, _row = confirmed_finding(one, insp, today=china_today(), decision_date=china_today(),
+                                      period_start=None, period_end=None)  # fmt: skip
+    db.session.commit()
+    auth.login(one.username)
+    assert client.get(f"/bureau/findings/{finding.id}/revoke").status_code == 403
+    auth.logout()
+    auth.login("appr")
+    url = f"/bureau/findings/{finding.id}/revoke"
+    response = client.post(url, data={"csrf_token": _token(client, url), "reason": "复核不成立"})
+    assert response.status_code == 302
+    assert finding.status is FindingStatus.REVOKED
+    assert latest_grade(facility.id).grade == "A"
+    # Not for the inspector's area: the approver may not record inspections.
+    assert client.get("/bureau/inspections/new").status_code == 403
+
+
+def test_penalty_calculator_page_and_json(db, client, auth, make_user):
+    make_user(Role.AUDITOR, "aud")
+    auth.login("aud")
+    page = client.get(
+        "/bureau/penalty-calculator?legal_article=40&amount_involved=1000&fine=1000"
+    ).get_data(as_text=True)
+    assert "2,000.00元 至 5,000.00元" in page and "低于第40条规定的下限" in page
+    data = client.get(
+        "/bureau/penalty-range?category=improper_charging&amount=100&fine=150"
+    ).get_json()
+    assert data["article"] == "38" and data["fine_min"] == "100.00" and data["warning"] is None
+    lenient = client.get(
+        "/bureau/penalty-range?article=38&amount=100&fine=0&self_corrected=1"
+    ).get_json()
+    assert lenient["fine_min"] == "0.00" and lenient["warning"] is None
+    fixed = client.get("/bureau/penalty-range?article=39&fine=60000").get_json()
+    assert "超过第39条规定的上限" in fixed["warning"]
+    assert client.get("/bureau/penalty-range?article=38&amount=abc").status_code == 422
+
+
+def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_user):
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "officer")
+    make_user(Role.ADMIN, "admin")
+    make_user(Role.APPROVER, "appr")
+    auth.login("admin")
+    url = f"/bureau/facilities/{facility.id}/credit/adjust"
+    token = _token(client, url)
+    missing = client.post(url, data={"csrf_token": token, "mode": "points", "reason": "x"})
+    assert "二选一" in missing.get_data(as_text=True)
+    response = client.post(
+        url, data={"csrf_token": token, "mode": "points", "points": "-3", "reason": "未按期整改"}
+    )
+    assert response.status_code == 302
+    adjustment = db.session.scalar(select(CreditAdjustment))
+    decide_url = f"/bureau/credit/adjustments/{adjustment.id}"
+    page = client.get(decide_url).get_data(as_text=True)
+    assert "须由另一名审批人审批" in page and 'name="outcome"' not in page
+    refused = client.post(
+        decide_url, data={"csrf_token": csrf_token(page), "outcome": "approve", "note": "同意"}
+    )
+    assert "提出人不能审批" in refused.get_data(as_text=True)
+    assert adjustment.status.value == "pending"
+    auth.logout()
+    auth.login("officer")
+    page = client.get(decide_url).get_data(as_text=True)
+    assert 'name="outcome"' not in page
+    assert client.post(decide_url, data={"csrf_token": csrf_token(page)}).status_code == 403
+    auth.logout()
+    auth.login("appr")
+    page = client.get(decide_url).get_data(as_text=True)
+    response = client.post(
+        decide_url, data={"csrf_token": csrf_token(page), "outcome": "approve", "note": "同意"}
+    )
+    assert response.status_code == 302
+    queue = client.get("/bureau/credit/adjustments?status=approved").get_data(as_text=True)
+    assert facility.name in queue
+    credit = client.get(f"/bureau/facilities/{facility.id}/credit").get_data(as_text=True)
+    assert "97.0" in credit and "测试系统管理员提出" in credit and "测试审批人批准" in credit
+
+
+def test_facility_sees_only_its_own_credit_and_files_an_appeal(
+    db, client, auth, make_facility, make_user
+):
+    own, other = make_facility(name="本院"), make_facility(name="他院")
+    one, two = two_inspectors(make_user)
+    today = china_today()
+    mine, _ = confirmed_finding(
+        one, inspection(one, own, [one, two], start=today), today=today, decision_date=today,
+        period_start=None, period_end=None, category="inflated_charges",
+    )  # fmt: skip
+    theirs, _ = confirmed_finding(
+        one, inspection(one, other, [one, two], start=today), today=today, decision_date=today,
+        period_start=None, period_end=None, description="他院的违规事实",
+    )  # fmt: skip
+    make_user(Role.FACILITY, "fac", facility=own)
+    db.session.commit()
+    auth.login("fac")
+    page = client.get("/facility/credit").get_data(as_text=True)
+    assert "本院" in page and "他院" not in page and "他院的违规事实" not in page
+    assert f'id="finding-{mine.id}"' in page and f"#finding-{mine.id}" in page
+    assert "90.0" in page and "距 A 级" not in page  # 90 is A
+    chart = client.get("/facility/credit/chart.png")
+    assert chart.status_code == 200 and chart.data[:4] == b"\x89PNG"
+    url = "/facility/credit/appeal"
+    form = client.get(f"{url}?finding={mine.id}").get_data(as_text=True)
+    assert f'selected value="{mine.id}"' in form and f'value="{theirs.id}"' not in form
+    foreign = client.post(
+        url, data={"csrf_token": csrf_token(form), "subject": str(theirs.id), "reason": "x"}
+    )
+    assert foreign.status_code == 200 and db.session.scalar(select(CreditAppeal.id)) is None
+    response = client.post(
+        url, data={"csrf_token": csrf_token(form), "subject": str(mine.id), "reason": "金额有误"}
+    )
+    assert response.status_code == 302
+    appeal = db.session.scalar(select(CreditAppeal))
+    assert appeal.finding_id == mine.id and appeal.facility_id == own.id
+    # The bureau sees it in the queue with its deadline; the facility sees the decision.
+    auth.logout()
+    make_user(Role.APPROVER, "appr")
+    auth.login("appr")
+    queue = client.get("/bureau/credit/appeals").get_data(as_text=True)
+    assert "本院" in queue and (appeal.deadline is None or appeal.deadline.isoformat() in queue)
+    decide = f"/bureau/credit/appeals/{appeal.id}"
+    decided = client.post(
+        decide,
+        data={"csrf_token": _token(client, decide), "outcome": "rejected", "reason": "证据充分"},
+    )
+    assert decided.status_code == 302, decided.get_data(as_text=True)
+    auth.logout()
+    auth.login("fac")
+    assert "异议不成立：证据充分" in client.get("/facility/credit").get_data(as_text=True)
+
+
+def test_facility_repair_and_self_inspection(db, client, auth, make_facility, make_user):
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    earlier = date(2026, 1, 5)
+    confirmed_finding(
+        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
+        decision_date=earlier, period_start=None, period_end=None,
+    )  # fmt: skip
+    make_user(Role.FACILITY, "fac", facility=facility)
+    db.session.commit()
+    auth.login("fac")
+    page = client.get("/facility/credit/repair").get_data(as_text=True)
+    assert "需在最近一次违规认定后重新签署信用承诺书" in page
+    old_pledge = client.post(
+        "/facility/credit/repair",
+        data={
+            "csrf_token": csrf_token(page),
+            "statement": "已整改",
+            "pledge_signed_on": "2025-12-01",
+        },
+    )
+    assert "承诺书" in old_pledge.get_data(as_text=True)
+    assert db.session.scalar(select(CreditRepair.id)) is None
+    response = client.post(
+        "/facility/credit/repair",
+        data={"csrf_token": csrf_token(page), "statement": "已整改到位",
+              "pledge_signed_on": (china_today() - timedelta(days=1)).isoformat()},
+    )  # fmt: skip
+    assert response.status_code == 302
+    repair = db.session.scalar(select(CreditRepair))
+    assert "等待决定" in client.get("/facility/credit/repair").get_data(as_text=True)
+
+    page = client.get("/facility/self-inspections").get_data(as_text=True)
+    response = client.post(
+        "/facility/self-inspections",
+        data={"csrf_token": csrf_token(page), "period_start": "2026-01-01",
+              "period_end": "2026-03-31", "problems": "重复收费", "amount_refunded": "1,500.50"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    report = db.session.scalar(select(SelfInspectionReport))
+    assert report.amount_refunded_fen == 150_050 and report.facility_id == facility.id
+    auth.logout()
+    make_user(Role.CREDIT_OFFICER, "officer")
+    auth.login("officer")
+    assert "重复收费" in client.get("/bureau/self-inspections").get_data(as_text=True)
+    url = f"/bureau/credit/repairs/{repair.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "符合修复条件" in page
+    client.post(
+        url, data={"csrf_token": csrf_token(page), "outcome": "grant", "reason": "整改到位"}
+    )
+    assert repair.status.value == "granted"
+    auth.logout()
+    auth.login("fac")
+    assert "准予修复：整改到位" in client.get("/facility/credit").get_data(as_text=True)
+
+
+def test_supervision_lists_render(db, client, auth, make_facility, make_user):
+    facility = make_facility(name="重点监管医院")
+    facility.credit_grade = "D"
+    make_user(Role.AUDITOR, "aud")
+    auth.login("aud")
+    page = client.get("/bureau/credit/supervision").get_data(as_text=True)
+    assert "重点监管医院" in page and "列为重点监管对象" in page
+    streak = client.get("/bureau/credit/supervision?list=streak").get_data(as_text=True)
+    assert "没有符合条件的机构" in streak
+    for url in ("/bureau/credit/appeals", "/bureau/credit/repairs", "/bureau/credit/adjustments"):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,172 @@
+"""Who sees which pledge: a facility only its own (another's is a 404), the public the
+current campaign's status and verified scan, the API the same as JSON."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from portal.models.enums import Role
+from portal.models.pledges import PledgeStatus
+from portal.pledge_queries import get_pledge_or_404
+from tests.conftest import csrf_token
+from tests.pledges import samples
+from tests.portal import pledge_helpers as h
+
+
+@pytest.fixture(autouse=True)
+def storage_root(app, tmp_path):
+    previous = app.config.get("STORAGE_ROOT")
+    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
+    yield tmp_path / "files"
+    app.config["STORAGE_ROOT"] = previous
+
+
+@pytest.fixture(autouse=True)
+def fast_render(monkeypatch):
+    import pledges.render as pledge_render
+
+    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
+
+
+@pytest.fixture
+def two(db, make_facility, make_user):
+    """Facility A and B; B alone is in a second campaign; B has uploaded a scan."""
+    a = make_facility(name="甲方医院")
+    b = make_facility(name="乙方医院", county="海安市")
+    make_user(Role.FACILITY, "user_a", facility=a)
+    make_user(Role.FACILITY, "user_b", facility=b)
+    templates = h.issue_samples()
+    shared = h.make_campaign(templates=templates)
+    only_b = h.make_campaign(templates=templates, counties=["海安市"])
+    b_upload = h.upload(None, h.pledge_of(db, only_b, b))
+    db.session.commit()
+    return a, b, shared, only_b, b_upload
+
+
+def _status(client, url):
+    response = client.get(url)
+    response.close()
+    return response.status_code
+
+
+def test_facility_a_cannot_see_download_or_upload_b_pledge(db, client, auth, two):
+    a, b, shared, only_b, b_upload = two
+    b_pledge = h.pledge_of(db, only_b, b)
+    auth.login("user_a")
+    page = client.get("/facility/pledge").get_data(as_text=True)
+    assert a.name in page and b.name not in page and b_pledge.document_number not in page
+    assert _status(client, f"/facility/pledge?campaign={shared.id}") == 200
+    for url in (
+        f"/facility/pledge?campaign={only_b.id}",
+        f"/facility/pledge/pdf?campaign={only_b.id}",
+        f"/facility/pledge/poster?campaign={only_b.id}",
+        f"/facility/pledge/scan?upload={b_upload.id}",
+        f"/facility/pledge/scan?upload={b_upload.id}&download=1",
+    ):
+        assert _status(client, url) == 404, url
+    token = csrf_token(page)
+    response = client.post(
+        "/facility/pledge/upload",
+        data={
+            "csrf_token": token,
+            "campaign_id": str(only_b.id),
+            "file": (io.BytesIO(samples.good_pdf(pages=4)), "x.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 404
+    db.session.refresh(b_pledge)
+    assert b_pledge.upload_count == 1
+    # The bureau's pledge pages are closed to facility users altogether.
+    for url in (
+        f"/bureau/pledges/{b_pledge.id}/review",
+        f"/bureau/pledges/{b_pledge.id}/scan",
+        f"/bureau/facilities/{b.id}/pledges",
+        "/bureau/pledges",
+    ):
+        assert _status(client, url) == 403, url
+
+
+def test_the_loader_hides_other_facilities_pledges(db, two, make_user):
+    from werkzeug.exceptions import NotFound
+
+    a, b, _shared, only_b, _ = two
+    pledge = h.pledge_of(db, only_b, b)
+    from portal.models.user import User
+
+    user_a = db.session.scalar(db.select(User).where(User.username == "user_a"))
+    user_b = db.session.scalar(db.select(User).where(User.username == "user_b"))
+    with pytest.raises(NotFound):
+        get_pledge_or_404(pledge.id, for_user=user_a)
+    assert get_pledge_or_404(pledge.id, for_user=user_b) is pledge
+    inspector = make_user(Role.INSPECTOR, "loader_inspector")
+    assert get_pledge_or_404(pledge.id, for_user=inspector) is pledge
+    with pytest.raises(NotFound):
+        get_pledge_or_404(987654, for_user=inspector)
+
+
+def test_public_sees_status_and_only_a_verified_scan(db, client, two):
+    a, b, _shared, only_b, b_upload = two
+    # B's current campaign is the second one; its scan awaits review: not public yet.
+    page = client.get(f"/facilities/{b.site_code}").get_data(as_text=True)
+    assert "待医保部门核验" in page
+    assert _status(client, f"/facilities/{b.site_code}/pledge/signed") == 404
+    h.verify(None, h.pledge_of(db, only_b, b))
+    db.session.commit()
+    response = client.get(f"/facilities/{b.site_code}/pledge/signed")
+    assert response.status_code == 200 and response.get_data() == samples.good_pdf()
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    response.close()
+    assert "尚未提交签署的承诺书" in client.get(f"/v/{a.site_code}").get_data(as_text=True)
+    assert _status(client, "/v/H99999999999") == 404
+    assert _status(client, f"/facilities/{a.site_code}/pledge.pdf") == 200
+    assert _status(client, f"/facilities/{a.site_code}/pledge-poster.pdf") == 200
+
+
+def test_verify_page_shows_the_grade_when_there_is_one(db, client, make_facility):
+    facility = make_facility(name="评级医院")
+    campaign = h.make_campaign()
+    pledge = h.pledge_of(db, campaign, facility)
+    upload = h.upload(None, pledge)
+    h.verify(None, pledge)
+    page = client.get(f"/v/{facility.site_code}").get_data(as_text=True)
+    assert "信用评价等级" not in page
+    for text in (
+        "评级医院",
+        facility.site_code,
+        facility.credit_code,
+        "已签署并经医保部门核验",
+        "定点医疗机构 第1版",
+        upload.file_key,
+        pledge.document_number,
+    ):
+        assert text in page, text
+    facility.credit_grade = "A"
+    db.session.flush()
+    page = client.get(f"/v/{facility.site_code}").get_data(as_text=True)
+    assert "信用评价等级" in page and "<strong>A</strong>" in page
+
+
+def test_api_pledge(db, client, make_facility):
+    facility = make_facility()
+    empty = client.get(f"/api/v1/facilities/{facility.site_code}/pledge").get_json()
+    assert empty["campaign"] is None and empty["status"] is None
+    assert empty["verify_url"] == f"http://localhost/v/{facility.site_code}"
+    campaign = h.make_campaign()
+    pledge = h.pledge_of(db, campaign, facility)
+    body = client.get(f"/api/v1/facilities/{facility.site_code}/pledge").get_json()
+    assert body["campaign"]["id"] == campaign.id and body["status"] == "not_downloaded"
+    assert body["template_version"]["label"] == "定点医疗机构 第1版"
+    assert body["pdf_url"].endswith(f"/facilities/{facility.site_code}/pledge.pdf")
+    assert body["poster_url"].endswith(f"/facilities/{facility.site_code}/pledge-poster.pdf")
+    assert body["signed_sha256"] is None and body["verified_at"] is None
+    upload = h.upload(None, pledge)
+    h.verify(None, pledge)
+    body = client.get(f"/api/v1/facilities/{facility.site_code.lower()}/pledge").get_json()
+    assert body["status"] == PledgeStatus.VERIFIED.value
+    assert body["signed_sha256"] == upload.file_key and body["verified_at"]
+    assert body["signed_url"].endswith("/pledge/signed")
+    missing = client.get("/api/v1/facilities/H99999999999/pledge")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == 404

@@ -1,0 +1,440 @@
+"""The bureau side of pledges: template versions, campaigns and their targets, compliance
+counts and the overdue export, reminders by email, posting checks."""
+
+from __future__ import annotations
+
+import io
+import smtplib
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from pledges.templates import load_sample
+from portal.models.audit import AuditLog
+from portal.models.enums import FacilityKind, FacilityStatus, HospitalLevel, Role
+from portal.models.pledge_extras import PledgePostingCheck, PledgeReminder
+from portal.models.pledges import Pledge, PledgeStatus, PledgeTemplateKind, PledgeTemplateVersion
+from portal.operations.pledge_campaigns import issue_template_version, sync_campaign
+from portal.operations.pledges import PledgeError
+from portal.pledge_queries import compliance
+from tests.conftest import csrf_token
+from tests.pledges import samples
+from tests.portal import pledge_helpers as h
+
+
+@pytest.fixture(autouse=True)
+def storage_root(app, tmp_path):
+    previous = app.config.get("STORAGE_ROOT")
+    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
+    yield tmp_path / "files"
+    app.config["STORAGE_ROOT"] = previous
+
+
+def _post(client, url, data, page=None):
+    token = csrf_token(client.get(page or url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token} | data)
+
+
+# --- Templates ----------------------------------------------------------------------------
+
+
+def test_admin_issues_versions_and_old_ones_stay_readable(db, client, auth, make_user):
+    make_user(Role.ADMIN, "tpl_admin")
+    auth.login("tpl_admin")
+    form = client.get("/bureau/pledges/templates/new?kind=pharmacy").get_data(as_text=True)
+    assert "不盗刷医疗保障身份凭证" in form  # the sample is filled in
+    sample = load_sample("pharmacy")
+    data = {
+        "label": sample.label,
+        "title": sample.title,
+        "opening": sample.opening,
+        "items": "\n".join(sample.items),
+        "closing": sample.closing,
+        "signature": "\n".join(sample.signature),
+        "note": "通医保发〔2026〕1号",
+    }
+    response = _post(client, "/bureau/pledges/templates/new?kind=pharmacy", data)
+    assert response.status_code == 302
+    first = db.session.scalar(db.select(PledgeTemplateVersion))
+    assert first.version == 1 and first.text.items == sample.items
+
+    # The same text again is refused; a changed text becomes version 2.
+    again = _post(client, "/bureau/pledges/templates/new?kind=pharmacy", data)
+    assert "无需签发新版本" in again.get_data(as_text=True)
+    changed = data | {"items": data["items"] + "\n新增：按规定参加医保政策培训。", "note": "修订"}
+    _post(client, f"/bureau/pledges/templates/new?kind=pharmacy&from={first.id}", changed)
+    versions = db.session.scalars(
+        db.select(PledgeTemplateVersion).order_by(PledgeTemplateVersion.version)
+    ).all()
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[1].text.items[-1] == "新增：按规定参加医保政策培训。"
+    old = client.get(f"/bureau/pledges/templates/{first.id}").get_data(as_text=True)
+    assert "定点零售药店 第1版" in old and "新增：按规定参加医保政策培训" not in old
+    listing = client.get("/bureau/pledges/templates").get_data(as_text=True)
+    assert "定点零售药店 第2版" in listing and "现行" in listing
+    audit = db.session.scalars(
+        db.select(AuditLog).where(AuditLog.action == "pledge_template.issue")
+    ).all()
+    assert len(audit) == 2
+
+
+def test_only_the_administrator_issues_templates(db, client, auth, make_user):
+    make_user(Role.CREDIT_OFFICER, "tpl_officer")
+    auth.login("tpl_officer")
+    assert client.get("/bureau/pledges/templates/new?kind=institution").status_code == 403
+    assert client.get("/bureau/pledges/templates").status_code == 200
+
+
+def test_template_text_is_validated():
+    with pytest.raises(PledgeError) as caught:
+        issue_template_version(None, PledgeTemplateKind.INSTITUTION, {"title": "x"}, "")
+    assert {"items", "opening", "closing"} <= set(caught.value.errors)
+
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+
+def test_campaign_targets_active_facilities_with_the_filter(db, make_facility):
+    clinic = make_facility(kind=FacilityKind.CLINIC, level=HospitalLevel.UNRATED, county="通州区")
+    pharmacy = make_facility(
+        kind=FacilityKind.PHARMACY, level=HospitalLevel.UNRATED, county="通州区"
+    )
+    make_facility(county="崇川区")
+    make_facility(county="通州区", status=FacilityStatus.SUSPENDED)
+    campaign = h.make_campaign(counties=["通州区"])
+    pledges = db.session.scalars(db.select(Pledge).where(Pledge.campaign_id == campaign.id)).all()
+    assert {p.facility_id for p in pledges} == {clinic.id, pharmacy.id}
+    by_facility = {p.facility_id: p for p in pledges}
+    assert by_facility[clinic.id].template_version.kind is PledgeTemplateKind.INSTITUTION
+    assert by_facility[pharmacy.id].template_version.kind is PledgeTemplateKind.PHARMACY
+    assert by_facility[pharmacy.id].document_number.endswith(pharmacy.site_code)
+
+    late = make_facility(county="通州区")
+    assert sync_campaign(None, campaign) == 1
+    assert sync_campaign(None, campaign) == 0
+    assert h.pledge_of(db, campaign, late) is not None
+
+
+def test_campaign_form(db, client, auth, make_user, make_facility):
+    make_facility(county="如东县")
+    make_user(Role.CREDIT_OFFICER, "camp_officer")
+    templates = h.issue_samples()
+    auth.login("camp_officer")
+    page = client.get("/bureau/pledges/campaigns/new").get_data(as_text=True)
+    assert "定点医疗机构 第1版" in page and "如东县" in page
+    deadline = date.today() + timedelta(days=30)
+    response = _post(
+        client,
+        "/bureau/pledges/campaigns/new",
+        {
+            "year": str(deadline.year),
+            "title": "测试年度承诺书签署",
+            "deadline": deadline.isoformat(),
+            "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
+            "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
+            "counties": "如东县",
+        },
+    )
+    assert response.status_code == 302
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "测试年度承诺书签署" in detail and "如东县" in detail
+    past = _post(
+        client,
+        "/bureau/pledges/campaigns/new",
+        {
+            "year": "2020",
+            "title": "过期",
+            "deadline": "2020-05-31",
+            "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
+            "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
+        },
+    )
+    assert past.status_code == 200 and "截止日期不能早于今天" in past.get_data(as_text=True)
+
+
+def test_campaign_form_without_templates_says_what_to_do(db, client, auth, make_user):
+    make_user(Role.ADMIN, "camp_admin")
+    auth.login("camp_admin")
+    page = client.get("/bureau/pledges/campaigns/new").get_data(as_text=True)
+    assert "需要已签发的承诺书模板版本" in page
+
+
+# --- Compliance and export ------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted(db, make_facility):
+    """Five facilities in two counties through every state; the deadline has passed."""
+    names = ["甲医院", "乙医院", "丙医院", "丁药房", "戊药房"]
+    facilities = []
+    for n, name in enumerate(names):
+        pharmacy = "药房" in name
+        facilities.append(
+            make_facility(
+                name=('=HYPERLINK("x")' if n == 4 else "") + name,
+                county="崇川区" if n < 3 else "海门区",
+                kind=FacilityKind.PHARMACY if pharmacy else FacilityKind.HOSPITAL,
+                level=HospitalLevel.UNRATED if pharmacy else HospitalLevel.SECONDARY,
+            )
+        )
+    opened = date(2026, 3, 1)
+    campaign = h.make_campaign(today=opened, deadline=date(2026, 5, 31))
+    p = [h.pledge_of(db, campaign, f) for f in facilities]
+    # 0: not downloaded; 1: downloaded; 2: uploaded; 3: verified; 4: rejected
+    from portal.operations.pledges import mark_downloaded
+
+    mark_downloaded(None, p[1])
+    for pledge in p[2:]:
+        h.upload(None, pledge, samples.good_pdf(pages=1 + pledge.id % 3), today=opened)
+    h.verify(None, p[3])
+    h.reject(None, p[4])
+    return campaign, facilities
+
+
+def test_compliance_counts_by_county_and_kind(db, counted):
+    campaign, _ = counted
+    before = compliance(campaign, date(2026, 5, 31))
+    assert before["totals"] == {
+        "not_downloaded": 1,
+        "downloaded": 1,
+        "uploaded": 1,
+        "verified": 1,
+        "rejected": 1,
+        "overdue": 0,
+        "total": 5,
+    }
+    after = compliance(campaign, date(2026, 6, 1))
+    assert after["totals"]["overdue"] == 3  # not downloaded, downloaded, rejected
+    rows = {(r["county"], r["kind"]): r["counts"] for r in after["rows"]}
+    assert rows[("崇川区", FacilityKind.HOSPITAL)]["total"] == 3
+    assert rows[("崇川区", FacilityKind.HOSPITAL)]["overdue"] == 2
+    assert rows[("海门区", FacilityKind.PHARMACY)] | {} == {
+        "not_downloaded": 0,
+        "downloaded": 0,
+        "uploaded": 0,
+        "verified": 1,
+        "rejected": 1,
+        "overdue": 1,
+        "total": 2,
+    }
+    only = compliance(campaign, date(2026, 6, 1), county="海门区")
+    assert only["totals"]["total"] == 2
+
+
+def test_compliance_page_and_xlsx_export(db, client, auth, make_user, counted):
+    campaign, facilities = counted
+    make_user(Role.AUDITOR, "exp_auditor")
+    auth.login("exp_auditor")
+    page = client.get(f"/bureau/pledges/campaigns/{campaign.id}").get_data(as_text=True)
+    for label in ("未下载", "已下载", "已上传待审核", "已核验", "已退回", "逾期"):
+        assert label in page
+    overdue_page = client.get(f"/bureau/pledges/campaigns/{campaign.id}?status=overdue")
+    assert facilities[0].name in overdue_page.get_data(as_text=True)
+    response = client.get(f"/bureau/pledges/campaigns/{campaign.id}/overdue.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("县（市、区）", "机构名称", "医保定点编码")
+    names = sorted(r[1] for r in rows[1:])
+    # Today is past 2026-05-31: not downloaded, downloaded and rejected are overdue.
+    assert names == sorted(
+        [facilities[0].name, facilities[1].name, "'" + facilities[4].name]
+    )  # a name that starts with "=" is written as text, never as a formula
+    rejected = next(r for r in rows[1:] if r[1].startswith("'"))
+    assert rejected[9] == "公章不清晰" and rejected[11] > 0
+    filtered = client.get(f"/bureau/pledges/campaigns/{campaign.id}/overdue.xlsx?county=海门区")
+    assert len(list(load_workbook(io.BytesIO(filtered.get_data())).active.iter_rows())) == 2
+
+
+# --- Reminders and email --------------------------------------------------------------------
+
+
+class FakeSMTP:
+    sent: list = []
+    instances: list = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host, self.port = host, port
+        self.started_tls = False
+        FakeSMTP.instances.append(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        self.started_tls = True
+
+    def login(self, user, password):
+        self.user = user
+
+    def send_message(self, message):
+        if "fail" in message["To"]:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such user")})
+        FakeSMTP.sent.append(message)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    FakeSMTP.sent, FakeSMTP.instances = [], []
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    app.config.update(MAIL_SERVER="smtp.test", MAIL_PORT=2525, MAIL_USE_TLS=True)
+    yield FakeSMTP
+    app.config.update(MAIL_SERVER=None, MAIL_PORT=25, MAIL_USE_TLS=False)
+
+
+def test_reminders_are_shown_and_emailed(db, client, auth, make_user, make_facility, smtp):
+    from portal.operations.pledge_notices import set_contact_email
+
+    officer = make_user(Role.CREDIT_OFFICER, "rem_officer")
+    a, b, c = make_facility(name="甲"), make_facility(name="乙"), make_facility(name="丙")
+    set_contact_email(None, a, "a@example.cn")
+    set_contact_email(None, b, "fail@example.cn")
+    campaign = h.make_campaign(officer)
+    h.upload(None, h.pledge_of(db, campaign, c))  # awaiting review: not reminded
+    make_user(Role.FACILITY, "rem_facility", facility=a)
+    db.session.commit()
+    auth.login("rem_officer")
+    response = _post(
+        client,
+        f"/bureau/pledges/campaigns/{campaign.id}/remind",
+        {"message": "请尽快签署承诺书"},
+        page=f"/bureau/pledges/campaigns/{campaign.id}",
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已向 2 家机构发送提醒" in page and "成功 1 封，失败 1 封" in page
+    assert [m["To"] for m in smtp.sent] == ["a@example.cn"]
+    assert "请尽快签署承诺书" in smtp.sent[0].get_content()
+    assert smtp.instances[0].started_tls and smtp.instances[0].port == 2525
+    rows = db.session.scalars(db.select(PledgeReminder).order_by(PledgeReminder.id)).all()
+    assert len(rows) == 2
+    assert rows[0].emailed_at is not None and rows[1].email_error
+    auth.logout()
+    auth.login("rem_facility")
+    assert "请尽快签署承诺书" in client.get("/facility/pledge").get_data(as_text=True)
+
+
+def test_without_smtp_nothing_is_sent(db, make_facility, monkeypatch):
+    from portal.operations.pledge_notices import deliver_reminders, send_campaign_reminders
+
+    monkeypatch.setattr(smtplib, "SMTP", lambda *a, **k: pytest.fail("no SMTP configured"))
+    facility = make_facility()
+    from portal.operations.pledge_notices import set_contact_email
+
+    set_contact_email(None, facility, "x@example.cn")
+    campaign = h.make_campaign()
+    rows = send_campaign_reminders(None, campaign, "", h.TODAY)
+    assert "请于" in rows[0].message
+    assert deliver_reminders([r.id for r in rows]) == (0, 0)
+
+
+def test_rejection_is_emailed(db, make_facility, smtp):
+    from portal.operations.pledge_notices import deliver_reminders, set_contact_email
+    from portal.operations.pledges import decide_pledge
+
+    facility = make_facility()
+    set_contact_email(None, facility, "yb@example.cn")
+    pledge = h.pledge_of(db, h.make_campaign(), facility)
+    h.upload(None, pledge)
+    _decision, notice = decide_pledge(None, pledge, verify=False, reason="签字不清")
+    assert deliver_reminders([notice.id]) == (1, 0)
+    assert "签字不清" in smtp.sent[0].get_content()
+
+
+# --- Posting checks -------------------------------------------------------------------------
+
+
+def test_inspector_records_a_posting_check_with_a_photo(
+    db, client, auth, make_user, make_facility, storage_root
+):
+    facility = make_facility()
+    campaign = h.make_campaign()
+    make_user(Role.INSPECTOR, "post_inspector")
+    db.session.commit()
+    auth.login("post_inspector")
+    page = client.get(f"/bureau/facilities/{facility.id}/pledges").get_data(as_text=True)
+    assert "登记张贴检查" in page
+    url = f"/bureau/facilities/{facility.id}/pledges/posting"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    photo = samples.image("PNG", size=(320, 400))
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "campaign_id": str(campaign.id),
+            "posted": "no",
+            "checked_on": h.TODAY.isoformat(),
+            "inspection_id": "0",
+            "note": "未张贴",
+            "photo": (io.BytesIO(photo), "现场.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    check = db.session.scalar(db.select(PledgePostingCheck))
+    assert check.posted is False and check.photo_media_type == "image/png"
+    shown = client.get(f"/bureau/pledges/posting/{check.id}/photo")
+    assert shown.get_data() == photo
+    shown.close()
+    # A disguised photo is refused and nothing is stored.
+    before = sorted(p.name for p in storage_root.rglob("*") if p.is_file())
+    bad = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "campaign_id": str(campaign.id),
+            "posted": "yes",
+            "checked_on": h.TODAY.isoformat(),
+            "inspection_id": "0",
+            "photo": (io.BytesIO(samples.HTML), "photo.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 200 and "网页、SVG 或脚本" in bad.get_data(as_text=True)
+    assert sorted(p.name for p in storage_root.rglob("*") if p.is_file()) == before
+    assert db.session.scalar(db.select(db.func.count()).select_from(PledgePostingCheck)) == 1
+
+
+def test_posting_check_links_an_inspection_of_the_same_facility(db, make_facility, make_user):
+    from portal.models.inspections import Inspection, InspectionKind, InspectionTrigger
+    from portal.operations.pledge_posting import inspection_for
+
+    facility, other = make_facility(), make_facility()
+    inspection = Inspection(
+        facility_id=other.id,
+        kind=list(InspectionKind)[0],
+        trigger=list(InspectionTrigger)[0],
+        start_date=h.TODAY,
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    with pytest.raises(PledgeError):
+        inspection_for(facility, inspection.id)
+    assert inspection_for(other, inspection.id) is inspection
+
+
+def test_credit_officer_cannot_record_posting_checks(db, client, auth, make_user, make_facility):
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "post_officer")
+    auth.login("post_officer")
+    assert client.get(f"/bureau/facilities/{facility.id}/pledges/posting").status_code == 403
+    assert client.get(f"/bureau/facilities/{facility.id}/pledges").status_code == 200
+
+
+def test_review_queue_lists_uploads_oldest_first(db, client, auth, make_user, make_facility):
+    first, second = make_facility(name="先上传医院"), make_facility(name="后上传医院")
+    campaign = h.make_campaign()
+    h.upload(None, h.pledge_of(db, campaign, first))
+    h.upload(None, h.pledge_of(db, campaign, second), samples.good_pdf(pages=2))
+    make_user(Role.APPROVER, "queue_approver")
+    auth.login("queue_approver")
+    page = client.get("/bureau/pledges/review").get_data(as_text=True)
+    assert page.index("先上传医院") < page.index("后上传医院")
+    assert PledgeStatus.UPLOADED.label in client.get(
+        f"/bureau/pledges/campaigns/{campaign.id}"
+    ).get_data(as_text=True)

@@ -1,0 +1,320 @@
+"""The pledge workflow through the web: a facility downloads and uploads, the bureau
+verifies or rejects, the public sees the result; every status on the way."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pytest
+
+import pledges.render as pledge_render
+from portal.models.audit import AuditLog
+from portal.models.enums import Role
+from portal.models.pledges import PledgeStatus, PledgeUpload
+from tests.conftest import csrf_token
+from tests.pledges import samples
+from tests.portal import pledge_helpers as h
+
+
+@pytest.fixture(autouse=True)
+def storage_root(app, tmp_path):
+    """A storage folder of the test's own, so files on disk can be counted."""
+    previous = app.config.get("STORAGE_ROOT")
+    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
+    yield tmp_path / "files"
+    app.config["STORAGE_ROOT"] = previous
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Count renders and use a fast stand-in for wkhtmltopdf."""
+    calls = []
+
+    def fake(doc, variant="pledge"):
+        calls.append((doc.site_code, variant))
+        return h.fake_pdf(doc, variant)
+
+    monkeypatch.setattr(pledge_render, "render_pdf", fake)
+    return calls
+
+
+@pytest.fixture
+def setup(db, make_facility, make_user):
+    admin = make_user(Role.ADMIN, "pl_admin")
+    facility = make_facility(name="南通市崇川区承诺医院")
+    make_user(Role.FACILITY, "pl_facility", facility=facility)
+    make_user(Role.CREDIT_OFFICER, "pl_officer")
+    campaign = h.make_campaign(admin)
+    db.session.commit()
+    return facility, campaign
+
+
+def _files(root) -> list:
+    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _upload(client, data: bytes, name: str, campaign_id: int):
+    token = csrf_token(client.get("/facility/pledge").get_data(as_text=True))
+    return client.post(
+        "/facility/pledge/upload",
+        data={
+            "csrf_token": token,
+            "campaign_id": str(campaign_id),
+            "file": (io.BytesIO(data), name),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def fetch(client, url: str):
+    """GET a file download and close it (files are streamed from disk)."""
+    response = client.get(url)
+    response.data_bytes = response.get_data()
+    response.close()
+    return response
+
+
+def _flashes(client) -> str:
+    return client.get("/facility/pledge").get_data(as_text=True)
+
+
+def test_four_states_through_the_web(db, client, auth, setup, renders, storage_root):
+    facility, campaign = setup
+    pledge = h.pledge_of(db, campaign, facility)
+    auth.login("pl_facility")
+    page = client.get("/facility/pledge").get_data(as_text=True)
+    assert campaign.title in page and "未下载" in page and pledge.document_number in page
+
+    # 1. downloaded
+    response = fetch(client, f"/facility/pledge/pdf?campaign={campaign.id}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data_bytes.startswith(b"%PDF")
+    assert "attachment" in response.headers["Content-Disposition"]
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.DOWNLOADED and pledge.first_downloaded_at
+    poster = fetch(client, "/facility/pledge/poster")
+    assert poster.status_code == 200 and poster.mimetype == "application/pdf"
+
+    # 2. uploaded
+    scan = samples.good_pdf()
+    response = _upload(client, scan, "扫描件.pdf", campaign.id)
+    assert response.status_code == 302
+    page = _flashes(client)
+    assert hashlib.sha256(scan).hexdigest() in page
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.UPLOADED and pledge.upload_count == 1
+
+    # 3. rejected by the bureau, with a reason the facility reads
+    auth.logout()
+    auth.login("pl_officer")
+    queue = client.get("/bureau/pledges/review").get_data(as_text=True)
+    assert facility.name in queue
+    review = client.get(f"/bureau/pledges/{pledge.id}/review")
+    html = review.get_data(as_text=True)
+    assert review.status_code == 200
+    assert "根据参保患者病情" in html  # the generated text beside the scan
+    assert f"/bureau/pledges/{pledge.id}/scan" in html
+    token = csrf_token(html)
+    missing_reason = client.post(
+        f"/bureau/pledges/{pledge.id}/review", data={"csrf_token": token, "outcome": "reject"}
+    )
+    assert missing_reason.status_code == 200 and "退回时必须填写理由" in missing_reason.get_data(
+        as_text=True
+    )
+    client.post(
+        f"/bureau/pledges/{pledge.id}/review",
+        data={"csrf_token": token, "outcome": "reject", "reason": "未加盖公章"},
+    )
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.REJECTED and pledge.rejection_reason == "未加盖公章"
+    auth.logout()
+    auth.login("pl_facility")
+    page = client.get("/facility/pledge").get_data(as_text=True)
+    assert "未加盖公章" in page and "退回通知" in page
+
+    # A second upload is a new version; the first one stays.
+    second = samples.image("JPEG", size=(400, 560))  # under werkzeug's 500 KB spool
+    _upload(client, second, "photo.jpg", campaign.id)
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.UPLOADED
+    versions = db.session.scalars(
+        db.select(PledgeUpload)
+        .where(PledgeUpload.pledge_id == pledge.id)
+        .order_by(PledgeUpload.version)
+    ).all()
+    assert [(u.version, u.file_key) for u in versions] == [
+        (1, hashlib.sha256(scan).hexdigest()),
+        (2, hashlib.sha256(second).hexdigest()),
+    ]
+    assert fetch(client, f"/facility/pledge/scan?upload={versions[0].id}").data_bytes == scan
+
+    # 4. verified
+    auth.logout()
+    auth.login("pl_officer")
+    token = csrf_token(client.get(f"/bureau/pledges/{pledge.id}/review").get_data(as_text=True))
+    response = client.post(
+        f"/bureau/pledges/{pledge.id}/review", data={"csrf_token": token, "outcome": "verify"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.VERIFIED and pledge.verified_upload_version == 2
+
+    # The public sees the verified pledge and can open it.
+    auth.logout()
+    public = client.get(f"/facilities/{facility.site_code}").get_data(as_text=True)
+    assert "已签署并经医保部门核验" in public
+    signed = fetch(client, f"/facilities/{facility.site_code}/pledge/signed")
+    assert signed.status_code == 200 and signed.data_bytes == second
+    assert signed.mimetype == "image/jpeg"
+    assert signed.headers["X-Content-Type-Options"] == "nosniff"
+    verify_page = client.get(f"/v/{facility.site_code}").get_data(as_text=True)
+    for text in (
+        facility.name,
+        facility.site_code,
+        facility.credit_code,
+        versions[1].file_key,
+        "定点医疗机构 第1版",
+    ):
+        assert text in verify_page
+
+    actions = set(db.session.scalars(db.select(AuditLog.action)))
+    assert {"pledge.download", "pledge.upload", "pledge.reject", "pledge.verify"} <= actions
+
+
+def test_verified_pledge_cannot_be_uploaded_again(db, client, auth, setup, renders):
+    facility, campaign = setup
+    pledge = h.pledge_of(db, campaign, facility)
+    h.upload(None, pledge)
+    h.verify(None, pledge)
+    db.session.commit()
+    auth.login("pl_facility")
+    _upload(client, samples.good_pdf(pages=2), "again.pdf", campaign.id)
+    assert "已核验通过，无需再次上传" in _flashes(client)
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(PledgeUpload)
+            .where(PledgeUpload.pledge_id == pledge.id)
+        )
+        == 1
+    )
+
+
+FUZZ = {
+    "wrong magic": (b"GIF89a" + b"\0" * 500, "scan.pdf", "文件格式不受支持"),
+    "truncated pdf": (samples.good_pdf()[:-40], "scan.pdf", "PDF 文件不完整"),
+    "zero bytes": (b"", "scan.pdf", "文件为空"),
+    "pdf with javascript": (samples.pdf_with_javascript(), "scan.pdf", "活动内容"),
+    "pdf with embedded file": (samples.pdf_with_embedded_file(), "scan.pdf", "活动内容"),
+    "pdf open action": (samples.pdf_with_open_action_js(), "scan.pdf", "活动内容"),
+    "html named png": (samples.HTML, "scan.png", "网页、SVG 或脚本"),
+    "svg": (samples.SVG, "scan.svg", "网页、SVG 或脚本"),
+    "path traversal": (samples.good_pdf(), "../../../instance/secret_key", "文件名无效"),
+    "windows traversal": (samples.good_pdf(), "..\\..\\x.pdf", "文件名无效"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FUZZ))
+def test_upload_fuzzing_stores_nothing(db, client, auth, setup, storage_root, case):
+    facility, campaign = setup
+    data, name, message = FUZZ[case]
+    auth.login("pl_facility")
+    before = _files(storage_root)
+    response = _upload(client, data, name, campaign.id)
+    assert response.status_code == 302
+    page = _flashes(client)
+    assert "上传失败" in page and message in page, page
+    assert _files(storage_root) == before
+    assert db.session.scalar(db.select(db.func.count()).select_from(PledgeUpload)) == 0
+    pledge = h.pledge_of(db, campaign, facility)
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.NOT_DOWNLOADED
+
+
+def test_oversized_upload_uses_the_configured_limit(app, db, client, auth, setup, storage_root):
+    facility, campaign = setup
+    auth.login("pl_facility")
+    app.config["PLEDGE_UPLOAD_MAX_BYTES"] = 2048
+    try:
+        _upload(client, samples.good_pdf() + b"%" * 4096, "big.pdf", campaign.id)
+    finally:
+        app.config["PLEDGE_UPLOAD_MAX_BYTES"] = 10 * 1024 * 1024
+    page = _flashes(client)
+    assert "文件过大" in page and "MB" in page
+    assert _files(storage_root) == []
+    # Beyond the request limit the server refuses before reading: a Chinese 413 page.
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        response = _upload(client, b"%PDF-" + b"0" * 8192, "huge.pdf", campaign.id)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+    assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
+    assert _files(storage_root) == []
+
+
+def test_a_failed_commit_leaves_no_orphan_file(db, client, auth, setup, storage_root, monkeypatch):
+    facility, campaign = setup
+    auth.login("pl_facility")
+    from portal.operations import audit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("portal.operations.pledges.record_audit", broken)
+    assert audit.record_audit is not broken
+    response = _upload(client, samples.good_pdf(pages=3), "scan.pdf", campaign.id)
+    assert response.status_code == 500
+    assert _files(storage_root) == []
+
+
+def test_a_shared_file_survives_a_failed_upload(db, client, auth, setup, storage_root, monkeypatch):
+    """Content already named by another row is not deleted when a later write fails."""
+    facility, campaign = setup
+    data = samples.good_pdf(pages=2)
+    pledge = h.pledge_of(db, campaign, facility)
+    h.upload(None, pledge, data)
+    h.reject(None, pledge)
+    db.session.commit()
+    auth.login("pl_facility")
+    monkeypatch.setattr(
+        "portal.operations.pledges.record_audit",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")),
+    )
+    _upload(client, data, "same.pdf", campaign.id)
+    assert _files(storage_root) == [hashlib.sha256(data).hexdigest()]
+
+
+def test_facility_without_campaign_sees_an_empty_state(db, client, auth, make_user, make_facility):
+    make_user(Role.FACILITY, "lonely", facility=make_facility())
+    auth.login("lonely")
+    page = client.get("/facility/pledge")
+    assert page.status_code == 200
+    assert "目前不在任何承诺书签署活动范围内" in page.get_data(as_text=True)
+    assert client.get("/facility/pledge/pdf").status_code == 404
+
+
+def test_contact_email_is_validated_and_audited(db, client, auth, setup):
+    auth.login("pl_facility")
+    token = csrf_token(client.get("/facility/pledge").get_data(as_text=True))
+    client.post("/facility/pledge/contact", data={"csrf_token": token, "email": "not-an-email"})
+    assert "邮箱地址格式不正确" in _flashes(client)
+    client.post("/facility/pledge/contact", data={"csrf_token": token, "email": "yb@example.cn"})
+    assert 'value="yb@example.cn"' in _flashes(client)
+    assert db.session.scalar(
+        db.select(AuditLog).where(AuditLog.action == "pledge.contact")
+    ).summary["after"] == {"email": "yb@example.cn"}
+
+
+def test_csrf_is_required_for_uploads(app, db, client, auth, setup):
+    _facility, campaign = setup
+    auth.login("pl_facility")
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(
+        "/facility/pledge/upload",
+        data={"campaign_id": str(campaign.id), "file": (io.BytesIO(samples.good_pdf()), "a.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert re.search("页面已过期|表单校验失败", response.get_data(as_text=True))
