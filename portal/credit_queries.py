@@ -166,12 +166,16 @@ SOURCE_NAMES = {
     "point_record": _l("人员记分"),
     "adjustment": _l("人工调整"),
     "pledge": _l("信用承诺"),
+    "posting_check": _l("承诺书张贴检查"),
     "tipoff": _l("举报线索"),
 }
 TRIGGER_LABELS = {
     "batch": _l("批量计算"),
     "manual": _l("手动重算"),
     "finding.confirm": _l("违规认定"),
+    "pledge.verify": _l("承诺书核验通过"),
+    "pledge.reject": _l("承诺书退回"),
+    "pledge.posting": _l("承诺书未张贴"),
     "finding.revoke": _l("撤销违规认定"),
     "adjustment.approve": _l("人工调整获批"),
     "appeal.upheld": _l("异议成立"),

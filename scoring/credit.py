@@ -42,6 +42,8 @@ class PledgeFact:
     id: int
     kind: str
     on: date
+    #: The record it came from: the pledge (not filed) or the posting check (not posted).
+    source: str = "pledge"
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook
         else:
             raise ValueError(f"unknown pledge fact kind {p.kind!r}")
         items.append(
-            Item(Decimal(-points), f"pledge.{p.kind}", "pledge", p.id, label, date(cycle + 1, 1, 1))
+            Item(Decimal(-points), f"pledge.{p.kind}", p.source, p.id, label, date(cycle + 1, 1, 1))
         )
     for s in sorted(facts.staff_sanctions, key=lambda x: (x.start, x.id)):
         if s.start.year != cycle or s.start > as_of:

@@ -51,7 +51,7 @@ PATHS = {
         "responses": {"200": json_body(page_of("Facility"), "机构列表"), "400": ERROR,
                       "422": UNPROCESSABLE}}},
     "/facilities/{site_code}": {"get": {
-        "summary": "定点机构（含当前信用等级）", "parameters": [SITE_CODE],
+        "summary": "定点机构（含信用等级及承诺书状态）", "parameters": [SITE_CODE],
         "responses": {"200": json_body(ref("Facility"), "机构"), "404": ERROR}}},
     "/facilities/{site_code}/credit": {"get": {
         "summary": "信用评价结果及评分明细", "parameters": [SITE_CODE],

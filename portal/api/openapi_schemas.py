@@ -70,6 +70,14 @@ SCHEMAS = {
             "graded_at": nullable(TIME),
             "url": STR,
             "credit_url": STR,
+            "pledge": obj(
+                {
+                    "status": nullable(STR),
+                    "campaign_year": nullable(INT),
+                    "overdue": BOOL,
+                    "url": STR,
+                }
+            ),
         }
     ),  # fmt: skip
     "CreditItem": obj(

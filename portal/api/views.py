@@ -72,10 +72,18 @@ def facility(site_code: str):
     facility = get_facility_by_site_code(site_code)
     if facility is None:
         abort(404)
+    from portal.pledge_queries import current_pledge_by_site_code, is_overdue
+    from portal.web import china_today
+
     body = facility_json(facility)
-    if "api.facility_pledge" in current_app.view_functions:
-        # The integrity pledge's status is published at its own URL.
-        body["pledge_url"] = url_for("api.facility_pledge", site_code=facility.site_code)
+    _facility, pledge = current_pledge_by_site_code(facility.site_code)
+    body["pledge"] = {
+        "status": pledge.status.value if pledge else None,
+        "campaign_year": pledge.campaign.year if pledge else None,
+        "overdue": is_overdue(pledge, china_today()) if pledge else False,
+        # The full pledge record (files, hashes, verification page) has its own URL.
+        "url": url_for("api.facility_pledge", site_code=facility.site_code, _external=True),
+    }
     return jsonify(body)
 
 

@@ -51,6 +51,8 @@ def bureau_source_url(source_type: str, source_id: int, staff_id):
         return url_for("bureau.staff_detail", staff_id=staff_id) + "#points"
     if source_type == "adjustment":
         return url_for("bureau.adjustment_decide", adjustment_id=source_id)
+    if source_type == "pledge":
+        return url_for("bureau.pledge_review", pledge_id=source_id)
     return None
 
 

@@ -43,6 +43,8 @@ def _own_findings(confirmed_only: bool = False) -> list[Finding]:
 def _facility_source_url(source_type: str, source_id: int, staff_id):
     if source_type == "finding":
         return f"#finding-{source_id}"
+    if source_type == "pledge":
+        return url_for("facility.pledge")
     if source_type == "point_record" and staff_id:
         practising = db.session.scalar(
             select(StaffPractice.id).where(
@@ -181,7 +183,12 @@ def credit_repair():
             db.session.commit()
             flash(_("信用修复申请已提交"), "success")
             return redirect(url_for("facility.credit") + "#repairs")
-    signed = form.pledge_signed_on.data if request.method == "POST" else None
+    if request.method == "GET":
+        # Offer the date of the latest verified pledge scan the bureau already holds.
+        from portal.operations.pledges import latest_pledge_signed_on
+
+        form.pledge_signed_on.data = latest_pledge_signed_on(facility.id, today)
+    signed = form.pledge_signed_on.data
     return render_template(
         "facility/credit_repair.html",
         form=form,

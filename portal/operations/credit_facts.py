@@ -24,6 +24,7 @@ from portal.models.inspections import Finding, FindingStatus
 from portal.models.points import PointRecord, PointRestoration
 from portal.models.staff import StaffMember
 from portal.models.user import User
+from portal.operations.pledges import pledge_credit_facts_many
 from portal.rules import credit_rulebook, staff_points_rulebook, taxonomy
 from scoring import staff_points as points_engine
 from scoring.credit import (
@@ -88,6 +89,7 @@ def collect_facts_many(facilities: Sequence, as_of: date) -> dict[int, FacilityF
     repairs = _repair_facts(ids, wanted, as_of)
     adjustments = _adjustment_facts(ids, wanted, as_of)
     sanctions = _staff_sanction_facts(ids, wanted, as_of)
+    pledges = pledge_credit_facts_many(ids, as_of)
     return {
         f.id: FacilityFacts(
             facility_id=f.id,
@@ -95,8 +97,8 @@ def collect_facts_many(facilities: Sequence, as_of: date) -> dict[int, FacilityF
             terminated=f.status == FacilityStatus.TERMINATED,
             blacklisted=bool(f.blacklisted),
             findings=tuple(findings.get(f.id, ())),
-            # Pledge filing/posting checks and verified tip-offs join here once recorded.
-            pledge=(),
+            pledge=tuple(pledges.get(f.id, ())),
+            # Verified tip-offs join here once tip-offs are recorded in the portal.
             staff_sanctions=tuple(sanctions.get(f.id, ())),
             tipoffs=(),
             repairs=tuple(repairs.get(f.id, ())),

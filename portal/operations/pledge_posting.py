@@ -84,4 +84,9 @@ def record_posting_check(
     record_audit(
         actor, "pledge.posting_check", "pledge_posting_check", check.id, after=check.audit_summary()
     )
+    if not posted:
+        # "Not posted when inspected" deducts: recompute in the same transaction.
+        from portal.operations.credit import recompute_grade
+
+        recompute_grade(facility, "pledge.posting", today=today, actor=actor)
     return check

@@ -8,6 +8,7 @@ Files are stored through a ``portal.storage.FileBatch`` so the caller's
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
@@ -29,6 +30,7 @@ from portal.models.pledges import (
 from portal.operations.audit import record_audit
 from portal.pledge_queries import china_date, end_of_day
 from portal.pledge_text import upload_message
+from portal.web import china_today
 from scoring.credit import PledgeFact
 
 
@@ -191,6 +193,15 @@ def decide_pledge(
         after=pledge.audit_summary(),
         note=decision.reason[:200],
     )
+    # A verified filing can lift a "not filed" deduction: keep the grade in step.
+    from portal.operations.credit import recompute_grade
+
+    recompute_grade(
+        pledge.facility,
+        "pledge.verify" if verify else "pledge.reject",
+        today=china_today(),
+        actor=actor,
+    )
     return decision, notice
 
 
@@ -200,41 +211,62 @@ def decide_pledge(
 def pledge_credit_facts(facility_id: int, as_of: date) -> list[PledgeFact]:
     """The facility's pledge failings known on ``as_of`` (China date), oldest first.
 
-    - ``not_filed`` (id: the pledge, on: the deadline): a campaign's deadline has passed
+    - ``not_filed`` (source: the pledge, on: the deadline): a campaign's deadline has passed
       before ``as_of`` and no scan uploaded by the deadline had been verified by ``as_of``
       (a late filing, or one still awaiting review, does not count as filed);
-    - ``not_posted`` (id: the posting check, on: its date): an inspection found the pledge
-      not posted.
+    - ``not_posted`` (source: the posting check, on: its date): an inspection found the
+      pledge not posted.
     """
-    facts: list[PledgeFact] = []
-    rows = db.session.execute(
-        select(Pledge.id, PledgeCampaign.deadline)
+    return pledge_credit_facts_many([facility_id], as_of).get(facility_id, [])
+
+
+def pledge_credit_facts_many(facility_ids, as_of: date) -> dict[int, list[PledgeFact]]:
+    """``pledge_credit_facts`` for many facilities with three queries (batch recompute)."""
+    ids = list(facility_ids)
+    facts: dict[int, list[PledgeFact]] = defaultdict(list)
+    if not ids:
+        return facts
+    due = db.session.execute(
+        select(Pledge.id, Pledge.facility_id, PledgeCampaign.deadline)
         .join(Pledge.campaign)
-        .where(Pledge.facility_id == facility_id, PledgeCampaign.deadline < as_of)
+        .where(Pledge.facility_id.in_(ids), PledgeCampaign.deadline < as_of)
     ).all()
-    for pledge_id, deadline in rows:
-        filed = db.session.scalar(
-            select(PledgeDecision.id)
+    filed: set[int] = set()
+    if due:
+        deadlines = {pledge_id: deadline for pledge_id, _f, deadline in due}
+        verified = db.session.execute(
+            select(PledgeDecision.pledge_id, PledgeUpload.uploaded_at)
             .join(PledgeUpload, PledgeDecision.upload_id == PledgeUpload.id)
             .where(
-                PledgeDecision.pledge_id == pledge_id,
+                PledgeDecision.pledge_id.in_(list(deadlines)),
                 PledgeDecision.outcome == PledgeOutcome.VERIFIED,
                 PledgeDecision.decided_at < end_of_day(as_of),
-                PledgeUpload.uploaded_at < end_of_day(deadline),
             )
-            .limit(1)
-        )
-        if filed is None:
-            facts.append(PledgeFact(id=pledge_id, kind="not_filed", on=deadline))
+        ).all()
+        filed = {
+            pledge_id
+            for pledge_id, uploaded_at in verified
+            if uploaded_at < end_of_day(deadlines[pledge_id])
+        }
+    for pledge_id, facility_id, deadline in due:
+        if pledge_id not in filed:
+            facts[facility_id].append(PledgeFact(id=pledge_id, kind="not_filed", on=deadline))
     checks = db.session.execute(
-        select(PledgePostingCheck.id, PledgePostingCheck.checked_on).where(
-            PledgePostingCheck.facility_id == facility_id,
+        select(
+            PledgePostingCheck.id, PledgePostingCheck.facility_id, PledgePostingCheck.checked_on
+        ).where(
+            PledgePostingCheck.facility_id.in_(ids),
             PledgePostingCheck.posted.is_(False),
             PledgePostingCheck.checked_on <= as_of,
         )
     ).all()
-    facts.extend(PledgeFact(id=cid, kind="not_posted", on=on) for cid, on in checks)
-    return sorted(facts, key=lambda f: (f.on, f.kind, f.id))
+    for check_id, facility_id, on in checks:
+        facts[facility_id].append(
+            PledgeFact(id=check_id, kind="not_posted", on=on, source="posting_check")
+        )
+    for items in facts.values():
+        items.sort(key=lambda f: (f.on, f.kind, f.id))
+    return facts
 
 
 def latest_pledge_signed_on(facility_id: int, as_of: date) -> date | None:
