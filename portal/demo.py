@@ -128,6 +128,10 @@ def load_demo_data(progress: Callable[[str], None] | None = None) -> list:
 
     point_records = load_demo_points([site for _u, _d, _r, site in DEMO_ACCOUNTS if site])
     say(f"已写入 {point_records} 条医保支付资格记分")
+    from portal.demo_credit import load_demo_credit
+
+    credit = load_demo_credit([site for _u, _d, _r, site in DEMO_ACCOUNTS if site])
+    say(f"已写入 {credit['findings']} 条违规认定，发起承诺书签署活动，计算信用等级")
     record_audit(
         None,
         "demo.load",
@@ -139,6 +143,7 @@ def load_demo_data(progress: Callable[[str], None] | None = None) -> list:
             "practices": practices,
             "accounts": accounts,
             "point_records": point_records,
+            "findings": credit["findings"],
         },
     )
     db.session.flush()
