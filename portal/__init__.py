@@ -22,6 +22,7 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
     )
     app.config.from_mapping(settings.as_dict())
     init_extensions(app)
+    load_rules(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_security(app)
@@ -44,6 +45,13 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: "zh_CN", timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
     init_login(app)
+
+
+def load_rules(app: Flask) -> None:
+    from portal.rules import load_all_rules
+
+    with app.app_context():
+        load_all_rules()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -106,6 +106,13 @@ class BaseConfig:
 
     #: Optional settings read from the environment, with their types.
     OPTIONAL_ENV = {
+        # Rulebooks and data files a bureau replaces with its own (paths).
+        "STAFF_POINTS_RULEBOOK": str,
+        "CREDIT_RULEBOOK": str,
+        "PENALTY_RULEBOOK": str,
+        "VIOLATION_TAXONOMY": str,
+        "HANDLING_RESULTS": str,
+        "WORKDAY_CALENDAR": str,
         "PLEDGE_UPLOAD_MAX_BYTES": int,
         "PLEDGE_UPLOAD_MAX_PAGES": int,
         "PLEDGE_PUBLIC_CACHE_SECONDS": int,

@@ -92,7 +92,7 @@ def load_demo_credit(site_codes: list[str]) -> dict:
             },
             today,
         )  # fmt: skip
-        confirm_finding(users["credit"], finding, today)
+        confirm_finding(inspectors[1], finding, today)
         findings += 1
 
     templates = {

@@ -48,3 +48,17 @@ def penalty_rules() -> PenaltyRules:
 
 def handling_results() -> dict[str, HandlingResult]:
     return _cached("handling", load_handling_results, "HANDLING_RESULTS", DEFAULT_HANDLING_RESULTS)
+
+
+def load_all_rules() -> None:
+    """Load every rulebook now, so a bad file stops start-up with a message naming the
+    file and the entry instead of failing the first request that needs it."""
+    for loader in (
+        staff_points_rulebook,
+        workday_calendar,
+        credit_rulebook,
+        taxonomy,
+        penalty_rules,
+        handling_results,
+    ):
+        loader()
