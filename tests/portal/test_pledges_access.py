@@ -130,9 +130,11 @@ def test_verify_page_shows_the_grade_when_there_is_one(db, client, make_facility
     campaign = h.make_campaign()
     pledge = h.pledge_of(db, campaign, facility)
     upload = h.upload(None, pledge)
+    assert "信用评价等级" not in client.get(f"/v/{facility.site_code}").get_data(as_text=True)
+    # Verifying recomputes the grade, which the page then shows.
     h.verify(None, pledge)
     page = client.get(f"/v/{facility.site_code}").get_data(as_text=True)
-    assert "信用评价等级" not in page
+    assert facility.credit_grade == "A" and "<strong>A</strong>" in page
     for text in (
         "评级医院",
         facility.site_code,
@@ -143,10 +145,10 @@ def test_verify_page_shows_the_grade_when_there_is_one(db, client, make_facility
         pledge.document_number,
     ):
         assert text in page, text
-    facility.credit_grade = "A"
+    facility.credit_grade = "B"
     db.session.flush()
     page = client.get(f"/v/{facility.site_code}").get_data(as_text=True)
-    assert "信用评价等级" in page and "<strong>A</strong>" in page
+    assert "信用评价等级" in page and "<strong>B</strong>" in page
 
 
 def test_api_pledge(db, client, make_facility):

@@ -205,7 +205,7 @@ def test_pledge_credit_facts(db, make_facility, make_user):
         PledgeFact(p[never.id].id, "not_filed", deadline)
     ]
     assert pledge_credit_facts(good.id, as_of) == [
-        PledgeFact(checked.id, "not_posted", date(2026, 6, 10))
+        PledgeFact(checked.id, "not_posted", date(2026, 6, 10), source="posting_check")
     ]
     # Before the deadline nothing has failed yet; before the check there is no posting fact.
     assert pledge_credit_facts(never.id, deadline) == []
