@@ -32,10 +32,16 @@ def get_storage() -> Storage:
 
 def file_key_columns() -> list:
     """Every column that names a stored file. A feature that stores files adds its own."""
+    from portal.models.credit import CreditAttachment
     from portal.models.pledge_extras import PledgePostingCheck, RenderedPledgeFile
     from portal.models.pledges import PledgeUpload
 
-    return [PledgeUpload.file_key, RenderedPledgeFile.file_key, PledgePostingCheck.photo_key]
+    return [
+        PledgeUpload.file_key,
+        RenderedPledgeFile.file_key,
+        PledgePostingCheck.photo_key,
+        CreditAttachment.file_key,
+    ]
 
 
 def referenced_keys() -> set[str]:

@@ -86,6 +86,8 @@ def credit_world(db, facility) -> dict:
         facility=facility, statement="已整改到位", pledge_signed_on=today, filed_on=today
     )
     db.session.add_all([appeal, repair])
+    db.session.flush()
+    attachment = attach_evidence(appeal=appeal)
     db.session.commit()
     return {
         "inspection": insp,
@@ -93,4 +95,27 @@ def credit_world(db, facility) -> dict:
         "adjustment": adjustment,
         "credit_appeal": appeal,
         "repair": repair,
+        "attachment": attachment,
     }
+
+
+def attach_evidence(data: bytes | None = None, name: str = "证明材料.pdf", **owner):
+    """Store ``data`` (a one-page PDF by default) and attach it to ``adjustment=`` or
+    ``appeal=``."""
+    from portal.extensions import db
+    from portal.models.credit import CreditAttachment
+    from portal.storage import get_storage
+    from tests.pledges.samples import good_pdf
+
+    data = good_pdf() if data is None else data
+    stored = get_storage().store(data)
+    row = CreditAttachment(
+        file_key=stored.key,
+        media_type="application/pdf",
+        original_name=name,
+        size=len(data),
+        **owner,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

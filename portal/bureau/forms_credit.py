@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -31,6 +32,10 @@ class AdjustmentForm(FlaskForm):
         _l("证明材料"),
         description=_l("文书编号、材料名称及存放位置"),
         validators=[Optional(), Length(max=4000)],
+    )
+    attachments = MultipleFileField(
+        _l("证明材料文件"),
+        description=_l("可选，最多 5 个 PDF、JPEG 或 PNG 文件，按文件内容校验"),
     )
 
 

@@ -11,6 +11,7 @@ from portal.bureau.forms_credit import AdjustmentDecisionForm, AdjustmentForm
 from portal.bureau.forms_inspections import ButtonForm
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.bureau.views_inspections import form_errors
+from portal.credit_files import read_uploads, send_attachment, upload_limits
 from portal.credit_queries import (
     chart_rows,
     credit_context,
@@ -27,6 +28,7 @@ from portal.models.credit import (
     AdjustmentStatus,
     CreditAdjustment,
     CreditAppeal,
+    CreditAttachment,
     CreditRepair,
 )
 from portal.models.enums import FacilityKind
@@ -41,6 +43,7 @@ from portal.operations.credit_workflow import (
 )
 from portal.permissions import require
 from portal.rules import credit_rulebook
+from portal.storage import commit_with_files
 from portal.web import china_today
 
 
@@ -160,19 +163,21 @@ def adjustment_new(facility_id: int):
     if form.validate_on_submit():
         by_points = form.mode.data == "points"
         try:
-            propose_adjustment(
-                current_user,
-                facility,
-                points=form.points.data if by_points else None,
-                grade=None if by_points else form.grade.data,
-                reason=form.reason.data,
-                evidence=form.evidence.data,
-            )
+            with commit_with_files() as files:
+                propose_adjustment(
+                    current_user,
+                    facility,
+                    points=form.points.data if by_points else None,
+                    grade=None if by_points else form.grade.data,
+                    reason=form.reason.data,
+                    evidence=form.evidence.data,
+                    attachments=read_uploads(form.attachments),
+                    files=files,
+                    **upload_limits(),
+                )
         except CreditError as exc:
-            db.session.rollback()
             form_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("调整已提交，须经另一名审批人批准后生效"), "success")
             return redirect(url_for("bureau.facility_credit", facility_id=facility.id))
     return render_template(
@@ -234,3 +239,10 @@ def adjustment_decide(adjustment_id: int):
     return render_template(
         "bureau/adjustment_decide.html", adjustment=adjustment, form=form, may_decide=may_decide
     )
+
+
+@bp.route("/credit/attachments/<int:attachment_id>")
+@require("registry.view")
+def credit_attachment(attachment_id: int):
+    """An evidence file of an adjustment or objection, as a download."""
+    return send_attachment(get_or_404(CreditAttachment, attachment_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -17,6 +18,10 @@ class CreditAppealForm(FlaskForm):
     #: "grade" for the grade itself, else a finding id.
     subject = SelectField(_l("异议事项"), validators=[REQUIRED])
     reason = TextAreaField(_l("异议理由及依据"), validators=[REQUIRED, Length(max=4000)])
+    attachments = MultipleFileField(
+        _l("证明材料文件"),
+        description=_l("可选，最多 5 个 PDF、JPEG 或 PNG 文件，按文件内容校验"),
+    )
 
 
 class RepairForm(FlaskForm):

@@ -2,11 +2,12 @@
 objections, credit repair and self-inspection reports. Only the user's own facility,
 which comes from the account, never from the URL."""
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.credit_files import read_uploads, send_attachment, upload_limits
 from portal.credit_queries import (
     chart_rows,
     credit_context,
@@ -18,7 +19,7 @@ from portal.credit_queries import (
 from portal.extensions import db
 from portal.facility import bp
 from portal.facility.forms_credit import CreditAppealForm, RepairForm, SelfInspectionForm
-from portal.models.credit import CreditAppeal, CreditRepair
+from portal.models.credit import CreditAppeal, CreditAttachment, CreditRepair
 from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
 from portal.models.staff import StaffPractice
 from portal.operations.credit import latest_grade
@@ -27,6 +28,7 @@ from portal.operations.credit_workflow import CreditError, file_credit_appeal
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
 from portal.rules import credit_rulebook, taxonomy
+from portal.storage import commit_with_files
 from portal.web import china_today
 
 
@@ -130,20 +132,23 @@ def credit_appeal():
         if form.subject.data != "grade":
             finding = next((f for f in findings if str(f.id) == form.subject.data), None)
         try:
-            appeal = file_credit_appeal(
-                current_user,
-                facility,
-                finding=finding,
-                reason=form.reason.data,
-                today=china_today(),
-            )
+            with commit_with_files() as files:
+                appeal = file_credit_appeal(
+                    current_user,
+                    facility,
+                    finding=finding,
+                    reason=form.reason.data,
+                    today=china_today(),
+                    attachments=read_uploads(form.attachments),
+                    files=files,
+                    **upload_limits(),
+                )
         except CreditError as exc:
-            db.session.rollback()
+            targets = {"finding": form.subject, "attachments": form.attachments}
             for field, message in exc.errors.items():
-                target = form.subject if field == "finding" else form.reason
+                target = targets.get(field, form.reason)
                 target.errors = [*target.errors, message]
         else:
-            db.session.commit()
             if appeal.deadline:
                 flash(
                     _("异议已提交，医保局将于 %(d)s 前作出处理", d=appeal.deadline.isoformat()),
@@ -157,6 +162,19 @@ def credit_appeal():
         form=form,
         working_days=credit_rulebook().appeal_working_days,
     )
+
+
+@bp.route("/credit/attachments/<int:attachment_id>")
+def credit_attachment(attachment_id: int):
+    """An evidence file of one of the facility's own objections; any other is 404."""
+    attachment = db.session.get(CreditAttachment, attachment_id)
+    if (
+        attachment is None
+        or attachment.appeal is None
+        or attachment.appeal.facility_id != current_user.facility_id
+    ):
+        abort(404)
+    return send_attachment(attachment)
 
 
 @bp.route("/credit/repair", methods=["GET", "POST"])

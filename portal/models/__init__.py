@@ -1,7 +1,13 @@
 """All models, imported here so Alembic and the app see the full metadata."""
 
 from portal.models.audit import AuditAnchor, AuditLog
-from portal.models.credit import CreditAdjustment, CreditAppeal, CreditGrade, CreditRepair
+from portal.models.credit import (
+    CreditAdjustment,
+    CreditAppeal,
+    CreditAttachment,
+    CreditGrade,
+    CreditRepair,
+)
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -40,6 +46,7 @@ __all__ = [
     "AuditLog",
     "CreditAdjustment",
     "CreditAppeal",
+    "CreditAttachment",
     "CreditGrade",
     "CreditRepair",
     "Facility",

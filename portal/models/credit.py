@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
@@ -119,6 +119,9 @@ class CreditAdjustment(db.Model):
     facility: Mapped[Facility] = relationship()
     proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    attachments: Mapped[list[CreditAttachment]] = relationship(
+        back_populates="adjustment", order_by="CreditAttachment.id"
+    )
 
     def audit_summary(self) -> dict:
         return {
@@ -159,6 +162,46 @@ class CreditAppeal(db.Model):
     grade_row: Mapped[CreditGrade | None] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    attachments: Mapped[list[CreditAttachment]] = relationship(
+        back_populates="appeal", order_by="CreditAttachment.id"
+    )
+
+
+class CreditAttachment(db.Model):
+    """An evidence file (PDF, JPEG or PNG) attached to a manual adjustment or to an
+    objection, exactly one of the two. Append-only: files are never replaced."""
+
+    __tablename__ = "credit_attachment"
+    __table_args__ = (
+        CheckConstraint("(adjustment_id IS NULL) <> (appeal_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adjustment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_adjustment.id"), index=True
+    )
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("credit_appeal.id"), index=True)
+    #: SHA-256 of the content, which is also its storage key.
+    file_key: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    #: The uploader's file name, cleaned, for display only (never used as a path).
+    original_name: Mapped[str] = mapped_column(String(120), default="")
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    adjustment: Mapped[CreditAdjustment | None] = relationship(back_populates="attachments")
+    appeal: Mapped[CreditAppeal | None] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    def audit_summary(self) -> dict:
+        return {
+            "id": self.id,
+            "sha256": self.file_key,
+            "name": self.original_name,
+            "media_type": self.media_type,
+            "size": self.size,
+        }
 
 
 class CreditRepair(db.Model):

@@ -6,12 +6,21 @@ objection or a granted repair recomputes the grade in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from pledges.uploads import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PAGES,
+    CheckedFile,
+    UploadRejected,
+    check_upload,
+    display_name,
+)
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import (
@@ -19,11 +28,13 @@ from portal.models.credit import (
     CreditAdjustment,
     CreditAppeal,
     CreditAppealStatus,
+    CreditAttachment,
 )
 from portal.models.facility import Facility
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.audit import record_audit
 from portal.operations.credit import latest_grade, recompute_grade
+from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
 from scoring.workdays import CalendarError
 
@@ -47,6 +58,74 @@ def working_deadline(start: date, working_days: int) -> date | None:
         return None
 
 
+# --- Evidence files --------------------------------------------------------------------
+
+#: Most files one adjustment or objection may carry.
+MAX_ATTACHMENTS = 5
+ATTACHMENT_KINDS = ("pdf", "jpeg", "png")
+
+
+def check_attachments(
+    uploads: Sequence[tuple[bytes, str | None]],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> list[CheckedFile]:
+    """Check every upload by content before anything is stored; raise :class:`CreditError`
+    on the ``attachments`` field for the first refused file."""
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise CreditError(_("最多上传 %(n)d 个证明材料文件", n=MAX_ATTACHMENTS), "attachments")
+    checked = []
+    for data, filename in uploads:
+        try:
+            checked.append(
+                check_upload(
+                    data,
+                    filename,
+                    max_bytes=max_bytes,
+                    max_pages=max_pages,
+                    allowed=ATTACHMENT_KINDS,
+                )
+            )
+        except UploadRejected as exc:
+            name = display_name(filename, fallback=_("文件"))
+            raise CreditError(
+                _("%(name)s：%(reason)s", name=name, reason=upload_message(exc)), "attachments"
+            ) from exc
+    return checked
+
+
+def _store_attachments(
+    actor,
+    files,
+    uploads: Sequence[tuple[bytes, str | None]],
+    checked: list[CheckedFile],
+    **owner,
+) -> list[CreditAttachment]:
+    """Store the checked files through ``files`` (a :class:`portal.storage.FileBatch`) and
+    add one attachment row each, owned by ``adjustment=`` or ``appeal=``."""
+    if uploads and files is None:
+        raise ValueError("storing attachments needs a FileBatch")
+    rows = []
+    now = utcnow()
+    for (data, filename), check in zip(uploads, checked, strict=True):
+        stored = files.store(data)
+        row = CreditAttachment(
+            file_key=stored.key,
+            media_type=check.media_type,
+            original_name=display_name(filename, fallback=f"evidence{check.extension}"),
+            size=check.size,
+            uploaded_by_id=getattr(actor, "id", None),
+            uploaded_at=now,
+            **owner,
+        )
+        db.session.add(row)
+        rows.append(row)
+    if rows:
+        db.session.flush()
+    return rows
+
+
 # --- Adjustments -----------------------------------------------------------------------
 
 
@@ -63,10 +142,24 @@ def _points(value) -> Decimal | None:
 
 
 def propose_adjustment(
-    actor, facility: Facility, *, points=None, grade: str | None = None, reason: str, evidence=""
+    actor,
+    facility: Facility,
+    *,
+    points=None,
+    grade: str | None = None,
+    reason: str,
+    evidence="",
+    attachments: Sequence[tuple[bytes, str | None]] = (),
+    files=None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
 ) -> CreditAdjustment:
     """Propose points or a grade (exactly one). It takes effect only once someone else
-    approves it."""
+    approves it.
+
+    ``attachments`` are ``(data, filename)`` evidence files, checked by content and stored
+    through ``files`` (a :class:`portal.storage.FileBatch`); a refused file raises
+    :class:`CreditError` before anything is stored."""
     rb = credit_rulebook()
     points = _points(points)
     grade = (grade or "").strip() or None
@@ -78,6 +171,7 @@ def propose_adjustment(
         raise CreditError(_("未知的信用等级"), "grade")
     if not (reason or "").strip():
         raise CreditError(_("请填写调整理由"))
+    checked = check_attachments(attachments, max_bytes=max_bytes, max_pages=max_pages)
     adjustment = CreditAdjustment(
         facility=facility,
         points=points,
@@ -89,12 +183,13 @@ def propose_adjustment(
     )
     db.session.add(adjustment)
     db.session.flush()
+    rows = _store_attachments(actor, files, attachments, checked, adjustment=adjustment)
     record_audit(
         actor,
         "credit.adjust_propose",
         "credit_adjustment",
         adjustment.id,
-        after=adjustment.audit_summary(),
+        after=adjustment.audit_summary() | {"attachments": [row.audit_summary() for row in rows]},
         note=adjustment.reason,
     )
     return adjustment
@@ -135,10 +230,21 @@ def decide_adjustment(
 
 
 def file_credit_appeal(
-    actor, facility: Facility, *, finding: Finding | None, reason: str, today: date
+    actor,
+    facility: Facility,
+    *,
+    finding: Finding | None,
+    reason: str,
+    today: date,
+    attachments: Sequence[tuple[bytes, str | None]] = (),
+    files=None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
 ) -> CreditAppeal:
     """An objection to one of the facility's confirmed findings, or (no finding) to its
-    current grade. The bureau's deadline runs in working days from filing."""
+    current grade. The bureau's deadline runs in working days from filing.
+
+    ``attachments`` and ``files`` as for :func:`propose_adjustment`."""
     if finding is not None and (
         finding.facility_id != facility.id or finding.status is not FindingStatus.CONFIRMED
     ):
@@ -157,6 +263,7 @@ def file_credit_appeal(
     )
     if db.session.scalar(pending) is not None:
         raise CreditError(_("已有待处理的同一事项异议，请等待处理结果"), "finding")
+    checked = check_attachments(attachments, max_bytes=max_bytes, max_pages=max_pages)
     appeal = CreditAppeal(
         facility=facility,
         finding=finding,
@@ -169,6 +276,7 @@ def file_credit_appeal(
     )
     db.session.add(appeal)
     db.session.flush()
+    rows = _store_attachments(actor, files, attachments, checked, appeal=appeal)
     record_audit(
         actor,
         "credit.appeal_file",
@@ -179,6 +287,7 @@ def file_credit_appeal(
             "finding": finding.id if finding else None,
             "grade": grade_row.grade if grade_row else None,
             "filed_on": today.isoformat(),
+            "attachments": [row.audit_summary() for row in rows],
         },
         note=appeal.reason,
     )

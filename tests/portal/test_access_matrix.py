@@ -141,6 +141,10 @@ EXPECTED: dict[str, tuple] = {
     "bureau.repairs":          (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.repair_decide":    (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.self_inspections": (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
+    # Evidence files of adjustments and objections: every bureau role reads them; a
+    # facility only those of its own objections.
+    "bureau.credit_attachment": (LOGIN, NO,   OK,    OK,    OK,    OK,    OK,    OK),
+    "facility.credit_attachment": (LOGIN, OK, NO,    NO,    NO,    NO,    NO,    NO),
     "facility.credit":         (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
     "facility.credit_chart":   (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
     "facility.credit_appeal":  (LOGIN, OK,    NO,    NO,    NO,    NO,    NO,    NO),
@@ -208,6 +212,8 @@ MISSING_OBJECT: dict[str, object] = {
     "bureau.adjustment_decide": Role.APPROVER,
     "bureau.credit_appeal_decide": Role.APPROVER,
     "bureau.repair_decide":    Role.CREDIT_OFFICER,
+    "bureau.credit_attachment": Role.AUDITOR,
+    "facility.credit_attachment": Role.FACILITY,
     "api.facility_credit":     "anonymous",
     "api.facility_credit_history": "anonymous",
 }
@@ -269,6 +275,8 @@ class World:
     adjustment: object = None
     credit_appeal: object = None
     repair: object = None
+    #: An evidence file attached to ``credit_appeal``.
+    attachment: object = None
 
 
 def _points_record(staff, facility):
@@ -368,6 +376,7 @@ def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
         "adjustment_id": world.adjustment.id,
         "credit_appeal_id": world.credit_appeal.id,
         "repair_id": world.repair.id,
+        "attachment_id": world.attachment.id,
     }
     if missing:
         values = {
@@ -389,6 +398,7 @@ def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
             "adjustment_id": 987_654_321,
             "credit_appeal_id": 987_654_321,
             "repair_id": 987_654_321,
+            "attachment_id": 987_654_321,
         }
     args = {name: values[name] for name in rule.arguments}
     with app.test_request_context():
