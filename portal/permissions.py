@@ -56,14 +56,19 @@ def can(permission: str, user=None) -> bool:
     return user.role in PERMISSIONS[permission]
 
 
+def ensure(permission: str) -> None:
+    """Inside a view: 403 unless the current user holds ``permission``."""
+    if not can(permission):
+        abort(403, _("您的角色无权执行此操作。"))
+
+
 def require(permission: str):
     """View decorator: 403 unless the current user holds ``permission``."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not can(permission):
-                abort(403, _("您的角色无权执行此操作。"))
+            ensure(permission)
             return view(*args, **kwargs)
 
         return wrapped

@@ -41,7 +41,7 @@ from portal.operations.credit_workflow import (
     manual_recompute,
     propose_adjustment,
 )
-from portal.permissions import require
+from portal.permissions import can, ensure, require
 from portal.rules import credit_rulebook
 from portal.storage import commit_with_files
 from portal.web import china_today
@@ -206,8 +206,6 @@ def adjustments():
 def adjustment_decide(adjustment_id: int):
     """Shows the adjustment to every bureau role; only approvers other than the
     proposer get (and may submit) the decision form."""
-    from portal.permissions import can
-
     adjustment = get_or_404(CreditAdjustment, adjustment_id)
     form = AdjustmentDecisionForm()
     may_decide = (
@@ -216,10 +214,7 @@ def adjustment_decide(adjustment_id: int):
         and adjustment.proposed_by_id != current_user.id
     )
     if request.method == "POST":
-        if not can("credit.approve"):
-            from flask import abort
-
-            abort(403, _("您的角色无权执行此操作。"))
+        ensure("credit.approve")
         if form.validate_on_submit():
             try:
                 decide_adjustment(

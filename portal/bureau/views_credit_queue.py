@@ -1,7 +1,7 @@
 """Queues with deadlines: facilities' objections to findings and grades, credit-repair
 applications, and the self-inspection reports facilities filed."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from portal.models.facility import Facility
 from portal.models.inspections import SelfInspectionReport
 from portal.operations.credit_repair import decide_repair, repair_check
 from portal.operations.credit_workflow import CreditError, decide_credit_appeal
-from portal.permissions import can, require
+from portal.permissions import can, ensure, require
 from portal.web import china_today
 
 
@@ -28,11 +28,6 @@ def _queue(model, status_enum, default="pending"):
         stmt = stmt.where(model.status == status)
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return page, status
-
-
-def _must(permission: str) -> None:
-    if not can(permission):
-        abort(403, _("您的角色无权执行此操作。"))
 
 
 @bp.route("/credit/appeals")
@@ -54,7 +49,7 @@ def credit_appeal_decide(credit_appeal_id: int):
     appeal = get_or_404(CreditAppeal, credit_appeal_id)
     form = CreditAppealDecisionForm()
     if request.method == "POST":
-        _must("credit.decide")
+        ensure("credit.decide")
         if form.validate_on_submit():
             try:
                 decide_credit_appeal(
@@ -96,7 +91,7 @@ def repair_decide(repair_id: int):
     form = RepairDecisionForm()
     today = china_today()
     if request.method == "POST":
-        _must("credit.decide")
+        ensure("credit.decide")
         if form.validate_on_submit():
             try:
                 decide_repair(

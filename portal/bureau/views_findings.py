@@ -1,7 +1,7 @@
 """Findings in the bureau area: record (with the penalty calculator), edit drafts,
 confirm, revoke; and the standalone penalty calculator."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from portal.operations.findings import (
     update_finding,
 )
 from portal.operations.inspections import InspectionError, categories_for, facility_results
-from portal.permissions import can, require
+from portal.permissions import ensure, require
 from portal.rules import penalty_rules, taxonomy
 from portal.web import china_today
 
@@ -255,8 +255,7 @@ def finding_revoke(finding_id: int):
     finding = get_finding_or_404(finding_id)
     # Discarding a draft belongs to whoever records; revoking a confirmed one does not.
     needed = "inspections.record" if finding.status is FindingStatus.DRAFT else "findings.revoke"
-    if not can(needed):
-        abort(403, _("您的角色无权执行此操作。"))
+    ensure(needed)
     form = RevokeFindingForm()
     if form.validate_on_submit():
         try:

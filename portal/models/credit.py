@@ -12,28 +12,27 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.models.enums import enum_column_type
+from portal.models.enums import LabelledEnum, enum_column_type, register_labels
 from portal.models.facility import Facility
 from portal.models.inspections import Finding
-from portal.models.scoped_enums import ScopedLabelEnum, register_labels
 from portal.models.user import User
 
 SCORE = Numeric(5, 1)
 
 
-class AdjustmentStatus(ScopedLabelEnum):
+class AdjustmentStatus(LabelledEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
 
 
-class CreditAppealStatus(ScopedLabelEnum):
+class CreditAppealStatus(LabelledEnum):
     PENDING = "pending"
     UPHELD = "upheld"
     REJECTED = "rejected"
 
 
-class RepairStatus(ScopedLabelEnum):
+class RepairStatus(LabelledEnum):
     PENDING = "pending"
     GRANTED = "granted"
     REJECTED = "rejected"

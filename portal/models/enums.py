@@ -7,13 +7,17 @@ import enum
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+#: Labels per enum class. Not one dict keyed by member: string-enum members hash and compare
+#: as their value, so members of two enums sharing a value ("pending") would collide.
+_LABELS: dict[type, dict[str, object]] = {}
+
 
 class LabelledEnum(enum.StrEnum):
-    """A string enum whose members carry a display label."""
+    """A string enum whose members carry a display label (see ``register_labels``)."""
 
     @property
     def label(self) -> str:
-        return str(LABELS[self])
+        return str(_LABELS[type(self)][self.value])
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -109,52 +113,129 @@ class TaskStatus(LabelledEnum):
     CANCELLED = "cancelled"
 
 
-LABELS = {
-    FacilityKind.HOSPITAL: _l("医院"),
-    FacilityKind.CLINIC: _l("基层诊所"),
-    FacilityKind.PHARMACY: _l("定点零售药店"),
-    HospitalLevel.TERTIARY: _l("三级"),
-    HospitalLevel.SECONDARY: _l("二级"),
-    HospitalLevel.PRIMARY: _l("一级"),
-    HospitalLevel.UNRATED: _l("未定级"),
-    Ownership.PUBLIC: _l("公立"),
-    Ownership.PRIVATE: _l("非公立"),
-    FacilityStatus.ACTIVE: _l("正常"),
-    FacilityStatus.SUSPENDED: _l("暂停"),
-    FacilityStatus.TERMINATED: _l("已解除"),
-    Profession.DOCTOR: _l("医师"),
-    Profession.NURSE: _l("护士"),
-    Profession.PHARMACIST: _l("药师"),
-    Profession.TECHNICIAN: _l("技师"),
-    Profession.FEE_REVIEWER: _l("费用审核人员"),
-    Profession.PHARMACY_PRINCIPAL: _l("药店主要负责人"),
-    Role.FACILITY: _l("定点机构用户"),
-    Role.INSPECTOR: _l("检查员"),
-    Role.CREDIT_OFFICER: _l("信用评价专员"),
-    Role.APPROVER: _l("审批人"),
-    Role.TIPOFF_HANDLER: _l("举报受理人"),
-    Role.ADMIN: _l("系统管理员"),
-    Role.AUDITOR: _l("审计员"),
-    Severity.MINOR: _l("情节轻微（1–3分）"),
-    Severity.MODERATE: _l("情节较重（4–6分）"),
-    Severity.SERIOUS: _l("情节严重（7–9分）"),
-    Severity.GRAVEST: _l("情节特别严重（10–12分）"),
-    Responsibility.GENERAL: _l("一般责任"),
-    Responsibility.IMPORTANT: _l("重要责任"),
-    Responsibility.MAIN: _l("主要责任"),
-    PointSource.FINDING: _l("检查发现"),
-    PointSource.SCREENING: _l("智能监控疑点"),
-    PointSource.TIPOFF: _l("举报线索"),
-    PointSource.MANUAL: _l("其他"),
-    RestorationKind.TRAINING: _l("参加医保政策培训"),
-    RestorationKind.INSPECTION: _l("参与医保基金监督检查"),
-    AppealStatus.PENDING: _l("待处理"),
-    AppealStatus.UPHELD: _l("异议成立（撤销记分）"),
-    AppealStatus.REJECTED: _l("异议不成立"),
-    TaskStatus.OPEN: _l("待办"),
-    TaskStatus.DONE: _l("已完成"),
-    TaskStatus.CANCELLED: _l("已取消"),
-}
+def register_labels(enum_cls: type[LabelledEnum], labels: dict) -> None:
+    """Set the labels of ``enum_cls`` (keyed by member or value); every member needs one."""
+    missing = {m.value for m in enum_cls} - {str(k) for k in labels}
+    if missing:
+        raise ValueError(f"{enum_cls.__name__}: no label for {sorted(missing)}")
+    _LABELS[enum_cls] = {str(k): v for k, v in labels.items()}
+
+
+register_labels(
+    FacilityKind,
+    {
+        FacilityKind.HOSPITAL: _l("医院"),
+        FacilityKind.CLINIC: _l("基层诊所"),
+        FacilityKind.PHARMACY: _l("定点零售药店"),
+    },
+)
+
+register_labels(
+    HospitalLevel,
+    {
+        HospitalLevel.TERTIARY: _l("三级"),
+        HospitalLevel.SECONDARY: _l("二级"),
+        HospitalLevel.PRIMARY: _l("一级"),
+        HospitalLevel.UNRATED: _l("未定级"),
+    },
+)
+
+register_labels(
+    Ownership,
+    {
+        Ownership.PUBLIC: _l("公立"),
+        Ownership.PRIVATE: _l("非公立"),
+    },
+)
+
+register_labels(
+    FacilityStatus,
+    {
+        FacilityStatus.ACTIVE: _l("正常"),
+        FacilityStatus.SUSPENDED: _l("暂停"),
+        FacilityStatus.TERMINATED: _l("已解除"),
+    },
+)
+
+register_labels(
+    Profession,
+    {
+        Profession.DOCTOR: _l("医师"),
+        Profession.NURSE: _l("护士"),
+        Profession.PHARMACIST: _l("药师"),
+        Profession.TECHNICIAN: _l("技师"),
+        Profession.FEE_REVIEWER: _l("费用审核人员"),
+        Profession.PHARMACY_PRINCIPAL: _l("药店主要负责人"),
+    },
+)
+
+register_labels(
+    Role,
+    {
+        Role.FACILITY: _l("定点机构用户"),
+        Role.INSPECTOR: _l("检查员"),
+        Role.CREDIT_OFFICER: _l("信用评价专员"),
+        Role.APPROVER: _l("审批人"),
+        Role.TIPOFF_HANDLER: _l("举报受理人"),
+        Role.ADMIN: _l("系统管理员"),
+        Role.AUDITOR: _l("审计员"),
+    },
+)
+
+register_labels(
+    Severity,
+    {
+        Severity.MINOR: _l("情节轻微（1–3分）"),
+        Severity.MODERATE: _l("情节较重（4–6分）"),
+        Severity.SERIOUS: _l("情节严重（7–9分）"),
+        Severity.GRAVEST: _l("情节特别严重（10–12分）"),
+    },
+)
+
+register_labels(
+    Responsibility,
+    {
+        Responsibility.GENERAL: _l("一般责任"),
+        Responsibility.IMPORTANT: _l("重要责任"),
+        Responsibility.MAIN: _l("主要责任"),
+    },
+)
+
+register_labels(
+    PointSource,
+    {
+        PointSource.FINDING: _l("检查发现"),
+        PointSource.SCREENING: _l("智能监控疑点"),
+        PointSource.TIPOFF: _l("举报线索"),
+        PointSource.MANUAL: _l("其他"),
+    },
+)
+
+register_labels(
+    RestorationKind,
+    {
+        RestorationKind.TRAINING: _l("参加医保政策培训"),
+        RestorationKind.INSPECTION: _l("参与医保基金监督检查"),
+    },
+)
+
+register_labels(
+    AppealStatus,
+    {
+        AppealStatus.PENDING: _l("待处理"),
+        AppealStatus.UPHELD: _l("异议成立（撤销记分）"),
+        AppealStatus.REJECTED: _l("异议不成立"),
+    },
+)
+
+register_labels(
+    TaskStatus,
+    {
+        TaskStatus.OPEN: _l("待办"),
+        TaskStatus.DONE: _l("已完成"),
+        TaskStatus.CANCELLED: _l("已取消"),
+    },
+)
 
 BUREAU_ROLES = frozenset(Role) - {Role.FACILITY}
 

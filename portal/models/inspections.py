@@ -23,14 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.models.enums import enum_column_type
+from portal.models.enums import LabelledEnum, enum_column_type, register_labels
 from portal.models.facility import Facility
-from portal.models.scoped_enums import ScopedLabelEnum, register_labels
 from portal.models.staff import StaffMember
 from portal.models.user import User
 
 
-class InspectionKind(ScopedLabelEnum):
+class InspectionKind(LabelledEnum):
     ROUTINE = "routine"
     SPECIAL = "special"
     FLIGHT = "flight"
@@ -39,19 +38,19 @@ class InspectionKind(ScopedLabelEnum):
     CROSS = "cross"
 
 
-class InspectionTrigger(ScopedLabelEnum):
+class InspectionTrigger(LabelledEnum):
     PLAN = "plan"
     TIPOFF = "tipoff"
     SCREENING = "screening"
     REFERRAL = "referral"
 
 
-class InspectionStatus(ScopedLabelEnum):
+class InspectionStatus(LabelledEnum):
     OPEN = "open"
     CLOSED = "closed"
 
 
-class FindingStatus(ScopedLabelEnum):
+class FindingStatus(LabelledEnum):
     DRAFT = "draft"
     CONFIRMED = "confirmed"
     REVOKED = "revoked"

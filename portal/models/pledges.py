@@ -17,19 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pledges.templates import TemplateText, template_from_dict
 from portal.database import UTCDateTime, utcnow
 from portal.extensions import db
-from portal.models.enums import FacilityKind, LabelledEnum, enum_column_type
+from portal.models.enums import FacilityKind, LabelledEnum, enum_column_type, register_labels
 from portal.models.facility import Facility
 from portal.models.user import User
 
 
-class _PledgeEnum(LabelledEnum):
-    @property
-    def label(self) -> str:
-        # Per class: members of different enums with the same value are equal strings.
-        return str(PLEDGE_LABELS[type(self)][self.value])
-
-
-class PledgeTemplateKind(_PledgeEnum):
+class PledgeTemplateKind(LabelledEnum):
     INSTITUTION = "institution"
     PHARMACY = "pharmacy"
 
@@ -39,7 +32,7 @@ class PledgeTemplateKind(_PledgeEnum):
         return cls.PHARMACY if kind is FacilityKind.PHARMACY else cls.INSTITUTION
 
 
-class PledgeStatus(_PledgeEnum):
+class PledgeStatus(LabelledEnum):
     NOT_DOWNLOADED = "not_downloaded"
     DOWNLOADED = "downloaded"
     UPLOADED = "uploaded"
@@ -47,12 +40,12 @@ class PledgeStatus(_PledgeEnum):
     REJECTED = "rejected"
 
 
-class PledgeOutcome(_PledgeEnum):
+class PledgeOutcome(LabelledEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
 
 
-class ReminderKind(_PledgeEnum):
+class ReminderKind(LabelledEnum):
     REMINDER = "reminder"
     REJECTED = "rejected"
     VERIFIED = "verified"
@@ -77,6 +70,8 @@ PLEDGE_LABELS = {
         "verified": _l("核验通过通知"),
     },
 }
+for _enum_cls, _labels in PLEDGE_LABELS.items():
+    register_labels(_enum_cls, _labels)
 
 
 class PledgeTemplateVersion(db.Model):
