@@ -21,6 +21,7 @@ def create_app(config: dict | None = None, env: str | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(settings.as_dict())
+    register_request_limits(app)
     init_extensions(app)
     load_rules(app)
     register_blueprints(app)
@@ -45,6 +46,12 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: "zh_CN", timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
     init_login(app)
+
+
+def register_request_limits(app: Flask) -> None:
+    from portal.request_limits import init_request_limits
+
+    init_request_limits(app)
 
 
 def load_rules(app: Flask) -> None:

@@ -46,7 +46,6 @@ class BaseConfig:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     DISPLAY_TIMEZONE = "Asia/Shanghai"
     WTF_CSRF_TIME_LIMIT = 3600 * 8
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -60,9 +59,24 @@ class BaseConfig:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a KDF name)
     PAGE_SIZE = 20
     IMPORT_MAX_ROWS = 20000
-    #: Signed pledge scans and inspection photos: size limit in bytes, PDF pages.
+    #: Each signed pledge scan, inspection photo or evidence file: size limit in bytes, PDF
+    #: pages.
     PLEDGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     PLEDGE_UPLOAD_MAX_PAGES = 20
+    #: Evidence files one manual adjustment or objection may carry, each within
+    #: PLEDGE_UPLOAD_MAX_BYTES.
+    CREDIT_ATTACHMENT_MAX_FILES = 5
+    #: A CSV/XLSX import file, in bytes.
+    IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    #: Room in a request for the form's other fields and the multipart framing, in bytes.
+    UPLOAD_FORM_MARGIN_BYTES = 1024 * 1024
+    #: Request size limits, derived from the file limits above unless set explicitly
+    #: (see :meth:`BaseConfig._derive_request_limits` and ``portal.request_limits``):
+    #: any request (at most one scan or photo), an adjustment or objection with all its
+    #: evidence files, and an import.
+    MAX_CONTENT_LENGTH: int | None = None
+    CREDIT_REQUEST_MAX_BYTES: int | None = None
+    IMPORT_REQUEST_MAX_BYTES: int | None = None
     #: Where uploaded and rendered files go: "filesystem" under STORAGE_ROOT (default
     #: ``<instance>/files``). The storage interface leaves room for an S3 backend.
     STORAGE_BACKEND = "filesystem"
@@ -103,6 +117,7 @@ class BaseConfig:
             setattr(self, key, value)
         self._fill_defaults()
         self.validate()
+        self._derive_request_limits()
 
     #: Optional settings read from the environment, with their types.
     OPTIONAL_ENV = {
@@ -115,6 +130,9 @@ class BaseConfig:
         "WORKDAY_CALENDAR": str,
         "PLEDGE_UPLOAD_MAX_BYTES": int,
         "PLEDGE_UPLOAD_MAX_PAGES": int,
+        "CREDIT_ATTACHMENT_MAX_FILES": int,
+        "IMPORT_MAX_BYTES": int,
+        "UPLOAD_FORM_MARGIN_BYTES": int,
         "PLEDGE_PUBLIC_CACHE_SECONDS": int,
         "STORAGE_BACKEND": str,
         "STORAGE_ROOT": str,
@@ -178,8 +196,16 @@ class BaseConfig:
             )
         if self.STORAGE_BACKEND != "filesystem":
             raise ConfigError("STORAGE_BACKEND must be 'filesystem' (the only backend so far)")
-        if not isinstance(self.PLEDGE_UPLOAD_MAX_BYTES, int) or self.PLEDGE_UPLOAD_MAX_BYTES < 1:
-            raise ConfigError("PLEDGE_UPLOAD_MAX_BYTES must be a positive number of bytes")
+        for name, least in (
+            ("PLEDGE_UPLOAD_MAX_BYTES", 1),
+            ("CREDIT_ATTACHMENT_MAX_FILES", 1),
+            ("IMPORT_MAX_BYTES", 1),
+            ("UPLOAD_FORM_MARGIN_BYTES", 0),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                kind = "a positive" if least else "a non-negative"
+                raise ConfigError(f"{name} must be {kind} whole number")
         if len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters long")
         try:
@@ -190,6 +216,19 @@ class BaseConfig:
                 "(python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())')"
             ) from exc
+
+    def _derive_request_limits(self) -> None:
+        """Fill the request size limits not set explicitly from the file limits, so a form
+        whose files are each within their limit is never refused as a whole (413)."""
+        margin = self.UPLOAD_FORM_MARGIN_BYTES
+        if self.MAX_CONTENT_LENGTH is None:
+            self.MAX_CONTENT_LENGTH = self.PLEDGE_UPLOAD_MAX_BYTES + margin
+        if self.CREDIT_REQUEST_MAX_BYTES is None:
+            self.CREDIT_REQUEST_MAX_BYTES = (
+                self.CREDIT_ATTACHMENT_MAX_FILES * self.PLEDGE_UPLOAD_MAX_BYTES + margin
+            )
+        if self.IMPORT_REQUEST_MAX_BYTES is None:
+            self.IMPORT_REQUEST_MAX_BYTES = self.IMPORT_MAX_BYTES + margin
 
     def as_dict(self) -> dict:
         return {

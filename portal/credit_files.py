@@ -4,16 +4,38 @@ and serving a stored attachment, shared by the bureau and facility areas."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from portal.models.credit import CreditAttachment
 from portal.pledge_web import send_stored
+
+#: The config key of the request limit of the forms that take evidence files: all of
+#: them at their size limit, plus the other fields (see ``portal.request_limits``).
+REQUEST_LIMIT_KEY = "CREDIT_REQUEST_MAX_BYTES"
 
 
 def upload_limits() -> dict:
     return {
         "max_bytes": current_app.config["PLEDGE_UPLOAD_MAX_BYTES"],
         "max_pages": current_app.config["PLEDGE_UPLOAD_MAX_PAGES"],
+        "max_files": current_app.config["CREDIT_ATTACHMENT_MAX_FILES"],
     }
+
+
+def describe_limits(field) -> None:
+    """Tell the user the configured limits under a multiple file field."""
+    config = current_app.config
+    field.description = _(
+        "可选，最多 %(n)d 个 PDF、JPEG 或 PNG 文件，每个不超过 %(mb)s MB，按文件内容校验",
+        n=config["CREDIT_ATTACHMENT_MAX_FILES"],
+        mb=_megabytes(config["PLEDGE_UPLOAD_MAX_BYTES"]),
+    )
+
+
+def _megabytes(n: int) -> str:
+    """As in the upload refusals: ``10``, ``2.5``, ``0.10``."""
+    value = n / (1024 * 1024)
+    return f"{value:g}" if value >= 1 else f"{value:.2f}"
 
 
 def read_uploads(field) -> list[tuple[bytes, str | None]]:

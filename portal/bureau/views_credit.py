@@ -5,13 +5,20 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.bureau import bp
 from portal.bureau.forms_credit import AdjustmentDecisionForm, AdjustmentForm
 from portal.bureau.forms_inspections import ButtonForm
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.bureau.views_inspections import form_errors
-from portal.credit_files import read_uploads, send_attachment, upload_limits
+from portal.credit_files import (
+    REQUEST_LIMIT_KEY,
+    describe_limits,
+    read_uploads,
+    send_attachment,
+    upload_limits,
+)
 from portal.credit_queries import (
     chart_rows,
     credit_context,
@@ -42,6 +49,7 @@ from portal.operations.credit_workflow import (
     propose_adjustment,
 )
 from portal.permissions import can, ensure, require
+from portal.request_limits import request_limit
 from portal.rules import credit_rulebook
 from portal.storage import commit_with_files
 from portal.web import china_today
@@ -59,6 +67,11 @@ def bureau_source_url(source_type: str, source_id: int, staff_id):
     return None
 
 
+def _with_evidence(model):
+    """Load the evidence files and their uploaders with the rows that list them."""
+    return selectinload(model.attachments).joinedload(CreditAttachment.uploaded_by)
+
+
 @bp.route("/facilities/<int:facility_id>/credit")
 @require("registry.view")
 def facility_credit(facility_id: int):
@@ -71,9 +84,16 @@ def facility_credit(facility_id: int):
     )
     related = {
         model.__tablename__: db.session.scalars(
-            select(model).where(model.facility_id == facility.id).order_by(model.id.desc())
+            select(model)
+            .where(model.facility_id == facility.id)
+            .options(*loads)
+            .order_by(model.id.desc())
         ).all()
-        for model in (CreditAdjustment, CreditAppeal, CreditRepair)
+        for model, loads in (
+            (CreditAdjustment, [_with_evidence(CreditAdjustment)]),
+            (CreditAppeal, [_with_evidence(CreditAppeal)]),
+            (CreditRepair, []),
+        )
     }
     findings = db.session.scalars(
         select(Finding).where(Finding.facility_id == facility.id).order_by(Finding.id.desc())
@@ -152,11 +172,13 @@ def credit_supervision():
 
 
 @bp.route("/facilities/<int:facility_id>/credit/adjust", methods=["GET", "POST"])
+@request_limit(REQUEST_LIMIT_KEY)
 @require("credit.propose")
 def adjustment_new(facility_id: int):
     facility = get_facility_or_404(facility_id)
     rb = credit_rulebook()
     form = AdjustmentForm()
+    describe_limits(form.attachments)
     form.grade.choices = [("", _("请选择"))] + [
         (b.grade, f"{b.grade}（{b.label}）") for b in rb.grades
     ]

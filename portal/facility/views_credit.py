@@ -7,7 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.credit_files import read_uploads, send_attachment, upload_limits
+from portal.credit_files import (
+    REQUEST_LIMIT_KEY,
+    describe_limits,
+    read_uploads,
+    send_attachment,
+    upload_limits,
+)
 from portal.credit_queries import (
     chart_rows,
     credit_context,
@@ -27,6 +33,7 @@ from portal.operations.credit_repair import apply_repair, pending_repair, repair
 from portal.operations.credit_workflow import CreditError, file_credit_appeal
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
+from portal.request_limits import request_limit
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
 from portal.web import china_today
@@ -109,10 +116,12 @@ def credit_chart():
 
 
 @bp.route("/credit/appeal", methods=["GET", "POST"])
+@request_limit(REQUEST_LIMIT_KEY)
 def credit_appeal():
     facility = current_user.facility
     findings = _own_findings(confirmed_only=True)
     form = CreditAppealForm()
+    describe_limits(form.attachments)
     labels = taxonomy()
     form.subject.choices = [("grade", _("本机构信用评价结果"))] + [
         (

@@ -21,6 +21,7 @@ from pledges.uploads import (
     check_upload,
     display_name,
 )
+from portal.config import BaseConfig
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import (
@@ -60,8 +61,9 @@ def working_deadline(start: date, working_days: int) -> date | None:
 
 # --- Evidence files --------------------------------------------------------------------
 
-#: Most files one adjustment or objection may carry.
-MAX_ATTACHMENTS = 5
+#: Most files one adjustment or objection may carry, unless configured otherwise
+#: (``CREDIT_ATTACHMENT_MAX_FILES``, which also sizes the request limit of the forms).
+MAX_ATTACHMENTS = BaseConfig.CREDIT_ATTACHMENT_MAX_FILES
 ATTACHMENT_KINDS = ("pdf", "jpeg", "png")
 
 
@@ -70,11 +72,12 @@ def check_attachments(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pages: int = DEFAULT_MAX_PAGES,
+    max_files: int = MAX_ATTACHMENTS,
 ) -> list[CheckedFile]:
     """Check every upload by content before anything is stored; raise :class:`CreditError`
     on the ``attachments`` field for the first refused file."""
-    if len(uploads) > MAX_ATTACHMENTS:
-        raise CreditError(_("最多上传 %(n)d 个证明材料文件", n=MAX_ATTACHMENTS), "attachments")
+    if len(uploads) > max_files:
+        raise CreditError(_("最多上传 %(n)d 个证明材料文件", n=max_files), "attachments")
     checked = []
     for data, filename in uploads:
         try:
@@ -153,6 +156,7 @@ def propose_adjustment(
     files=None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pages: int = DEFAULT_MAX_PAGES,
+    max_files: int = MAX_ATTACHMENTS,
 ) -> CreditAdjustment:
     """Propose points or a grade (exactly one). It takes effect only once someone else
     approves it.
@@ -171,7 +175,9 @@ def propose_adjustment(
         raise CreditError(_("未知的信用等级"), "grade")
     if not (reason or "").strip():
         raise CreditError(_("请填写调整理由"))
-    checked = check_attachments(attachments, max_bytes=max_bytes, max_pages=max_pages)
+    checked = check_attachments(
+        attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
+    )
     adjustment = CreditAdjustment(
         facility=facility,
         points=points,
@@ -240,6 +246,7 @@ def file_credit_appeal(
     files=None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pages: int = DEFAULT_MAX_PAGES,
+    max_files: int = MAX_ATTACHMENTS,
 ) -> CreditAppeal:
     """An objection to one of the facility's confirmed findings, or (no finding) to its
     current grade. The bureau's deadline runs in working days from filing.
@@ -263,7 +270,9 @@ def file_credit_appeal(
     )
     if db.session.scalar(pending) is not None:
         raise CreditError(_("已有待处理的同一事项异议，请等待处理结果"), "finding")
-    checked = check_attachments(attachments, max_bytes=max_bytes, max_pages=max_pages)
+    checked = check_attachments(
+        attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
+    )
     appeal = CreditAppeal(
         facility=facility,
         finding=finding,

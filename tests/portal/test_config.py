@@ -203,3 +203,56 @@ def test_rate_limit_storage_from_environment(production_env, monkeypatch):
 def test_overrides_win_over_environment(production_env):
     config = load_config("production", {"SECRET_KEY": "o" * 40})
     assert config.SECRET_KEY == "o" * 40
+
+
+MB = 1024 * 1024
+UPLOAD_SETTINGS = (
+    "PLEDGE_UPLOAD_MAX_BYTES",
+    "CREDIT_ATTACHMENT_MAX_FILES",
+    "IMPORT_MAX_BYTES",
+    "UPLOAD_FORM_MARGIN_BYTES",
+)
+
+
+@pytest.fixture
+def upload_env(production_env, monkeypatch):
+    for name in UPLOAD_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_request_limits_fit_every_file_at_its_limit(upload_env):
+    config = load_config("production")
+    # An adjustment or objection with five 10 MB files is not refused as a whole (413).
+    assert config.CREDIT_REQUEST_MAX_BYTES == 5 * 10 * MB + 1 * MB
+    # Everything else carries at most one scan or photo; an import one CSV/XLSX file.
+    assert config.MAX_CONTENT_LENGTH == 10 * MB + 1 * MB
+    assert config.IMPORT_REQUEST_MAX_BYTES == 20 * MB + 1 * MB
+
+
+def test_request_limits_follow_the_environment(upload_env):
+    upload_env.setenv("PLEDGE_UPLOAD_MAX_BYTES", str(4 * MB))
+    upload_env.setenv("CREDIT_ATTACHMENT_MAX_FILES", "3")
+    upload_env.setenv("IMPORT_MAX_BYTES", str(8 * MB))
+    upload_env.setenv("UPLOAD_FORM_MARGIN_BYTES", "65536")
+    config = load_config("production")
+    assert config.CREDIT_REQUEST_MAX_BYTES == 3 * 4 * MB + 65536
+    assert config.MAX_CONTENT_LENGTH == 4 * MB + 65536
+    assert config.IMPORT_REQUEST_MAX_BYTES == 8 * MB + 65536
+    # A limit set explicitly is kept as it is.
+    assert load_config("production", {"MAX_CONTENT_LENGTH": 123}).MAX_CONTENT_LENGTH == 123
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CREDIT_ATTACHMENT_MAX_FILES", "0"),
+        ("IMPORT_MAX_BYTES", "-1"),
+        ("UPLOAD_FORM_MARGIN_BYTES", "-1"),
+        ("PLEDGE_UPLOAD_MAX_BYTES", "10MB"),
+    ],
+)
+def test_bad_upload_limits_are_refused(upload_env, name, value):
+    upload_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_config("production")

@@ -245,11 +245,11 @@ def test_oversized_upload_uses_the_configured_limit(app, db, client, auth, setup
     assert "文件过大" in page and "MB" in page
     assert _files(storage_root) == []
     # Beyond the request limit the server refuses before reading: a Chinese 413 page.
-    app.config["MAX_CONTENT_LENGTH"] = 4096
+    previous, app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"], 4096
     try:
         response = _upload(client, b"%PDF-" + b"0" * 8192, "huge.pdf", campaign.id)
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 20 * 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = previous
     assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
     assert _files(storage_root) == []
 
