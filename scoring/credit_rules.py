@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +61,8 @@ class CreditRulebook:
     appeal_working_days: int = 15
     #: (month, day) of the cycle year by which a self-inspection report is on time.
     self_correction_deadline: tuple[int, int] = (10, 31)
+    #: Results the engine works out once per rulebook (breakdown lines of findings alike).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def self_correction_deadline_for(self, cycle: int) -> date:
         month, day = self.self_correction_deadline

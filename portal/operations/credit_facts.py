@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Integer, any_, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -24,6 +23,7 @@ from portal.models.inspections import Finding, FindingStatus
 from portal.models.points import PointRecord, PointRestoration
 from portal.models.staff import StaffMember
 from portal.models.user import User
+from portal.operations.bulk import id_filters, in_filters, plain_rows, run_core
 from portal.operations.pledges import pledge_credit_facts_many
 from portal.rules import credit_rulebook, staff_points_rulebook, taxonomy
 from scoring import staff_points as points_engine
@@ -38,40 +38,12 @@ from scoring.credit_rules import CreditRulebook
 
 log = logging.getLogger(__name__)
 STAFF_SANCTIONS = ("suspend", "terminate")
-#: Ids per IN list (well inside every driver's parameter limit).
-CHUNK = 1000
 
 
 def findings_horizon(as_of: date, rb: CreditRulebook) -> date:
     """Findings decided before this day no longer count: the decay table gives them 0%."""
     counted = max(age for age, percent in enumerate(rb.decay_percents) if percent > 0)
     return date(as_of.year - counted, 1, 1)
-
-
-def _in_filters(column, values: Sequence[int]) -> Iterable:
-    """WHERE clauses covering ``values``: one ``= ANY(array)`` parameter on PostgreSQL (no
-    long placeholder lists to build and parse), IN lists of ``CHUNK`` elsewhere."""
-    values = sorted(values)
-    if not values:
-        return
-    if db.session.get_bind().dialect.name == "postgresql":
-        yield column == any_(literal(values, ARRAY(Integer)))
-        return
-    for start in range(0, len(values), CHUNK):
-        yield column.in_(values[start : start + CHUNK])
-
-
-def _id_filters(column, ids: Sequence[int]) -> Iterable:
-    """WHERE clauses covering facility ``ids``: one BETWEEN when they are (nearly)
-    contiguous, as in a batch over all facilities, else ``_in_filters``. Callers drop the
-    extra rows a range may bring."""
-    if not ids:
-        return
-    low, high = min(ids), max(ids)
-    if high - low + 1 <= 2 * len(ids):
-        yield column.between(low, high)
-        return
-    yield from _in_filters(column, ids)
 
 
 def collect_facts(facility, as_of: date) -> FacilityFacts:
@@ -82,6 +54,7 @@ def collect_facts(facility, as_of: date) -> FacilityFacts:
 def collect_facts_many(facilities: Sequence, as_of: date) -> dict[int, FacilityFacts]:
     """Facts for many facilities (objects or rows with ``id``, ``agreement_start``,
     ``status``, ``blacklisted``)."""
+    db.session.flush()  # the queries below run on the connection, without autoflush
     rb = credit_rulebook()
     ids = [f.id for f in facilities]
     wanted = set(ids)
@@ -109,11 +82,14 @@ def collect_facts_many(facilities: Sequence, as_of: date) -> dict[int, FacilityF
 
 
 def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
-    categories = {code: (c.cls, c.label) for code, c in taxonomy().items()}
-    out: dict[int, list[FindingFact]] = defaultdict(list)
+    # (label, class) by category code: a batch turns hundreds of thousands of rows into
+    # facts, so this loop stays lean (plain driver rows, tuples built directly).
+    categories = {code: (c.label, c.cls) for code, c in taxonomy().items()}
+    out: dict[int, list[FindingFact]] = {}
     start = findings_horizon(as_of, rb)
-    for where in _id_filters(Finding.facility_id, ids):
-        rows = db.session.execute(
+    make, fact = tuple.__new__, FindingFact
+    for where in id_filters(Finding.facility_id, ids):
+        rows = plain_rows(
             select(
                 Finding.id,
                 Finding.facility_id,
@@ -129,23 +105,26 @@ def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
             )
         )
         for fid, facility_id, code, decided, amount, corrected in rows:
-            if facility_id not in wanted:
-                continue
-            cls_label = categories.get(code)
-            if cls_label is None:
+            label_cls = categories.get(code)
+            if label_cls is None:
                 # The taxonomy file was replaced without this code: count it as general.
                 log.warning("finding %s has unknown category %r", fid, code)
-                cls_label = ("general", code)
-            out[facility_id].append(
-                FindingFact(fid, code, cls_label[1], cls_label[0], decided, amount, corrected)
+                label_cls = (code, "general")
+            facts = out.get(facility_id)
+            if facts is None:
+                if facility_id not in wanted:
+                    continue
+                facts = out[facility_id] = []
+            facts.append(
+                make(fact, (fid, code, label_cls[0], label_cls[1], decided, amount, corrected))
             )
     return out
 
 
 def _repair_facts(ids, wanted, as_of) -> dict[int, list[RepairFact]]:
     out: dict[int, list[RepairFact]] = defaultdict(list)
-    for where in _id_filters(CreditRepair.facility_id, ids):
-        for rid, facility_id, granted in db.session.execute(
+    for where in id_filters(CreditRepair.facility_id, ids):
+        for rid, facility_id, granted in run_core(
             select(CreditRepair.id, CreditRepair.facility_id, CreditRepair.granted_on).where(
                 where,
                 CreditRepair.status == RepairStatus.GRANTED,
@@ -160,8 +139,8 @@ def _repair_facts(ids, wanted, as_of) -> dict[int, list[RepairFact]]:
 def _adjustment_facts(ids, wanted, as_of) -> dict[int, list[AdjustmentFact]]:
     proposer, approver = aliased(User), aliased(User)
     out: dict[int, list[AdjustmentFact]] = defaultdict(list)
-    for where in _id_filters(CreditAdjustment.facility_id, ids):
-        rows = db.session.execute(
+    for where in id_filters(CreditAdjustment.facility_id, ids):
+        rows = run_core(
             select(
                 CreditAdjustment.id,
                 CreditAdjustment.facility_id,
@@ -192,8 +171,8 @@ def standings_many(staff_ids: Sequence[int], as_of: date) -> dict[int, points_en
     ``portal.operations.points.standings_for`` without loading ORM objects."""
     records: dict[int, list] = defaultdict(list)
     restorations: dict[int, list] = defaultdict(list)
-    for where in _in_filters(PointRecord.staff_id, staff_ids):
-        for sid, rid, day, points, revoked_at in db.session.execute(
+    for where in in_filters(PointRecord.staff_id, staff_ids):
+        for sid, rid, day, points, revoked_at in run_core(
             select(
                 PointRecord.staff_id,
                 PointRecord.id,
@@ -203,8 +182,8 @@ def standings_many(staff_ids: Sequence[int], as_of: date) -> dict[int, points_en
             ).where(where)
         ):
             records[sid].append(points_engine.PointRecord(rid, day, points, revoked_at is not None))
-    for where in _in_filters(PointRestoration.staff_id, staff_ids):
-        for sid, rid, day, points in db.session.execute(
+    for where in in_filters(PointRestoration.staff_id, staff_ids):
+        for sid, rid, day, points in run_core(
             select(
                 PointRestoration.staff_id,
                 PointRestoration.id,
@@ -242,8 +221,8 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
     )
     # (facility, staff) -> earliest live record date at that facility this cycle.
     first_record: dict[tuple[int, int], date] = {}
-    for where in _id_filters(PointRecord.facility_id, ids):
-        for staff_id, facility_id, decided in db.session.execute(
+    for where in id_filters(PointRecord.facility_id, ids):
+        for staff_id, facility_id, decided in run_core(
             select(PointRecord.staff_id, PointRecord.facility_id, PointRecord.decided_on).where(
                 where, *live
             )
@@ -255,20 +234,23 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
     # Only people whose live points this cycle reach the lowest sanction can have one
     # (restorations only ever lower a total).
     lowest, heavy = _lowest_sanction(), []
-    for where in _in_filters(PointRecord.staff_id, candidates):
-        heavy += db.session.scalars(
-            select(PointRecord.staff_id)
-            .where(where, *live)
-            .group_by(PointRecord.staff_id)
-            .having(func.sum(PointRecord.points) >= lowest)
-        ).all()
+    for where in in_filters(PointRecord.staff_id, candidates):
+        heavy += [
+            staff_id
+            for (staff_id,) in run_core(
+                select(PointRecord.staff_id)
+                .where(where, *live)
+                .group_by(PointRecord.staff_id)
+                .having(func.sum(PointRecord.points) >= lowest)
+            )
+        ]
     if not heavy:
         return out
     heavy.sort()
     codes: dict[int, str] = {}
-    for where in _in_filters(StaffMember.id, heavy):
+    for where in in_filters(StaffMember.id, heavy):
         codes.update(
-            db.session.execute(select(StaffMember.id, StaffMember.staff_code).where(where)).all()
+            (i, c) for i, c in run_core(select(StaffMember.id, StaffMember.staff_code).where(where))
         )
     standings = standings_many(heavy, as_of)
     for (facility_id, staff_id), first in sorted(first_record.items()):

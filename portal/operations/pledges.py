@@ -28,6 +28,7 @@ from portal.models.pledges import (
     ReminderKind,
 )
 from portal.operations.audit import record_audit
+from portal.operations.bulk import id_filters, in_filters, run_core
 from portal.pledge_queries import china_date, end_of_day
 from portal.pledge_text import upload_message
 from portal.web import china_today
@@ -221,49 +222,59 @@ def pledge_credit_facts(facility_id: int, as_of: date) -> list[PledgeFact]:
 
 
 def pledge_credit_facts_many(facility_ids, as_of: date) -> dict[int, list[PledgeFact]]:
-    """``pledge_credit_facts`` for many facilities with three queries (batch recompute)."""
+    """``pledge_credit_facts`` for many facilities with a few Core queries (batch
+    recompute)."""
     ids = list(facility_ids)
+    wanted = set(ids)
     facts: dict[int, list[PledgeFact]] = defaultdict(list)
     if not ids:
         return facts
-    due = db.session.execute(
-        select(Pledge.id, Pledge.facility_id, PledgeCampaign.deadline)
-        .join(Pledge.campaign)
-        .where(Pledge.facility_id.in_(ids), PledgeCampaign.deadline < as_of)
-    ).all()
+    db.session.flush()
+    due = []
+    for where in id_filters(Pledge.facility_id, ids):
+        due += [
+            row
+            for row in run_core(
+                select(Pledge.id, Pledge.facility_id, PledgeCampaign.deadline)
+                .join(Pledge.campaign)
+                .where(where, PledgeCampaign.deadline < as_of)
+            )
+            if row[1] in wanted
+        ]
     filed: set[int] = set()
     if due:
         deadlines = {pledge_id: deadline for pledge_id, _f, deadline in due}
-        verified = db.session.execute(
-            select(PledgeDecision.pledge_id, PledgeUpload.uploaded_at)
-            .join(PledgeUpload, PledgeDecision.upload_id == PledgeUpload.id)
-            .where(
-                PledgeDecision.pledge_id.in_(list(deadlines)),
-                PledgeDecision.outcome == PledgeOutcome.VERIFIED,
-                PledgeDecision.decided_at < end_of_day(as_of),
+        for where in in_filters(PledgeDecision.pledge_id, list(deadlines)):
+            filed.update(
+                pledge_id
+                for pledge_id, uploaded_at in run_core(
+                    select(PledgeDecision.pledge_id, PledgeUpload.uploaded_at)
+                    .join(PledgeUpload, PledgeDecision.upload_id == PledgeUpload.id)
+                    .where(
+                        where,
+                        PledgeDecision.outcome == PledgeOutcome.VERIFIED,
+                        PledgeDecision.decided_at < end_of_day(as_of),
+                    )
+                )
+                if uploaded_at < end_of_day(deadlines[pledge_id])
             )
-        ).all()
-        filed = {
-            pledge_id
-            for pledge_id, uploaded_at in verified
-            if uploaded_at < end_of_day(deadlines[pledge_id])
-        }
     for pledge_id, facility_id, deadline in due:
         if pledge_id not in filed:
             facts[facility_id].append(PledgeFact(id=pledge_id, kind="not_filed", on=deadline))
-    checks = db.session.execute(
-        select(
-            PledgePostingCheck.id, PledgePostingCheck.facility_id, PledgePostingCheck.checked_on
-        ).where(
-            PledgePostingCheck.facility_id.in_(ids),
-            PledgePostingCheck.posted.is_(False),
-            PledgePostingCheck.checked_on <= as_of,
-        )
-    ).all()
-    for check_id, facility_id, on in checks:
-        facts[facility_id].append(
-            PledgeFact(id=check_id, kind="not_posted", on=on, source="posting_check")
-        )
+    for where in id_filters(PledgePostingCheck.facility_id, ids):
+        for check_id, facility_id, on in run_core(
+            select(
+                PledgePostingCheck.id, PledgePostingCheck.facility_id, PledgePostingCheck.checked_on
+            ).where(
+                where,
+                PledgePostingCheck.posted.is_(False),
+                PledgePostingCheck.checked_on <= as_of,
+            )
+        ):
+            if facility_id in wanted:
+                facts[facility_id].append(
+                    PledgeFact(id=check_id, kind="not_posted", on=on, source="posting_check")
+                )
     for items in facts.values():
         items.sort(key=lambda f: (f.on, f.kind, f.id))
     return facts

@@ -1,0 +1,62 @@
+"""Helpers for reading many rows at once: id filters that suit a batch, and plain Core
+execution on the session's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Integer, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from portal.extensions import db
+
+#: Ids per IN list (well inside every driver's parameter limit).
+CHUNK = 1000
+
+
+def run_core(statement):
+    """Rows of ``statement``, executed on the session's connection as plain Core: rows are
+    tuples, with none of the ORM's per-row work, in the session's transaction. No
+    autoflush: flush first."""
+    return db.session.connection().execute(statement)
+
+
+def plain_rows(statement) -> list[tuple]:
+    """All rows of ``statement`` as plain tuples, like ``run_core``. On PostgreSQL they come
+    straight from the driver, skipping SQLAlchemy's per-row work: only for columns whose
+    driver values are final (integers, strings, dates, booleans, numerics), not enums or
+    UTC times. On SQLite (dates stored as text) the column types convert them as usual."""
+    result = run_core(statement)
+    try:
+        if result.dialect.name == "postgresql":
+            return result.cursor.fetchall()
+        return [tuple(row) for row in result]
+    finally:
+        result.close()
+
+
+def in_filters(column, values: Sequence, item_type=Integer) -> Iterable:
+    """WHERE clauses covering ``values`` between them (one query per clause): one
+    ``= ANY(array)`` parameter on PostgreSQL (no long placeholder lists to build and
+    parse), IN lists of ``CHUNK`` elsewhere."""
+    values = sorted(values)
+    if not values:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        yield column == any_(literal(values, ARRAY(item_type)))
+        return
+    for start in range(0, len(values), CHUNK):
+        yield column.in_(values[start : start + CHUNK])
+
+
+def id_filters(column, ids: Sequence[int]) -> Iterable:
+    """WHERE clauses covering facility ``ids``: one BETWEEN when they are (nearly)
+    contiguous, as in a batch over all facilities, else ``in_filters``. Callers drop the
+    extra rows a range may bring."""
+    if not ids:
+        return
+    low, high = min(ids), max(ids)
+    if high - low + 1 <= 2 * len(ids):
+        yield column.between(low, high)
+        return
+    yield from in_filters(column, ids)
