@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import click
 
-from portal.extensions import db
+#: Worker processes for ``grades recompute`` on PostgreSQL: the CPUs, at most four.
+DEFAULT_JOBS = min(os.cpu_count() or 1, 4)
 
 
 @click.group("grades")
@@ -23,19 +25,21 @@ def grades_group() -> None:
     help="date to compute at (YYYY-MM-DD, China time; default today)",
 )
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
-def grades_recompute(as_of, batch_size: int) -> None:
+@click.option(
+    "--jobs",
+    default=DEFAULT_JOBS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="worker processes on PostgreSQL (SQLite always uses one)",
+)
+def grades_recompute(as_of, batch_size: int, jobs: int) -> None:
     """Recompute every facility's grade; each computation is added to the history and
     each batch is committed on its own."""
-    from portal.operations.credit import all_facility_ids, recompute_batch
+    from portal.operations.credit import all_facility_ids, recompute_all
     from portal.web import china_today
 
     day: date = as_of.date() if as_of else china_today()
-    ids = all_facility_ids()
-    changed = 0
-    with click.progressbar(length=len(ids), label=f"重新计算信用等级（{day.isoformat()}）") as bar:
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start : start + batch_size]
-            changed += recompute_batch(chunk, day)
-            db.session.commit()
-            bar.update(len(chunk))
-    click.echo(f"完成：共 {len(ids)} 家机构，{changed} 家等级发生变化。")
+    label = f"重新计算信用等级（{day.isoformat()}）"
+    with click.progressbar(length=len(all_facility_ids()), label=label) as bar:
+        total, changed = recompute_all(day, batch_size, progress=bar.update, jobs=jobs)
+    click.echo(f"完成：共 {total} 家机构，{changed} 家等级发生变化。")

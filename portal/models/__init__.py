@@ -5,6 +5,7 @@ from portal.models.credit import (
     CreditAdjustment,
     CreditAppeal,
     CreditAttachment,
+    CreditBreakdown,
     CreditGrade,
     CreditRepair,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "CreditAdjustment",
     "CreditAppeal",
     "CreditAttachment",
+    "CreditBreakdown",
     "CreditGrade",
     "CreditRepair",
     "Facility",

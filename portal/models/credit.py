@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import UTCDateTime, utcnow
@@ -50,6 +60,26 @@ register_labels(
 )
 
 
+class CreditBreakdown(db.Model):
+    """The items of a computed grade, stored once per facility and distinct content:
+    every computation is a ``credit_grade`` row, and a daily recompute that finds the
+    same facts points at the breakdown it found before instead of copying it."""
+
+    __tablename__ = "credit_breakdown"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "digest", name="uq_credit_breakdown_facility_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    #: BLAKE2b (128-bit, hex) of the items' JSON text.
+    digest: Mapped[str] = mapped_column(String(32))
+    #: Items ``{points, rule, source_type, source_id, label, changes_on}``; they sum to the
+    #: score minus the base.
+    items: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CreditGrade(db.Model):
     """One computation of a facility's credit grade. Rows are only ever added."""
 
@@ -71,9 +101,7 @@ class CreditGrade(db.Model):
     previous_grade: Mapped[str | None] = mapped_column(String(2))
     previous_score: Mapped[Decimal | None] = mapped_column(SCORE)
     rulebook_version: Mapped[str] = mapped_column(String(20))
-    #: Items ``{points, rule, source_type, source_id, label, changes_on}``; they sum to the
-    #: score minus the base.
-    breakdown: Mapped[list] = mapped_column(JSON)
+    breakdown_id: Mapped[int] = mapped_column(ForeignKey("credit_breakdown.id"), index=True)
     #: Caps applied (``fraud``, ``terminated``, ``blacklisted``).
     caps: Mapped[list] = mapped_column(JSON)
     #: Why the facility was not graded, if it was not.
@@ -85,6 +113,12 @@ class CreditGrade(db.Model):
 
     facility: Mapped[Facility] = relationship()
     actor: Mapped[User | None] = relationship()
+    breakdown_row: Mapped[CreditBreakdown] = relationship()
+
+    @property
+    def breakdown(self) -> list[dict]:
+        """The items of this computation (shared with computations that found the same)."""
+        return self.breakdown_row.items
 
     @property
     def changed(self) -> bool:

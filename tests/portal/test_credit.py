@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 
 from portal.credit_queries import key_supervision_stmt, worst_streak_stmt
 from portal.models.audit import AuditLog
-from portal.models.credit import AdjustmentStatus, CreditAppealStatus, CreditGrade, RepairStatus
+from portal.models.credit import (
+    AdjustmentStatus,
+    CreditAppealStatus,
+    CreditBreakdown,
+    CreditGrade,
+    RepairStatus,
+)
 from portal.models.enums import FacilityStatus, PointSource, Responsibility, Role, Severity
 from portal.operations.credit import (
     collect_facts,
@@ -253,11 +259,12 @@ def test_key_supervision_and_worst_streak(db, make_facility, people):
     recompute_grade(good, "manual", today=TODAY)
     # Last cycle: bad_twice ended on D, bad ended on B after a D earlier that year.
     for facility, grades in ((bad_twice, ["B", "D"]), (bad, ["D", "B"])):
+        empty = CreditBreakdown(facility_id=facility.id, digest="0" * 32, items=[])
         for grade in grades:
             db.session.add(CreditGrade(
                 facility_id=facility.id, cycle=2025, as_of=date(2025, 12, 31), graded=True,
-                score=Decimal(50), grade=grade, rulebook_version="x", breakdown=[], caps=[],
-                trigger="batch",
+                score=Decimal(50), grade=grade, rulebook_version="x", breakdown_row=empty,
+                caps=[], trigger="batch",
             ))  # fmt: skip
     db.session.flush()
     key = db.session.scalars(key_supervision_stmt()).all()

@@ -15,8 +15,9 @@ def test_recompute_all_grades(db, runner, make_facility, make_user):
     confirmed_finding(one, inspection(one, facilities[0], [one, two]), category="inflated_charges",
                       amount_involved_fen=2_500_000)  # fmt: skip
     before = db.session.scalar(select(func.count()).select_from(CreditGrade))
+    # One process: worker processes could not see this test's uncommitted rows.
     result = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat(),
-                                 "--batch-size", "2"])  # fmt: skip
+                                 "--batch-size", "2", "--jobs", "1"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "共 3 家机构，2 家等级发生变化" in result.output
     assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == before + 3
@@ -25,7 +26,7 @@ def test_recompute_all_grades(db, runner, make_facility, make_user):
     grades = {f.id: f.credit_grade for f in facilities}
     assert sorted(grades.values()) == ["A", "A", "B"]
     # A second run appends again: the history records every computation.
-    again = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat()])
+    again = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat(), "--jobs", "1"])
     assert "0 家等级发生变化" in again.output
     assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == before + 6
 

@@ -1,0 +1,200 @@
+"""How computations are stored: breakdowns once per facility and content, the JSON text
+built for batches, driver rows, parallel recompute and the data migration to 0006."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select
+
+from portal.extensions import db as _db
+from portal.models.credit import CreditBreakdown, CreditGrade
+from portal.models.inspections import Finding, FindingStatus
+from portal.operations.bulk import plain_rows
+from portal.operations.credit import (
+    breakdown_digest,
+    breakdown_json,
+    breakdown_text,
+    latest_grade,
+    recompute_all,
+    recompute_grade,
+)
+from scoring.credit import AdjustmentFact, CreditResult, Item
+from tests.conftest import make_app
+from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+
+
+def _count(model) -> int:
+    return _db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_breakdown_text_is_the_json_of_the_breakdown():
+    items = (
+        Item(Decimal("-5.0"), "finding", "finding", 12, "分解收费：5分", date(2027, 1, 1)),
+        Item(Decimal("-2.5"), "finding", "finding", 13, 'a "quoted" \\ label\n', None),
+        Item(Decimal("-3"), "pledge.not_posted", "posting_check", 4, "未张贴", date(2027, 1, 1)),
+        Item(Decimal("10.0"), "bounds", None, None, "得分限定在0至100分之间"),
+    )
+    adjustment = AdjustmentFact(7, date(2026, 3, 1), "复核", "张三", "李四", grade="C")
+    result = CreditResult(1, 2026, TODAY, "2026.1", True, Decimal("99.5"), "C", items,
+                          adjustments=(adjustment,))  # fmt: skip
+    for _ in range(2):  # the second time from the fragment cache
+        text = breakdown_text(result)
+        assert text == json.dumps(breakdown_json(result), ensure_ascii=False)
+        assert json.loads(text)[-1]["rule"] == "adjustment.grade"
+
+
+def test_same_facts_share_one_breakdown_and_keep_graded_at(db, make_facility, make_user):
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    confirmed_finding(one, inspection(one, facility, [one, two]))
+    first = latest_grade(facility.id)
+    graded_at = facility.graded_at
+    breakdowns = _count(CreditBreakdown)
+    again = recompute_grade(facility, "manual", today=TODAY)
+    assert again.id != first.id and again.breakdown_id == first.breakdown_id
+    assert again.breakdown == first.breakdown and again.breakdown[0]["source_type"] == "finding"
+    assert _count(CreditBreakdown) == breakdowns
+    # Nothing changed, so the current columns keep the time the result was first computed.
+    assert facility.graded_at == graded_at
+    # A new finding: a new breakdown, and the facility's current columns move.
+    confirmed_finding(one, inspection(one, facility, [one, two]), category="inflated_charges")
+    newest = latest_grade(facility.id)
+    assert newest.breakdown_id != first.breakdown_id and len(newest.breakdown) == 2
+    assert _count(CreditBreakdown) == breakdowns + 1
+    stored = db.session.get(CreditBreakdown, newest.breakdown_id)
+    assert stored.digest == breakdown_digest(json.dumps(stored.items, ensure_ascii=False))
+
+
+def test_batch_reuses_breakdowns_and_appends_every_computation(db, make_facility, make_user):
+    facilities = [make_facility() for _ in range(3)]
+    one, two = two_inspectors(make_user)
+    confirmed_finding(one, inspection(one, facilities[0], [one, two]))
+    ids = sorted(f.id for f in facilities)
+    grades, breakdowns = _count(CreditGrade), _count(CreditBreakdown)
+    assert recompute_all(TODAY, batch_size=2) == (len(_all_ids()), 2)
+    first = {f: latest_grade(f) for f in ids}
+    assert _count(CreditGrade) == grades + len(_all_ids())
+    assert recompute_all(TODAY, batch_size=2)[1] == 0
+    assert _count(CreditGrade) == grades + 2 * len(_all_ids())
+    # The second run found the same facts: no new breakdown, the same one referenced.
+    assert _count(CreditBreakdown) == breakdowns + len(_all_ids()) - 1
+    assert all(latest_grade(f).breakdown_id == first[f].breakdown_id for f in ids)
+    assert latest_grade(ids[0]).previous_grade == first[ids[0]].grade
+
+
+def _all_ids() -> list[int]:
+    from portal.operations.credit import all_facility_ids
+
+    return all_facility_ids()
+
+
+def test_plain_rows_match_core_rows(db, make_facility, make_user):
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    confirmed_finding(one, inspection(one, facility, [one, two]), amount_involved_fen=123_456,
+                      self_corrected=True)  # fmt: skip
+    db.session.flush()
+    columns = (Finding.id, Finding.facility_id, Finding.category, Finding.decision_date,
+               Finding.amount_involved_fen, Finding.self_corrected)  # fmt: skip
+    statement = select(*columns).where(
+        Finding.facility_id == facility.id, Finding.status == FindingStatus.CONFIRMED
+    )
+    plain = plain_rows(statement)
+    assert plain == [tuple(r) for r in db.session.execute(statement)]
+    assert [type(v) for v in plain[0]] == [int, int, str, date, int, bool]
+
+
+def test_parallel_recompute_matches_sequential(fresh_database_url, tmp_path):
+    """Worker processes (PostgreSQL) give the same grades and history as one process;
+    on SQLite the same call runs in-process."""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        from portal.models.enums import Role
+        from portal.models.facility import Facility
+        from portal.operations.registry import create_facility  # noqa: F401
+        from portal.operations.users import create_user
+        from tests.conftest import TEST_PASSWORD
+        from tests.factories import facility_data
+
+        facilities = []
+        for i in range(7):
+            facility = Facility(**facility_data(i))
+            _db.session.add(facility)
+            facilities.append(facility)
+        _db.session.flush()
+        users = [create_user(None, username=f"p_insp_{k}", display_name=k, role=Role.INSPECTOR,
+                             password=TEST_PASSWORD) for k in ("a", "b")]  # fmt: skip
+        for facility in facilities[:4]:
+            confirmed_finding(users[0], inspection(users[0], facility, users))
+        _db.session.commit()
+        expected = {}
+        for jobs in (1, 2):
+            if jobs == 1:
+                assert recompute_all(TODAY, batch_size=2, jobs=1) == (7, 3)
+            else:  # through the command, as cron runs it
+                result = app.test_cli_runner().invoke(args=[
+                    "grades", "recompute", "--as-of", TODAY.isoformat(), "--batch-size", "2",
+                    "--jobs", "2"])  # fmt: skip
+                assert result.exit_code == 0, result.output
+                assert "共 7 家机构，0 家等级发生变化" in result.output
+            rows = _db.session.execute(
+                select(
+                    CreditGrade.facility_id,
+                    CreditGrade.score,
+                    CreditGrade.grade,
+                    CreditGrade.breakdown_id,
+                )
+                .where(CreditGrade.trigger == "batch")
+                .order_by(CreditGrade.id)  # fmt: skip
+            ).all()
+            latest = {f: (s, g, b) for f, s, g, b in rows}
+            assert len(rows) == 7 * jobs
+            expected.setdefault("latest", latest)
+            assert latest == expected["latest"]
+        assert _count(CreditBreakdown) == 7
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    items = [{"points": -5.0, "rule": "finding", "source_type": "finding", "source_id": 1,
+              "label": "分解收费：5分", "changes_on": "2027-01-01"}]  # fmt: skip
+    with app.app_context():
+        upgrade(revision="0005")
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO facility (id, credit_code, site_code, name, kind, level, ownership, "
+                "county, address, legal_representative, agreement_start, status, contact_name, "
+                "contact_phone, blacklisted, created_at, updated_at) VALUES (1, "
+                "'91320600MA1X00001A', 'H32060000001', '甲', 'hospital', 'secondary', 'private', "
+                "'崇川区', '路', '张', '2015-01-01', 'active', '', '', false, "
+                "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
+            ))  # fmt: skip
+            for n, breakdown in enumerate((items, items, [])):
+                conn.execute(sa.text(
+                    "INSERT INTO credit_grade (facility_id, cycle, as_of, computed_at, graded, "
+                    "score, grade, rulebook_version, breakdown, caps, reason, trigger) VALUES "
+                    "(1, 2026, '2026-06-15', :t, true, 95, 'A', '2026.1', :b, '[]', '', 'batch')"
+                ), {"t": f"2026-06-1{n} 00:00:00+00", "b": json.dumps(breakdown)})  # fmt: skip
+        upgrade(revision="0006")
+        rows = _db.session.scalars(select(CreditGrade).order_by(CreditGrade.id)).all()
+        assert [r.breakdown for r in rows] == [items, items, []]
+        assert rows[0].breakdown_id == rows[1].breakdown_id != rows[2].breakdown_id
+        assert _count(CreditBreakdown) == 2
+        _db.session.remove()
+        downgrade(revision="0005")
+        with _db.engine.connect() as conn:
+            stored = conn.execute(sa.text("SELECT breakdown FROM credit_grade ORDER BY id"))
+            assert [json.loads(b) if isinstance(b, str) else b for (b,) in stored] == [
+                items,
+                items,
+                [],
+            ]
+        _db.engine.dispose()
