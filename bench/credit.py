@@ -235,7 +235,7 @@ BARE = [
 
 
 def _bare(engine) -> int:
-    from portal.operations.credit import findings_horizon
+    from portal.operations.credit_facts import findings_horizon
     from portal.rules import credit_rulebook
 
     params = {"horizon": findings_horizon(AS_OF, credit_rulebook()),
@@ -254,7 +254,7 @@ def _bare(engine) -> int:
 
 
 def _recompute(jobs: int) -> int:
-    from portal.operations.credit import recompute_all
+    from portal.operations.credit_batch import recompute_all
 
     return recompute_all(AS_OF, BATCH, jobs=jobs)[1]
 

@@ -20,7 +20,8 @@ from portal.models.facility import Facility
 from portal.models.inspections import InspectionKind, InspectionTrigger
 from portal.models.pledges import Pledge, PledgeTemplateKind
 from portal.models.user import User
-from portal.operations.credit import all_facility_ids, recompute_batch
+from portal.operations.credit import all_facility_ids
+from portal.operations.credit_batch import recompute_batch
 from portal.operations.findings import add_finding, confirm_finding
 from portal.operations.inspections import create_inspection
 from portal.operations.pledge_campaigns import issue_template_version, open_campaign

@@ -35,11 +35,15 @@ def grades_group() -> None:
 def grades_recompute(as_of, batch_size: int, jobs: int) -> None:
     """Recompute every facility's grade; each computation is added to the history and
     each batch is committed on its own."""
-    from portal.operations.credit import all_facility_ids, recompute_all
+    from portal.operations.credit import all_facility_ids
+    from portal.operations.credit_batch import recompute_all
     from portal.web import china_today
 
     day: date = as_of.date() if as_of else china_today()
     label = f"重新计算信用等级（{day.isoformat()}）"
-    with click.progressbar(length=len(all_facility_ids()), label=label) as bar:
-        total, changed = recompute_all(day, batch_size, progress=bar.update, jobs=jobs)
+    ids = all_facility_ids()
+    with click.progressbar(length=len(ids), label=label) as bar:
+        total, changed = recompute_all(
+            day, batch_size, progress=bar.update, jobs=jobs, facility_ids=ids
+        )
     click.echo(f"完成：共 {total} 家机构，{changed} 家等级发生变化。")

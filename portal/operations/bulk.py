@@ -35,7 +35,7 @@ def plain_rows(statement) -> list[tuple]:
         result.close()
 
 
-def in_filters(column, values: Sequence, item_type=Integer) -> Iterable:
+def in_filters(column, values: Sequence[int]) -> Iterable:
     """WHERE clauses covering ``values`` between them (one query per clause): one
     ``= ANY(array)`` parameter on PostgreSQL (no long placeholder lists to build and
     parse), IN lists of ``CHUNK`` elsewhere."""
@@ -43,7 +43,7 @@ def in_filters(column, values: Sequence, item_type=Integer) -> Iterable:
     if not values:
         return
     if db.session.get_bind().dialect.name == "postgresql":
-        yield column == any_(literal(values, ARRAY(item_type)))
+        yield column == any_(literal(values, ARRAY(Integer)))
         return
     for start in range(0, len(values), CHUNK):
         yield column.in_(values[start : start + CHUNK])

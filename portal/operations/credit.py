@@ -1,10 +1,9 @@
 """Facility credit grades: computing, and keeping the append-only history.
 
 ``recompute_grade`` appends a ``CreditGrade`` row (the history is never rewritten) and keeps
-the facility's current columns in step, in the caller's transaction. ``recompute_batch``
-does the same for many facilities with bulk reads and writes (COPY and one UPDATE on
-PostgreSQL); ``recompute_all`` runs batches over every facility, in parallel worker
-processes on PostgreSQL. The facts come from ``portal.operations.credit_facts``.
+the facility's current columns in step, in the caller's transaction; the batch path over
+many facilities is ``portal.operations.credit_batch``. The facts come from
+``portal.operations.credit_facts``.
 
 A computation's breakdown is stored once per facility and distinct content
 (``CreditBreakdown``, found by digest): a recompute that finds the same facts appends a
@@ -15,12 +14,8 @@ current result was first computed; every later confirmation is in the history.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
-import multiprocessing
-from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy import bindparam, insert, select, tuple_, update
@@ -31,28 +26,10 @@ from portal.extensions import db
 from portal.models.credit import CreditBreakdown, CreditGrade
 from portal.models.facility import Facility
 from portal.models.points import PointRecord
-from portal.operations.bulk import CHUNK, in_filters, run_core
-from portal.operations.credit_facts import (  # noqa: F401  (collect_facts is re-exported)
-    collect_facts,
-    collect_facts_many,
-    findings_horizon,
-)
+from portal.operations.bulk import CHUNK, run_core
+from portal.operations.credit_facts import collect_facts
 from portal.rules import credit_rulebook
 from scoring.credit import CreditResult, compute_facility_score
-
-FACILITY_COLUMNS = (
-    Facility.id,
-    Facility.agreement_start,
-    Facility.status,
-    Facility.blacklisted,
-    Facility.credit_grade,
-    Facility.credit_score,
-)
-HISTORY_COLUMNS = (
-    "facility_id", "cycle", "as_of", "computed_at", "graded", "score", "grade",
-    "previous_grade", "previous_score", "rulebook_version", "breakdown_id", "caps", "reason",
-    "trigger", "actor_id",
-)  # fmt: skip
 
 
 def breakdown_json(result: CreditResult) -> list[dict]:
@@ -102,25 +79,25 @@ def breakdown_text(result: CreditResult) -> str:
             if len(_LINE_JSON) >= _LINE_JSON_MAX:
                 _LINE_JSON.clear()
             fragment = _LINE_JSON[key] = (
-                f'{{"points": {json.dumps(float(i.points))}, "rule": {_dumps(i.rule)}, '
-                f'"source_type": {_dumps(i.source_type)}, "source_id": ',
-                f', "label": {_dumps(i.label)}, '
-                f'"changes_on": {_dumps(i.changes_on.isoformat() if i.changes_on else None)}}}',
+                f'{{"points": {json.dumps(float(i.points))}, "rule": {dumps(i.rule)}, '
+                f'"source_type": {dumps(i.source_type)}, "source_id": ',
+                f', "label": {dumps(i.label)}, '
+                f'"changes_on": {dumps(i.changes_on.isoformat() if i.changes_on else None)}}}',
             )
         parts.append(f"{fragment[0]}{'null' if i.source_id is None else i.source_id}{fragment[1]}")
     if any(a.grade is not None for a in result.adjustments):
         grade_lines = breakdown_json(result)[len(result.items) :]
-        parts += [_dumps(line) for line in grade_lines]
+        parts += [dumps(line) for line in grade_lines]
     return f"[{', '.join(parts)}]"
 
 
-def _dumps(value) -> str:
+def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
 _facility_table = Facility.__table__
 #: Current-grade columns only; ``updated_at`` is kept, as registry data did not change.
-_SET_CURRENT = (
+SET_CURRENT = (
     update(_facility_table)
     .where(_facility_table.c.id == bindparam("fid"))
     .values(
@@ -159,7 +136,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
         previous_grade=facility.credit_grade,
         previous_score=facility.credit_score,
         rulebook_version=result.rulebook_version,
-        breakdown_id=_store_breakdowns({key: text}, now)[key],
+        breakdown_id=store_breakdowns({key: text}, now)[key],
         caps=list(result.caps),
         reason=result.reason,
         trigger=trigger[:80],
@@ -169,7 +146,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
     db.session.flush()
     if (result.grade, result.score) != (facility.credit_grade, facility.credit_score):
         db.session.execute(
-            _SET_CURRENT, {"fid": facility.id, "g": result.grade, "s": result.score, "t": now}
+            SET_CURRENT, {"fid": facility.id, "g": result.grade, "s": result.score, "t": now}
         )
         set_committed_value(facility, "credit_grade", result.grade)
         set_committed_value(facility, "credit_score", result.score)
@@ -177,53 +154,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
     return row
 
 
-def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "batch") -> int:
-    """Recompute many facilities with bulk reads and writes; returns how many grades
-    changed. Flushes, never commits (the caller commits per batch).
-
-    The batch's facility rows are locked first, as in ``recompute_grade``: a change to a
-    facility made meanwhile waits for this batch, then recomputes on top of it."""
-    db.session.flush()
-    facilities = [
-        row
-        for where in in_filters(Facility.id, facility_ids)
-        for row in run_core(
-            select(*FACILITY_COLUMNS).where(where).order_by(Facility.id).with_for_update()
-        )
-    ]
-    if not facilities:
-        return 0
-    facts = collect_facts_many(facilities, as_of)
-    rb = credit_rulebook()
-    now = utcnow()
-    trigger = trigger[:80]
-    results, texts = [], {}
-    for f in facilities:
-        r = compute_facility_score(facts[f.id], as_of, rb)
-        text = breakdown_text(r)
-        key = (f.id, breakdown_digest(text))
-        texts[key] = text
-        results.append((f, r, key))
-    breakdown_ids = _store_breakdowns(texts, now)
-    history, current, changed = [], [], 0
-    for f, r, key in results:
-        history.append(
-            (
-                r.facility_id, r.cycle, r.as_of, now, r.graded, r.score, r.grade, f.credit_grade,
-                f.credit_score, r.rulebook_version, breakdown_ids[key],
-                _dumps(list(r.caps)) if r.caps else "[]", r.reason, trigger, None,
-            )
-        )  # fmt: skip
-        if (r.grade, r.score) != (f.credit_grade, f.credit_score):
-            current.append((f.id, r.grade, r.score))
-            changed += r.grade != f.credit_grade
-    _write_batch(history, current, now)
-    # Objects already in the session must not keep stale current-grade values.
-    db.session.expire_all()
-    return changed
-
-
-def _store_breakdowns(texts: dict[tuple[int, str], str], now) -> dict[tuple[int, str], int]:
+def store_breakdowns(texts: dict[tuple[int, str], str], now) -> dict[tuple[int, str], int]:
     """Ids of the breakdowns keyed (facility id, digest), storing those not stored yet
     (``texts`` holds each one's JSON text)."""
     ids: dict[tuple[int, str], int] = {}
@@ -275,109 +206,6 @@ def _store_breakdowns(texts: dict[tuple[int, str], str], now) -> dict[tuple[int,
             .returning(table.c.id)
         ).scalar_one()
     return ids
-
-
-def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
-    """``history`` rows are in ``HISTORY_COLUMNS`` order (caps as JSON text); ``current``
-    holds (facility id, grade, score) of the facilities whose result changed."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        rows = [dict(zip(HISTORY_COLUMNS, row, strict=True)) for row in history]
-        for row in rows:
-            row["caps"] = json.loads(row["caps"])
-        connection.execute(insert(CreditGrade.__table__), rows)
-        if current:
-            connection.execute(
-                _SET_CURRENT, [{"fid": i, "g": g, "s": s, "t": now} for i, g, s in current]
-            )
-        return
-    # PostgreSQL: COPY the history rows and update the changed facilities in one
-    # statement, on the session's own connection (same transaction).
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY credit_grade ({', '.join(HISTORY_COLUMNS)}) FROM STDIN") as copy:
-            for row in history:
-                copy.write_row(row)
-        if current:
-            ids, grades, scores = zip(*current, strict=True)
-            cursor.execute(
-                "UPDATE facility SET credit_grade = v.g, credit_score = v.s, graded_at = %s "
-                "FROM unnest(%s::integer[], %s::varchar[], %s::numeric[]) AS v(id, g, s) "
-                "WHERE facility.id = v.id",
-                (now, list(ids), list(grades), list(scores)),
-            )
-
-
-def recompute_all(
-    as_of: date,
-    batch_size: int = 500,
-    progress: Callable[[int], object] | None = None,
-    jobs: int = 1,
-) -> tuple[int, int]:
-    """Recompute every facility, committing each batch on its own (``medcredit grades
-    recompute`` and the benchmark run exactly this). Returns (facilities, grades changed).
-
-    With ``jobs`` > 1 on PostgreSQL, batches run in that many worker processes (forked,
-    each with its own connections); SQLite has a single writer, so it runs them here.
-
-    The cyclic garbage collector is paused within a batch: a batch creates hundreds of
-    thousands of short-lived tuples and no reference cycles worth collecting, and each
-    automatic collection would walk every object of the application as well."""
-    ids = all_facility_ids()
-    chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    changed = 0
-    parallel = jobs > 1 and len(chunks) > 1 and db.engine.dialect.name == "postgresql"
-    if not parallel:
-        for chunk in chunks:
-            changed += _run_batch(chunk, as_of)
-            if progress is not None:
-                progress(len(chunk))
-        return len(ids), changed
-    # Workers inherit the application by fork; no connection may cross the fork, so the
-    # session ends here (objects loaded before are detached) and the pool is emptied.
-    db.session.remove()
-    db.engine.dispose()
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(chunks)), initializer=_worker_start) as pool:
-        for size, batch_changed in pool.imap_unordered(
-            _worker_batch, [(chunk, as_of) for chunk in chunks]
-        ):
-            changed += batch_changed
-            if progress is not None:
-                progress(size)
-    return len(ids), changed
-
-
-def _run_batch(chunk: Sequence[int], as_of: date) -> int:
-    with _gc_paused():
-        try:
-            changed = recompute_batch(chunk, as_of)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-    return changed
-
-
-def _worker_start() -> None:
-    # Drop the pool copied from the parent without touching its connections.
-    db.engine.dispose(close=False)
-
-
-def _worker_batch(task: tuple[Sequence[int], date]) -> tuple[int, int]:
-    chunk, as_of = task
-    return len(chunk), _run_batch(chunk, as_of)
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def all_facility_ids() -> list[int]:

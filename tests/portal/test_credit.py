@@ -19,13 +19,9 @@ from portal.models.credit import (
     RepairStatus,
 )
 from portal.models.enums import FacilityStatus, PointSource, Responsibility, Role, Severity
-from portal.operations.credit import (
-    collect_facts,
-    collect_facts_many,
-    latest_grade,
-    recompute_batch,
-    recompute_grade,
-)
+from portal.operations.credit import collect_facts, latest_grade, recompute_grade
+from portal.operations.credit_batch import recompute_batch
+from portal.operations.credit_facts import collect_facts_many
 from portal.operations.credit_repair import apply_repair, decide_repair
 from portal.operations.credit_workflow import (
     CreditError,

@@ -16,13 +16,14 @@ from portal.models.credit import CreditBreakdown, CreditGrade
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.bulk import plain_rows
 from portal.operations.credit import (
+    all_facility_ids,
     breakdown_digest,
     breakdown_json,
     breakdown_text,
     latest_grade,
-    recompute_all,
     recompute_grade,
 )
+from portal.operations.credit_batch import recompute_all
 from scoring.credit import AdjustmentFact, CreditResult, Item
 from tests.conftest import make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
@@ -76,21 +77,15 @@ def test_batch_reuses_breakdowns_and_appends_every_computation(db, make_facility
     confirmed_finding(one, inspection(one, facilities[0], [one, two]))
     ids = sorted(f.id for f in facilities)
     grades, breakdowns = _count(CreditGrade), _count(CreditBreakdown)
-    assert recompute_all(TODAY, batch_size=2) == (len(_all_ids()), 2)
+    assert recompute_all(TODAY, batch_size=2) == (len(all_facility_ids()), 2)
     first = {f: latest_grade(f) for f in ids}
-    assert _count(CreditGrade) == grades + len(_all_ids())
+    assert _count(CreditGrade) == grades + len(all_facility_ids())
     assert recompute_all(TODAY, batch_size=2)[1] == 0
-    assert _count(CreditGrade) == grades + 2 * len(_all_ids())
+    assert _count(CreditGrade) == grades + 2 * len(all_facility_ids())
     # The second run found the same facts: no new breakdown, the same one referenced.
-    assert _count(CreditBreakdown) == breakdowns + len(_all_ids()) - 1
+    assert _count(CreditBreakdown) == breakdowns + len(all_facility_ids()) - 1
     assert all(latest_grade(f).breakdown_id == first[f].breakdown_id for f in ids)
     assert latest_grade(ids[0]).previous_grade == first[ids[0]].grade
-
-
-def _all_ids() -> list[int]:
-    from portal.operations.credit import all_facility_ids
-
-    return all_facility_ids()
 
 
 def test_plain_rows_match_core_rows(db, make_facility, make_user):
