@@ -207,8 +207,12 @@ def _build(conn, scale: float) -> dict:
                   "credit_adjustment", "credit_repair", "user_account"):  # fmt: skip
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM {table}))")  # fmt: skip
-        cur.execute(f"ANALYZE {table}")
     conn.commit()
+    # As autovacuum leaves a database that has been in use (and sets the visibility map that
+    # index-only scans rely on); VACUUM cannot run inside a transaction.
+    conn.autocommit = True
+    cur.execute("VACUUM ANALYZE")
+    conn.autocommit = False
     return {"facilities": n_fac, "findings": n_find, "staff": n_staff, "points": n_points}
 
 

@@ -175,7 +175,16 @@ class SelfInspectionReport(db.Model):
 class Finding(db.Model):
     __tablename__ = "finding"
     __table_args__ = (
-        Index("ix_finding_facility_status_date", "facility_id", "status", "decision_date"),
+        # A facility's findings of a status in date order, with what the credit engine reads
+        # of them: a batch recompute reads them by index only (PostgreSQL), in engine order.
+        Index(
+            "ix_finding_credit",
+            "facility_id",
+            "status",
+            "decision_date",
+            "id",
+            postgresql_include=["category", "amount_involved_fen", "self_corrected"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

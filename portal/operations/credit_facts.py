@@ -97,12 +97,15 @@ def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
                 Finding.decision_date,
                 Finding.amount_involved_fen,
                 Finding.self_corrected,
-            ).where(
+            )
+            .where(
                 where,
                 Finding.status == FindingStatus.CONFIRMED,
                 Finding.decision_date >= start,
                 Finding.decision_date <= as_of,
             )
+            # The covering index's order (ix_finding_credit), which is the engine's too.
+            .order_by(Finding.facility_id, Finding.decision_date, Finding.id)
         )
         for fid, facility_id, code, decided, amount, corrected in rows:
             label_cls = categories.get(code)
@@ -210,52 +213,48 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
     """Suspensions and terminations this cycle of people with live point records at the
     facility this cycle, counted where those records helped reach the threshold.
 
-    Plain queries only (no correlated subqueries, whose generic prepared plans can go
-    quadratic): candidates from the facilities' records, then their cycle totals, then
-    the standing of those whose total can reach a sanction."""
+    One query per batch finds the (facility, person) pairs that matter: the person's
+    earliest live record at the facility this cycle, for people whose live points this
+    cycle reach the lowest sanction (restorations only ever lower a total); their standing
+    comes from the staff-points engine. The total is a subquery per pair on the staff_id
+    index, a plan that stays linear even as a generic prepared plan (a join with a grouped
+    subquery was estimated at one row and rescanned per pair)."""
     out: dict[int, list[StaffSanctionFact]] = defaultdict(list)
-    live = (
-        PointRecord.revoked_at.is_(None),
-        PointRecord.decided_on >= date(as_of.year, 1, 1),
-        PointRecord.decided_on <= as_of,
-    )
-    # (facility, staff) -> earliest live record date at that facility this cycle.
-    first_record: dict[tuple[int, int], date] = {}
-    for where in id_filters(PointRecord.facility_id, ids):
-        for staff_id, facility_id, decided in run_core(
-            select(PointRecord.staff_id, PointRecord.facility_id, PointRecord.decided_on).where(
-                where, *live
-            )
-        ):
-            key = (facility_id, staff_id)
-            if facility_id in wanted and (key not in first_record or decided < first_record[key]):
-                first_record[key] = decided
-    candidates = sorted({s for _f, s in first_record})
-    # Only people whose live points this cycle reach the lowest sanction can have one
-    # (restorations only ever lower a total).
-    lowest, heavy = _lowest_sanction(), []
-    for where in in_filters(PointRecord.staff_id, candidates):
-        heavy += [
-            staff_id
-            for (staff_id,) in run_core(
-                select(PointRecord.staff_id)
-                .where(where, *live)
-                .group_by(PointRecord.staff_id)
-                .having(func.sum(PointRecord.points) >= lowest)
-            )
-        ]
-    if not heavy:
-        return out
-    heavy.sort()
-    codes: dict[int, str] = {}
-    for where in in_filters(StaffMember.id, heavy):
-        codes.update(
-            (i, c) for i, c in run_core(select(StaffMember.id, StaffMember.staff_code).where(where))
+    here, anyone = aliased(PointRecord), aliased(PointRecord)
+
+    def live(record):
+        return (
+            record.revoked_at.is_(None),
+            record.decided_on >= date(as_of.year, 1, 1),
+            record.decided_on <= as_of,
         )
-    standings = standings_many(heavy, as_of)
+
+    first_record: dict[tuple[int, int], date] = {}
+    codes: dict[int, str] = {}
+    for where in id_filters(here.facility_id, ids):
+        pairs = (
+            select(here.staff_id, here.facility_id, func.min(here.decided_on).label("first"))
+            .where(where, *live(here))
+            .group_by(here.staff_id, here.facility_id)
+            .subquery()
+        )
+        total = (
+            select(func.sum(anyone.points))
+            .where(anyone.staff_id == pairs.c.staff_id, *live(anyone))
+            .scalar_subquery()
+        )
+        for facility_id, staff_id, first, code in run_core(
+            select(pairs.c.facility_id, pairs.c.staff_id, pairs.c.first, StaffMember.staff_code)
+            .join(StaffMember, StaffMember.id == pairs.c.staff_id)
+            .where(total >= _lowest_sanction())
+        ):
+            if facility_id in wanted:
+                first_record[(facility_id, staff_id)] = first
+                codes[staff_id] = code
+    if not first_record:
+        return out
+    standings = standings_many(sorted(codes), as_of)
     for (facility_id, staff_id), first in sorted(first_record.items()):
-        if staff_id not in standings:
-            continue
         for s in standings[staff_id].sanctions:
             if (
                 s.kind.value in STAFF_SANCTIONS
