@@ -31,7 +31,6 @@ from cryptography.fernet import Fernet
 
 AS_OF = date(2026, 11, 20)
 FACILITIES, FINDINGS, STAFF = 10_000, 500_000, 100_000
-BATCH = 500  # the command's default batch size
 
 
 # --- A PostgreSQL server and a fresh database --------------------------------------------
@@ -260,7 +259,7 @@ def _bare(engine) -> int:
 def _recompute(jobs: int) -> int:
     from portal.operations.credit_batch import recompute_all
 
-    return recompute_all(AS_OF, BATCH, jobs=jobs)[1]
+    return recompute_all(AS_OF, jobs=jobs)[1]
 
 
 def _forget_grades(engine) -> None:
@@ -290,6 +289,7 @@ def run(rounds: int = 5, scale: float = 1.0) -> None:
     from portal import create_app
     from portal.cli.grades import DEFAULT_JOBS
     from portal.extensions import db
+    from portal.operations.credit_batch import BATCH_SIZE
 
     rounds = max(1, min(rounds, 3))  # each recompute of the full set takes a while
     jobs = DEFAULT_JOBS
@@ -342,7 +342,7 @@ def run(rounds: int = 5, scale: float = 1.0) -> None:
         f"credit: recompute all grades vs bare SELECT of the input rows on PostgreSQL "
         f"({sizes['facilities']:,} facilities, {sizes['findings']:,} findings, "
         f"{sizes['staff']:,} staff, {sizes['points']:,} point records; {bare_rows:,} input "
-        f"rows; built in {built:.1f} s; batches of {BATCH}, {jobs} worker process(es))\n"
+        f"rows; built in {built:.1f} s; batches of {BATCH_SIZE}, {jobs} worker process(es))\n"
         + line("first recompute (every breakdown new)", first, first_changed)
         + line("repeat recompute (same facts, daily run)", repeat, repeat_changed)
         + f"  peak memory: Python allocations of one process recomputing everything "

@@ -184,30 +184,32 @@ def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook
     items: list[Item] = []
     caps: list[str] = []
     # The findings loop is the engine's hot path (a batch recompute runs it for hundreds
-    # of thousands of findings): rulebook values in locals, each distinct line worked out
-    # once per rulebook, items built as plain tuples.
-    oldest = cycle - len(rb.decay_percents) + 1
-    per_fen, per_points, max_points = rb.amount_per_fen, rb.amount_points, rb.amount_max_points
-    lines = rb.memo.setdefault("finding_lines", {})
-    make, append = tuple.__new__, items.append
-    for f in sorted(facts.findings, key=_BY_DATE_AND_ID) if facts.findings else ():
-        decided = f.decided_on
-        year = decided.year
-        if decided > as_of or year < oldest:
-            continue
-        if year == cycle and f.cls == "fraud":
-            caps.append("fraud")
-        repaired = bool(facts.repairs) and _repaired(f, facts, cycle) is not None
-        extra = (f.amount_fen // per_fen) * per_points
-        if extra > max_points:
-            extra = max_points
-        # Findings alike in these respects read and count alike.
-        key = (cycle, year, f.cls, f.category_label, extra, f.self_corrected, repaired)
-        line = lines.get(key)
-        if line is None:
-            line = lines[key] = _finding_line(f, cycle - year, cycle, repaired, rb)
-        if line is not None:
-            append(make(Item, (line[0], "finding", "finding", f.id, line[1], line[2])))
+    # of thousands of findings): rulebook values in locals, facts unpacked rather than
+    # read by attribute, each distinct line worked out once per rulebook and cycle, items
+    # built as plain tuples.
+    if facts.findings:
+        oldest = cycle - len(rb.decay_percents) + 1
+        per_fen, per_points, max_points = rb.amount_per_fen, rb.amount_points, rb.amount_max_points
+        lines = rb.memo.setdefault(("finding_lines", cycle), {})
+        make, append, repairs = tuple.__new__, items.append, facts.repairs
+        for f in sorted(facts.findings, key=_BY_DATE_AND_ID):
+            fid, _code, label, cls, decided, amount, corrected = f
+            year = decided.year
+            if decided > as_of or year < oldest:
+                continue
+            if cls == "fraud" and year == cycle:
+                caps.append("fraud")
+            repaired = bool(repairs) and _repaired(f, facts, cycle) is not None
+            extra = (amount // per_fen) * per_points
+            if extra > max_points:
+                extra = max_points
+            # Findings alike in these respects read and count alike.
+            key = (year, cls, label, extra, corrected, repaired)
+            line = lines.get(key)
+            if line is None:
+                line = lines[key] = _finding_line(f, cycle - year, cycle, repaired, rb)
+            if line is not None:
+                append(make(Item, (line[0], "finding", "finding", fid, line[1], line[2])))
     for p in sorted(facts.pledge, key=lambda x: (x.on, x.id)):
         if p.on.year != cycle or p.on > as_of:
             continue

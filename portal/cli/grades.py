@@ -7,6 +7,8 @@ from datetime import date
 
 import click
 
+from portal.operations.credit_batch import BATCH_SIZE
+
 #: Worker processes for ``grades recompute`` on PostgreSQL: the CPUs, at most four.
 DEFAULT_JOBS = min(os.cpu_count() or 1, 4)
 
@@ -24,7 +26,7 @@ def grades_group() -> None:
     default=None,
     help="date to compute at (YYYY-MM-DD, China time; default today)",
 )
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--batch-size", default=BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000))
 @click.option(
     "--jobs",
     default=DEFAULT_JOBS,

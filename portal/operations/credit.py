@@ -72,19 +72,20 @@ def breakdown_text(result: CreditResult) -> str:
     """``json.dumps(breakdown_json(result), ensure_ascii=False)``, built faster for the batch
     recompute (the same text; a test holds them equal)."""
     parts = []
-    for i in result.items:
-        key = (i.points, i.rule, i.source_type, i.label, i.changes_on)
+    append = parts.append
+    for points, rule, source_type, source_id, label, changes_on in result.items:
+        key = (points, rule, source_type, label, changes_on)
         fragment = _LINE_JSON.get(key)
         if fragment is None:
             if len(_LINE_JSON) >= _LINE_JSON_MAX:
                 _LINE_JSON.clear()
             fragment = _LINE_JSON[key] = (
-                f'{{"points": {json.dumps(float(i.points))}, "rule": {dumps(i.rule)}, '
-                f'"source_type": {dumps(i.source_type)}, "source_id": ',
-                f', "label": {dumps(i.label)}, '
-                f'"changes_on": {dumps(i.changes_on.isoformat() if i.changes_on else None)}}}',
+                f'{{"points": {json.dumps(float(points))}, "rule": {dumps(rule)}, '
+                f'"source_type": {dumps(source_type)}, "source_id": ',
+                f', "label": {dumps(label)}, '
+                f'"changes_on": {dumps(changes_on.isoformat() if changes_on else None)}}}',
             )
-        parts.append(f"{fragment[0]}{'null' if i.source_id is None else i.source_id}{fragment[1]}")
+        append(f"{fragment[0]}{'null' if source_id is None else source_id}{fragment[1]}")
     if any(a.grade is not None for a in result.adjustments):
         grade_lines = breakdown_json(result)[len(result.items) :]
         parts += [dumps(line) for line in grade_lines]

@@ -33,6 +33,10 @@ from portal.operations.credit_facts import collect_facts_many
 from portal.rules import credit_rulebook
 from scoring.credit import compute_facility_score
 
+#: Facilities per batch (and per transaction). Larger batches mean fewer statements; 1,000
+#: measured slightly faster than 500 with the benchmark, and a batch still commits well
+#: within a second.
+BATCH_SIZE = 1000
 FACILITY_COLUMNS = (
     Facility.id,
     Facility.agreement_start,
@@ -127,7 +131,7 @@ def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
 
 def recompute_all(
     as_of: date,
-    batch_size: int = 500,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int], object] | None = None,
     jobs: int = 1,
     facility_ids: Sequence[int] | None = None,

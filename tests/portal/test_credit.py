@@ -216,6 +216,58 @@ def test_staff_sanction_counts_at_the_facility_and_revocation_restores(
     assert latest_grade(elsewhere.id).trigger == "points.revoke"
 
 
+def test_staff_sanction_facts_match_the_points_module(db, make_facility, make_staff, people):
+    """The batch query keeps only people whose points can reach a sanction; the facts must
+    be those the points module's standings give, at every facility where a live record
+    this cycle came on or before the sanction's start."""
+    from portal.models.points import PointRecord
+    from portal.operations.points import standings_for
+    from scoring.credit import StaffSanctionFact
+
+    a, b, c = make_facility(), make_facility(), make_facility()
+    heavy, light, revoked = (make_staff([a, b, c]) for _ in range(3))
+
+    def record(person, at, severity, day):
+        return record_points(
+            people["insp"], person, facility=at, violation="串换药品", severity=severity,
+            responsibility=Responsibility.MAIN, decided_on=day, source=PointSource.FINDING,
+            reference="文号", today=TODAY,
+        )  # fmt: skip
+
+    record(heavy, a, Severity.MODERATE, date(2026, 2, 1))
+    record(heavy, b, Severity.MODERATE, date(2026, 3, 1))
+    record(heavy, c, Severity.MINOR, date(2026, 5, 1))  # after the sanction started
+    record(heavy, c, Severity.MINOR, date(2025, 6, 1))  # last cycle: does not count
+    record(light, a, Severity.MODERATE, date(2026, 2, 1))
+    record(revoked, a, Severity.MODERATE, date(2026, 2, 1))
+    revoke_record(people["approver"], record(revoked, b, Severity.MODERATE, date(2026, 3, 1)),
+                  "复核不成立", TODAY)  # fmt: skip
+
+    expected: dict[int, list] = {}
+    for facility in (a, b, c):
+        expected[facility.id] = []
+        for person in (heavy, light, revoked):
+            days = db.session.scalars(
+                select(PointRecord.decided_on).where(
+                    PointRecord.staff_id == person.id,
+                    PointRecord.facility_id == facility.id,
+                    PointRecord.revoked_at.is_(None),
+                    PointRecord.decided_on >= date(2026, 1, 1),
+                )
+            ).all()
+            if not days:
+                continue
+            for s in standings_for([person.id], TODAY)[person.id].sanctions:
+                if s.kind.value in ("suspend", "terminate") and min(days) <= s.start <= TODAY:
+                    expected[facility.id].append(
+                        StaffSanctionFact(s.record_id, person.staff_code, s.kind.value, s.start)
+                    )
+    facts = collect_facts_many([a, b, c], TODAY)
+    assert {f: list(facts[f].staff_sanctions) for f in expected} == expected
+    # The case is not empty: the heavy person's sanction counts at a and b, not at c.
+    assert expected[a.id] and expected[b.id] and not expected[c.id]
+
+
 def test_termination_in_the_registry_caps_the_grade(db, make_facility, people):
     facility = make_facility()
     update_facility(people["admin"], facility, {"status": FacilityStatus.TERMINATED})

@@ -1,5 +1,6 @@
 """How computations are stored: breakdowns once per facility and content, the JSON text
-built for batches, driver rows, parallel recompute and the data migration to 0006."""
+built for batches, driver rows, parallel recompute, the data migration to 0006 and the
+read paths of 0007."""
 
 from __future__ import annotations
 
@@ -192,4 +193,46 @@ def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):
                 items,
                 [],
             ]
+        _db.engine.dispose()
+
+
+def _finding_indexes(bind) -> dict[str, list[str]]:
+    return {
+        ix["name"]: ix["column_names"]
+        for ix in sa.inspect(bind).get_indexes("finding")
+        if ix["name"].startswith("ix_finding_")
+    }
+
+
+def test_migration_0007_covering_index_and_compression_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        with _db.engine.connect() as conn:
+            indexes = _finding_indexes(conn)
+            assert indexes["ix_finding_credit"] == ["facility_id", "status", "decision_date", "id"]
+            assert "ix_finding_facility_status_date" not in indexes
+            postgres = conn.dialect.name == "postgresql"
+            if postgres:
+                # The engine's other columns ride along, so a batch reads by index only.
+                definition = conn.scalar(
+                    sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_finding_credit'")
+                )
+                assert "INCLUDE (category, amount_involved_fen, self_corrected)" in definition
+                compression = sa.text(
+                    "SELECT attcompression FROM pg_attribute WHERE attname = 'items' "
+                    "AND attrelid = 'credit_breakdown'::regclass"
+                )
+                assert conn.scalar(compression) == "l"  # lz4 (Debian's server has it)
+        downgrade(revision="0006")
+        with _db.engine.connect() as conn:
+            indexes = _finding_indexes(conn)
+            assert indexes["ix_finding_facility_status_date"] == [
+                "facility_id",
+                "status",
+                "decision_date",
+            ]
+            assert "ix_finding_credit" not in indexes
+            if postgres:
+                assert conn.scalar(compression) == "p"
         _db.engine.dispose()
