@@ -49,8 +49,12 @@ def downgrade():
 
 def _set_compression(method: str) -> None:
     """New breakdowns are compressed with ``method`` (existing values keep theirs: both
-    read back alike). A server built without lz4 keeps its default."""
+    read back alike). A server built without lz4, or older than PostgreSQL 14 (which
+    has no per-column compression), keeps its default."""
     bind = op.get_bind()
+    if bind.dialect.server_version_info < (14,):
+        log.warning("credit_breakdown.items keeps the default compression (PostgreSQL < 14)")
+        return
     savepoint = bind.begin_nested()
     try:
         bind.exec_driver_sql(
