@@ -11,7 +11,7 @@ from portal.bureau import bp
 from portal.bureau.forms_credit import AdjustmentDecisionForm, AdjustmentForm
 from portal.bureau.forms_inspections import ButtonForm
 from portal.bureau.loaders import get_facility_or_404, get_or_404
-from portal.bureau.views_inspections import form_errors
+from portal.bureau.views_inspections import commit_or_form_errors, form_errors
 from portal.credit_files import (
     REQUEST_LIMIT_KEY,
     describe_limits,
@@ -238,19 +238,18 @@ def adjustment_decide(adjustment_id: int):
     if request.method == "POST":
         ensure("credit.approve")
         if form.validate_on_submit():
-            try:
-                decide_adjustment(
+            decided = commit_or_form_errors(
+                form,
+                lambda: decide_adjustment(
                     current_user,
                     adjustment,
                     approve=form.outcome.data == "approve",
                     note=form.note.data,
                     today=china_today(),
-                )
-            except CreditError as exc:
-                db.session.rollback()
-                form_errors(form, exc)
-            else:
-                db.session.commit()
+                ),
+                CreditError,
+            )
+            if decided:
                 flash(_("已处理调整申请"), "success")
                 return redirect(url_for("bureau.adjustments"))
     return render_template(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.bureau import bp
 from portal.bureau.forms_credit import CreditAppealDecisionForm, RepairDecisionForm
 from portal.bureau.loaders import get_or_404
-from portal.bureau.views_inspections import form_errors
+from portal.bureau.views_inspections import commit_or_form_errors
 from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility
@@ -51,19 +51,18 @@ def credit_appeal_decide(credit_appeal_id: int):
     if request.method == "POST":
         ensure("credit.decide")
         if form.validate_on_submit():
-            try:
-                decide_credit_appeal(
+            decided = commit_or_form_errors(
+                form,
+                lambda: decide_credit_appeal(
                     current_user,
                     appeal,
                     upheld=form.outcome.data == "upheld",
                     reason=form.reason.data,
                     today=china_today(),
-                )
-            except CreditError as exc:
-                db.session.rollback()
-                form_errors(form, exc)
-            else:
-                db.session.commit()
+                ),
+                CreditError,
+            )
+            if decided:
                 flash(_("异议已处理，处理结果已告知机构"), "success")
                 return redirect(url_for("bureau.credit_appeals"))
     return render_template(
@@ -93,19 +92,18 @@ def repair_decide(repair_id: int):
     if request.method == "POST":
         ensure("credit.decide")
         if form.validate_on_submit():
-            try:
-                decide_repair(
+            decided = commit_or_form_errors(
+                form,
+                lambda: decide_repair(
                     current_user,
                     repair,
                     grant=form.outcome.data == "grant",
                     reason=form.reason.data,
                     today=today,
-                )
-            except CreditError as exc:
-                db.session.rollback()
-                form_errors(form, exc)
-            else:
-                db.session.commit()
+                ),
+                CreditError,
+            )
+            if decided:
                 flash(_("信用修复申请已决定，结果已告知机构"), "success")
                 return redirect(url_for("bureau.repairs"))
     check = None

@@ -34,6 +34,19 @@ def form_errors(form, exc) -> None:
         target.errors = [*target.errors, message]
 
 
+def commit_or_form_errors(form, operation, error_type) -> bool:
+    """Run ``operation`` in the request's transaction: commit and return True, or, when it
+    raises ``error_type``, roll back, put its errors on ``form`` and return False."""
+    try:
+        operation()
+    except error_type as exc:
+        db.session.rollback()
+        form_errors(form, exc)
+        return False
+    db.session.commit()
+    return True
+
+
 def inspector_choices() -> list[tuple[int, str]]:
     users = db.session.scalars(
         select(User)
