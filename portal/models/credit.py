@@ -84,10 +84,14 @@ class CreditGrade(db.Model):
     """One computation of a facility's credit grade. Rows are only ever added."""
 
     __tablename__ = "credit_grade"
-    __table_args__ = (Index("ix_credit_grade_cycle_facility", "cycle", "facility_id"),)
+    __table_args__ = (
+        Index("ix_credit_grade_cycle_facility", "cycle", "facility_id"),
+        # A facility's computations, newest first (history, chart, latest grade).
+        Index("ix_credit_grade_facility_history", "facility_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
     #: Evaluation cycle (calendar year of ``as_of``).
     cycle: Mapped[int]
     #: China-time date the facts were taken at.
@@ -101,7 +105,8 @@ class CreditGrade(db.Model):
     previous_grade: Mapped[str | None] = mapped_column(String(2))
     previous_score: Mapped[Decimal | None] = mapped_column(SCORE)
     rulebook_version: Mapped[str] = mapped_column(String(20))
-    breakdown_id: Mapped[int] = mapped_column(ForeignKey("credit_breakdown.id"), index=True)
+    #: No index: nothing reads by it, and breakdowns are never deleted.
+    breakdown_id: Mapped[int] = mapped_column(ForeignKey("credit_breakdown.id"))
     #: Caps applied (``fraud``, ``terminated``, ``blacklisted``).
     caps: Mapped[list] = mapped_column(JSON)
     #: Why the facility was not graded, if it was not.

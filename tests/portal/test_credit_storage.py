@@ -1,6 +1,6 @@
 """How computations are stored: breakdowns once per facility and content, the JSON text
 built for batches, driver rows, parallel recompute, the data migration to 0006 and the
-read paths of 0007."""
+read paths of 0007 and the history indexes of 0008."""
 
 from __future__ import annotations
 
@@ -235,4 +235,32 @@ def test_migration_0007_covering_index_and_compression_and_back(fresh_database_u
             assert "ix_finding_credit" not in indexes
             if postgres:
                 assert conn.scalar(compression) == "p"
+        _db.engine.dispose()
+
+
+def _grade_indexes(bind) -> dict[str, list[str]]:
+    return {ix["name"]: ix["column_names"] for ix in sa.inspect(bind).get_indexes("credit_grade")}
+
+
+def test_migration_0008_history_index_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        with _db.engine.connect() as conn:
+            assert _grade_indexes(conn) == {
+                "ix_credit_grade_cycle_facility": ["cycle", "facility_id"],
+                "ix_credit_grade_facility_history": ["facility_id", "id"],
+            }
+            foreign_keys = {
+                fk["constrained_columns"][0]: fk["referred_table"]
+                for fk in sa.inspect(conn).get_foreign_keys("credit_grade")
+            }
+            assert foreign_keys["breakdown_id"] == "credit_breakdown"
+        downgrade(revision="0007")
+        with _db.engine.connect() as conn:
+            assert _grade_indexes(conn) == {
+                "ix_credit_grade_cycle_facility": ["cycle", "facility_id"],
+                "ix_credit_grade_facility_id": ["facility_id"],
+                "ix_credit_grade_breakdown_id": ["breakdown_id"],
+            }
         _db.engine.dispose()
