@@ -72,7 +72,8 @@ class CreditBreakdown(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
-    #: BLAKE2b (128-bit, hex) of the items' JSON text.
+    #: BLAKE2b (128-bit, hex) of the items, line by line (``items_digest`` in
+    #: ``portal.operations.credit``).
     digest: Mapped[str] = mapped_column(String(32))
     #: Items ``{points, rule, source_type, source_id, label, changes_on}``; they sum to the
     #: score minus the base.

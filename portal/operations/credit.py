@@ -110,8 +110,57 @@ SET_CURRENT = (
 )
 
 
-def breakdown_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+#: The keys of a stored item that make its line (all but ``source_id``).
+_LINE_KEYS = ("points", "rule", "source_type", "label", "changes_on")
+#: Digest tokens of breakdown lines (bounded like ``_LINE_JSON``).
+_LINE_TOKENS: dict[tuple, bytes] = {}
+
+
+def breakdown_digest(result: CreditResult) -> str:
+    """The digest of ``breakdown_json(result)``, as ``items_digest`` gives it, without
+    building the JSON: a recompute that finds the breakdown already stored (the daily run,
+    for nearly every facility) never writes its text."""
+    tokens, sources = [], []
+    token, source = tokens.append, sources.append
+    for points, rule, source_type, source_id, label, changes_on in result.items:
+        key = (points, rule, source_type, label, changes_on)
+        line = _LINE_TOKENS.get(key)
+        if line is None:
+            if len(_LINE_TOKENS) >= _LINE_JSON_MAX:
+                _LINE_TOKENS.clear()
+            line = _LINE_TOKENS[key] = _line_token(
+                float(points),
+                rule,
+                source_type,
+                label,
+                changes_on.isoformat() if changes_on else None,
+            )
+        token(line)
+        source(source_id)
+    if any(a.grade is not None for a in result.adjustments):
+        for item in breakdown_json(result)[len(result.items) :]:
+            token(_line_token(*(item[k] for k in _LINE_KEYS)))
+            source(item["source_id"])
+    return _digest(tokens, sources)
+
+
+def items_digest(items: list[dict]) -> str:
+    """Digest of stored breakdown items: each item's line (everything but its source id)
+    hashed on its own, then the lines' hashes in order with the source ids. Migration 0009
+    holds a copy of this definition."""
+    tokens = [_line_token(*(item[k] for k in _LINE_KEYS)) for item in items]
+    return _digest(tokens, [item["source_id"] for item in items])
+
+
+def _line_token(points: float, rule, source_type, label, changes_on) -> bytes:
+    text = json.dumps([float(points), rule, source_type, label, changes_on], ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _digest(tokens: list[bytes], sources: list[int | None]) -> str:
+    # The source ids as Python writes the list, e.g. "[12, 13, None]".
+    data = b"".join(tokens) + repr(sources).encode("ascii")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None) -> CreditGrade:
@@ -124,8 +173,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
     db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
     result = compute_facility_score(collect_facts(facility, today), today, credit_rulebook())
     now = utcnow()
-    text = breakdown_text(result)
-    key = (facility.id, breakdown_digest(text))
+    key = (facility.id, breakdown_digest(result))
     row = CreditGrade(
         facility_id=facility.id,
         cycle=result.cycle,
@@ -137,7 +185,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
         previous_grade=facility.credit_grade,
         previous_score=facility.credit_score,
         rulebook_version=result.rulebook_version,
-        breakdown_id=store_breakdowns({key: text}, now)[key],
+        breakdown_id=store_breakdowns({key: result}, now)[key],
         caps=list(result.caps),
         reason=result.reason,
         trigger=trigger[:80],
@@ -155,12 +203,14 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
     return row
 
 
-def store_breakdowns(texts: dict[tuple[int, str], str], now) -> dict[tuple[int, str], int]:
+def store_breakdowns(
+    results: dict[tuple[int, str], CreditResult], now
+) -> dict[tuple[int, str], int]:
     """Ids of the breakdowns keyed (facility id, digest), storing those not stored yet
-    (``texts`` holds each one's JSON text)."""
+    (``results`` holds the computation each key is the breakdown of)."""
     ids: dict[tuple[int, str], int] = {}
     connection = db.session.connection()
-    keys = sorted(texts)
+    keys = sorted(results)
     if connection.dialect.name == "postgresql":
         # One probe of the unique (facility, digest) index per key.
         raw = connection.connection.driver_connection
@@ -181,7 +231,7 @@ def store_breakdowns(texts: dict[tuple[int, str], str], now) -> dict[tuple[int, 
                 ).where(pair.in_(keys[start : start + CHUNK]))
             ):
                 ids[(f, d)] = i
-    new = [key for key in texts if key not in ids]
+    new = [key for key in results if key not in ids]
     if not new:
         return ids
     if connection.dialect.name == "postgresql":
@@ -196,14 +246,19 @@ def store_breakdowns(texts: dict[tuple[int, str], str], now) -> dict[tuple[int, 
             columns = "id, facility_id, digest, items, created_at"
             with cursor.copy(f"COPY credit_breakdown ({columns}) FROM STDIN") as copy:
                 for key, bid in zip(new, new_ids, strict=True):
-                    copy.write_row((bid, key[0], key[1], texts[key], now))
+                    copy.write_row((bid, key[0], key[1], breakdown_text(results[key]), now))
         ids.update(zip(new, new_ids, strict=True))
         return ids
     table = CreditBreakdown.__table__
     for key in new:
         ids[key] = connection.execute(
             insert(table)
-            .values(facility_id=key[0], digest=key[1], items=json.loads(texts[key]), created_at=now)
+            .values(
+                facility_id=key[0],
+                digest=key[1],
+                items=breakdown_json(results[key]),
+                created_at=now,
+            )
             .returning(table.c.id)
         ).scalar_one()
     return ids

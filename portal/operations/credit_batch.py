@@ -25,7 +25,6 @@ from portal.operations.credit import (
     SET_CURRENT,
     all_facility_ids,
     breakdown_digest,
-    breakdown_text,
     dumps,
     store_breakdowns,
 )
@@ -72,14 +71,13 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
     rb = credit_rulebook()
     now = utcnow()
     trigger = trigger[:80]
-    results, texts = [], {}
+    results, by_key = [], {}
     for f in facilities:
         r = compute_facility_score(facts[f.id], as_of, rb)
-        text = breakdown_text(r)
-        key = (f.id, breakdown_digest(text))
-        texts[key] = text
+        key = (f.id, breakdown_digest(r))
+        by_key[key] = r
         results.append((f, r, key))
-    breakdown_ids = store_breakdowns(texts, now)
+    breakdown_ids = store_breakdowns(by_key, now)
     history, current, changed = [], [], 0
     for f, r, key in results:
         history.append(

@@ -1,9 +1,10 @@
 """How computations are stored: breakdowns once per facility and content, the JSON text
 built for batches, driver rows, parallel recompute, the data migration to 0006 and the
-read paths of 0007 and the history indexes of 0008."""
+read paths of 0007, the history indexes of 0008 and the line digests of 0009."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,7 @@ from portal.operations.credit import (
     breakdown_digest,
     breakdown_json,
     breakdown_text,
+    items_digest,
     latest_grade,
     recompute_grade,
 )
@@ -34,7 +36,7 @@ def _count(model) -> int:
     return _db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_breakdown_text_is_the_json_of_the_breakdown():
+def _varied_result(**changes) -> CreditResult:
     items = (
         Item(Decimal("-5.0"), "finding", "finding", 12, "分解收费：5分", date(2027, 1, 1)),
         Item(Decimal("-2.5"), "finding", "finding", 13, 'a "quoted" \\ label\n', None),
@@ -42,12 +44,38 @@ def test_breakdown_text_is_the_json_of_the_breakdown():
         Item(Decimal("10.0"), "bounds", None, None, "得分限定在0至100分之间"),
     )
     adjustment = AdjustmentFact(7, date(2026, 3, 1), "复核", "张三", "李四", grade="C")
-    result = CreditResult(1, 2026, TODAY, "2026.1", True, Decimal("99.5"), "C", items,
-                          adjustments=(adjustment,))  # fmt: skip
+    values = {"items": items, "adjustments": (adjustment,)} | changes
+    return CreditResult(1, 2026, TODAY, "2026.1", True, Decimal("99.5"), "C", **values)
+
+
+def test_breakdown_text_is_the_json_of_the_breakdown():
+    result = _varied_result()
     for _ in range(2):  # the second time from the fragment cache
         text = breakdown_text(result)
         assert text == json.dumps(breakdown_json(result), ensure_ascii=False)
         assert json.loads(text)[-1]["rule"] == "adjustment.grade"
+
+
+def test_breakdown_digest_is_the_digest_of_the_stored_items():
+    result = _varied_result()
+    stored = json.loads(breakdown_text(result))  # as read back from the database
+    for _ in range(2):  # the second time from the line cache
+        assert breakdown_digest(result) == items_digest(stored)
+    # Any difference in content is a different digest: a source, a label, the order, a
+    # grade set by hand, a date.
+    items = result.items
+    others = [
+        _varied_result(items=(items[0]._replace(source_id=99), *items[1:])),
+        _varied_result(items=(items[0]._replace(label="分解收费：6分"), *items[1:])),
+        _varied_result(items=(items[1], items[0], *items[2:])),
+        _varied_result(adjustments=()),
+        _varied_result(items=(items[0]._replace(changes_on=None), *items[1:])),
+        _varied_result(items=(items[0]._replace(points=Decimal("-5.1")), *items[1:])),
+    ]
+    digests = {breakdown_digest(r) for r in [result, *others]}
+    assert len(digests) == 1 + len(others)
+    for other in others:
+        assert breakdown_digest(other) == items_digest(breakdown_json(other))
 
 
 def test_same_facts_share_one_breakdown_and_keep_graded_at(db, make_facility, make_user):
@@ -69,7 +97,7 @@ def test_same_facts_share_one_breakdown_and_keep_graded_at(db, make_facility, ma
     assert newest.breakdown_id != first.breakdown_id and len(newest.breakdown) == 2
     assert _count(CreditBreakdown) == breakdowns + 1
     stored = db.session.get(CreditBreakdown, newest.breakdown_id)
-    assert stored.digest == breakdown_digest(json.dumps(stored.items, ensure_ascii=False))
+    assert stored.digest == items_digest(stored.items)
 
 
 def test_batch_reuses_breakdowns_and_appends_every_computation(db, make_facility, make_user):
@@ -165,14 +193,7 @@ def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):
     with app.app_context():
         upgrade(revision="0005")
         with _db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO facility (id, credit_code, site_code, name, kind, level, ownership, "
-                "county, address, legal_representative, agreement_start, status, contact_name, "
-                "contact_phone, blacklisted, created_at, updated_at) VALUES (1, "
-                "'91320600MA1X00001A', 'H32060000001', '甲', 'hospital', 'secondary', 'private', "
-                "'崇川区', '路', '张', '2015-01-01', 'active', '', '', false, "
-                "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
-            ))  # fmt: skip
+            _insert_facility(conn)
             for n, breakdown in enumerate((items, items, [])):
                 conn.execute(sa.text(
                     "INSERT INTO credit_grade (facility_id, cycle, as_of, computed_at, graded, "
@@ -263,4 +284,48 @@ def test_migration_0008_history_index_and_back(fresh_database_url, tmp_path):
                 "ix_credit_grade_facility_id": ["facility_id"],
                 "ix_credit_grade_breakdown_id": ["breakdown_id"],
             }
+        _db.engine.dispose()
+
+
+def _insert_facility(conn) -> None:
+    conn.execute(sa.text(
+        "INSERT INTO facility (id, credit_code, site_code, name, kind, level, ownership, "
+        "county, address, legal_representative, agreement_start, status, contact_name, "
+        "contact_phone, blacklisted, created_at, updated_at) VALUES (1, "
+        "'91320600MA1X00001A', 'H32060000001', '甲', 'hospital', 'secondary', 'private', "
+        "'崇川区', '路', '张', '2015-01-01', 'active', '', '', false, "
+        "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
+    ))  # fmt: skip
+
+
+def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
+    """Stored digests move to the line definition (the one recomputes look up) and back
+    to the digest of the JSON text; the content stays as it was."""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    stored = [json.loads(breakdown_text(r)) for r in (_varied_result(), _varied_result(items=()))]
+    text_digests = [
+        hashlib.blake2b(json.dumps(i, ensure_ascii=False).encode(), digest_size=16).hexdigest()
+        for i in stored
+    ]
+    with app.app_context():
+        upgrade(revision="0008")
+        with _db.engine.begin() as conn:
+            _insert_facility(conn)
+            for items, digest in zip(stored, text_digests, strict=True):
+                conn.execute(sa.text(
+                    "INSERT INTO credit_breakdown (facility_id, digest, items, created_at) "
+                    "VALUES (1, :d, :i, '2026-06-01 00:00:00+00')"
+                ), {"d": digest, "i": json.dumps(items, ensure_ascii=False)})  # fmt: skip
+        select_rows = sa.text("SELECT digest, items FROM credit_breakdown ORDER BY id")
+
+        def rows():
+            with _db.engine.connect() as conn:
+                return [(d, json.loads(i) if isinstance(i, str) else i)
+                        for d, i in conn.execute(select_rows)]  # fmt: skip
+
+        upgrade()
+        assert rows() == [(items_digest(i), i) for i in stored]
+        assert rows()[0][0] == breakdown_digest(_varied_result())
+        downgrade(revision="0008")
+        assert rows() == list(zip(text_digests, stored, strict=True))
         _db.engine.dispose()
