@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -166,6 +167,10 @@ def recompute_all(
             changed += batch_changed
             if progress is not None:
                 progress(size)
+        # Let the workers leave on their own; leaving the block would otherwise terminate
+        # them by signal, which may find one waiting on a queue lock the pool holds.
+        pool.close()
+        pool.join()
     return len(ids), changed
 
 
@@ -183,6 +188,9 @@ def _run_batch(chunk: Sequence[int], as_of: date) -> int:
 def _worker_start() -> None:
     # Drop the pool copied from the parent without touching its connections.
     db.engine.dispose(close=False)
+    # A SIGTERM handler inherited from the parent (a service's, say) must not keep a
+    # worker alive when the pool terminates it after an error.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _worker_batch(task: tuple[Sequence[int], date]) -> tuple[int, int]:

@@ -1,5 +1,5 @@
 """How computations are stored: breakdowns once per facility and content, the JSON text
-built for batches, driver rows, parallel recompute, the data migration to 0006 and the
+built for batches, driver rows, the data migration to 0006 and the
 read paths of 0007, the history indexes of 0008 and the line digests of 0009."""
 
 from __future__ import annotations
@@ -131,59 +131,6 @@ def test_plain_rows_match_core_rows(db, make_facility, make_user):
     plain = plain_rows(statement)
     assert plain == [tuple(r) for r in db.session.execute(statement)]
     assert [type(v) for v in plain[0]] == [int, int, str, date, int, bool]
-
-
-def test_parallel_recompute_matches_sequential(fresh_database_url, tmp_path):
-    """Worker processes (PostgreSQL) give the same grades and history as one process;
-    on SQLite the same call runs in-process."""
-    app = make_app(fresh_database_url, str(tmp_path / "instance"))
-    with app.app_context():
-        upgrade()
-        from portal.models.enums import Role
-        from portal.models.facility import Facility
-        from portal.operations.registry import create_facility  # noqa: F401
-        from portal.operations.users import create_user
-        from tests.conftest import TEST_PASSWORD
-        from tests.factories import facility_data
-
-        facilities = []
-        for i in range(7):
-            facility = Facility(**facility_data(i))
-            _db.session.add(facility)
-            facilities.append(facility)
-        _db.session.flush()
-        users = [create_user(None, username=f"p_insp_{k}", display_name=k, role=Role.INSPECTOR,
-                             password=TEST_PASSWORD) for k in ("a", "b")]  # fmt: skip
-        for facility in facilities[:4]:
-            confirmed_finding(users[0], inspection(users[0], facility, users))
-        _db.session.commit()
-        expected = {}
-        for jobs in (1, 2):
-            if jobs == 1:
-                assert recompute_all(TODAY, batch_size=2, jobs=1) == (7, 3)
-            else:  # through the command, as cron runs it
-                result = app.test_cli_runner().invoke(args=[
-                    "grades", "recompute", "--as-of", TODAY.isoformat(), "--batch-size", "2",
-                    "--jobs", "2"])  # fmt: skip
-                assert result.exit_code == 0, result.output
-                assert "共 7 家机构，0 家等级发生变化" in result.output
-            rows = _db.session.execute(
-                select(
-                    CreditGrade.facility_id,
-                    CreditGrade.score,
-                    CreditGrade.grade,
-                    CreditGrade.breakdown_id,
-                )
-                .where(CreditGrade.trigger == "batch")
-                .order_by(CreditGrade.id)  # fmt: skip
-            ).all()
-            latest = {f: (s, g, b) for f, s, g, b in rows}
-            assert len(rows) == 7 * jobs
-            expected.setdefault("latest", latest)
-            assert latest == expected["latest"]
-        assert _count(CreditBreakdown) == 7
-        _db.session.remove()
-        _db.engine.dispose()
 
 
 def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):

@@ -1,0 +1,111 @@
+"""Recomputing in worker processes (PostgreSQL): the same grades and history as one
+process, and the workers end on their own once the work is done. On SQLite the same calls
+run in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from portal.extensions import db as _db
+from portal.models.credit import CreditBreakdown, CreditGrade
+from portal.models.enums import Role
+from portal.models.facility import Facility
+from portal.operations.credit_batch import recompute_all
+from portal.operations.users import create_user
+from tests.conftest import TEST_PASSWORD, make_app
+from tests.credit_helpers import TODAY, confirmed_finding, inspection
+from tests.factories import facility_data
+
+
+def _seven_facilities_four_with_findings() -> None:
+    facilities = [Facility(**facility_data(i)) for i in range(7)]
+    _db.session.add_all(facilities)
+    _db.session.flush()
+    users = [create_user(None, username=f"p_insp_{k}", display_name=k, role=Role.INSPECTOR,
+                         password=TEST_PASSWORD) for k in ("a", "b")]  # fmt: skip
+    for facility in facilities[:4]:
+        confirmed_finding(users[0], inspection(users[0], facility, users))
+    _db.session.commit()
+
+
+def test_parallel_recompute_matches_sequential(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        _seven_facilities_four_with_findings()
+        expected = {}
+        for jobs in (1, 2):
+            if jobs == 1:
+                assert recompute_all(TODAY, batch_size=2, jobs=1) == (7, 3)
+            else:  # through the command, as cron runs it
+                result = app.test_cli_runner().invoke(args=[
+                    "grades", "recompute", "--as-of", TODAY.isoformat(), "--batch-size", "2",
+                    "--jobs", "2"])  # fmt: skip
+                assert result.exit_code == 0, result.output
+                assert "共 7 家机构，0 家等级发生变化" in result.output
+            rows = _db.session.execute(
+                select(
+                    CreditGrade.facility_id,
+                    CreditGrade.score,
+                    CreditGrade.grade,
+                    CreditGrade.breakdown_id,
+                )
+                .where(CreditGrade.trigger == "batch")
+                .order_by(CreditGrade.id)  # fmt: skip
+            ).all()
+            latest = {f: (s, g, b) for f, s, g, b in rows}
+            assert len(rows) == 7 * jobs
+            expected.setdefault("latest", latest)
+            assert latest == expected["latest"]
+        count = select(func.count()).select_from(CreditBreakdown)
+        assert _db.session.scalar(count) == 7
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+class _Hung(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int):
+    def hung(*_args):
+        # Fail rather than hang: the stuck workers would keep this process from exiting.
+        for child in multiprocessing.active_children():
+            child.kill()
+        raise _Hung(f"recompute still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_workers_end_on_their_own(fresh_database_url, tmp_path):
+    """A process that ignores SIGTERM (or handles it its own way, as a service may) still
+    gets its workers back: they leave when the work is done rather than being terminated
+    by signal, which such a handler could swallow, leaving the run waiting forever. (The
+    hang needed a worker still waiting for work when the pool was torn down, so it did not
+    happen every time: hence several runs.)"""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        _seven_facilities_four_with_findings()
+        previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            # Whether a terminated pool hangs depends on timing: try a few times.
+            for changed in (3, 0, 0, 0, 0):
+                with _deadline(60):
+                    assert recompute_all(TODAY, batch_size=2, jobs=2) == (7, changed)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        _db.session.remove()
+        _db.engine.dispose()
