@@ -36,11 +36,15 @@ def plain_rows(statement) -> list[tuple]:
 
 
 def in_filters(column, values: Sequence[int]) -> Iterable:
-    """WHERE clauses covering ``values`` between them (one query per clause): one
-    ``= ANY(array)`` parameter on PostgreSQL (no long placeholder lists to build and
-    parse), IN lists of ``CHUNK`` elsewhere."""
-    values = sorted(values)
+    """WHERE clauses covering exactly ``values`` between them (one query per clause): one
+    BETWEEN when the values are every integer of a range (a batch over all facilities),
+    else one ``= ANY(array)`` parameter on PostgreSQL (no long placeholder lists to build
+    and parse), IN lists of ``CHUNK`` elsewhere."""
+    values = sorted(set(values))
     if not values:
+        return
+    if values[-1] - values[0] + 1 == len(values):
+        yield column.between(values[0], values[-1])
         return
     if db.session.get_bind().dialect.name == "postgresql":
         yield column == any_(literal(values, ARRAY(Integer)))

@@ -80,12 +80,16 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
         results.append((f, r, key))
     breakdown_ids = store_breakdowns(by_key, now)
     history, current, changed = [], [], 0
+    caps_json = {(): "[]"}  # by caps tuple: a handful of distinct ones per batch
     for f, r, key in results:
+        caps = caps_json.get(r.caps)
+        if caps is None:
+            caps = caps_json[r.caps] = dumps(list(r.caps))
         history.append(
             (
                 r.facility_id, r.cycle, r.as_of, now, r.graded, r.score, r.grade, f.credit_grade,
                 f.credit_score, r.rulebook_version, breakdown_ids[key],
-                dumps(list(r.caps)) if r.caps else "[]", r.reason, trigger, None,
+                caps, r.reason, trigger, None,
             )
         )  # fmt: skip
         if (r.grade, r.score) != (f.credit_grade, f.credit_score):
@@ -122,7 +126,7 @@ def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
             ids, grades, scores = zip(*current, strict=True)
             cursor.execute(
                 "UPDATE facility SET credit_grade = v.g, credit_score = v.s, graded_at = %s "
-                "FROM unnest(%s::integer[], %s::varchar[], %s::numeric[]) AS v(id, g, s) "
+                "FROM unnest(%b::integer[], %b::varchar[], %b::numeric[]) AS v(id, g, s) "
                 "WHERE facility.id = v.id",
                 (now, list(ids), list(grades), list(scores)),
             )
