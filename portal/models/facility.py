@@ -52,7 +52,10 @@ class Facility(db.Model):
     blacklisted: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Current credit grade and score, kept in step with the newest ``credit_grade`` row
     #: for fast lists and filters; empty until first computed or while not graded.
-    credit_grade: Mapped[str | None] = mapped_column(String(2), index=True)
+    #: Not indexed: a recompute that changes the grade then updates the row in place (a
+    #: HOT update) instead of adding an entry to each of the table's indexes; lists by
+    #: grade read the facility table whole, which is small.
+    credit_grade: Mapped[str | None] = mapped_column(String(2))
     credit_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

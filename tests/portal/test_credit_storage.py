@@ -1,6 +1,7 @@
 """How computations are stored: breakdowns once per facility and content, the JSON text
-built for batches, driver rows, the data migration to 0006 and the
-read paths of 0007, the history indexes of 0008 and the line digests of 0009."""
+built for batches, driver rows, and the migrations of the credit tables: breakdowns moved
+out (0006), read paths (0007), history indexes (0008), line digests (0009) and the
+unindexed current grade (0010)."""
 
 from __future__ import annotations
 
@@ -275,4 +276,20 @@ def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
         assert rows()[0][0] == breakdown_digest(_varied_result())
         downgrade(revision="0008")
         assert rows() == list(zip(text_digests, stored, strict=True))
+        _db.engine.dispose()
+
+
+def test_migration_0010_facility_grade_unindexed_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+
+        def facility_indexes():
+            with _db.engine.connect() as conn:
+                return {ix["name"] for ix in sa.inspect(conn).get_indexes("facility")}
+
+        upgrade()
+        assert "ix_facility_credit_grade" not in facility_indexes()
+        assert {"ix_facility_county", "ix_facility_name"} <= facility_indexes()
+        downgrade(revision="0009")
+        assert "ix_facility_credit_grade" in facility_indexes()
         _db.engine.dispose()
