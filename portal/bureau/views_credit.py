@@ -11,7 +11,6 @@ from portal.bureau import bp
 from portal.bureau.forms_credit import AdjustmentDecisionForm, AdjustmentForm
 from portal.bureau.forms_inspections import ButtonForm
 from portal.bureau.loaders import get_facility_or_404, get_or_404
-from portal.bureau.views_inspections import commit_or_form_errors, form_errors
 from portal.credit_files import (
     REQUEST_LIMIT_KEY,
     describe_limits,
@@ -52,6 +51,7 @@ from portal.permissions import can, ensure, require
 from portal.request_limits import request_limit
 from portal.rules import credit_rulebook
 from portal.storage import commit_with_files
+from portal.views_common import commit_or_errors, form_errors, on_form
 from portal.web import china_today
 
 
@@ -238,18 +238,15 @@ def adjustment_decide(adjustment_id: int):
     if request.method == "POST":
         ensure("credit.approve")
         if form.validate_on_submit():
-            decided = commit_or_form_errors(
-                form,
-                lambda: decide_adjustment(
+            with commit_or_errors(CreditError, on_form(form)) as step:
+                decide_adjustment(
                     current_user,
                     adjustment,
                     approve=form.outcome.data == "approve",
                     note=form.note.data,
                     today=china_today(),
-                ),
-                CreditError,
-            )
-            if decided:
+                )
+            if step.committed:
                 flash(_("已处理调整申请"), "success")
                 return redirect(url_for("bureau.adjustments"))
     return render_template(

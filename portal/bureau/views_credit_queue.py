@@ -9,7 +9,6 @@ from sqlalchemy import select
 from portal.bureau import bp
 from portal.bureau.forms_credit import CreditAppealDecisionForm, RepairDecisionForm
 from portal.bureau.loaders import get_or_404
-from portal.bureau.views_inspections import commit_or_form_errors
 from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility
@@ -17,6 +16,7 @@ from portal.models.inspections import SelfInspectionReport
 from portal.operations.credit_repair import decide_repair, repair_check
 from portal.operations.credit_workflow import CreditError, decide_credit_appeal
 from portal.permissions import can, ensure, require
+from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
 
@@ -51,18 +51,15 @@ def credit_appeal_decide(credit_appeal_id: int):
     if request.method == "POST":
         ensure("credit.decide")
         if form.validate_on_submit():
-            decided = commit_or_form_errors(
-                form,
-                lambda: decide_credit_appeal(
+            with commit_or_errors(CreditError, on_form(form)) as step:
+                decide_credit_appeal(
                     current_user,
                     appeal,
                     upheld=form.outcome.data == "upheld",
                     reason=form.reason.data,
                     today=china_today(),
-                ),
-                CreditError,
-            )
-            if decided:
+                )
+            if step.committed:
                 flash(_("异议已处理，处理结果已告知机构"), "success")
                 return redirect(url_for("bureau.credit_appeals"))
     return render_template(
@@ -92,18 +89,15 @@ def repair_decide(repair_id: int):
     if request.method == "POST":
         ensure("credit.decide")
         if form.validate_on_submit():
-            decided = commit_or_form_errors(
-                form,
-                lambda: decide_repair(
+            with commit_or_errors(CreditError, on_form(form)) as step:
+                decide_repair(
                     current_user,
                     repair,
                     grant=form.outcome.data == "grant",
                     reason=form.reason.data,
                     today=today,
-                ),
-                CreditError,
-            )
-            if decided:
+                )
+            if step.committed:
                 flash(_("信用修复申请已决定，结果已告知机构"), "success")
                 return redirect(url_for("bureau.repairs"))
     check = None

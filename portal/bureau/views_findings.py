@@ -14,7 +14,7 @@ from portal.bureau.forms_inspections import (
     split_codes,
 )
 from portal.bureau.loaders import get_or_404
-from portal.bureau.views_inspections import form_errors, get_inspection_or_404
+from portal.bureau.views_inspections import flash_errors, get_inspection_or_404
 from portal.credit_queries import penalty_preview
 from portal.extensions import db
 from portal.models.credit import CreditAppeal
@@ -29,6 +29,7 @@ from portal.operations.findings import (
 from portal.operations.inspections import InspectionError, categories_for, facility_results
 from portal.permissions import ensure, require
 from portal.rules import penalty_rules, taxonomy
+from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
 #: Operation field -> form field.
@@ -113,24 +114,14 @@ def _typed(form: FindingForm) -> dict:
     }
 
 
-def _errors(form, exc: InspectionError) -> None:
-    exc.errors = {FIELD_MAP.get(k, k): v for k, v in exc.errors.items()}
-    form_errors(form, exc)
-
-
 def _save(form, facility, save):
     """Validate and save through ``save(data)``; None when the form must be shown again
     (invalid, or only the calculator was asked for)."""
     if not form.validate_on_submit() or request.form.get("action") == "calculate":
         return None
-    try:
+    with commit_or_errors(InspectionError, on_form(form, rename=FIELD_MAP)) as step:
         finding = save(_typed(form))
-    except InspectionError as exc:
-        db.session.rollback()
-        _errors(form, exc)
-        return None
-    db.session.commit()
-    return finding
+    return finding if step.committed else None
 
 
 @bp.route("/inspections/<int:inspection_id>/findings/new", methods=["GET", "POST"])
@@ -236,17 +227,13 @@ def finding_confirm(finding_id: int):
     if not form.validate_on_submit():
         flash(_("页面已过期，请重试"), "danger")
         return redirect(url_for("bureau.finding_detail", finding_id=finding.id))
-    try:
+    with commit_or_errors(InspectionError, flash_errors) as step:
         row = confirm_finding(current_user, finding, china_today())
-    except InspectionError as exc:
-        db.session.rollback()
-        flash("；".join(exc.errors.values()), "danger")
-        return redirect(url_for("bureau.finding_detail", finding_id=finding.id))
-    db.session.commit()
-    if row.graded:
-        flash(_("已认定。机构信用评分 %(s)s，等级 %(g)s", s=row.score, g=row.grade), "success")
-    else:
-        flash(_("已认定。该机构本周期不参加信用评价"), "success")
+    if step.committed:
+        if row.graded:
+            flash(_("已认定。机构信用评分 %(s)s，等级 %(g)s", s=row.score, g=row.grade), "success")
+        else:
+            flash(_("已认定。该机构本周期不参加信用评价"), "success")
     return redirect(url_for("bureau.finding_detail", finding_id=finding.id))
 
 
@@ -258,13 +245,9 @@ def finding_revoke(finding_id: int):
     ensure(needed)
     form = RevokeFindingForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(InspectionError, on_form(form)) as step:
             revoke_finding(current_user, finding, form.reason.data, china_today())
-        except InspectionError as exc:
-            db.session.rollback()
-            form_errors(form, exc)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("违规发现已撤销"), "success")
             return redirect(url_for("bureau.finding_detail", finding_id=finding.id))
     return render_template("bureau/finding_revoke.html", finding=finding, form=form)

@@ -21,30 +21,14 @@ from portal.models.user import User
 from portal.operations.inspections import InspectionError, close_inspection, create_inspection
 from portal.permissions import require
 from portal.queries import _like, get_facility_by_site_code
+from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
 
-def form_errors(form, exc) -> None:
-    """Put an operation's field errors on the form; others become form-level errors."""
-    for field, message in exc.errors.items():
-        target = getattr(form, field, None)
-        if target is None or field == "csrf_token":
-            form.form_errors.append(message)
-            continue
-        target.errors = [*target.errors, message]
-
-
-def commit_or_form_errors(form, operation, error_type) -> bool:
-    """Run ``operation`` in the request's transaction: commit and return True, or, when it
-    raises ``error_type``, roll back, put its errors on ``form`` and return False."""
-    try:
-        operation()
-    except error_type as exc:
-        db.session.rollback()
-        form_errors(form, exc)
-        return False
-    db.session.commit()
-    return True
+def flash_errors(exc: InspectionError) -> None:
+    """Flash an inspection operation's messages together, for the button-only pages whose
+    form has no field to hold them."""
+    flash("；".join(exc.errors.values()), "danger")
 
 
 def inspector_choices() -> list[tuple[int, str]]:
@@ -109,7 +93,9 @@ def inspection_new():
     if form.validate_on_submit():
         facility = get_facility_by_site_code(form.site_code.data.strip())
         chosen = db.session.scalars(select(User).where(User.id.in_(form.inspectors.data or [])))
-        try:
+        # The facility is chosen by its site code on the form.
+        show = on_form(form, rename={"facility": "site_code"})
+        with commit_or_errors(InspectionError, show) as step:
             inspection = create_inspection(
                 current_user,
                 {
@@ -124,12 +110,7 @@ def inspection_new():
                     "inspectors": list(chosen),
                 },
             )
-        except InspectionError as exc:
-            db.session.rollback()
-            exc.errors = {("site_code" if k == "facility" else k): v for k, v in exc.errors.items()}
-            form_errors(form, exc)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已登记检查，可继续录入违规发现"), "success")
             return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
     return render_template("bureau/inspection_form.html", form=form)
@@ -155,12 +136,8 @@ def inspection_close(inspection_id: int):
     if not form.validate_on_submit():
         flash(_("请填写有效的结束日期"), "danger")
     else:
-        try:
+        with commit_or_errors(InspectionError, flash_errors) as step:
             close_inspection(current_user, inspection, form.end_date.data, china_today())
-        except InspectionError as exc:
-            db.session.rollback()
-            flash("；".join(exc.errors.values()), "danger")
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("检查已结束"), "success")
     return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
