@@ -11,11 +11,7 @@ from portal.models.facility import facility_counties
 from portal.operations.registry import RegistryError, create_facility, update_facility
 from portal.permissions import require
 from portal.queries import facility_search, staff_search
-
-
-def _form_errors(form, exc: RegistryError) -> None:
-    for field, message in exc.errors.items():
-        getattr(form, field).errors.append(message)
+from portal.views_common import commit_or_errors, on_form
 
 
 @bp.route("/facilities")
@@ -45,13 +41,9 @@ def facilities():
 def facility_new():
     form = FacilityForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(RegistryError, on_form(form)) as step:
             facility = create_facility(current_user, form.typed_data())
-        except RegistryError as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已登记定点机构：%(name)s", name=facility.name), "success")
             return redirect(url_for("bureau.facility_detail", facility_id=facility.id))
     return render_template("bureau/facility_form.html", form=form, facility=None)
@@ -78,13 +70,9 @@ def facility_edit(facility_id: int):
         for field in ("kind", "level", "ownership", "status"):
             getattr(form, field).data = getattr(facility, field).value
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(RegistryError, on_form(form)) as step:
             update_facility(current_user, facility, form.typed_data())
-        except RegistryError as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已保存修改"), "success")
             return redirect(url_for("bureau.facility_detail", facility_id=facility.id))
     return render_template("bureau/facility_form.html", form=form, facility=facility)

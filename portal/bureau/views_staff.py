@@ -19,6 +19,7 @@ from portal.operations.registry import (
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code, staff_search
+from portal.views_common import Show, commit_or_errors, on_form
 from portal.web import china_today
 
 
@@ -54,10 +55,9 @@ def _staff_form_data(form: StaffForm) -> dict | None:
     }
 
 
-def _apply_errors(form, exc: RegistryError) -> None:
-    for field, message in exc.errors.items():
-        target = form.site_codes if field == "facilities" else getattr(form, field)
-        target.errors.append(message)
+def _on_staff_form(form: StaffForm) -> Show:
+    """Registry errors on the staff form, where the facilities are typed as site codes."""
+    return on_form(form, rename={"facilities": "site_codes"})
 
 
 @bp.route("/staff")
@@ -83,13 +83,9 @@ def staff_new():
         if not form.id_number.data:
             form.id_number.errors.append(_("此项必填"))
         elif (data := _staff_form_data(form)) is not None:
-            try:
+            with commit_or_errors(RegistryError, _on_staff_form(form)) as step:
                 staff = create_staff(current_user, data, china_today())
-            except RegistryError as exc:
-                db.session.rollback()
-                _apply_errors(form, exc)
-            else:
-                db.session.commit()
+            if step.committed:
                 flash(_("已登记人员：%(name)s", name=staff.name), "success")
                 return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
     return render_template("bureau/staff_form.html", form=form, staff=None)
@@ -142,13 +138,9 @@ def staff_edit(staff_id: int):
         form.id_number.data = ""
         form.site_codes.data = " ".join(f.site_code for f in staff.facilities)
     if form.validate_on_submit() and (data := _staff_form_data(form)) is not None:
-        try:
+        with commit_or_errors(RegistryError, _on_staff_form(form)) as step:
             update_staff(current_user, staff, data, china_today())
-        except RegistryError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已保存修改"), "success")
             return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
     return render_template("bureau/staff_form.html", form=form, staff=staff)
