@@ -34,6 +34,7 @@ from portal.operations.points import (
 )
 from portal.permissions import require
 from portal.queries import sanctioned_staff
+from portal.views_common import commit_or_errors, flashed, on_field
 from portal.web import china_today
 
 
@@ -50,7 +51,7 @@ def points_new(staff_id: int):
     if request.method == "GET":
         form.decided_on.data = china_today()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(PointsError, on_field(form.violation)) as step:
             record = record_points(
                 current_user,
                 staff,
@@ -63,11 +64,7 @@ def points_new(staff_id: int):
                 reference=form.reference.data,
                 today=china_today(),
             )
-        except PointsError as exc:
-            db.session.rollback()
-            form.violation.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已记 %(n)d 分", n=record.points), "success")
             return _staff_page(staff.id)
     rb_points = _points_table()
@@ -89,7 +86,7 @@ def points_restore(staff_id: int):
     if not form.validate_on_submit():
         flash(_("请完整填写修复信息"), "danger")
         return _staff_page(staff.id)
-    try:
+    with commit_or_errors(PointsError, flashed("danger")) as step:
         add_restoration(
             current_user,
             staff,
@@ -98,11 +95,7 @@ def points_restore(staff_id: int):
             evidence=form.evidence.data,
             today=china_today(),
         )
-    except PointsError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
+    if step.committed:
         flash(_("已修复 1 分"), "success")
     return _staff_page(staff.id)
 
@@ -115,13 +108,9 @@ def points_appeal(record_id: int):
     if request.method == "GET":
         form.filed_on.data = china_today()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(PointsError, on_field(form.reason)) as step:
             file_appeal(current_user, record, reason=form.reason.data, filed_on=form.filed_on.data)
-        except PointsError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已登记异议"), "success")
             return _staff_page(record.staff_id)
     return render_template("bureau/appeal_form.html", record=record, form=form)
@@ -136,13 +125,9 @@ def points_revoke(record_id: int):
         if record.recorded_by_id == current_user.id:
             form.reason.errors.append(_("记分人不能撤销本人录入的记分，请由其他人员处理"))
         else:
-            try:
+            with commit_or_errors(PointsError, on_field(form.reason)) as step:
                 revoke_record(current_user, record, form.reason.data, china_today())
-            except PointsError as exc:
-                db.session.rollback()
-                form.reason.errors.append(str(exc))
-            else:
-                db.session.commit()
+            if step.committed:
                 flash(_("记分已撤销"), "success")
                 return _staff_page(record.staff_id)
     return render_template("bureau/revoke_form.html", record=record, form=form)
@@ -165,7 +150,7 @@ def appeal_decide(appeal_id: int):
     appeal = get_or_404(PointAppeal, appeal_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(PointsError, on_field(form.reason)) as step:
             decide_appeal(
                 current_user,
                 appeal,
@@ -173,11 +158,7 @@ def appeal_decide(appeal_id: int):
                 reason=form.reason.data,
                 today=china_today(),
             )
-        except PointsError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("异议已处理"), "success")
             return redirect(url_for("bureau.appeals"))
     return render_template("bureau/appeal_decide.html", appeal=appeal, form=form)

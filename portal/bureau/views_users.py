@@ -21,6 +21,7 @@ from portal.operations.users import (
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code
+from portal.views_common import commit_or_errors, flashed, on_field
 
 
 def _facility_from_form(form):
@@ -61,7 +62,7 @@ def user_new():
     if form.validate_on_submit():
         facility, ok = _facility_from_form(form)
         if ok:
-            try:
+            with commit_or_errors(UserError, on_field(form.username)) as step:
                 user = create_user(
                     current_user,
                     username=form.username.data,
@@ -70,11 +71,7 @@ def user_new():
                     password=form.password.data,
                     facility=facility,
                 )
-            except UserError as exc:
-                db.session.rollback()
-                form.username.errors.append(str(exc))
-            else:
-                db.session.commit()
+            if step.committed:
                 flash(_("已创建账号：%(name)s", name=user.username), "success")
                 return redirect(url_for("bureau.user_edit", user_id=user.id))
     return render_template("bureau/user_new.html", form=form)
@@ -91,7 +88,7 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         facility, ok = _facility_from_form(form)
         if ok:
-            try:
+            with commit_or_errors(UserError, on_field(form.role)) as step:
                 update_user(
                     current_user,
                     user,
@@ -100,11 +97,7 @@ def user_edit(user_id: int):
                     facility=facility,
                     active=form.active.data,
                 )
-            except UserError as exc:
-                db.session.rollback()
-                form.role.errors.append(str(exc))
-            else:
-                db.session.commit()
+            if step.committed:
                 flash(_("已保存修改"), "success")
                 return redirect(url_for("bureau.user_edit", user_id=user.id))
     tokens = db.session.scalars(
@@ -126,13 +119,9 @@ def user_password(user_id: int):
     user = get_user_or_404(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(UserError, flashed("danger")) as step:
             set_password(current_user, user, form.password.data)
-        except UserError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("密码已重置"), "success")
     else:
         flash(_("请输入新密码"), "danger")
@@ -156,13 +145,10 @@ def user_token_new(user_id: int):
     user = get_user_or_404(user_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("bureau.user_edit", user_id=user.id))
-    try:
+    with commit_or_errors(UserError, flashed("danger")) as step:
         token = create_api_token(current_user, user)
-    except UserError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    if not step.committed:
         return redirect(url_for("bureau.user_edit", user_id=user.id))
-    db.session.commit()
     return render_template("bureau/token_created.html", user=user, token=token)
 
 
