@@ -18,6 +18,7 @@ from portal.models.pledges import PledgeTemplateVersion as Version
 from portal.operations.pledge_campaigns import issue_template_version
 from portal.operations.pledges import PledgeError
 from portal.permissions import require
+from portal.views_common import commit_or_errors, on_form
 
 
 @bp.route("/pledges/templates")
@@ -93,14 +94,9 @@ def pledge_template_new():
             "closing": form.closing.data,
             "signature": form.signature.data,
         }
-        try:
+        with commit_or_errors(PledgeError, on_form(form, fallback=form.items)) as step:
             version = issue_template_version(current_user, kind, data, form.note.data)
-        except PledgeError as exc:
-            db.session.rollback()
-            for field, message in exc.errors.items():
-                getattr(form, field, form.items).errors.append(message)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已签发%(label)s", label=version.label), "success")
             return redirect(url_for("bureau.pledge_template", template_id=version.id))
     return render_template("bureau/pledges/template_form.html", form=form, kind=kind, source=source)

@@ -32,6 +32,7 @@ from portal.pledge_queries import (
     latest_templates,
     search_filter,
 )
+from portal.views_common import commit_or_errors, flashed, on_form
 from portal.web import china_today
 
 
@@ -70,7 +71,7 @@ def pledge_campaign_new():
         form.title.data = _("%(year)d年度维护医保基金安全承诺书签署", year=today.year)
         form.deadline.data = max(today, date(today.year, 5, 31))
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(PledgeError, on_form(form, fallback=form.title)) as step:
             campaign = open_campaign(
                 current_user,
                 year=form.year.data,
@@ -83,12 +84,7 @@ def pledge_campaign_new():
                 note=form.note.data or "",
                 today=today,
             )
-        except PledgeError as exc:
-            db.session.rollback()
-            for field, message in exc.errors.items():
-                getattr(form, field, form.title).errors.append(message)
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("已发起承诺书签署活动：%(title)s", title=campaign.title), "success")
             return redirect(url_for("bureau.pledge_campaign", campaign_id=campaign.id))
     missing = not form.institution_template.choices or not form.pharmacy_template.choices
@@ -155,15 +151,12 @@ def pledge_campaign_remind(campaign_id: int):
     if not form.validate_on_submit():
         flash(_("提醒内容不超过2000字"), "danger")
         return back
-    try:
+    with commit_or_errors(PledgeError, flashed("warning")) as step:
         reminders = send_campaign_reminders(
             current_user, campaign, form.message.data or "", china_today()
         )
-    except PledgeError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
+    if not step.committed:
         return back
-    db.session.commit()
     sent, failed = deliver_reminders([r.id for r in reminders])
     db.session.commit()
     message = _("已向 %(n)d 家机构发送提醒", n=len(reminders))
