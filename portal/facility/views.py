@@ -17,6 +17,7 @@ from portal.operations.points import (
     standings_for,
 )
 from portal.queries import sanctioned_staff, staff_search
+from portal.views_common import commit_or_errors, flashed, on_field
 from portal.web import china_today
 
 
@@ -104,13 +105,9 @@ def points_appeal(record_id: int):
         abort(404)
     form = FacilityAppealForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(PointsError, on_field(form.reason)) as step:
             file_appeal(current_user, record, reason=form.reason.data, filed_on=china_today())
-        except PointsError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("异议已提交，医保局将另行告知处理结果"), "success")
             return redirect(url_for("facility.staff_points", staff_id=record.staff_id))
     return render_template(
@@ -137,12 +134,8 @@ def task_done(task_id: int):
     if not form.validate_on_submit():
         flash(_("请填写约谈情况"), "danger")
     else:
-        try:
+        with commit_or_errors(PointsError, flashed("danger")) as step:
             complete_task(current_user, task, form.note.data)
-        except PointsError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("约谈任务已完成"), "success")
     return redirect(url_for("facility.tasks"))

@@ -36,6 +36,7 @@ from portal.operations.self_inspections import file_self_inspection
 from portal.request_limits import request_limit
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
+from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
 
@@ -193,7 +194,7 @@ def credit_repair():
     form = RepairForm()
     pending = pending_repair(facility)
     if form.validate_on_submit() and pending is None:
-        try:
+        with commit_or_errors(CreditError, on_form(form, fallback=form.statement)) as step:
             apply_repair(
                 current_user,
                 facility,
@@ -201,13 +202,7 @@ def credit_repair():
                 pledge_signed_on=form.pledge_signed_on.data,
                 today=today,
             )
-        except CreditError as exc:
-            db.session.rollback()
-            for field, message in exc.errors.items():
-                target = getattr(form, field, form.statement)
-                target.errors = [*target.errors, message]
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("信用修复申请已提交"), "success")
             return redirect(url_for("facility.credit") + "#repairs")
     if request.method == "GET":
@@ -232,7 +227,11 @@ def self_inspections():
     today = china_today()
     form = SelfInspectionForm()
     if form.validate_on_submit():
-        try:
+        # The form takes the refunded amount in yuan, the operation in fen.
+        show = on_form(
+            form, rename={"amount_refunded_fen": "amount_refunded"}, fallback=form.problems
+        )
+        with commit_or_errors(InspectionError, show) as step:
             report = file_self_inspection(
                 current_user,
                 facility,
@@ -244,13 +243,7 @@ def self_inspections():
                 },
                 today,
             )
-        except InspectionError as exc:
-            db.session.rollback()
-            for field, message in exc.errors.items():
-                target = getattr(form, field.removesuffix("_fen"), form.problems)
-                target.errors = [*target.errors, message]
-        else:
-            db.session.commit()
+        if step.committed:
             if report.on_time:
                 flash(_("自查自纠报告已按期报送，其中披露并经核实的问题可依规从轻处理"), "success")
             else:

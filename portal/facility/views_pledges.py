@@ -27,6 +27,7 @@ from portal.pledge_queries import (
 )
 from portal.pledge_web import send_rendered, send_upload
 from portal.storage import commit_with_files
+from portal.views_common import commit_or_errors, flashed
 from portal.web import china_today
 
 
@@ -143,13 +144,9 @@ def pledge_scan():
 def pledge_contact():
     form = ContactForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_errors(PledgeError, flashed("danger")) as step:
             set_contact_email(current_user, current_user.facility, form.email.data or "")
-        except PledgeError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
+        if step.committed:
             flash(_("通知邮箱已保存") if form.email.data else _("已取消邮件通知"), "success")
     else:
         flash(_("邮箱地址过长"), "danger")
