@@ -46,7 +46,8 @@ def on_field(field) -> Show:
 
 
 def flashed(category: str = "danger") -> Show:
-    """Flash an operation's message, for pages whose form has no field to hold it."""
+    """Flash an operation's message, for views that redirect rather than show the form
+    again."""
     return lambda exc: flash(str(exc), category)
 
 

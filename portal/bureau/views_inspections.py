@@ -26,8 +26,8 @@ from portal.web import china_today
 
 
 def flash_errors(exc: InspectionError) -> None:
-    """Flash an inspection operation's messages together, for the button-only pages whose
-    form has no field to hold them."""
+    """Flash an inspection operation's messages together, for the views that redirect back
+    to the inspection or finding rather than show their form again."""
     flash("；".join(exc.errors.values()), "danger")
 
 
