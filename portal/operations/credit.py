@@ -46,26 +46,39 @@ def breakdown_json(result: CreditResult) -> list[dict]:
         }
         for i in result.items
     ]
-    for a in result.adjustments:
-        if a.grade is not None:
-            items.append(
-                {
-                    "points": 0.0,
-                    "rule": "adjustment.grade",
-                    "source_type": "adjustment",
-                    "source_id": a.id,
-                    "label": f"人工调整等级为{a.grade}：{a.reason}"
-                    f"（{a.proposer}提出，{a.approver}批准）",
-                    "changes_on": date(result.cycle + 1, 1, 1).isoformat(),
-                }
-            )
-    return items
+    return items + _grade_items(result)
+
+
+def _grade_items(result: CreditResult) -> list[dict]:
+    """The zero-point items naming each approved adjustment that set the grade (the
+    stored breakdown ends with them)."""
+    return [
+        {
+            "points": 0.0,
+            "rule": "adjustment.grade",
+            "source_type": "adjustment",
+            "source_id": a.id,
+            "label": f"人工调整等级为{a.grade}：{a.reason}（{a.proposer}提出，{a.approver}批准）",
+            "changes_on": date(result.cycle + 1, 1, 1).isoformat(),
+        }
+        for a in result.adjustments
+        if a.grade is not None
+    ]
+
+
+def _remember(cache: dict, key: tuple, build):
+    """``build(key)``, kept in ``cache`` (the caller has looked there first); a full cache
+    starts over, as labels of adjustments are free text."""
+    if len(cache) >= _LINE_CACHE_MAX:
+        cache.clear()
+    value = cache[key] = build(key)
+    return value
 
 
 #: JSON text of breakdown lines, split around ``source_id``: lines alike but for the record
-#: they name are encoded once. Bounded, as labels of adjustments are free text.
+#: they name are encoded once.
 _LINE_JSON: dict[tuple, tuple[str, str]] = {}
-_LINE_JSON_MAX = 50_000
+_LINE_CACHE_MAX = 50_000
 
 
 def breakdown_text(result: CreditResult) -> str:
@@ -77,19 +90,20 @@ def breakdown_text(result: CreditResult) -> str:
         key = (points, rule, source_type, label, changes_on)
         fragment = _LINE_JSON.get(key)
         if fragment is None:
-            if len(_LINE_JSON) >= _LINE_JSON_MAX:
-                _LINE_JSON.clear()
-            fragment = _LINE_JSON[key] = (
-                f'{{"points": {json.dumps(float(points))}, "rule": {dumps(rule)}, '
-                f'"source_type": {dumps(source_type)}, "source_id": ',
-                f', "label": {dumps(label)}, '
-                f'"changes_on": {dumps(changes_on.isoformat() if changes_on else None)}}}',
-            )
+            fragment = _remember(_LINE_JSON, key, _line_fragments)
         append(f"{fragment[0]}{'null' if source_id is None else source_id}{fragment[1]}")
-    if any(a.grade is not None for a in result.adjustments):
-        grade_lines = breakdown_json(result)[len(result.items) :]
-        parts += [dumps(line) for line in grade_lines]
+    parts += [dumps(line) for line in _grade_items(result)]
     return f"[{', '.join(parts)}]"
+
+
+def _line_fragments(key: tuple) -> tuple[str, str]:
+    points, rule, source_type, label, changes_on = key
+    return (
+        f'{{"points": {json.dumps(float(points))}, "rule": {dumps(rule)}, '
+        f'"source_type": {dumps(source_type)}, "source_id": ',
+        f', "label": {dumps(label)}, '
+        f'"changes_on": {dumps(changes_on.isoformat() if changes_on else None)}}}',
+    )
 
 
 def dumps(value) -> str:
@@ -112,7 +126,7 @@ SET_CURRENT = (
 
 #: The keys of a stored item that make its line (all but ``source_id``).
 _LINE_KEYS = ("points", "rule", "source_type", "label", "changes_on")
-#: Digest tokens of breakdown lines (bounded like ``_LINE_JSON``).
+#: Digest tokens of breakdown lines.
 _LINE_TOKENS: dict[tuple, bytes] = {}
 
 
@@ -126,21 +140,12 @@ def breakdown_digest(result: CreditResult) -> str:
         key = (points, rule, source_type, label, changes_on)
         line = _LINE_TOKENS.get(key)
         if line is None:
-            if len(_LINE_TOKENS) >= _LINE_JSON_MAX:
-                _LINE_TOKENS.clear()
-            line = _LINE_TOKENS[key] = _line_token(
-                float(points),
-                rule,
-                source_type,
-                label,
-                changes_on.isoformat() if changes_on else None,
-            )
+            line = _remember(_LINE_TOKENS, key, _key_token)
         token(line)
         source(source_id)
-    if any(a.grade is not None for a in result.adjustments):
-        for item in breakdown_json(result)[len(result.items) :]:
-            token(_line_token(*(item[k] for k in _LINE_KEYS)))
-            source(item["source_id"])
+    for item in _grade_items(result):
+        token(_line_token(*(item[k] for k in _LINE_KEYS)))
+        source(item["source_id"])
     return _digest(tokens, sources)
 
 
@@ -150,6 +155,13 @@ def items_digest(items: list[dict]) -> str:
     holds a copy of this definition."""
     tokens = [_line_token(*(item[k] for k in _LINE_KEYS)) for item in items]
     return _digest(tokens, [item["source_id"] for item in items])
+
+
+def _key_token(key: tuple) -> bytes:
+    points, rule, source_type, label, changes_on = key
+    return _line_token(
+        points, rule, source_type, label, changes_on.isoformat() if changes_on else None
+    )
 
 
 def _line_token(points: float, rule, source_type, label, changes_on) -> bytes:
