@@ -57,6 +57,17 @@ def confirmed_finding(actor, insp, today=TODAY, **overrides):
     return finding, row
 
 
+def finding_decided_on(day: date, make_user, facility):
+    """A finding at ``facility`` confirmed on ``day`` (an inspection that day by two new
+    inspectors): the finding a facility may object to."""
+    one, two = two_inspectors(make_user)
+    finding, _row = confirmed_finding(
+        one, inspection(one, facility, [one, two], start=day), today=day, decision_date=day,
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    return finding
+
+
 def credit_world(db, facility) -> dict:
     """Objects for the access matrix: an open inspection of ``facility`` with a complete
     draft finding, and a pending adjustment, objection and repair application."""
