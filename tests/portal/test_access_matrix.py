@@ -6,14 +6,15 @@ The table below is the contract: a route that is not in it fails
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
 
 from portal.models.enums import Role
-from portal.operations.users import create_api_token
 from tests.conftest import csrf_token
+from tests.portal.access_world import World, build_world
+from tests.portal.access_world import route_url as _url
+from tests.portal.access_world import rules as _rules
 
 OK = 200
 GO = "redirect"  # 302 somewhere other than the login page
@@ -223,10 +224,6 @@ MISSING_OBJECT: dict[str, object] = {
 POST_DATA = {"bureau.staff_reveal": {"reason": "核查举报线索"}}
 
 
-def _rules(app):
-    return {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
-
-
 def test_table_lists_every_route(app):
     """A new route fails here until its expected outcomes are added to EXPECTED."""
     in_app = set(_rules(app))
@@ -243,168 +240,9 @@ def test_every_route_with_an_object_has_a_missing_object_case(app):
     assert set(MISSING_OBJECT) == with_args
 
 
-def test_facility_area_urls_carry_no_facility_id(app):
-    """A facility user's own facility comes from the account, never from the URL."""
-    facility_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("facility.")]
-    assert facility_rules
-    for rule in facility_rules:
-        assert not rule.arguments & {"facility_id", "site_code", "credit_code"}, rule.rule
-
-
-@dataclass
-class World:
-    facility: object
-    other_facility: object
-    staff: object
-    target_user: object
-    token_row_id: int
-    token: str
-    admin_token: str
-    record: object
-    appeal: object
-    task: object
-    #: Pledges: a campaign in which ``facility``'s pledge is uploaded and verified, and a
-    #: posting check with a photo.
-    campaign: object = None
-    pledge: object = None
-    check: object = None
-    #: Credit: an open inspection with a draft finding; a pending adjustment, objection and
-    #: repair application (tests/credit_helpers.py).
-    inspection: object = None
-    finding: object = None
-    adjustment: object = None
-    credit_appeal: object = None
-    repair: object = None
-    #: An evidence file attached to ``credit_appeal``.
-    attachment: object = None
-
-
-def _points_record(staff, facility):
-    from portal.models.enums import PointSource, Responsibility, Severity
-    from portal.operations.points import record_points
-    from portal.web import china_today
-
-    return record_points(
-        None,
-        staff,
-        facility=facility,
-        violation="串换药品项目",
-        severity=Severity.MINOR,
-        responsibility=Responsibility.GENERAL,
-        decided_on=china_today(),
-        source=PointSource.MANUAL,
-        reference="通医保处〔2026〕1号",
-        today=china_today(),
-    )
-
-
 @pytest.fixture
 def world(db, make_facility, make_staff, make_user):
-    from portal.models.points import PointAppeal, WarningTalkTask
-    from portal.models.user import ApiToken
-    from portal.web import china_today
-
-    facility = make_facility(name="本院测试医院")
-    other = make_facility(name="他院测试医院")
-    staff = make_staff([facility], name="赵本院")
-    target = make_user(Role.TIPOFF_HANDLER, "target_user")
-    token = create_api_token(None, target)
-    token_row = db.session.scalar(
-        db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
-    )
-    admin_token = create_api_token(None, make_user(Role.ADMIN, "token_admin"))
-    record = _points_record(staff, facility)
-    appeal = PointAppeal(record=record, filed_on=china_today(), reason="对事实有异议")
-    task = WarningTalkTask(staff=staff, facility=facility, record=record)
-    db.session.add_all([appeal, task])
-    db.session.commit()
-    return World(
-        facility,
-        other,
-        staff,
-        target,
-        token_row.id,
-        token,
-        admin_token,
-        record,
-        appeal,
-        task,
-        **_pledge_world(db, facility),
-        **_credit_world(db, facility),
-    )
-
-
-def _credit_world(db, facility) -> dict:
-    from tests.credit_helpers import credit_world
-
-    return credit_world(db, facility)
-
-
-def _pledge_world(db, facility) -> dict:
-    from tests.pledges import samples
-    from tests.portal import pledge_helpers
-
-    campaign = pledge_helpers.make_campaign()
-    pledge = pledge_helpers.pledge_of(db, campaign, facility)
-    pledge_helpers.upload(None, pledge)
-    pledge_helpers.verify(None, pledge)
-    check = pledge_helpers.posting_check(
-        None, facility, campaign, photo=samples.image("PNG", size=(320, 400))
-    )
-    db.session.commit()
-    return {"campaign": campaign, "pledge": pledge, "check": check}
-
-
-def _url(app, endpoint: str, world: World, missing: bool = False) -> str:
-    rule = _rules(app)[endpoint]
-    values = {
-        "facility_id": world.facility.id,
-        "staff_id": world.staff.id,
-        "user_id": world.target_user.id,
-        "token_id": world.token_row_id,
-        "site_code": world.facility.site_code,
-        "staff_code": world.staff.staff_code,
-        "record_id": world.record.id,
-        "appeal_id": world.appeal.id,
-        "task_id": world.task.id,
-        "campaign_id": world.campaign.id,
-        "template_id": world.pledge.template_version_id,
-        "pledge_id": world.pledge.id,
-        "check_id": world.check.id,
-        "inspection_id": world.inspection.id,
-        "finding_id": world.finding.id,
-        "adjustment_id": world.adjustment.id,
-        "credit_appeal_id": world.credit_appeal.id,
-        "repair_id": world.repair.id,
-        "attachment_id": world.attachment.id,
-    }
-    if missing:
-        values = {
-            "facility_id": 987_654_321,
-            "staff_id": 987_654_321,
-            "user_id": 987_654_321,
-            "token_id": 987_654_321,
-            "site_code": "H99999999999",
-            "staff_code": "X999999999",
-            "record_id": 987_654_321,
-            "appeal_id": 987_654_321,
-            "task_id": 987_654_321,
-            "campaign_id": 987_654_321,
-            "template_id": 987_654_321,
-            "pledge_id": 987_654_321,
-            "check_id": 987_654_321,
-            "inspection_id": 987_654_321,
-            "finding_id": 987_654_321,
-            "adjustment_id": 987_654_321,
-            "credit_appeal_id": 987_654_321,
-            "repair_id": 987_654_321,
-            "attachment_id": 987_654_321,
-        }
-    args = {name: values[name] for name in rule.arguments}
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(endpoint, **args)
+    return build_world(db, make_facility, make_staff, make_user)
 
 
 def _only_post(app, endpoint: str) -> bool:
@@ -549,99 +387,3 @@ def test_api_staff_accepts_a_token(app, client, world):
     response = client.get(url, headers={"Authorization": f"Bearer {world.token}"})
     assert response.status_code == 200
     assert response.get_json()["staff_code"] == world.staff.staff_code
-
-
-def test_facility_user_sees_only_their_own_facility(
-    client, auth, make_user, make_staff, make_facility
-):
-    own = make_facility(name="通州区本院卫生院")
-    other = make_facility(name="海门区他院医院")
-    make_staff([own], name="钱自家")
-    make_staff([own, other], name="孙两地")
-    make_staff([other], name="李别家")
-    make_user(Role.FACILITY, "own_facility_user", facility=own)
-    assert auth.login("own_facility_user").headers["Location"].endswith("/facility/")
-
-    home = client.get("/facility/").get_data(as_text=True)
-    assert own.name in home and own.site_code in home
-    assert other.name not in home and other.site_code not in home
-
-    for url in (
-        "/facility/staff",
-        f"/facility/staff?facility_id={other.id}",
-        "/facility/staff?q=李",
-    ):
-        page = client.get(url).get_data(as_text=True)
-        assert "李别家" not in page, url
-    staff_page = client.get("/facility/staff").get_data(as_text=True)
-    assert "钱自家" in staff_page and "孙两地" in staff_page
-
-    # The bureau registry is closed to facility users, including the other facility's record.
-    assert client.get(f"/bureau/facilities/{other.id}").status_code == 403
-    assert client.get(f"/bureau/facilities/{own.id}").status_code == 403
-
-
-def test_facility_staff_list_hides_ended_practices(
-    db, client, auth, make_user, make_staff, make_facility
-):
-    from datetime import date
-
-    from portal.operations.registry import update_staff
-
-    own = make_facility()
-    other = make_facility()
-    moved = make_staff([own, other], name="周调离")
-    update_staff(
-        None,
-        moved,
-        {
-            "staff_code": moved.staff_code,
-            "name": moved.name,
-            "profession": moved.profession,
-            "facilities": [other],
-        },
-        date(2026, 2, 1),
-    )
-    make_user(Role.FACILITY, "fac_user", facility=own)
-    auth.login("fac_user")
-    assert "周调离" not in client.get("/facility/staff").get_data(as_text=True)
-
-
-def test_facility_account_without_facility_is_refused(db, client, auth, make_user, make_facility):
-    user = make_user(Role.FACILITY, "orphan_user")
-    auth.login("orphan_user")
-    user.facility = None
-    db.session.flush()
-    assert client.get("/facility/").status_code == 403
-
-
-def test_facility_user_cannot_reach_another_facilitys_points_or_tasks(
-    db, client, auth, make_user, make_staff, make_facility
-):
-    from portal.models.points import WarningTalkTask
-
-    own = make_facility(name="自家医院")
-    other = make_facility(name="别家医院")
-    elsewhere = make_staff([other], name="别家医生")
-    record = _points_record(elsewhere, other)
-    task = WarningTalkTask(staff=elsewhere, facility=other, record=record)
-    db.session.add(task)
-    make_user(Role.FACILITY, "nosy_facility", facility=own)
-    db.session.commit()
-    auth.login("nosy_facility")
-
-    assert client.get(f"/facility/staff/{elsewhere.id}/points").status_code == 404
-    assert client.get(f"/facility/points/{record.id}/appeal").status_code == 404
-    token = csrf_token(client.get("/").get_data(as_text=True))
-    response = client.post(
-        f"/facility/points/{record.id}/appeal", data={"csrf_token": token, "reason": "试图代提"}
-    )
-    assert response.status_code == 404
-    response = client.post(
-        f"/facility/tasks/{task.id}/done", data={"csrf_token": token, "note": "试图代办"}
-    )
-    assert response.status_code == 404
-    db.session.expire_all()
-    assert db.session.get(WarningTalkTask, task.id).note == ""
-    assert "别家医生" not in client.get("/facility/tasks").get_data(as_text=True)
-    assert "别家医生" not in client.get("/facility/staff/barred").get_data(as_text=True)
