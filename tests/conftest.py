@@ -122,6 +122,14 @@ def auth(client):
 
 
 @pytest.fixture
+def editor(db, client, auth, make_user):
+    """A client logged in as an inspector (who may edit the registry)."""
+    make_user(Role.INSPECTOR, "registry_editor")
+    assert auth.login("registry_editor").status_code == 302
+    return client
+
+
+@pytest.fixture
 def make_facility(db):
     """Factory: a valid facility with unique codes; keyword arguments override fields."""
     from portal.operations.registry import create_facility
