@@ -1,9 +1,10 @@
-"""Driving the portal's forms in tests: post as the browser does, then count what was stored."""
+"""Driving the portal in tests: post a form as the browser does, then read back what was stored."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal.models.audit import AuditLog
 from tests.conftest import csrf_token
 
 
@@ -13,5 +14,14 @@ def post_form(client, url: str, data: dict):
     return client.post(url, data={"csrf_token": token} | data)
 
 
-def count_rows(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+def count_rows(db, model, *where) -> int:
+    """How many rows of ``model`` there are (that match ``where``, if given)."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def audit_rows(db, action: str | None = None) -> list[AuditLog]:
+    """The audit trail, oldest first; only the rows of ``action`` if given."""
+    query = select(AuditLog).order_by(AuditLog.seq)
+    if action is not None:
+        query = query.where(AuditLog.action == action)
+    return list(db.session.scalars(query))
