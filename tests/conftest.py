@@ -130,6 +130,15 @@ def editor(db, client, auth, make_user):
 
 
 @pytest.fixture
+def storage_root(app, tmp_path):
+    """Files stored during the test go to a folder of its own (returned)."""
+    previous = app.config.get("STORAGE_ROOT")
+    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
+    yield tmp_path / "files"
+    app.config["STORAGE_ROOT"] = previous
+
+
+@pytest.fixture
 def make_facility(db):
     """Factory: a valid facility with unique codes; keyword arguments override fields."""
     from portal.operations.registry import create_facility

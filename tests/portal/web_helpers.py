@@ -8,9 +8,10 @@ from portal.models.audit import AuditLog
 from tests.conftest import csrf_token
 
 
-def post_form(client, url: str, data: dict):
-    """Post ``data`` to ``url`` with the CSRF token of the form page at ``url``."""
-    token = csrf_token(client.get(url).get_data(as_text=True))
+def post_form(client, url: str, data: dict, page: str | None = None):
+    """Post ``data`` to ``url`` with the CSRF token of the form's page (``url`` unless
+    ``page`` is given)."""
+    token = csrf_token(client.get(page or url).get_data(as_text=True))
     return client.post(url, data={"csrf_token": token} | data)
 
 
