@@ -190,6 +190,16 @@ def make_staff(db, make_facility):
     return make
 
 
+@pytest.fixture
+def sample(db, make_facility, make_staff):
+    """A facility with one staff member, whose ID number is ``id_number(555, "19880808")``."""
+    from tests.factories import id_number
+
+    facility = make_facility(name="南通市安全测试医院")
+    staff = make_staff([facility], name="冯安全", id_number=id_number(555, "19880808"))
+    return facility, staff
+
+
 # --- Fresh, throwaway databases (migrations and browser tests) ------------------------------
 
 

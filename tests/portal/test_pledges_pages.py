@@ -8,7 +8,8 @@ import pytest
 from portal.models.enums import Role
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
-from tests.portal.test_security import _assert_security_headers, scan
+from tests.portal.page_checks import assert_security_headers as _assert_security_headers
+from tests.portal.page_checks import scan
 
 
 @pytest.fixture(autouse=True)
