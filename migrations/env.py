@@ -42,9 +42,31 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one, which its
+            # foreign keys would refuse while other tables' rows refer to it. As SQLite's
+            # own procedure for this says: keys off (only possible outside a transaction),
+            # and each migration checked with foreign_key_check before it commits.
+            conf_args["on_version_apply"] = _sqlite_foreign_key_check
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _sqlite_foreign_key_check(ctx, step, heads, run_args):
+    problems = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(
+            f"迁移{step.up_revision_id}{'' if step.is_upgrade else '（降级）'}后外键不一致"
+            f"（表、行号、被引用表）：{problems[:10]}"
+        )
 
 
 if context.is_offline_mode():

@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Numeric,
     String,
@@ -68,6 +69,8 @@ class CreditBreakdown(db.Model):
     __tablename__ = "credit_breakdown"
     __table_args__ = (
         UniqueConstraint("facility_id", "digest", name="uq_credit_breakdown_facility_digest"),
+        # What a computation's composite foreign key refers to (the id alone is the key).
+        UniqueConstraint("id", "facility_id", name="uq_credit_breakdown_id_facility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,10 +92,17 @@ class CreditGrade(db.Model):
         Index("ix_credit_grade_cycle_facility", "cycle", "facility_id"),
         # A facility's computations, newest first (history, chart, latest grade).
         Index("ix_credit_grade_facility_history", "facility_id", "id"),
+        # One foreign key for both references: the breakdown must be one of this facility's,
+        # and the facility exists because the breakdown refers to it. A recompute appends
+        # a row per facility, and each key is a check per row: one check instead of two.
+        ForeignKeyConstraint(
+            ["breakdown_id", "facility_id"], ["credit_breakdown.id", "credit_breakdown.facility_id"]
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    #: The facility (checked through the breakdown's foreign key, see ``__table_args__``).
+    facility_id: Mapped[int]
     #: Evaluation cycle (calendar year of ``as_of``).
     cycle: Mapped[int]
     #: China-time date the facts were taken at.
@@ -107,7 +117,7 @@ class CreditGrade(db.Model):
     previous_score: Mapped[Decimal | None] = mapped_column(SCORE)
     rulebook_version: Mapped[str] = mapped_column(String(20))
     #: No index: nothing reads by it, and breakdowns are never deleted.
-    breakdown_id: Mapped[int] = mapped_column(ForeignKey("credit_breakdown.id"))
+    breakdown_id: Mapped[int]
     #: Caps applied (``fraud``, ``terminated``, ``blacklisted``).
     caps: Mapped[list] = mapped_column(JSON)
     #: Why the facility was not graded, if it was not.
@@ -117,9 +127,13 @@ class CreditGrade(db.Model):
     #: The person whose action caused it (None for batch runs).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    facility: Mapped[Facility] = relationship()
+    facility: Mapped[Facility] = relationship(
+        primaryjoin="foreign(CreditGrade.facility_id) == Facility.id"
+    )
     actor: Mapped[User | None] = relationship()
-    breakdown_row: Mapped[CreditBreakdown] = relationship()
+    breakdown_row: Mapped[CreditBreakdown] = relationship(
+        primaryjoin="foreign(CreditGrade.breakdown_id) == CreditBreakdown.id"
+    )
 
     @property
     def breakdown(self) -> list[dict]:

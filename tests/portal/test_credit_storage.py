@@ -1,7 +1,8 @@
 """How computations are stored: breakdowns once per facility and content, the JSON text
 built for batches, driver rows, and the migrations of the credit tables: breakdowns moved
-out (0006), read paths (0007), history indexes (0008), line digests (0009) and the
-unindexed current grade (0010)."""
+out (0006), read paths (0007), history indexes (0008), line digests (0009), the
+unindexed current grade (0010) and one foreign key for a computation's breakdown and
+facility (0011)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
@@ -235,15 +237,15 @@ def test_migration_0008_history_index_and_back(fresh_database_url, tmp_path):
         _db.engine.dispose()
 
 
-def _insert_facility(conn) -> None:
+def _insert_facility(conn, fid: int = 1) -> None:
     conn.execute(sa.text(
         "INSERT INTO facility (id, credit_code, site_code, name, kind, level, ownership, "
         "county, address, legal_representative, agreement_start, status, contact_name, "
-        "contact_phone, blacklisted, created_at, updated_at) VALUES (1, "
-        "'91320600MA1X00001A', 'H32060000001', '甲', 'hospital', 'secondary', 'private', "
+        "contact_phone, blacklisted, created_at, updated_at) VALUES (:id, "
+        ":credit, :site, '甲', 'hospital', 'secondary', 'private', "
         "'崇川区', '路', '张', '2015-01-01', 'active', '', '', false, "
         "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
-    ))  # fmt: skip
+    ), {"id": fid, "credit": f"91320600MA1X0000{fid}A", "site": f"H3206000000{fid}"})  # fmt: skip
 
 
 def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
@@ -292,4 +294,68 @@ def test_migration_0010_facility_grade_unindexed_and_back(fresh_database_url, tm
         assert {"ix_facility_county", "ix_facility_name"} <= facility_indexes()
         downgrade(revision="0009")
         assert "ix_facility_credit_grade" in facility_indexes()
+        _db.engine.dispose()
+
+
+def _history_keys(conn) -> set[tuple]:
+    return {
+        (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
+        for fk in sa.inspect(conn).get_foreign_keys("credit_grade")
+    }
+
+
+def _add_history(facility: int, breakdown: int) -> None:
+    with _db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO credit_grade (facility_id, cycle, as_of, computed_at, graded, score, "
+            "grade, rulebook_version, breakdown_id, caps, reason, trigger) VALUES (:f, 2026, "
+            "'2026-06-15', '2026-06-15 00:00:00+00', true, 95, 'A', '2026.1', :b, '[]', '', "
+            "'batch')"
+        ), {"f": facility, "b": breakdown})  # fmt: skip
+
+
+def test_migration_0011_one_foreign_key_for_breakdown_and_facility(
+    fresh_database_url, tmp_path, capfd
+):
+    """A computation's breakdown must be its own facility's, and the facility must exist,
+    through one key; back to a key each, and an upgrade refuses rows that break it."""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    actor = (("actor_id",), "user_account", ("id",))
+    with app.app_context():
+        upgrade(revision="0010")
+        with _db.engine.begin() as conn:
+            for fid in (1, 2):
+                _insert_facility(conn, fid)
+                conn.execute(sa.text(
+                    "INSERT INTO credit_breakdown (id, facility_id, digest, items, created_at) "
+                    "VALUES (:id, :id, :d, '[]', '2026-06-01 00:00:00+00')"
+                ), {"id": fid, "d": str(fid) * 32})  # fmt: skip
+        _add_history(1, 1)
+        upgrade()
+        with _db.engine.connect() as conn:
+            assert _history_keys(conn) == {
+                (("breakdown_id", "facility_id"), "credit_breakdown", ("id", "facility_id")),
+                actor,
+            }
+        _add_history(2, 2)
+        for facility, breakdown in ((1, 2), (3, 1), (1, 3)):
+            with pytest.raises(sa.exc.IntegrityError):
+                _add_history(facility, breakdown)
+        downgrade(revision="0010")
+        with _db.engine.connect() as conn:
+            assert _history_keys(conn) == {
+                (("breakdown_id",), "credit_breakdown", ("id",)),
+                (("facility_id",), "facility", ("id",)),
+                actor,
+            }
+        _add_history(1, 2)  # allowed by the keys before 0011
+        with pytest.raises(SystemExit):
+            upgrade()
+        assert (
+            "迁移0011：1条信用评价记录（credit_grade）指向其他机构的评分明细"
+            in capfd.readouterr().err
+        )
+        with _db.engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0010"
+            assert len(_history_keys(conn)) == 3
         _db.engine.dispose()

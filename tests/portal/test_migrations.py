@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -105,6 +106,44 @@ def test_each_migration_downgrades_one_step(fresh_database_url, tmp_path):
             assert _tables(engine) - {"alembic_version"} == set()
             upgrade()
             with engine.connect() as connection:
+                assert schema_diff(app, connection) == []
+        finally:
+            _db.session.remove()
+            engine.dispose()
+
+
+def test_sqlite_migrations_copy_referenced_tables_and_check_keys(tmp_path, capfd):
+    """SQLite alters a table by copying it, with foreign keys off while it does; each
+    migration is checked with foreign_key_check before it commits, and the keys are on
+    again afterwards. An orphan row (stored while keys were off) stops the upgrade."""
+    app = make_app(f"sqlite:///{tmp_path / 'portal.db'}", str(tmp_path / "instance"))
+    with app.app_context():
+        engine = _db.engine
+        try:
+            upgrade(revision="0010")
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                connection.rollback()  # a pragma on keys is ignored inside a transaction
+                raw = connection.connection.driver_connection
+                raw.execute("PRAGMA foreign_keys=OFF")
+                raw.execute(
+                    "INSERT INTO credit_grade (facility_id, cycle, as_of, computed_at, graded, "
+                    "rulebook_version, breakdown_id, caps, reason, trigger) VALUES (99, 2026, "
+                    "'2026-06-15', '2026-06-15 00:00:00+00', 0, '2026.1', 99, '[]', '', 'x')"
+                )
+                raw.execute("PRAGMA foreign_keys=ON")
+            with pytest.raises(SystemExit):
+                upgrade()
+            assert "外键不一致" in capfd.readouterr().err
+            with engine.connect() as connection:
+                assert MigrationContext.configure(connection).get_current_revision() == "0010"
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                connection.execute(sa.text("DELETE FROM credit_grade"))
+                connection.commit()
+            upgrade()
+            with engine.connect() as connection:
+                assert MigrationContext.configure(connection).get_current_revision() == _head(app)
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
                 assert schema_diff(app, connection) == []
         finally:
             _db.session.remove()
