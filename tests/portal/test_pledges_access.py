@@ -14,13 +14,7 @@ from tests.conftest import csrf_token
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
 
-
-@pytest.fixture(autouse=True)
-def storage_root(app, tmp_path):
-    previous = app.config.get("STORAGE_ROOT")
-    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
-    yield tmp_path / "files"
-    app.config["STORAGE_ROOT"] = previous
+pytestmark = pytest.mark.usefixtures("storage_root")
 
 
 @pytest.fixture(autouse=True)

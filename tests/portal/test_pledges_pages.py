@@ -11,16 +11,14 @@ from tests.portal import pledge_helpers as h
 from tests.portal.page_checks import assert_security_headers as _assert_security_headers
 from tests.portal.page_checks import scan
 
+pytestmark = pytest.mark.usefixtures("storage_root")
+
 
 @pytest.fixture(autouse=True)
-def storage_root(app, tmp_path, monkeypatch):
+def fake_render(monkeypatch):
     import pledges.render as pledge_render
 
     monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
-    previous = app.config.get("STORAGE_ROOT")
-    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
-    yield
-    app.config["STORAGE_ROOT"] = previous
 
 
 @pytest.fixture
