@@ -67,7 +67,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.bureau import bp as bureau_bp
     from portal.facility import bp as facility_bp
     from portal.public import bp as public_bp
+    from portal.web import IdConverter
 
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(facility_bp, url_prefix="/facility")

@@ -6,8 +6,32 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
+from werkzeug.routing import IntegerConverter
 
 CHINA = ZoneInfo("Asia/Shanghai")
+
+#: Largest id the database can hold (a signed 64-bit integer). A larger number looked up
+#: by id overflows the driver (SQLite: OverflowError), a 500 error instead of a 404.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes, bounded by ``MAX_ID``: a larger number does not match the
+    route, so it is a 404 like any other id that does not exist."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_arg(value: str) -> int:
+    """An id typed in a query string or form, for ``request.args.get(..., type=id_arg)``:
+    raises ``ValueError`` (so ``get`` gives its default) for anything but a whole number
+    within ``MAX_ID``."""
+    number = int(value)
+    if abs(number) > MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

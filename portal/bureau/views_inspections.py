@@ -22,7 +22,7 @@ from portal.operations.inspections import InspectionError, close_inspection, cre
 from portal.permissions import require
 from portal.queries import _like, get_facility_by_site_code
 from portal.views_common import commit_or_errors, on_form
-from portal.web import china_today
+from portal.web import china_today, id_arg
 
 
 def flash_errors(exc: InspectionError) -> None:
@@ -87,7 +87,7 @@ def inspection_new():
     if request.method == "GET":
         form.start_date.data = china_today()
         form.inspectors.data = [current_user.id]
-        facility_id = request.args.get("facility", type=int)
+        facility_id = request.args.get("facility", type=id_arg)
         if facility_id:
             form.site_code.data = get_facility_or_404(facility_id).site_code
     if form.validate_on_submit():

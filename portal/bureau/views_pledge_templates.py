@@ -19,6 +19,7 @@ from portal.operations.pledge_campaigns import issue_template_version
 from portal.operations.pledges import PledgeError
 from portal.permissions import require
 from portal.views_common import commit_or_errors, on_form
+from portal.web import id_arg
 
 
 @bp.route("/pledges/templates")
@@ -77,7 +78,7 @@ def pledge_template_new():
         abort(404)
     source = None
     if request.args.get("from"):
-        source = db.session.get(Version, request.args.get("from", type=int) or 0)
+        source = db.session.get(Version, request.args.get("from", type=id_arg) or 0)
         if source is None or source.kind is not kind:
             abort(404)
     form = TemplateForm()

@@ -28,11 +28,11 @@ from portal.pledge_queries import (
 from portal.pledge_web import send_rendered, send_upload
 from portal.storage import commit_with_files
 from portal.views_common import commit_or_errors, flashed
-from portal.web import china_today
+from portal.web import china_today, id_arg
 
 
 def _campaign_arg() -> int | None:
-    return request.args.get("campaign", type=int)
+    return request.args.get("campaign", type=id_arg)
 
 
 @bp.route("/pledge")
@@ -93,7 +93,7 @@ def pledge_upload():
                 flash(message, "danger")
         return redirect(back)
     try:
-        campaign_id = int(form.campaign_id.data)
+        campaign_id = id_arg(form.campaign_id.data)
     except ValueError:
         campaign_id = 0
     pledge = own_pledge_or_404(current_user, campaign_id)
@@ -130,7 +130,7 @@ def pledge_upload():
 def pledge_scan():
     """One of the facility's own uploaded scans: ``?upload=<id>``, by default the latest
     of its current pledge."""
-    upload_id = request.args.get("upload", type=int)
+    upload_id = request.args.get("upload", type=id_arg)
     if upload_id is None:
         upload = own_pledge_or_404(current_user, None).latest_upload
         if upload is None:
