@@ -23,6 +23,8 @@ ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 SITE_CODE_PATTERN = re.compile(r"^[HP]\d{11}$")
 STAFF_CODE_PATTERN = re.compile(r"^[A-Z]\d{8,20}$")
 PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{0,30}$")
+#: Largest amount in fen a money column (BIGINT) holds; a larger one cannot be stored.
+MAX_FEN = 2**63 - 1
 
 
 def uscc_check_char(first17: str) -> str:

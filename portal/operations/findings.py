@@ -24,6 +24,7 @@ from portal.operations.audit import record_audit
 from portal.operations.credit import recompute_grade
 from portal.operations.inspections import InspectionError, facility_results, subject_of
 from portal.rules import handling_results, penalty_rules, taxonomy
+from portal.validators import MAX_FEN
 
 #: Finding fields taken from ``data`` by ``add_finding`` and ``update_finding``.
 FINDING_FIELDS = (
@@ -51,6 +52,8 @@ def _validate_finding(inspection: Inspection, data: dict, today: date) -> dict[s
         value = data.get(field, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             errors[field] = _("金额不能为负数")
+        elif value > MAX_FEN:
+            errors[field] = _("金额过大，请核对")
     involved = data.get("amount_involved_fen", 0)
     checked = "amount_involved_fen" not in errors
     for field in ("amount_refunded_fen", "amount_recovered_fen"):

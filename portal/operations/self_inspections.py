@@ -12,6 +12,7 @@ from portal.models.inspections import SelfInspectionReport
 from portal.operations.audit import record_audit
 from portal.operations.inspections import InspectionError
 from portal.rules import credit_rulebook
+from portal.validators import MAX_FEN
 
 
 def file_self_inspection(actor, facility: Facility, data: dict, today: date):
@@ -32,6 +33,8 @@ def file_self_inspection(actor, facility: Facility, data: dict, today: date):
     refunded = data.get("amount_refunded_fen", 0)
     if not isinstance(refunded, int) or refunded < 0:
         errors["amount_refunded_fen"] = _("金额不能为负数")
+    elif refunded > MAX_FEN:
+        errors["amount_refunded_fen"] = _("金额过大，请核对")
     if errors:
         raise InspectionError(errors)
     deadline = credit_rulebook().self_correction_deadline_for(today.year)

@@ -10,6 +10,7 @@ import pytest
 
 from portal.models.enums import Role
 from portal.models.pledges import PledgeUpload
+from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
@@ -91,3 +92,104 @@ def test_an_upload_naming_a_campaign_id_too_large_stores_nothing(
     assert response.status_code == 404
     assert db.session.query(PledgeUpload).count() == 0
     assert not storage_root.exists() or not any(p.is_file() for p in storage_root.rglob("*"))
+
+
+# --- Amounts too large for a money column -----------------------------------------------
+
+#: One fen more than a BIGINT holds, written in yuan.
+TOO_MUCH_YUAN = "92233720368547758.08"
+
+
+def _finding_form(token: str, **overrides) -> dict:
+    return {
+        "csrf_token": token,
+        "category": "inflated_charges",
+        "description": "虚记耗材费用",
+        "amount_involved": "100",
+        "amount_refunded": "0",
+        "amount_recovered": "0",
+        "fine": "0",
+        "staff_codes": "",
+        "results": ["talk_rectify"],
+        "legal_article": "",
+        "decision_number": "",
+        "self_inspection_id": "0",
+    } | overrides
+
+
+@pytest.mark.parametrize("field", ["amount_involved", "fine"])
+def test_a_finding_amount_too_large_to_store_is_refused_on_the_form(
+    db, client, auth, make_facility, make_user, field
+):
+    from portal.models.inspections import Finding
+    from tests.credit_helpers import inspection, two_inspectors
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    db.session.commit()
+    auth.login(one.username)
+    url = f"/bureau/inspections/{insp.id}/findings/new"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    response = client.post(url, data=_finding_form(token, **{field: TOO_MUCH_YUAN}))
+    assert response.status_code == 200
+    assert "金额过大" in response.get_data(as_text=True)
+    assert db.session.query(Finding).count() == 0
+
+
+def test_a_finding_amount_too_large_to_store_is_refused_by_the_api(
+    db, client, make_facility, make_user
+):
+    from portal.models.inspections import Inspection
+    from portal.operations.users import create_api_token
+    from tests.credit_helpers import two_inspectors
+
+    one, two = two_inspectors(make_user)
+    facility = make_facility()
+    token = create_api_token(None, one)
+    db.session.commit()
+    body = {
+        "facility": facility.site_code,
+        "kind": "double_random",
+        "trigger": "plan",
+        "start_date": china_today().isoformat(),
+        "inspectors": [one.username, two.username],
+        "findings": [
+            {
+                "category": "improper_charging",
+                "description": "重复收费",
+                "amount_involved_fen": 2**63,
+                "handling_results": ["talk_rectify"],
+            }
+        ],
+    }
+    response = client.post(
+        "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 422
+    assert "findings[0].amount_involved_fen" in response.get_json()["error"]["fields"]
+    assert db.session.query(Inspection).count() == 0
+
+
+def test_a_refund_too_large_to_store_is_refused_on_the_self_inspection_form(
+    db, client, auth, make_user
+):
+    from portal.models.inspections import SelfInspectionReport
+
+    make_user(Role.FACILITY, "fac")
+    db.session.commit()
+    auth.login("fac")
+    url = "/facility/self-inspections"
+    today = china_today().isoformat()
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client.get(url).get_data(as_text=True)),
+            "period_start": today,
+            "period_end": today,
+            "problems": "重复收费，已退回",
+            "amount_refunded": TOO_MUCH_YUAN,
+        },
+    )
+    assert response.status_code == 200
+    assert "金额过大" in response.get_data(as_text=True)
+    assert db.session.query(SelfInspectionReport).count() == 0
