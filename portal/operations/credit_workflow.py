@@ -139,6 +139,8 @@ def _points(value) -> Decimal | None:
         points = Decimal(str(value))
     except InvalidOperation as exc:
         raise CreditError(_("调整分值须为数字"), "points") from exc
+    if not points.is_finite():  # "inf" and "nan" parse, but are no number of points
+        raise CreditError(_("调整分值须为数字"), "points")
     if points != points.quantize(Decimal("0.1")):
         raise CreditError(_("调整分值最多保留一位小数"), "points")
     return points

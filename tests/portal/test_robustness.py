@@ -193,3 +193,26 @@ def test_a_refund_too_large_to_store_is_refused_on_the_self_inspection_form(
     assert response.status_code == 200
     assert "金额过大" in response.get_data(as_text=True)
     assert db.session.query(SelfInspectionReport).count() == 0
+
+
+# --- Adjustment points that are not a number ---------------------------------------------
+
+
+@pytest.mark.parametrize("points", ["inf", "-inf", "nan", "sNaN"])
+def test_adjustment_points_that_are_not_a_number_are_refused_on_the_form(
+    db, client, auth, make_facility, make_user, points
+):
+    from portal.models.credit import CreditAdjustment
+
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "officer")
+    db.session.commit()
+    auth.login("officer")
+    url = f"/bureau/facilities/{facility.id}/credit/adjust"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    response = client.post(
+        url, data={"csrf_token": token, "mode": "points", "points": points, "reason": "未整改"}
+    )
+    assert response.status_code == 200
+    assert "调整分值须为数字" in response.get_data(as_text=True)
+    assert db.session.query(CreditAdjustment).count() == 0
