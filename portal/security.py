@@ -1,10 +1,11 @@
-"""Response headers and redirect safety."""
+"""Response headers, redirect safety, and text the database cannot take."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -22,6 +23,18 @@ def init_security(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    @app.before_request
+    def _refuse_nul_characters():
+        # PostgreSQL text cannot hold NUL: a search, form or JSON value carrying one would
+        # fail in the database (a 500) instead of being refused.
+        values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
+        if request.method == "POST":
+            values += [text for pair in request.form.items(multi=True) for text in pair]
+            if request.is_json:
+                values.append(request.get_json(silent=True))
+        if any(_has_nul(value) for value in values):
+            abort(400, _l("请求中含有无效的空字符（NUL），请删除后重试。"))
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -38,6 +51,17 @@ def init_security(app: Flask) -> None:
         if request.path.startswith(("/bureau", "/facility", "/auth")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _has_nul(value) -> bool:
+    """Whether ``value`` (text, or JSON made of lists and objects) contains a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def safe_next_url(target: str | None) -> str | None:

@@ -216,3 +216,86 @@ def test_adjustment_points_that_are_not_a_number_are_refused_on_the_form(
     assert response.status_code == 200
     assert "调整分值须为数字" in response.get_data(as_text=True)
     assert db.session.query(CreditAdjustment).count() == 0
+
+
+# --- NUL characters, which PostgreSQL text cannot hold -----------------------------------
+
+NUL_MESSAGE = "空字符"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/facilities?q=%00", "/facilities?county=a%00", "/facilities/H%00", "/v/H%00"],
+)
+def test_a_public_search_or_code_with_a_nul_is_refused(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.get_data(as_text=True)
+
+
+def test_an_api_search_with_a_nul_is_refused_as_json(client):
+    response = client.get("/api/v1/facilities?q=%00")
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.get_json()["error"]["message"]
+
+
+def test_a_bureau_search_with_a_nul_is_refused(client, auth, make_user):
+    make_user(Role.ADMIN, "admin")
+    auth.login("admin")
+    for url in ("/bureau/facilities?q=%00", "/bureau/staff?q=a%00", "/bureau/audit?actor=%00"):
+        assert client.get(url).status_code == 400
+
+
+def test_a_form_value_with_a_nul_is_refused_and_changes_nothing(
+    db, client, auth, make_facility, make_user
+):
+    facility = make_facility()
+    make_user(Role.ADMIN, "admin")
+    db.session.commit()
+    auth.login("admin")
+    url = f"/bureau/facilities/{facility.id}/edit"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    data = {
+        "csrf_token": token,
+        "name": "改名\x00医院",
+        "credit_code": facility.credit_code,
+        "site_code": facility.site_code,
+        "kind": facility.kind.value,
+        "level": facility.level.value,
+        "ownership": facility.ownership.value,
+        "county": facility.county,
+        "address": facility.address,
+        "legal_representative": facility.legal_representative,
+        "agreement_start": facility.agreement_start.isoformat(),
+        "status": facility.status.value,
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert "改名" not in facility.name
+
+
+def test_an_api_body_with_a_nul_is_refused_and_stores_nothing(db, client, make_facility, make_user):
+    from portal.models.inspections import Inspection
+    from portal.operations.users import create_api_token
+    from tests.credit_helpers import two_inspectors
+
+    one, two = two_inspectors(make_user)
+    facility = make_facility()
+    token = create_api_token(None, one)
+    db.session.commit()
+    body = {
+        "facility": facility.site_code,
+        "kind": "double_random",
+        "trigger": "plan",
+        "start_date": china_today().isoformat(),
+        "inspectors": [one.username, two.username],
+        "findings": [{"category": "improper_charging", "description": "重复\x00收费"}],
+    }
+    response = client.post(
+        "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.get_json()["error"]["message"]
+    assert db.session.query(Inspection).count() == 0
