@@ -61,6 +61,8 @@ def create_user(
     username = username.strip()
     if not username:
         raise UserError(_("用户名不能为空"))
+    if any(c.isspace() or not c.isprintable() for c in username):
+        raise UserError(_("用户名不能包含空格或控制字符"))
     exists = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if exists:
         raise UserError(_("用户名“%(name)s”已被使用", name=username))

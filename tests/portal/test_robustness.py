@@ -10,21 +10,15 @@ import pytest
 
 from portal.models.enums import Role
 from portal.models.pledges import PledgeUpload
+from portal.models.user import User
 from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
+from tests.portal.web_helpers import count_rows
 
 #: Past the largest 64-bit integer: the database driver cannot even look it up.
 HUGE = "9" * 25
-
-
-@pytest.fixture
-def storage_root(app, tmp_path):
-    previous = app.config.get("STORAGE_ROOT")
-    app.config["STORAGE_ROOT"] = str(tmp_path / "files")
-    yield tmp_path / "files"
-    app.config["STORAGE_ROOT"] = previous
 
 
 @pytest.mark.parametrize(
@@ -299,3 +293,20 @@ def test_an_api_body_with_a_nul_is_refused_and_stores_nothing(db, client, make_f
     assert response.status_code == 400
     assert NUL_MESSAGE in response.get_json()["error"]["message"]
     assert db.session.query(Inspection).count() == 0
+
+
+@pytest.mark.parametrize("username", ["new clerk", "new\tclerk", "clerk\x01", "clerk\u3000x"])
+def test_a_username_with_spaces_or_control_characters_is_refused(
+    db, client, auth, make_user, username
+):
+    make_user(Role.ADMIN, "admin")
+    auth.login("admin")
+    token = csrf_token(client.get("/bureau/users/new").get_data(as_text=True))
+    before = count_rows(db, User)
+    response = client.post("/bureau/users/new", data={
+        "csrf_token": token, "username": username, "display_name": "新账号", "role": "inspector",
+        "password": "Clerk-password-9",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert "用户名不能包含空格或控制字符" in response.get_data(as_text=True)
+    assert count_rows(db, User) == before
