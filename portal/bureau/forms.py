@@ -1,8 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.models.enums import (
     FacilityKind,
@@ -14,6 +22,19 @@ from portal.models.enums import (
 )
 
 REQUIRED = DataRequired(_l("此项必填"))
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes; a value that is not one of the choices
+    (only a tampered request sends one) is refused in Chinese, which WTForms' own
+    catalogue lacks for this message."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", _l("“%(value)s”不是有效选项"))
+        super().__init__(*args, **kwargs)
 
 
 class FacilityForm(FlaskForm):

@@ -11,13 +11,12 @@ from wtforms import (
     BooleanField,
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.bureau.forms import CheckboxesField
 from portal.models.inspections import InspectionKind, InspectionTrigger
 
 REQUIRED = DataRequired(_l("此项必填"))
@@ -61,11 +60,6 @@ class MoneyField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return fen_to_yuan_text(self.data) if self.data else ""
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def split_codes(text: str) -> list[str]:

@@ -6,21 +6,15 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.bureau.forms import CheckboxesField
 from portal.models.enums import FacilityKind
 
 REQUIRED = DataRequired(_l("此项必填"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CampaignForm(FlaskForm):
@@ -37,10 +31,10 @@ class CampaignForm(FlaskForm):
         _l("定点医疗机构模板版本"), coerce=int, validators=[REQUIRED]
     )
     pharmacy_template = SelectField(_l("定点零售药店模板版本"), coerce=int, validators=[REQUIRED])
-    counties = MultiCheckboxField(
+    counties = CheckboxesField(
         _l("县（市、区）"), description=_l("不选表示全部县区"), validators=[Optional()]
     )
-    kinds = MultiCheckboxField(
+    kinds = CheckboxesField(
         _l("机构类别"),
         choices=FacilityKind.choices,
         description=_l("不选表示全部类别；只包括状态正常的定点机构"),

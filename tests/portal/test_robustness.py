@@ -130,6 +130,27 @@ def test_a_finding_amount_too_large_to_store_is_refused_on_the_form(
     assert db.session.query(Finding).count() == 0
 
 
+def test_a_handling_result_not_offered_is_refused_in_chinese(
+    db, client, auth, make_facility, make_user
+):
+    """Checkbox lists refuse a value that is not one of their choices (only a tampered
+    request sends one) with a Chinese message; WTForms' catalogue has none for it."""
+    from portal.models.inspections import Finding
+    from tests.credit_helpers import inspection, two_inspectors
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    db.session.commit()
+    auth.login(one.username)
+    url = f"/bureau/inspections/{insp.id}/findings/new"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    response = client.post(url, data=_finding_form(token, results=["talk_rectify", "ZZ"]))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "“ZZ”不是有效选项" in page and "valid choice" not in page
+    assert db.session.query(Finding).count() == 0
+
+
 def test_a_finding_amount_too_large_to_store_is_refused_by_the_api(
     db, client, make_facility, make_user
 ):
