@@ -66,6 +66,23 @@ class WorkdayCalendar:
                 remaining -= 1
         return day
 
+    def within_workdays(self, start: date, count: int, day: date) -> bool:
+        """Whether ``day`` is no later than ``add_workdays(start, count)``, decided from the
+        days up to ``day`` only: a filing in a year the calendar has is answered even when
+        the deadline itself would fall in a year it lacks yet. Raises ``CalendarError``
+        only when ``day`` is in such a year (and the deadline not already behind it)."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        remaining = count
+        current = start
+        while current < day:
+            current += timedelta(days=1)
+            if self.is_workday(current):
+                remaining -= 1
+                if remaining == 0:
+                    return current == day
+        return True
+
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end``."""
         if end <= start:

@@ -12,6 +12,7 @@ from portal.models.staff import StaffPractice
 from portal.operations.points import (
     PointsError,
     appeal_deadline,
+    appeal_open,
     complete_task,
     file_appeal,
     standings_for,
@@ -94,6 +95,7 @@ def staff_points(staff_id: int):
         records=records,
         standing=standings_for([staff_id], today)[staff_id],
         deadlines={r.id: appeal_deadline(r) for r in records if not r.revoked},
+        open_appeals={r.id for r in records if appeal_open(r, today)},
         today=today,
     )
 

@@ -70,6 +70,19 @@ def appeal_deadline(record: PointRecord) -> date | None:
         return None
 
 
+def appeal_open(record: PointRecord, today: date) -> bool:
+    """Whether an objection to ``record`` may still be filed ``today`` (answered even while
+    the deadline falls in a year the calendar lacks, as long as today is not in one)."""
+    if record.revoked:
+        return False
+    try:
+        return workday_calendar().within_workdays(
+            record.decided_on, staff_points_rulebook().appeal_working_days, today
+        )
+    except CalendarError:
+        return False
+
+
 def sync_warning_tasks(staff: StaffMember, as_of: date) -> None:
     """Open a warning-talk task at each facility where the person practises for every
     warning the rulebook implies; cancel open tasks whose cause was revoked."""
@@ -225,17 +238,21 @@ def file_appeal(actor, record: PointRecord, *, reason: str, filed_on: date) -> P
         raise PointsError(_("请填写异议理由"))
     if any(a.status is AppealStatus.PENDING for a in record.appeals):
         raise PointsError(_("该记分已有待处理的异议"))
-    deadline = appeal_deadline(record)
-    if deadline is None:
+    days = staff_points_rulebook().appeal_working_days
+    try:
+        # Answered from the days up to the filing: a deadline in a year the calendar
+        # lacks yet does not stop a filing made in a year it has.
+        in_time = workday_calendar().within_workdays(record.decided_on, days, filed_on)
+    except CalendarError:
         raise PointsError(
             _("工作日历缺少相关年度的节假日安排，无法计算异议期限，请联系管理员更新日历")
-        )
-    if filed_on > deadline:
+        ) from None
+    if not in_time:
         raise PointsError(
             _(
                 "已超过异议期限（%(d)s，决定之日起 %(n)d 个工作日）",
-                d=deadline.isoformat(),
-                n=staff_points_rulebook().appeal_working_days,
+                d=workday_calendar().add_workdays(record.decided_on, days).isoformat(),
+                n=days,
             )
         )
     appeal = PointAppeal(

@@ -17,6 +17,7 @@ from portal.models.points import PointAppeal, PointRecord, WarningTalkTask
 from portal.operations.points import (
     PointsError,
     add_restoration,
+    appeal_deadline,
     decide_appeal,
     file_appeal,
     record_points,
@@ -163,6 +164,48 @@ def test_appeal_deadline_counts_working_days(db, make_staff, make_user):
     assert appeal.status is AppealStatus.PENDING
     with pytest.raises(PointsError, match="待处理"):
         file_appeal(None, record, reason="再次", filed_on=date(2026, 10, 20))
+
+
+def test_appeal_in_december_while_the_calendar_lacks_the_next_year(db, make_staff, make_user):
+    """Ten working days from 2026-12-21 end in January 2027, which the calendar lacks: a
+    filing in December is in time all the same; one in 2027 waits for the calendar."""
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    decided = date(2026, 12, 21)
+    record = _record(
+        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
+        decided, decided,
+    )  # fmt: skip
+    assert appeal_deadline(record) is None
+    with pytest.raises(PointsError, match="工作日历缺少相关年度"):
+        file_appeal(None, record, reason="理由", filed_on=date(2027, 1, 4))
+    appeal = file_appeal(None, record, reason="理由", filed_on=date(2026, 12, 31))
+    assert appeal.status is AppealStatus.PENDING
+
+
+def test_facility_objects_in_december_through_the_web(
+    db, client, auth, make_staff, make_user, monkeypatch
+):
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    decided = date(2026, 12, 21)
+    record = _record(
+        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
+        decided, decided,
+    )  # fmt: skip
+    monkeypatch.setattr("portal.facility.views.china_today", lambda: date(2026, 12, 28))
+    make_user(Role.FACILITY, "fac", facility=staff.facilities[0])
+    auth.login("fac")
+    page = client.get(f"/facility/staff/{staff.id}/points").get_data(as_text=True)
+    assert f"/facility/points/{record.id}/appeal" in page
+    assert "期限待工作日历更新后确定" in page
+    form = client.get(f"/facility/points/{record.id}/appeal").get_data(as_text=True)
+    response = client.post(
+        f"/facility/points/{record.id}/appeal",
+        data={"csrf_token": csrf_token(form), "reason": "记录有误"},
+    )
+    assert response.status_code == 302
+    assert db.session.scalars(db.select(PointAppeal)).one().filed_on == date(2026, 12, 28)
 
 
 def test_recorder_cannot_decide_the_appeal(db, make_staff, make_user):

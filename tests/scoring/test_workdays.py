@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scoring.workdays import CalendarError, WorkdayCalendar, default_calendar
 
@@ -44,3 +46,31 @@ def test_bad_calendar_file_names_the_entry(tmp_path):
     path.write_text("[years.2026]\nholidays = [2025-01-01]\n", encoding="utf-8")
     with pytest.raises(CalendarError, match="years.2026.holidays"):
         WorkdayCalendar.load(path)
+
+
+def test_a_filing_in_a_known_year_is_answered_though_the_deadline_is_not_known():
+    cal = default_calendar()
+    # Ten working days from 2026-12-21 (Mon) end in January 2027, which the calendar lacks.
+    with pytest.raises(CalendarError):
+        cal.add_workdays(date(2026, 12, 21), 10)
+    assert cal.within_workdays(date(2026, 12, 21), 10, date(2026, 12, 31))
+    # Two working days from 2026-12-29 (Tue): 30 and 31 December; 1 January is past it.
+    assert not cal.within_workdays(date(2026, 12, 29), 2, date(2027, 1, 1))
+    with pytest.raises(CalendarError, match="2027"):
+        cal.within_workdays(date(2026, 12, 21), 10, date(2027, 1, 4))
+
+
+@given(
+    start=st.dates(date(2024, 1, 1), date(2026, 11, 30)),
+    count=st.integers(1, 20),
+    offset=st.integers(0, 40),
+)
+def test_within_workdays_agrees_with_the_deadline(start, count, offset):
+    cal = default_calendar()
+    day = start + timedelta(days=offset)
+    try:
+        deadline = cal.add_workdays(start, count)
+    except CalendarError:
+        deadline = None  # in a year the calendar lacks: the test above
+    if deadline is not None:
+        assert cal.within_workdays(start, count, day) == (day <= deadline)
