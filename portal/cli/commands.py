@@ -21,10 +21,12 @@ def _fail(message: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from portal.cli.calendar import calendar_group
     from portal.cli.grades import grades_group
 
     for command in (
         grades_group,
+        calendar_group,
         serve_command,
         demo_command,
         seed_demo_command,
