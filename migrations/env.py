@@ -49,7 +49,8 @@ def run_migrations_online():
             # own procedure for this says: keys off (only possible outside a transaction),
             # and each migration checked with foreign_key_check before it commits.
             conf_args["on_version_apply"] = _sqlite_foreign_key_check
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            if _sqlite_keys(connection, "OFF") != 0:
+                raise RuntimeError("SQLite 外键检查无法关闭（连接处于事务中），迁移未执行")
         try:
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
             with context.begin_transaction():
@@ -57,7 +58,21 @@ def run_migrations_online():
         finally:
             if sqlite:
                 connection.rollback()
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                # A failed COMMIT (a locked database, say) can leave SQLite's transaction
+                # open, where the pragma would be ignored: end it first, and never hand a
+                # connection without keys back to the pool.
+                raw = connection.connection.driver_connection
+                if raw.in_transaction:
+                    raw.rollback()
+                if _sqlite_keys(connection, "ON") != 1:
+                    connection.invalidate()
+
+
+def _sqlite_keys(connection, setting: str) -> int:
+    """Set SQLite's foreign_keys pragma on the driver connection; return it as read back."""
+    raw = connection.connection.driver_connection
+    raw.execute(f"PRAGMA foreign_keys={setting}")
+    return raw.execute("PRAGMA foreign_keys").fetchone()[0]
 
 
 def _sqlite_foreign_key_check(ctx, step, heads, run_args):

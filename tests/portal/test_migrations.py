@@ -148,3 +148,33 @@ def test_sqlite_migrations_copy_referenced_tables_and_check_keys(tmp_path, capfd
         finally:
             _db.session.remove()
             engine.dispose()
+
+
+def test_sqlite_keys_are_on_again_after_a_commit_that_failed(tmp_path):
+    """A migration whose COMMIT fails (another connection still reading) leaves no
+    connection without foreign keys in the pool."""
+    import sqlite3
+
+    path = tmp_path / "portal.db"
+    app = make_app(f"sqlite:///{path}", str(tmp_path / "instance"))
+    with app.app_context():
+        engine = _db.engine
+        try:
+            upgrade(revision="0010")
+            with engine.connect() as connection:  # the pooled connection gives up sooner
+                connection.exec_driver_sql("PRAGMA busy_timeout=50")
+            reader = sqlite3.connect(path, isolation_level=None)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM facility").fetchone()
+            try:
+                with pytest.raises(sa.exc.OperationalError, match="locked"):
+                    upgrade()
+            finally:
+                reader.execute("ROLLBACK")
+                reader.close()
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert MigrationContext.configure(connection).get_current_revision() == "0010"
+        finally:
+            _db.session.remove()
+            engine.dispose()
