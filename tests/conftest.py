@@ -139,6 +139,17 @@ def storage_root(app, tmp_path):
 
 
 @pytest.fixture
+def calendar_until_2026(app, tmp_path, monkeypatch):
+    """The portal's working-day calendar for this test: the shipped years up to 2026, so
+    deadlines reaching into 2027 are those of a year it lacks (tests/calendars.py)."""
+    from tests.calendars import calendar_file
+
+    path = calendar_file(tmp_path / "calendar.toml")
+    monkeypatch.setitem(app.config, "WORKDAY_CALENDAR", str(path))
+    return path
+
+
+@pytest.fixture
 def make_facility(db):
     """Factory: a valid facility with unique codes; keyword arguments override fields."""
     from portal.operations.registry import create_facility

@@ -116,7 +116,9 @@ def test_appeal_deadline_counts_working_days_across_national_day(db, make_facili
     assert latest_grade(facility.id).score == Decimal("100.0")
 
 
-def test_grade_appeal_needs_a_grade_and_deadline_over_new_year_is_open(db, make_facility, people):
+def test_grade_appeal_needs_a_grade_and_deadline_over_new_year_is_open(
+    db, make_facility, people, calendar_until_2026
+):
     facility = make_facility()
     with pytest.raises(CreditError):
         file_credit_appeal(None, facility, finding=None, reason="不服", today=TODAY)

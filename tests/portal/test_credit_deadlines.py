@@ -11,7 +11,7 @@ from portal.models.audit import AuditLog
 from portal.models.credit import CreditRepair
 from portal.operations.credit_deadlines import fill_missing_deadlines, missing_deadlines
 from portal.operations.credit_workflow import file_credit_appeal
-from scoring.workdays import DEFAULT_CALENDAR
+from tests.calendars import calendar_file
 from tests.credit_helpers import finding_decided_on
 
 FILED = date(2026, 12, 21)
@@ -19,7 +19,7 @@ FILED = date(2026, 12, 21)
 
 def _waiting_requests(db, make_user, make_facility):
     """An objection and a repair application filed on ``FILED``: fifteen working days
-    reach into 2027, which the shipped calendar lacks."""
+    reach into 2027, which the test's calendar lacks."""
     facility = make_facility()
     finding = finding_decided_on(FILED, make_user, facility)
     appeal = file_credit_appeal(None, facility, finding=finding, reason="有误", today=FILED)
@@ -32,10 +32,8 @@ def _waiting_requests(db, make_user, make_facility):
 
 
 def _with_2027(app, tmp_path, monkeypatch) -> None:
-    """A calendar file with a 2027 schedule (test data: New Year's Day off), for this test."""
-    path = tmp_path / "calendar.toml"
-    text = DEFAULT_CALENDAR.read_text(encoding="utf-8")
-    path.write_text(text + "\n[years.2027]\nholidays = [2027-01-01]\n", encoding="utf-8")
+    """A calendar with a 2027 schedule (test data: New Year's Day off), for this test."""
+    path = calendar_file(tmp_path / "calendar-2027.toml", "[years.2027]\nholidays = [2027-01-01]\n")
     monkeypatch.setitem(app.config, "WORKDAY_CALENDAR", str(path))
 
 
@@ -50,7 +48,7 @@ def _deadline_audits(db) -> list[AuditLog]:
 
 
 def test_deadlines_are_filled_once_the_calendar_has_the_year(
-    app, db, make_user, make_facility, tmp_path, monkeypatch
+    app, db, make_user, make_facility, tmp_path, monkeypatch, calendar_until_2026
 ):
     appeal, repair = _waiting_requests(db, make_user, make_facility)
     assert appeal.deadline is None and repair.deadline is None
@@ -73,7 +71,9 @@ def test_deadlines_are_filled_once_the_calendar_has_the_year(
     assert fill_missing_deadlines() == (0, 0) and len(_deadline_audits(db)) == 2
 
 
-def test_the_calendar_commands(app, db, runner, make_user, make_facility, tmp_path, monkeypatch):
+def test_the_calendar_commands(
+    app, db, runner, make_user, make_facility, tmp_path, monkeypatch, calendar_until_2026
+):
     appeal, _repair = _waiting_requests(db, make_user, make_facility)
     shown = runner.invoke(args=["calendar", "show"])
     assert shown.exit_code == 0, shown.output

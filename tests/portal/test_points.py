@@ -166,7 +166,9 @@ def test_appeal_deadline_counts_working_days(db, make_staff, make_user):
         file_appeal(None, record, reason="再次", filed_on=date(2026, 10, 20))
 
 
-def test_appeal_in_december_while_the_calendar_lacks_the_next_year(db, make_staff, make_user):
+def test_appeal_in_december_while_the_calendar_lacks_the_next_year(
+    db, make_staff, make_user, calendar_until_2026
+):
     """Ten working days from 2026-12-21 end in January 2027, which the calendar lacks: a
     filing in December is in time all the same; one in 2027 waits for the calendar."""
     inspector = make_user(Role.INSPECTOR, "insp")
@@ -184,7 +186,7 @@ def test_appeal_in_december_while_the_calendar_lacks_the_next_year(db, make_staf
 
 
 def test_facility_objects_in_december_through_the_web(
-    db, client, auth, make_staff, make_user, monkeypatch
+    db, client, auth, make_staff, make_user, monkeypatch, calendar_until_2026
 ):
     inspector = make_user(Role.INSPECTOR, "insp")
     staff = make_staff()

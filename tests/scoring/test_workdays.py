@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.workdays import CalendarError, WorkdayCalendar, default_calendar
+from tests.calendars import calendar_file
 
 
 def test_national_day_2026_is_skipped_and_make_up_saturday_counts():
@@ -33,10 +34,10 @@ def test_ordinary_weekend_and_counting():
         cal.add_workdays(date(2026, 11, 20), 0)
 
 
-def test_year_without_schedule_is_refused():
-    cal = default_calendar()
-    with pytest.raises(CalendarError, match="2031"):
-        cal.is_workday(date(2031, 3, 3))
+def test_year_without_schedule_is_refused(tmp_path):
+    cal = WorkdayCalendar.load(calendar_file(tmp_path / "cal.toml"))
+    with pytest.raises(CalendarError, match="2027"):
+        cal.is_workday(date(2027, 3, 3))
     with pytest.raises(CalendarError):
         cal.add_workdays(date(2026, 12, 28), 10)
 
@@ -48,8 +49,8 @@ def test_bad_calendar_file_names_the_entry(tmp_path):
         WorkdayCalendar.load(path)
 
 
-def test_a_filing_in_a_known_year_is_answered_though_the_deadline_is_not_known():
-    cal = default_calendar()
+def test_a_filing_in_a_known_year_is_answered_though_the_deadline_is_not_known(tmp_path):
+    cal = WorkdayCalendar.load(calendar_file(tmp_path / "cal.toml"))
     # Ten working days from 2026-12-21 (Mon) end in January 2027, which the calendar lacks.
     with pytest.raises(CalendarError):
         cal.add_workdays(date(2026, 12, 21), 10)
