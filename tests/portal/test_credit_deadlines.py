@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.models.audit import AuditLog
-from portal.models.credit import CreditRepair
+from portal.models.credit import CreditRepair, RepairStatus
 from portal.operations.credit_deadlines import fill_missing_deadlines, missing_deadlines
 from portal.operations.credit_workflow import file_credit_appeal
 from tests.calendars import calendar_file
@@ -51,6 +51,13 @@ def test_deadlines_are_filled_once_the_calendar_has_the_year(
     app, db, make_user, make_facility, tmp_path, monkeypatch, calendar_until_2026
 ):
     appeal, repair = _waiting_requests(db, make_user, make_facility)
+    # Decided already: it needs no deadline any more.
+    refused = CreditRepair(
+        facility=appeal.facility, statement="已整改", pledge_signed_on=FILED, filed_on=FILED,
+        status=RepairStatus.REJECTED,
+    )  # fmt: skip
+    db.session.add(refused)
+    db.session.flush()
     assert appeal.deadline is None and repair.deadline is None
     assert missing_deadlines() == {"credit_appeal": 1, "credit_repair": 1}
     assert fill_missing_deadlines() == (0, 2)
@@ -60,6 +67,7 @@ def test_deadlines_are_filled_once_the_calendar_has_the_year(
     assert fill_missing_deadlines() == (2, 0)
     # 22–25 and 28–31 December, 4–8 January (1 January off), 11 and 12 January.
     assert appeal.deadline == repair.deadline == date(2027, 1, 12)
+    assert refused.deadline is None
     audits = _deadline_audits(db)
     assert [(a.action, a.object_id) for a in audits] == [
         ("credit.appeal_deadline", str(appeal.id)),
