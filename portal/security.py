@@ -30,9 +30,14 @@ def init_security(app: Flask) -> None:
         values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
         if request.method == "POST":
             values += [text for pair in request.form.items(multi=True) for text in pair]
+            # Uploaded files' names (their contents are the upload checks' business).
+            values += [f.filename or "" for f in request.files.values()]
             if request.is_json:
-                values.append(request.get_json(silent=True))
-        if any(_has_nul(value) for value in values):
+                try:
+                    values.append(request.get_json(silent=True))
+                except RecursionError:  # not a ValueError, so ``silent`` lets it through
+                    abort(400, _l("请求中的 JSON 嵌套层次过深"))
+        if _has_nul(values):
             abort(400, _l("请求中含有无效的空字符（NUL），请删除后重试。"))
 
     @app.after_request
@@ -54,13 +59,19 @@ def init_security(app: Flask) -> None:
 
 
 def _has_nul(value) -> bool:
-    """Whether ``value`` (text, or JSON made of lists and objects) contains a NUL."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    """Whether ``value`` (text, or JSON made of lists and objects) contains a NUL. Walked
+    with a stack of its own: JSON may nest deeper than Python's recursion allows."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

@@ -331,3 +331,39 @@ def test_a_username_with_spaces_or_control_characters_is_refused(
     assert response.status_code == 200
     assert "用户名不能包含空格或控制字符" in response.get_data(as_text=True)
     assert count_rows(db, User) == before
+
+
+def test_deeply_nested_json_is_answered_not_a_server_error(client):
+    """JSON nested deeper than a recursive walk could follow is checked for NUL all the
+    same, and JSON too deep for the parser itself is refused."""
+
+    def post(body: str):
+        return client.post("/api/v1/inspections", data=body, content_type="application/json")
+
+    assert post("[" * 600 + "]" * 600).status_code < 500
+    response = post("[" * 600 + '"a\\u0000b"' + "]" * 600)
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.get_json()["error"]["message"]
+    response = post("[" * 5000 + "]" * 5000)
+    assert response.status_code == 400
+    assert "嵌套层次过深" in response.get_json()["error"]["message"]
+
+
+def test_an_upload_whose_file_name_has_a_nul_is_refused(db, client, auth, make_user):
+    from portal.models.facility import Facility
+
+    make_user(Role.ADMIN, "admin")
+    auth.login("admin")
+    token = csrf_token(client.get("/bureau/import").get_data(as_text=True))
+    response = client.post(
+        "/bureau/import",
+        data={
+            "csrf_token": token,
+            "kind": "facilities",
+            "file": (io.BytesIO("名称\n".encode()), "机构\x00.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.get_data(as_text=True)
+    assert db.session.query(Facility).count() == 0
