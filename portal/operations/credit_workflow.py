@@ -132,7 +132,9 @@ def _store_attachments(
 # --- Adjustments -----------------------------------------------------------------------
 
 
-def _points(value) -> Decimal | None:
+def _points(value, base: int) -> Decimal | None:
+    """Adjustment points typed by a person: a number, not 0, within ±``base``, with at
+    most one decimal."""
     if value is None or value == "":
         return None
     try:
@@ -141,6 +143,9 @@ def _points(value) -> Decimal | None:
         raise CreditError(_("调整分值须为数字"), "points") from exc
     if not points.is_finite():  # "inf" and "nan" parse, but are no number of points
         raise CreditError(_("调整分值须为数字"), "points")
+    # The range first: rounding a number as large as 1e27 to one decimal would overflow.
+    if points == 0 or abs(points) > base:
+        raise CreditError(_("调整分值须在 ±%(n)d 分之间且不为0", n=base), "points")
     if points != points.quantize(Decimal("0.1")):
         raise CreditError(_("调整分值最多保留一位小数"), "points")
     return points
@@ -167,12 +172,10 @@ def propose_adjustment(
     through ``files`` (a :class:`portal.storage.FileBatch`); a refused file raises
     :class:`CreditError` before anything is stored."""
     rb = credit_rulebook()
-    points = _points(points)
+    points = _points(points, rb.base)
     grade = (grade or "").strip() or None
     if (points is None) == (grade is None):
         raise CreditError(_("请填写调整分值或目标等级（二选一）"), "points")
-    if points is not None and (points == 0 or abs(points) > rb.base):
-        raise CreditError(_("调整分值须在 ±%(n)d 分之间且不为0", n=rb.base), "points")
     if grade is not None and grade not in {b.grade for b in rb.grades}:
         raise CreditError(_("未知的信用等级"), "grade")
     if not (reason or "").strip():
