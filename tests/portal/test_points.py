@@ -1,48 +1,30 @@
-"""Staff points in the portal: recording, sanctions across facilities, appeals, API."""
+"""Staff points in the portal: recording, sanctions across facilities, restorations, API
+(objections: test_points_appeals.py)."""
 
 from datetime import date, timedelta
 
 import pytest
 
 from portal.models.enums import (
-    AppealStatus,
-    PointSource,
     Responsibility,
     RestorationKind,
     Role,
     Severity,
     TaskStatus,
 )
-from portal.models.points import PointAppeal, PointRecord, WarningTalkTask
+from portal.models.points import PointRecord, WarningTalkTask
 from portal.operations.points import (
     PointsError,
     add_restoration,
-    appeal_deadline,
     decide_appeal,
     file_appeal,
-    record_points,
     standing_for,
 )
 from portal.operations.registry import RegistryError, update_staff
 from portal.web import china_today
 from tests.conftest import csrf_token
-
-TODAY = date(2026, 6, 15)
-
-
-def _record(actor, staff, facility, severity, tier, day=TODAY, today=TODAY):
-    return record_points(
-        actor,
-        staff,
-        facility=facility,
-        violation="串换药品",
-        severity=severity,
-        responsibility=tier,
-        decided_on=day,
-        source=PointSource.FINDING,
-        reference="通医保罚〔2026〕1号",
-        today=today,
-    )
+from tests.portal.points_helpers import TODAY
+from tests.portal.points_helpers import record_for as _record
 
 
 def test_points_come_from_the_rulebook_and_are_audited(db, make_staff, make_user):
@@ -145,81 +127,6 @@ def test_restoration_cap_and_evidence(db, make_staff, make_user):
         )
 
 
-def test_appeal_deadline_counts_working_days(db, make_staff, make_user):
-    inspector = make_user(Role.INSPECTOR, "insp")
-    staff = make_staff()
-    # Decided Wed 2026-09-30: 10 working days skip the National Day holiday -> 2026-10-20.
-    record = _record(
-        inspector,
-        staff,
-        staff.facilities[0],
-        Severity.MINOR,
-        Responsibility.GENERAL,
-        date(2026, 9, 30),
-        date(2026, 9, 30),
-    )
-    with pytest.raises(PointsError, match="2026-10-20"):
-        file_appeal(None, record, reason="理由", filed_on=date(2026, 10, 21))
-    appeal = file_appeal(None, record, reason="理由", filed_on=date(2026, 10, 20))
-    assert appeal.status is AppealStatus.PENDING
-    with pytest.raises(PointsError, match="待处理"):
-        file_appeal(None, record, reason="再次", filed_on=date(2026, 10, 20))
-
-
-def test_appeal_in_december_while_the_calendar_lacks_the_next_year(
-    db, make_staff, make_user, calendar_until_2026
-):
-    """Ten working days from 2026-12-21 end in January 2027, which the calendar lacks: a
-    filing in December is in time all the same; one in 2027 waits for the calendar."""
-    inspector = make_user(Role.INSPECTOR, "insp")
-    staff = make_staff()
-    decided = date(2026, 12, 21)
-    record = _record(
-        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
-        decided, decided,
-    )  # fmt: skip
-    assert appeal_deadline(record) is None
-    with pytest.raises(PointsError, match="工作日历缺少相关年度"):
-        file_appeal(None, record, reason="理由", filed_on=date(2027, 1, 4))
-    appeal = file_appeal(None, record, reason="理由", filed_on=date(2026, 12, 31))
-    assert appeal.status is AppealStatus.PENDING
-
-
-def test_facility_objects_in_december_through_the_web(
-    db, client, auth, make_staff, make_user, monkeypatch, calendar_until_2026
-):
-    inspector = make_user(Role.INSPECTOR, "insp")
-    staff = make_staff()
-    decided = date(2026, 12, 21)
-    record = _record(
-        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
-        decided, decided,
-    )  # fmt: skip
-    monkeypatch.setattr("portal.facility.views.china_today", lambda: date(2026, 12, 28))
-    make_user(Role.FACILITY, "fac", facility=staff.facilities[0])
-    auth.login("fac")
-    page = client.get(f"/facility/staff/{staff.id}/points").get_data(as_text=True)
-    assert f"/facility/points/{record.id}/appeal" in page
-    assert "期限待工作日历更新后确定" in page
-    form = client.get(f"/facility/points/{record.id}/appeal").get_data(as_text=True)
-    response = client.post(
-        f"/facility/points/{record.id}/appeal",
-        data={"csrf_token": csrf_token(form), "reason": "记录有误"},
-    )
-    assert response.status_code == 302
-    assert db.session.scalars(db.select(PointAppeal)).one().filed_on == date(2026, 12, 28)
-
-
-def test_recorder_cannot_decide_the_appeal(db, make_staff, make_user):
-    credit = make_user(Role.CREDIT_OFFICER, "credit")
-    staff = make_staff()
-    record = _record(credit, staff, staff.facilities[0], Severity.MINOR, Responsibility.MAIN)
-    appeal = file_appeal(None, record, reason="理由", filed_on=TODAY)
-    with pytest.raises(PointsError, match="记分人"):
-        decide_appeal(credit, appeal, upheld=True, reason="自己处理", today=TODAY)
-    assert appeal.status is AppealStatus.PENDING and not record.revoked
-
-
 def test_inspector_records_points_on_the_web(db, client, auth, make_staff, make_user):
     make_user(Role.INSPECTOR, "insp")
     staff = make_staff()
@@ -248,31 +155,6 @@ def test_inspector_records_points_on_the_web(db, client, auth, make_staff, make_
     make_user(Role.AUDITOR, "aud")
     auth.login("aud")
     assert client.get(f"/bureau/staff/{staff.id}/points/new").status_code == 403
-
-
-def test_facility_files_appeal_only_for_its_own_staff(
-    db, client, auth, make_staff, make_facility, make_user
-):
-    inspector = make_user(Role.INSPECTOR, "insp")
-    own, other = make_facility(), make_facility()
-    ours, theirs = make_staff([own]), make_staff([other])
-    today = china_today()
-    mine = _record(inspector, ours, own, Severity.MINOR, Responsibility.GENERAL, today, today)
-    foreign = _record(
-        inspector, theirs, other, Severity.MINOR, Responsibility.GENERAL, today, today
-    )
-    make_user(Role.FACILITY, "fac", facility=own)
-    auth.login("fac")
-    assert client.get(f"/facility/points/{foreign.id}/appeal").status_code == 404
-    assert client.get(f"/facility/staff/{theirs.id}/points").status_code == 404
-    page = client.get(f"/facility/points/{mine.id}/appeal").get_data(as_text=True)
-    response = client.post(
-        f"/facility/points/{mine.id}/appeal",
-        data={"csrf_token": csrf_token(page), "reason": "记录有误"},
-    )
-    assert response.status_code == 302
-    appeal = db.session.scalars(db.select(PointAppeal)).one()
-    assert appeal.record_id == mine.id and appeal.filed_by.username == "fac"
 
 
 def test_api_get_and_post_points(db, client, make_staff, make_user):

@@ -1,0 +1,39 @@
+"""Point records for tests of the staff-points pages and operations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.models.enums import PointSource, Responsibility, Role, Severity
+from portal.operations.points import record_points
+
+TODAY = date(2026, 6, 15)
+
+
+def record_for(actor, staff, facility, severity, tier, day=TODAY, today=TODAY):
+    """A point record for ``staff`` at ``facility``, decided on ``day``."""
+    return record_points(
+        actor,
+        staff,
+        facility=facility,
+        violation="串换药品",
+        severity=severity,
+        responsibility=tier,
+        decided_on=day,
+        source=PointSource.FINDING,
+        reference="通医保罚〔2026〕1号",
+        today=today,
+    )
+
+
+def december_record(make_user, make_staff):
+    """(staff, record): a minor record decided on 2026-12-21 by a new inspector; ten
+    working days from it end in January 2027."""
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    decided = date(2026, 12, 21)
+    record = record_for(
+        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
+        decided, decided,
+    )  # fmt: skip
+    return staff, record
