@@ -26,7 +26,7 @@ from portal.models.enums import (
 )
 from portal.models.facility import Facility
 from portal.models.staff import StaffMember
-from portal.validators import PHONE_PATTERN
+from portal.validators import PHONE_PATTERN, check_date
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,8 @@ def parse_date(value) -> date | None:
         parsed = date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
-    return parsed if 1949 <= parsed.year <= 2100 else None
+    # Too early is refused by ``check_date``, with its own message.
+    return parsed if parsed.year <= 2100 else None
 
 
 class _Cells:
@@ -207,6 +208,9 @@ class _Cells:
             self.error(
                 field, _("“%(v)s”不是有效日期，请写成 YYYY-MM-DD 或 YYYY/MM/DD", v=cell_text(value))
             )
+        elif message := check_date(parsed):
+            self.error(field, message)
+            return None
         return parsed
 
 

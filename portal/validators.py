@@ -25,6 +25,10 @@ STAFF_CODE_PATTERN = re.compile(r"^[A-Z]\d{8,20}$")
 PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{0,30}$")
 #: Largest amount in fen a money column (BIGINT) holds; a larger one cannot be stored.
 MAX_FEN = 2**63 - 1
+#: No date the portal records (agreements, inspections, decisions, pledges) is older than
+#: the basic medical insurance system of the 1990s; an earlier one is a year typed short
+#: (0202 for 2022), which would be stored and then quietly fall outside every period.
+EARLIEST_DATE = date(1990, 1, 1)
 
 
 def uscc_check_char(first17: str) -> str:
@@ -77,6 +81,12 @@ def check_staff_code(code: str) -> str | None:
     code = (code or "").strip().upper()
     if not STAFF_CODE_PATTERN.match(code):
         return _("人员编码应为1位大写字母加8至20位数字")
+    return None
+
+
+def check_date(value: date) -> str | None:
+    if value < EARLIEST_DATE:
+        return _("日期不能早于%(d)s，请核对年份", d=EARLIEST_DATE.isoformat())
     return None
 
 

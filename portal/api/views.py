@@ -8,6 +8,7 @@ from portal.api.auth import token_required
 from portal.extensions import db
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
+from portal.validators import check_date
 from portal.web import last_day
 
 
@@ -211,6 +212,9 @@ def staff_points_create(staff_code: str):
         decided_on = date.fromisoformat(str(body.get("decided_on", "")))
     except ValueError:
         errors["decided_on"] = "日期格式应为 YYYY-MM-DD"
+    else:
+        if message := check_date(decided_on):
+            errors["decided_on"] = message
     for field in ("violation", "reference"):
         if not isinstance(body.get(field), str) or not body[field].strip():
             errors[field] = "此项必填"

@@ -21,6 +21,7 @@ from portal.operations.findings import add_finding, confirm_finding
 from portal.operations.inspections import InspectionError, create_inspection
 from portal.permissions import can
 from portal.queries import get_facility_by_site_code
+from portal.validators import check_date
 from portal.web import china_today
 
 #: Operation field names that differ in the API.
@@ -42,10 +43,14 @@ def _date(body: dict, field: str, errors: dict, prefix: str = "", required: bool
             errors[prefix + field] = "此项必填，格式 YYYY-MM-DD"
         return None
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         errors[prefix + field] = "日期格式应为 YYYY-MM-DD"
         return None
+    if message := check_date(day):
+        errors[prefix + field] = message
+        return None
+    return day
 
 
 def _enum(body: dict, field: str, cls, errors: dict):

@@ -3,15 +3,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import Length, Optional
 
+from portal.form_fields import REQUIRED, VALID_DATE, DateField
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -20,21 +18,6 @@ from portal.models.enums import (
     Profession,
     Role,
 )
-
-REQUIRED = DataRequired(_l("此项必填"))
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes; a value that is not one of the choices
-    (only a tampered request sends one) is refused in Chinese, which WTForms' own
-    catalogue lacks for this message."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", _l("“%(value)s”不是有效选项"))
-        super().__init__(*args, **kwargs)
 
 
 class FacilityForm(FlaskForm):
@@ -49,9 +32,7 @@ class FacilityForm(FlaskForm):
     legal_representative = StringField(
         _l("法定代表人或主要负责人"), validators=[REQUIRED, Length(max=60)]
     )
-    agreement_start = DateField(
-        _l("定点协议开始日期"), validators=[DataRequired(_l("请填写有效日期"))]
-    )
+    agreement_start = DateField(_l("定点协议开始日期"), validators=[VALID_DATE])
     status = SelectField(_l("状态"), choices=FacilityStatus.choices, validators=[REQUIRED])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])

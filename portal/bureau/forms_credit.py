@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-REQUIRED = DataRequired(_l("此项必填"))
+from portal.form_fields import REQUIRED
 
 
 class AdjustmentForm(FlaskForm):

@@ -9,17 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from portal.bureau.forms import CheckboxesField
+from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField
 from portal.models.inspections import InspectionKind, InspectionTrigger
 
-REQUIRED = DataRequired(_l("此项必填"))
 _MONEY = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
@@ -71,7 +69,7 @@ class InspectionForm(FlaskForm):
     kind = SelectField(_l("检查类型"), choices=InspectionKind.choices, validators=[REQUIRED])
     trigger = SelectField(_l("检查来由"), choices=InspectionTrigger.choices, validators=[REQUIRED])
     on_site = BooleanField(_l("现场检查"), default=True)
-    start_date = DateField(_l("开始日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    start_date = DateField(_l("开始日期"), validators=[VALID_DATE])
     end_date = DateField(_l("结束日期"), validators=[Optional()])
     reference = StringField(_l("检查通知书编号"), validators=[Optional(), Length(max=80)])
     inspectors = CheckboxesField(

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -11,10 +10,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.bureau.forms import CheckboxesField
+from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField
 from portal.models.enums import FacilityKind
-
-REQUIRED = DataRequired(_l("此项必填"))
 
 
 class CampaignForm(FlaskForm):
@@ -25,7 +22,7 @@ class CampaignForm(FlaskForm):
     deadline = DateField(
         _l("报送截止日期"),
         description=_l("机构须在此日期前上传签字盖章的扫描件，并将原件报送县区医保部门备案"),
-        validators=[DataRequired(_l("请填写有效日期"))],
+        validators=[VALID_DATE],
     )
     institution_template = SelectField(
         _l("定点医疗机构模板版本"), coerce=int, validators=[REQUIRED]
@@ -100,7 +97,7 @@ class ButtonForm(FlaskForm):
 class PostingCheckForm(FlaskForm):
     campaign_id = SelectField(_l("承诺书活动"), coerce=int, validators=[REQUIRED])
     posted = RadioField(_l("检查结果"), choices=_posted_choices, validators=[REQUIRED])
-    checked_on = DateField(_l("检查日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    checked_on = DateField(_l("检查日期"), validators=[VALID_DATE])
     inspection_id = SelectField(_l("关联检查记录"), coerce=int, validators=[Optional()])
     photo = FileField(_l("现场照片（可选）"), description=_l("JPEG 或 PNG，按文件内容校验"))
     note = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=2000)])

@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
 
+from portal.form_fields import REQUIRED, VALID_DATE, DateField
 from portal.models.enums import PointSource, Responsibility, RestorationKind, Severity
-
-REQUIRED = DataRequired(_l("此项必填"))
 
 
 class PointRecordForm(FlaskForm):
@@ -15,19 +14,19 @@ class PointRecordForm(FlaskForm):
     responsibility = SelectField(
         _l("责任程度"), choices=Responsibility.choices, validators=[REQUIRED]
     )
-    decided_on = DateField(_l("决定日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    decided_on = DateField(_l("决定日期"), validators=[VALID_DATE])
     source = SelectField(_l("线索来源"), choices=PointSource.choices, validators=[REQUIRED])
     reference = StringField(_l("决定书文号"), validators=[REQUIRED, Length(max=80)])
 
 
 class RestorationForm(FlaskForm):
     kind = SelectField(_l("修复方式"), choices=RestorationKind.choices, validators=[REQUIRED])
-    granted_on = DateField(_l("日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    granted_on = DateField(_l("日期"), validators=[VALID_DATE])
     evidence = StringField(_l("证明材料"), validators=[REQUIRED, Length(max=500)])
 
 
 class AppealForm(FlaskForm):
-    filed_on = DateField(_l("提出日期"), validators=[DataRequired(_l("请填写有效日期"))])
+    filed_on = DateField(_l("提出日期"), validators=[VALID_DATE])
     reason = TextAreaField(_l("异议理由"), validators=[REQUIRED, Length(max=2000)])
 
 

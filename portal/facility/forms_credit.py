@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import Length
 
 from portal.bureau.forms_inspections import MoneyField
-
-REQUIRED = DataRequired(_l("此项必填"))
-VALID_DATE = DataRequired(_l("请填写有效日期"))
+from portal.form_fields import REQUIRED, VALID_DATE, DateField
 
 
 class CreditAppealForm(FlaskForm):

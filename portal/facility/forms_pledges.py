@@ -2,9 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-REQUIRED = DataRequired(_l("此项必填"))
+from portal.form_fields import REQUIRED
 
 
 class UploadForm(FlaskForm):

@@ -144,10 +144,11 @@ def test_a_handling_result_not_offered_is_refused_in_chinese(
     auth.login(one.username)
     url = f"/bureau/inspections/{insp.id}/findings/new"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    response = client.post(url, data=_finding_form(token, results=["talk_rectify", "ZZ"]))
+    response = client.post(url, data=_finding_form(token, results=["talk_rectify", "ZZ", "YY"]))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "“ZZ”不是有效选项" in page and "valid choice" not in page
+    # Each value quoted on its own (WTForms joins them inside one pair of quotes).
+    assert "“YY”、“ZZ”不是有效选项" in page and "valid choice" not in page
     assert db.session.query(Finding).count() == 0
 
 

@@ -1,0 +1,41 @@
+"""Form fields and validators shared by the bureau's and the facilities' forms."""
+
+from __future__ import annotations
+
+import wtforms
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.validators import check_date
+
+REQUIRED = DataRequired(_l("此项必填"))
+#: A required date: a value the browser could not send as a date arrives empty.
+VALID_DATE = DataRequired(_l("请填写有效日期"))
+
+
+class DateField(wtforms.DateField):
+    """A date no earlier than ``portal.validators.EARLIEST_DATE``: a year typed short
+    (0202 for 2022) is refused here instead of being stored."""
+
+    def pre_validate(self, form):
+        if self.data is not None and (message := check_date(self.data)):
+            raise ValidationError(message)
+
+
+class CheckboxesField(wtforms.SelectMultipleField):
+    """Several choices as a list of checkboxes; a value that is not one of the choices
+    (only a tampered request sends one) is refused in Chinese, each value quoted."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        if self.process_errors or not self.data or self.choices is None:
+            return super().pre_validate(form)
+        acceptable = {self.coerce(choice.value) for choice in self._iter_choices_normalized()}
+        unacceptable = sorted({str(v) for v in self.data if v not in acceptable})
+        if unacceptable:
+            quoted = "、".join(f"“{v}”" for v in unacceptable)
+            raise ValidationError(_("%(values)s不是有效选项", values=quoted))
