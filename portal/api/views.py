@@ -1,14 +1,12 @@
-from datetime import date
-
 from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.auth import token_required
+from portal.api.fields import read_date
 from portal.extensions import db
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
-from portal.validators import check_date
 from portal.web import last_day
 
 
@@ -208,13 +206,7 @@ def staff_points_create(staff_code: str):
             values[field] = cls(body.get(field))
         except ValueError:
             errors[field] = "取值无效，可选：" + "、".join(m.value for m in cls)
-    try:
-        decided_on = date.fromisoformat(str(body.get("decided_on", "")))
-    except ValueError:
-        errors["decided_on"] = "日期格式应为 YYYY-MM-DD"
-    else:
-        if message := check_date(decided_on):
-            errors["decided_on"] = message
+    decided_on = read_date(body, "decided_on", errors, required=True)
     for field in ("violation", "reference"):
         if not isinstance(body.get(field), str) or not body[field].strip():
             errors[field] = "此项必填"

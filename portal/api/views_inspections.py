@@ -6,22 +6,26 @@ object naming each problem (``findings[0].category``); nothing is stored.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.auth import token_required
+from portal.api.fields import read_bool, read_date, read_text
 from portal.extensions import db
 from portal.models.inspections import InspectionKind, InspectionTrigger
 from portal.models.staff import StaffMember
 from portal.models.user import User
-from portal.operations.findings import add_finding, confirm_finding
-from portal.operations.inspections import InspectionError, create_inspection
+from portal.operations.findings import (
+    add_finding,
+    confirm_finding,
+    finding_errors,
+    missing_for_confirmation,
+)
+from portal.operations.inspections import InspectionError, create_inspection, inspection_errors
 from portal.permissions import can
 from portal.queries import get_facility_by_site_code
-from portal.validators import check_date
+from portal.rules import taxonomy
 from portal.web import china_today
 
 #: Operation field names that differ in the API.
@@ -34,23 +38,6 @@ def _unprocessable(fields: dict[str, str]):
         jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": fields}}),
         422,
     )
-
-
-def _date(body: dict, field: str, errors: dict, prefix: str = "", required: bool = False):
-    value = body.get(field)
-    if value in (None, ""):
-        if required:
-            errors[prefix + field] = "此项必填，格式 YYYY-MM-DD"
-        return None
-    try:
-        day = date.fromisoformat(str(value))
-    except ValueError:
-        errors[prefix + field] = "日期格式应为 YYYY-MM-DD"
-        return None
-    if message := check_date(day):
-        errors[prefix + field] = message
-        return None
-    return day
 
 
 def _enum(body: dict, field: str, cls, errors: dict):
@@ -76,13 +63,11 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
         errors[f"findings[{i}]"] = "应为 JSON 对象"
         return {}
     data = {
-        "category": raw.get("category") if isinstance(raw.get("category"), str) else "",
-        "description": raw.get("description") if isinstance(raw.get("description"), str) else "",
-        "legal_article": str(raw.get("legal_article") or ""),
-        "decision_number": str(raw.get("decision_number") or ""),
-        "self_corrected": bool(raw.get("self_corrected", False)),
-        "self_inspection": None,
+        field: read_text(raw, field, errors, prefix)
+        for field in ("category", "description", "legal_article", "decision_number")
     }
+    data["self_corrected"] = read_bool(raw, "self_corrected", errors, prefix)
+    data["self_inspection"] = None
     for field in MONEY_FIELDS:
         value = raw.get(field, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -90,7 +75,7 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
             value = 0
         data[field] = value
     for field in ("period_start", "period_end", "decision_date"):
-        data[field] = _date(raw, field, errors, prefix)
+        data[field] = read_date(raw, field, errors, prefix)
     codes = _codes(raw.get("staff"), prefix + "staff", errors)
     staff = list(
         db.session.scalars(
@@ -102,8 +87,30 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
         errors[prefix + "staff"] = "未找到人员编码：" + "、".join(unknown)
     data["staff"] = staff
     data["results"] = _codes(raw.get("handling_results"), prefix + "handling_results", errors)
-    data["confirm"] = bool(raw.get("confirm", False))
+    data["confirm"] = read_bool(raw, "confirm", errors, prefix)
     return data
+
+
+def _finding_errors(facility, start, findings: list[dict], today) -> dict[str, str]:
+    """Every finding checked as the operations will check it, before anything is
+    recorded, so that one answer names every problem."""
+    errors = {}
+    for i, data in enumerate(findings):
+        if not data:
+            continue
+        found = finding_errors(facility, start, data, today)
+        if data["confirm"]:
+            category = taxonomy().get(data["category"])
+            article = data["legal_article"] or (category.article if category else "")
+            missing = missing_for_confirmation(
+                data["decision_number"], data["decision_date"], article, data["results"]
+            )
+            if "category" in found:
+                # The article defaults to the category's: named once the category is valid.
+                missing.pop("legal_article", None)
+            found = missing | found
+        errors |= {f"findings[{i}].{API_NAMES.get(k, k)}": v for k, v in found.items()}
+    return errors
 
 
 @bp.route("/inspections", methods=["POST"])
@@ -119,43 +126,43 @@ def inspections_create():
     facility = get_facility_by_site_code(str(body.get("facility", "")))
     if facility is None:
         errors["facility"] = "未找到该医保定点编码的机构"
-    kind = _enum(body, "kind", InspectionKind, errors)
-    trigger = _enum(body, "trigger", InspectionTrigger, errors)
-    start = _date(body, "start_date", errors, required=True)
-    end = _date(body, "end_date", errors)
     names = _codes(body.get("inspectors"), "inspectors", errors)
     inspectors = list(db.session.scalars(select(User).where(User.username.in_(names))))
     unknown = sorted(set(names) - {u.username for u in inspectors})
     if unknown:
         errors["inspectors"] = "未找到账号：" + "、".join(unknown)
+    data = {
+        "facility": facility,
+        "kind": _enum(body, "kind", InspectionKind, errors),
+        "trigger": _enum(body, "trigger", InspectionTrigger, errors),
+        "on_site": read_bool(body, "on_site", errors, default=True),
+        "start_date": read_date(body, "start_date", errors, required=True),
+        "end_date": read_date(body, "end_date", errors),
+        "reference": read_text(body, "reference", errors),
+        "notes": read_text(body, "notes", errors),
+        "inspectors": inspectors,
+    }
     raw_findings = body.get("findings", [])
     if not isinstance(raw_findings, list):
         errors["findings"] = "应为数组"
         raw_findings = []
     findings = [_finding_data(raw, i, errors) for i, raw in enumerate(raw_findings)]
+    today = china_today()
+    # The operations' own checks, for every field not already refused above.
+    if facility is not None and data["start_date"] is not None:
+        checks = inspection_errors(data, today) | _finding_errors(
+            facility, data["start_date"], findings, today
+        )
+        errors = checks | errors
     if errors:
         return _unprocessable(errors)
-    today = china_today()
     try:
-        inspection = create_inspection(
-            g.api_user,
-            {
-                "facility": facility,
-                "kind": kind,
-                "trigger": trigger,
-                "on_site": bool(body.get("on_site", True)),
-                "start_date": start,
-                "end_date": end,
-                "reference": str(body.get("reference") or ""),
-                "notes": str(body.get("notes") or ""),
-                "inspectors": inspectors,
-            },
-        )
+        inspection = create_inspection(g.api_user, data)
         created = []
-        for i, data in enumerate(findings):
+        for i, finding_data in enumerate(findings):
             try:
-                finding = add_finding(g.api_user, inspection, data, today)
-                if data["confirm"]:
+                finding = add_finding(g.api_user, inspection, finding_data, today)
+                if finding_data["confirm"]:
                     confirm_finding(g.api_user, finding, today)
             except InspectionError as exc:
                 exc.errors = {
@@ -177,7 +184,9 @@ def inspections_create():
                 "findings": [
                     {"id": f.id, "status": f.status.value, "category": f.category} for f in created
                 ],
-                "credit_url": url_for("api.facility_credit", site_code=facility.site_code),
+                "credit_url": url_for(
+                    "api.facility_credit", site_code=facility.site_code, _external=True
+                ),
             }
         ),
         201,

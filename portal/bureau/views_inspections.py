@@ -9,7 +9,6 @@ from portal.bureau import bp
 from portal.bureau.forms_inspections import ButtonForm, CloseInspectionForm, InspectionForm
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.extensions import db
-from portal.models.enums import BUREAU_ROLES, Role
 from portal.models.facility import Facility, facility_counties
 from portal.models.inspections import (
     Inspection,
@@ -18,7 +17,12 @@ from portal.models.inspections import (
     InspectionTrigger,
 )
 from portal.models.user import User
-from portal.operations.inspections import InspectionError, close_inspection, create_inspection
+from portal.operations.inspections import (
+    INSPECTOR_ROLES,
+    InspectionError,
+    close_inspection,
+    create_inspection,
+)
 from portal.permissions import require
 from portal.queries import _like, get_facility_by_site_code
 from portal.views_common import commit_or_errors, on_form
@@ -34,7 +38,7 @@ def flash_errors(exc: InspectionError) -> None:
 def inspector_choices() -> list[tuple[int, str]]:
     users = db.session.scalars(
         select(User)
-        .where(User.active, User.role.in_(BUREAU_ROLES - {Role.AUDITOR}))
+        .where(User.active, User.role.in_(INSPECTOR_ROLES))
         .order_by(User.display_name, User.id)
     )
     return [(u.id, f"{u.display_name}（{u.role.label}）") for u in users]

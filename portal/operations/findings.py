@@ -35,8 +35,15 @@ FINDING_FIELDS = (
 
 
 def _validate_finding(inspection: Inspection, data: dict, today: date) -> dict[str, str]:
+    return finding_errors(inspection.facility, inspection.start_date, data, today)
+
+
+def finding_errors(
+    facility: Facility, inspection_start: date, data: dict, today: date
+) -> dict[str, str]:
+    """What is wrong with a finding's ``data`` for an inspection of ``facility`` that
+    began on ``inspection_start`` (the API checks every finding before it records anything)."""
     errors: dict[str, str] = {}
-    facility = inspection.facility
     category = taxonomy().get(data.get("category") or "")
     if category is None or category.subject != subject_of(facility):
         errors["category"] = _("请选择适用于%(k)s的违规类别", k=facility.kind.label)
@@ -59,11 +66,20 @@ def _validate_finding(inspection: Inspection, data: dict, today: date) -> dict[s
     for field in ("amount_refunded_fen", "amount_recovered_fen"):
         if checked and field not in errors and data.get(field, 0) > involved:
             errors[field] = _("不能超过涉及金额")
+    if (
+        data.get("self_corrected")
+        and data.get("self_inspection") is None
+        and checked
+        and "amount_refunded_fen" not in errors
+        and not fully_refunded(involved, data.get("amount_refunded_fen", 0))
+    ):
+        # Leniency is for self-correction with the money paid back in full (seeds 000, 002).
+        errors["self_corrected"] = _("自查自纠从轻计分须已全额退回涉及金额，请核对退回金额")
     article = data.get("legal_article") or ""
     if article and article not in penalty_rules().articles:
         errors["legal_article"] = _("未知的适用条款")
     decided = data.get("decision_date")
-    if decided is not None and (decided > today or decided < inspection.start_date):
+    if decided is not None and (decided > today or decided < inspection_start):
         errors["decision_date"] = _("决定日期须在检查开始之后、不晚于今天")
     known = {r.code for r in facility_results()}
     if any(code not in known for code in data.get("results") or []):
@@ -90,8 +106,11 @@ def _apply_finding(finding: Finding, data: dict) -> None:
     report = data.get("self_inspection")
     finding.self_inspection = report
     if report is not None:
-        # Disclosed in a self-inspection report: leniency follows whether it was on time.
-        finding.self_corrected = report.on_time
+        # Disclosed in a self-inspection report: leniency if it was on time and the money
+        # involved has been paid back in full.
+        finding.self_corrected = report.on_time and fully_refunded(
+            finding.amount_involved_fen, finding.amount_refunded_fen
+        )
     finding.staff = list({s.id: s for s in data.get("staff") or []}.values())
     wanted = list(dict.fromkeys(data.get("results") or []))
     finding.results = [FindingResult(code=code) for code in wanted]
@@ -134,16 +153,26 @@ def update_finding(actor, finding: Finding, data: dict, today: date) -> Finding:
 
 def confirmation_problems(finding: Finding) -> dict[str, str]:
     """What is missing before a draft can be confirmed."""
+    return missing_for_confirmation(
+        finding.decision_number, finding.decision_date, finding.legal_article, finding.results
+    )
+
+
+def missing_for_confirmation(number: str, decided, article: str, results) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if not finding.decision_number.strip():
+    if not (number or "").strip():
         problems["decision_number"] = _("认定前须填写决定书文号")
-    if finding.decision_date is None:
+    if decided is None:
         problems["decision_date"] = _("认定前须填写决定日期")
-    if not finding.legal_article:
+    if not article:
         problems["legal_article"] = _("认定前须选择适用条款")
-    if not finding.results:
+    if not results:
         problems["results"] = _("认定前须至少选择一项处理结果")
     return problems
+
+
+def fully_refunded(involved_fen: int, refunded_fen: int) -> bool:
+    return refunded_fen >= involved_fen
 
 
 def _sync_blacklist(actor, facility: Facility) -> None:

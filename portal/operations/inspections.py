@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models.enums import FacilityKind
+from portal.models.enums import BUREAU_ROLES, FacilityKind, Role
 from portal.models.facility import Facility
 from portal.models.inspections import (
     ALWAYS_ON_SITE,
@@ -24,6 +24,11 @@ from portal.models.inspections import (
 )
 from portal.operations.audit import record_audit
 from portal.rules import handling_results, taxonomy
+from portal.web import china_today
+
+#: Who may be named as an inspector: any bureau role but the auditor, who reviews the
+#: inspections afterwards and so takes no part in them.
+INSPECTOR_ROLES = BUREAU_ROLES - {Role.AUDITOR}
 
 
 class InspectionError(ValueError):
@@ -48,7 +53,7 @@ def facility_results() -> list:
     return [r for r in handling_results().values() if r.subject == "facility"]
 
 
-def _validate_inspection(data: dict) -> dict[str, str]:
+def inspection_errors(data: dict, today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not isinstance(data.get("facility"), Facility):
         errors["facility"] = _("请选择被检查的定点机构")
@@ -60,14 +65,20 @@ def _validate_inspection(data: dict) -> dict[str, str]:
     start, end = data.get("start_date"), data.get("end_date")
     if not isinstance(start, date):
         errors["start_date"] = _("请填写有效的开始日期")
+    elif start > today:
+        # Recorded once it has begun: an inspection dated ahead could never be closed,
+        # nor take findings (both must fall between its start and today).
+        errors["start_date"] = _("开始日期不能晚于今天")
     elif end is not None and end < start:
         errors["end_date"] = _("结束日期不能早于开始日期")
+    elif end is not None and end > today:
+        errors["end_date"] = _("结束日期不能晚于今天")
     on_site = bool(data.get("on_site", True))
     if kind in ALWAYS_ON_SITE and not on_site:
         errors["on_site"] = _("%(k)s为现场检查", k=kind.label)
     inspectors = data.get("inspectors") or []
-    if any(not u.active or not u.is_bureau for u in inspectors):
-        errors["inspectors"] = _("检查人员须为在职的医保局工作人员账号")
+    if any(not u.active or u.role not in INSPECTOR_ROLES for u in inspectors):
+        errors["inspectors"] = _("检查人员须为在职的医保局工作人员账号（审计员除外）")
     elif len({u.id for u in inspectors}) < (2 if on_site else 1):
         errors["inspectors"] = (
             _("现场检查须由2名以上检查人员实施（条例第二十九条）")
@@ -80,7 +91,7 @@ def _validate_inspection(data: dict) -> dict[str, str]:
 def create_inspection(actor, data: dict) -> Inspection:
     """Record an inspection: facility, kind, trigger, on_site, start_date, end_date,
     reference, notes and inspectors (User objects)."""
-    errors = _validate_inspection(data)
+    errors = inspection_errors(data, china_today())
     if errors:
         raise InspectionError(errors)
     inspection = Inspection(

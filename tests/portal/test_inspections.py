@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -259,3 +259,73 @@ def test_self_inspection_on_time_earns_leniency(db, make_facility, make_user):
         )
         == 2
     )
+
+
+def test_an_inspection_cannot_be_dated_after_today(db, make_facility, make_user):
+    """It could never be closed nor take findings (both must fall by today)."""
+    from portal.web import china_today
+
+    one, two = two_inspectors(make_user)
+    tomorrow = china_today() + timedelta(days=1)
+    with pytest.raises(InspectionError) as exc:
+        inspection(one, make_facility(), [one, two], start=tomorrow)
+    assert exc.value.errors == {"start_date": "开始日期不能晚于今天"}
+    with pytest.raises(InspectionError) as exc:
+        inspection(one, make_facility(), [one, two], start=china_today(), end_date=tomorrow)
+    assert exc.value.errors == {"end_date": "结束日期不能晚于今天"}
+
+
+def test_an_auditor_takes_no_part_in_inspections(db, make_facility, make_user):
+    one, _two = two_inspectors(make_user)
+    auditor = make_user(Role.AUDITOR, "aud")
+    with pytest.raises(InspectionError) as exc:
+        inspection(one, make_facility(), [one, auditor])
+    assert "审计员除外" in exc.value.errors["inspectors"]
+
+
+def test_leniency_needs_the_money_involved_refunded_in_full(db, make_facility, make_user):
+    facility = make_facility()
+    user = make_user(Role.FACILITY, "fac", facility=facility)
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, facility, [one, two])
+    partly = {"amount_involved_fen": 100_000, "amount_refunded_fen": 99_999}
+    with pytest.raises(InspectionError) as exc:
+        add_finding(one, insp, finding_data(self_corrected=True, **partly), TODAY)
+    assert "全额退回" in exc.value.errors["self_corrected"]
+    in_full = add_finding(
+        one, insp, finding_data(self_corrected=True, **partly | {"amount_refunded_fen": 100_000}),
+        TODAY,
+    )  # fmt: skip
+    assert in_full.self_corrected
+    # Disclosed in an on-time report but not paid back in full: no leniency.
+    report = file_self_inspection(
+        user, facility,
+        {"period_start": date(2026, 1, 1), "period_end": date(2026, 3, 31),
+         "problems": "重复收费", "amount_refunded_fen": 99_999},
+        date(2026, 10, 31),
+    )  # fmt: skip
+    assert report.on_time
+    disclosed = add_finding(one, insp, finding_data(self_inspection=report, **partly), TODAY)
+    assert not disclosed.self_corrected
+
+
+def test_the_finding_form_shows_why_leniency_is_refused(db, client, auth, make_facility, make_user):
+    from portal.models.inspections import Finding
+    from portal.web import china_today
+    from tests.portal.test_robustness import _finding_form
+    from tests.portal.web_helpers import post_form
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    db.session.commit()
+    auth.login(one.username)
+    url = f"/bureau/inspections/{insp.id}/findings/new"
+    data = _finding_form("", self_corrected="y", amount_involved="100", amount_refunded="60")
+    del data["csrf_token"]
+    response = post_form(client, url, data)
+    assert response.status_code == 200
+    assert "自查自纠从轻计分须已全额退回涉及金额" in response.get_data(as_text=True)
+    assert db.session.query(Finding).count() == 0
+    response = post_form(client, url, data | {"amount_refunded": "100"})
+    assert response.status_code == 302
+    assert db.session.query(Finding).one().self_corrected

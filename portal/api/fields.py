@@ -1,0 +1,53 @@
+"""Reading typed values out of a JSON request body, strictly: a value of the wrong JSON
+type is an error naming the field, never coerced (the string "false" is not false, the
+number 20261120 is not a date).
+
+Each reader takes the body, the field name, the ``errors`` dict to fill and a ``prefix``
+for nested objects (``findings[0].``), and returns the value or a harmless default.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from portal.validators import check_date
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def read_date(body: dict, field: str, errors: dict, prefix: str = "", required: bool = False):
+    value = body.get(field)
+    if value is None or value == "":
+        if required:
+            errors[prefix + field] = "此项必填，格式 YYYY-MM-DD"
+        return None
+    try:
+        if not isinstance(value, str) or not ISO_DATE.match(value):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        errors[prefix + field] = "日期格式应为 YYYY-MM-DD"
+        return None
+    if message := check_date(day):
+        errors[prefix + field] = message
+        return None
+    return day
+
+
+def read_bool(body: dict, field: str, errors: dict, prefix: str = "", default: bool = False):
+    value = body.get(field, default)
+    if not isinstance(value, bool):
+        errors[prefix + field] = "应为 true 或 false"
+        return default
+    return value
+
+
+def read_text(body: dict, field: str, errors: dict, prefix: str = "") -> str:
+    value = body.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[prefix + field] = "应为字符串"
+        return ""
+    return value
