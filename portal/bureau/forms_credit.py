@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.form_fields import REQUIRED
@@ -64,3 +64,4 @@ class RepairDecisionForm(FlaskForm):
         validators=[REQUIRED],
     )
     reason = TextAreaField(_l("决定理由（将告知机构）"), validators=[REQUIRED, Length(max=4000)])
+    original_checked = BooleanField(_l("已核对机构新签署的信用承诺书原件"))

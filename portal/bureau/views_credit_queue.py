@@ -13,9 +13,10 @@ from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility
 from portal.models.inspections import SelfInspectionReport
-from portal.operations.credit_repair import decide_repair, repair_check
+from portal.operations.credit_repair import decide_repair, pledge_basis, repair_check
 from portal.operations.credit_workflow import CreditError, decide_credit_appeal
 from portal.permissions import can, ensure, require
+from portal.rules import credit_rulebook
 from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
@@ -60,7 +61,7 @@ def credit_appeal_decide(credit_appeal_id: int):
                     today=china_today(),
                 )
             if step.committed:
-                flash(_("异议已处理，处理结果已告知机构"), "success")
+                flash(_("异议已处理，机构可在其信用页面查看处理结果"), "success")
                 return redirect(url_for("bureau.credit_appeals"))
     return render_template(
         "bureau/credit_appeal_decide.html",
@@ -96,18 +97,22 @@ def repair_decide(repair_id: int):
                     grant=form.outcome.data == "grant",
                     reason=form.reason.data,
                     today=today,
+                    original_checked=bool(form.original_checked.data),
                 )
             if step.committed:
-                flash(_("信用修复申请已决定，结果已告知机构"), "success")
+                flash(_("信用修复申请已决定，机构可在其信用修复页面查看结果"), "success")
                 return redirect(url_for("bureau.repairs"))
-    check = None
+    check = basis = None
     if repair.status is RepairStatus.PENDING:
         check = repair_check(repair.facility, today, repair.pledge_signed_on)
+        if credit_rulebook().repair_requires_new_pledge:
+            basis = pledge_basis(repair, today)
     return render_template(
         "bureau/repair_decide.html",
         repair=repair,
         form=form,
         check=check,
+        basis=basis,
         may_decide=can("credit.decide") and repair.status is RepairStatus.PENDING,
         today=today,
     )

@@ -16,6 +16,7 @@ from portal.models.facility import Facility
 from portal.operations.audit import record_audit
 from portal.operations.credit import collect_facts, recompute_grade
 from portal.operations.credit_workflow import CreditError, working_deadline
+from portal.operations.pledges import latest_pledge_signed_on
 from portal.rules import credit_rulebook
 from scoring.credit import RepairEligibility, repair_eligibility
 
@@ -26,6 +27,16 @@ def repair_check(
     return repair_eligibility(
         collect_facts(facility, today), today, credit_rulebook(), pledge_signed_on
     )
+
+
+def pledge_basis(repair: CreditRepair, today: date) -> tuple[str, date | None]:
+    """What the new-pledge condition rests on: ``("record", day)`` when a pledge scan
+    verified in the portal meets it, else ``("claim", day)``, the date the facility
+    typed, which someone must check against the original before granting."""
+    on_record = latest_pledge_signed_on(repair.facility_id, today)
+    if on_record is not None and repair_check(repair.facility, today, on_record).eligible:
+        return "record", on_record
+    return "claim", repair.pledge_signed_on
 
 
 def pending_repair(facility: Facility) -> CreditRepair | None:
@@ -75,17 +86,38 @@ def apply_repair(
     return repair
 
 
-def decide_repair(actor, repair: CreditRepair, *, grant: bool, reason: str, today: date) -> None:
+def decide_repair(
+    actor,
+    repair: CreditRepair,
+    *,
+    grant: bool,
+    reason: str,
+    today: date,
+    original_checked: bool = False,
+) -> None:
     """Grant (conditions re-checked today) or refuse; a granted repair counts from the
-    next cycle."""
+    next cycle. Where the rulebook asks for a new pledge and no pledge verified in the
+    portal meets it, the facility's date is only its word: granting then needs
+    ``original_checked``, the decider's statement that they checked the signed original."""
     if repair.status is not RepairStatus.PENDING:
         raise CreditError(_("该申请已处理"))
     if not (reason or "").strip():
         raise CreditError(_("请填写决定理由（将告知机构）"))
+    basis = None
     if grant:
         check = repair_check(repair.facility, today, repair.pledge_signed_on)
         if not check.eligible:
             raise CreditError(_("不符合修复条件：%(r)s", r="；".join(check.reasons)))
+        if credit_rulebook().repair_requires_new_pledge:
+            basis, _day = pledge_basis(repair, today)
+            if basis == "claim" and not original_checked:
+                raise CreditError(
+                    _(
+                        "系统中没有该机构在最近一次违规认定后经核验的信用承诺书：请核对其"
+                        "新签署承诺书的原件并勾选确认，或不予修复"
+                    ),
+                    "original_checked",
+                )
     repair.status = RepairStatus.GRANTED if grant else RepairStatus.REJECTED
     repair.decided_by_id = actor.id
     repair.decided_at = utcnow()
@@ -98,7 +130,12 @@ def decide_repair(actor, repair: CreditRepair, *, grant: bool, reason: str, toda
         "credit.repair_grant" if grant else "credit.repair_reject",
         "credit_repair",
         repair.id,
-        after={"status": repair.status.value},
+        after={"status": repair.status.value}
+        | (
+            {"pledge_basis": "verified_scan" if basis == "record" else "original_checked"}
+            if basis
+            else {}
+        ),
         note=reason.strip(),
     )
     recompute_grade(repair.facility, "repair.decide", today=today, actor=actor)

@@ -178,7 +178,21 @@ def test_repair_eligibility_and_deadline(db, make_facility, people):
             pledge_signed_on=date(2026, 7, 1),
             today=date(2026, 9, 25),
         )
-    decide_repair(people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9))
+    # No pledge verified in the portal: the facility's date is its word, checked on paper.
+    with pytest.raises(CreditError) as exc:
+        decide_repair(
+            people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9)
+        )
+    assert "原件" in exc.value.errors["original_checked"]
+    assert repair.status is RepairStatus.PENDING
+    decide_repair(
+        people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9),
+        original_checked=True,
+    )  # fmt: skip
+    granted = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "credit.repair_grant")
+    ).one()
+    assert granted.summary["after"]["pledge_basis"] == "original_checked"
     assert repair.status is RepairStatus.GRANTED and repair.granted_on == date(2026, 10, 9)
     # Granted this cycle: the finding still counts now, not from 2027 on.
     facts = collect_facts(facility, date(2026, 11, 1))
@@ -359,3 +373,38 @@ def test_core_standings_match_the_points_module(db, make_facility, make_staff, p
     revoke_record(people["approver"], record, "复核", TODAY)
     ids = [busy.id, idle.id]
     assert standings_many(ids, TODAY) == standings_for(ids, TODAY)
+
+
+def test_a_pledge_verified_in_the_portal_meets_the_repair_condition(
+    db, make_facility, make_user, people, storage_root
+):
+    """The decider need not check an original when a scan uploaded and verified after
+    the last finding is on record; an older verified pledge does not count."""
+    from portal.operations.credit_repair import pledge_basis
+    from portal.web import china_today
+    from tests.portal import pledge_helpers as h
+
+    today = china_today()
+    facility = make_facility()
+    fac_user = make_user(Role.FACILITY, "fac_r", facility=facility)
+    insp = inspection(people["insp"], facility, [people["insp"], people["insp2"]],
+                      start=date(2026, 1, 5))  # fmt: skip
+    confirmed_finding(
+        people["insp"], insp, today=date(2026, 1, 20), decision_date=date(2026, 1, 20),
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    repair = apply_repair(
+        fac_user, facility, statement="已整改", pledge_signed_on=today, today=today
+    )
+    assert pledge_basis(repair, today) == ("claim", today)
+    campaign = h.make_campaign()
+    pledge = h.pledge_of(db, campaign, facility)
+    h.upload(fac_user, pledge)
+    h.verify(people["officer"], pledge)
+    assert pledge_basis(repair, today) == ("record", today)
+    decide_repair(people["officer"], repair, grant=True, reason="整改到位", today=today)
+    assert repair.status is RepairStatus.GRANTED
+    granted = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "credit.repair_grant")
+    ).one()
+    assert granted.summary["after"]["pledge_basis"] == "verified_scan"

@@ -140,6 +140,11 @@ def test_penalty_calculator_page_and_json(db, client, auth, make_user):
     fixed = client.get("/bureau/penalty-range?article=39&fine=60000").get_json()
     assert "超过第39条规定的上限" in fixed["warning"]
     assert client.get("/bureau/penalty-range?article=38&amount=abc").status_code == 422
+    # No fine without an administrative penalty is no fine below the range; under one it is.
+    talk = "/bureau/penalty-range?article=38&amount=100&fine=0&results=talk_rectify"
+    assert client.get(talk).get_json()["warning"] is None
+    penalty = client.get(talk + "&results=administrative_penalty").get_json()
+    assert "低于第38条规定的下限" in penalty["warning"]
 
 
 def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_user):
@@ -284,9 +289,13 @@ def test_facility_repair_and_self_inspection(db, client, auth, make_facility, ma
     url = f"/bureau/credit/repairs/{repair.id}"
     page = client.get(url).get_data(as_text=True)
     assert "符合修复条件" in page
-    client.post(
-        url, data={"csrf_token": csrf_token(page), "outcome": "grant", "reason": "整改到位"}
-    )
+    assert "签署日期仅为机构填报" in page and "已核对机构新签署的信用承诺书原件" in page
+    grant = {"csrf_token": csrf_token(page), "outcome": "grant", "reason": "整改到位"}
+    refused = client.post(url, data=grant).get_data(as_text=True)
+    assert "请核对其新签署承诺书的原件并勾选确认" in refused
+    assert repair.status.value == "pending"
+    response = client.post(url, data=grant | {"original_checked": "y"})
+    assert response.status_code == 302
     assert repair.status.value == "granted"
     auth.logout()
     auth.login("fac")
