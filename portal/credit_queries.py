@@ -3,6 +3,7 @@ links from breakdown items to the records they came from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -148,15 +149,29 @@ CAP_LABELS = {
 }
 
 
+#: The handling result that is an administrative penalty, the decision a fine belongs to.
+PENALTY_RESULT = "administrative_penalty"
+
+
 def penalty_preview(
-    article: str, loss_fen: int, fine_fen: int | None, *, fraud: bool, self_corrected: bool
+    article: str,
+    loss_fen: int,
+    fine_fen: int | None,
+    *,
+    fraud: bool,
+    self_corrected: bool,
+    results: Iterable[str] | None = None,
 ) -> tuple[PenaltyRange | None, str | None]:
-    """The legal range for the article and a warning if the fine is outside it."""
+    """The legal range for the article and a warning if the fine is outside it. With
+    ``results`` (the handling results chosen), no fine where no administrative penalty
+    was decided (a talk, say) is not a fine below the range."""
     if not article or article not in penalty_rules().articles or loss_fen is None:
         return None, None
     rng = penalty_range(
         penalty_rules(), article, loss_fen, fraud=fraud, self_corrected=self_corrected
     )
+    if not fine_fen and results is not None and PENALTY_RESULT not in results:
+        return rng, None
     warning = check_fine(rng, fine_fen) if fine_fen is not None else None
     return rng, warning
 

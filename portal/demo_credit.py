@@ -26,8 +26,10 @@ from portal.operations.findings import add_finding, confirm_finding
 from portal.operations.inspections import create_inspection
 from portal.operations.pledge_campaigns import issue_template_version, open_campaign
 from portal.operations.pledges import decide_pledge, record_upload
+from portal.rules import penalty_rules, taxonomy
 from portal.storage import FileBatch, get_storage
 from portal.web import china_today
+from scoring.penalties import penalty_range
 
 #: (kind of facility, category, yuan involved, self-corrected, handling results, days ago)
 FINDINGS = [
@@ -78,6 +80,15 @@ def load_demo_credit(site_codes: list[str]) -> dict:
             },
         )  # fmt: skip
         fen = yuan * 100
+        # A fine where a penalty was decided: the lower bound of the article's range.
+        rule = taxonomy()[category]
+        fine = 0
+        if "administrative_penalty" in results:
+            rng = penalty_range(
+                penalty_rules(), rule.article, fen, fraud=rule.cls == "fraud",
+                self_corrected=corrected,
+            )  # fmt: skip
+            fine = rng.fine_min_fen or 0
         finding = add_finding(
             inspectors[0],
             inspection,
@@ -87,7 +98,7 @@ def load_demo_credit(site_codes: list[str]) -> dict:
                 "period_end": decided - timedelta(days=30),
                 "amount_involved_fen": fen, "amount_refunded_fen": fen if corrected else 0,
                 "amount_recovered_fen": 0 if corrected else fen, "legal_article": "",
-                "fine_fen": 0 if corrected else fen, "self_corrected": corrected,
+                "fine_fen": fine, "self_corrected": corrected,
                 "decision_number": f"通医保罚〔{decided.year}〕{n}号", "decision_date": decided,
                 "self_inspection": None, "staff": [], "results": results,
             },

@@ -83,6 +83,7 @@ def _preview(form: FindingForm):
         form.fine.data if isinstance(form.fine.data, int) else None,
         fraud=bool(category and category.cls == "fraud"),
         self_corrected=bool(form.self_corrected.data),
+        results=form.results.data or [],
     )
 
 
@@ -202,6 +203,7 @@ def finding_detail(finding_id: int):
         finding.fine_fen,
         fraud=bool(category and category.cls == "fraud"),
         self_corrected=finding.self_corrected,
+        results=[r.code for r in finding.results],
     )
     appeals = db.session.scalars(
         select(CreditAppeal).where(CreditAppeal.finding_id == finding.id).order_by(CreditAppeal.id)

@@ -51,6 +51,7 @@ def penalty_range_json():
         fine,
         fraud=bool(category and category.cls == "fraud"),
         self_corrected=args.get("self_corrected") in ("1", "true", "y", "on"),
+        results=args.getlist("results"),
     )
     if rng is None:
         return jsonify({"article": None, "lines": [], "warning": None})

@@ -39,6 +39,9 @@
       fine: value("fine"),
       self_corrected: value("self_corrected")
     });
+    // The handling results chosen: no fine is only worth a warning under a penalty.
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="results"]:checked'),
+      function (box) { params.append("results", box.value); });
     window.fetch(url + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(render)

@@ -99,6 +99,24 @@ def test_seed_demo_loads_the_whole_city(db, runner, client, auth):
     _check_staff(db, facilities, staff)
     _check_audit(db, len(facilities), len(staff))
     _check_accounts(db, client, auth)
+    _check_findings(db)
+
+
+def _check_findings(db):
+    """The demo's findings are sound examples: each fine is within its article's range."""
+    from portal.credit_queries import penalty_preview
+    from portal.models.inspections import Finding
+    from portal.rules import taxonomy
+
+    findings = list(db.session.scalars(select(Finding)))
+    assert findings
+    for f in findings:
+        _rng, warning = penalty_preview(
+            f.legal_article, f.amount_involved_fen, f.fine_fen,
+            fraud=taxonomy()[f.category].cls == "fraud", self_corrected=f.self_corrected,
+            results=[r.code for r in f.results],
+        )  # fmt: skip
+        assert warning is None, (f.category, warning)
 
 
 def _check_same_as_a_fresh_plan(facilities, staff):
