@@ -37,11 +37,19 @@ def grades_group() -> None:
 def grades_recompute(as_of, batch_size: int, jobs: int) -> None:
     """Recompute every facility's grade; each computation is added to the history and
     each batch is committed on its own."""
-    from portal.operations.credit import all_facility_ids
+    from portal.operations.credit import all_facility_ids, latest_computation_day
     from portal.operations.credit_batch import recompute_all
     from portal.web import china_today
 
     day: date = as_of.date() if as_of else china_today()
+    latest = latest_computation_day()
+    if latest is not None and day < latest:
+        # Each computation also sets the facility's current grade: a run dated before
+        # the latest would put an outdated grade in its place (and tell the facility).
+        raise click.ClickException(
+            f"--as-of {day.isoformat()} 早于最近一次计算的日期 {latest.isoformat()}："
+            "按过去的日期重算会以过时的结果改写机构的当前等级，已拒绝"
+        )
     label = f"重新计算信用等级（{day.isoformat()}）"
     ids = all_facility_ids()
     with click.progressbar(length=len(ids), label=label) as bar:

@@ -18,7 +18,7 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.database import utcnow
@@ -296,6 +296,11 @@ def recompute_after_points(record: PointRecord, trigger: str, *, today: date, ac
     ) | {record.facility_id}
     for facility_id in sorted(facility_ids):
         recompute_grade(db.session.get(Facility, facility_id), trigger, today=today, actor=actor)
+
+
+def latest_computation_day() -> date | None:
+    """The latest day any grade was computed at (``as_of``), None before the first."""
+    return db.session.scalar(select(func.max(CreditGrade.as_of)))
 
 
 def latest_grade(facility_id: int) -> CreditGrade | None:

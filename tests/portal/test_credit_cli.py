@@ -35,3 +35,20 @@ def test_recompute_rejects_a_bad_date(runner, make_user):
     make_user(Role.ADMIN, "admin")
     result = runner.invoke(args=["grades", "recompute", "--as-of", "2026-02-30"])
     assert result.exit_code != 0
+
+
+def test_recompute_refuses_a_date_before_the_latest_computation(db, runner, make_facility):
+    """A run dated back would put an outdated grade in place of the current one."""
+    from datetime import timedelta
+
+    facility = make_facility()
+    ok = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat(), "--jobs", "1"])
+    assert ok.exit_code == 0, ok.output
+    rows = db.session.scalar(select(func.count()).select_from(CreditGrade))
+    graded_at = facility.graded_at
+    earlier = (TODAY - timedelta(days=1)).isoformat()
+    result = runner.invoke(args=["grades", "recompute", "--as-of", earlier, "--jobs", "1"])
+    assert result.exit_code == 1
+    assert f"早于最近一次计算的日期 {TODAY.isoformat()}" in result.output
+    assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == rows
+    assert facility.graded_at == graded_at
