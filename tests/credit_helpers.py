@@ -16,7 +16,7 @@ def two_inspectors(make_user, prefix: str = "insp"):
     return make_user(Role.INSPECTOR, f"{prefix}_a"), make_user(Role.INSPECTOR, f"{prefix}_b")
 
 
-def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), **overrides):
+def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), today=None, **overrides):
     data = {
         "facility": facility,
         "kind": InspectionKind.SPECIAL,
@@ -28,7 +28,7 @@ def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), **overrid
         "notes": "",
         "inspectors": list(inspectors),
     } | overrides
-    return create_inspection(actor, data)
+    return create_inspection(actor, data, today)
 
 
 def finding_data(**overrides) -> dict:
@@ -62,8 +62,8 @@ def finding_decided_on(day: date, make_user, facility):
     inspectors): the finding a facility may object to."""
     one, two = two_inspectors(make_user)
     finding, _row = confirmed_finding(
-        one, inspection(one, facility, [one, two], start=day), today=day, decision_date=day,
-        period_start=None, period_end=None,
+        one, inspection(one, facility, [one, two], start=day, today=day), today=day,
+        decision_date=day, period_start=None, period_end=None,
     )  # fmt: skip
     return finding
 
@@ -90,8 +90,9 @@ def credit_world(db, facility) -> dict:
         one, insp, finding_data(decision_date=today, period_start=None, period_end=None), today
     )
     adjustment = propose_adjustment(
-        user(Role.CREDIT_OFFICER, "world_officer"), facility, points="-2", reason="约谈未整改"
-    )
+        user(Role.CREDIT_OFFICER, "world_officer"), facility, points="-2", reason="约谈未整改",
+        evidence="约谈记录（档案室）",
+    )  # fmt: skip
     appeal = CreditAppeal(facility=facility, reason="对评价结果有异议", filed_on=today)
     repair = CreditRepair(
         facility=facility, statement="已整改到位", pledge_signed_on=today, filed_on=today

@@ -35,7 +35,7 @@ class AdjustmentForm(FlaskForm):
     )
     attachments = MultipleFileField(
         _l("证明材料文件"),
-        description=_l("可选，最多 5 个 PDF、JPEG 或 PNG 文件，按文件内容校验"),
+        description=_l("最多 5 个 PDF、JPEG 或 PNG 文件，按文件内容校验；纸质材料可在上栏写明"),
     )
 
 

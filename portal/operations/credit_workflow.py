@@ -183,6 +183,11 @@ def propose_adjustment(
     checked = check_attachments(
         attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
     )
+    if not checked and not (evidence or "").strip():
+        # The approver decides on the evidence: a file, or where the paper one is kept.
+        raise CreditError(
+            _("请上传证明材料文件，或写明证明材料的文书编号、名称及存放位置"), "attachments"
+        )
     adjustment = CreditAdjustment(
         facility=facility,
         points=points,

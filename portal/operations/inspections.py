@@ -88,10 +88,10 @@ def inspection_errors(data: dict, today: date) -> dict[str, str]:
     return errors
 
 
-def create_inspection(actor, data: dict) -> Inspection:
+def create_inspection(actor, data: dict, today: date | None = None) -> Inspection:
     """Record an inspection: facility, kind, trigger, on_site, start_date, end_date,
-    reference, notes and inspectors (User objects)."""
-    errors = inspection_errors(data, china_today())
+    reference, notes and inspectors (User objects). ``today`` defaults to China's."""
+    errors = inspection_errors(data, today or china_today())
     if errors:
         raise InspectionError(errors)
     inspection = Inspection(

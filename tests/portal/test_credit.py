@@ -50,7 +50,9 @@ def people(make_user):
 def test_four_eyes_proposer_cannot_approve(db, make_facility, people):
     facility = make_facility()
     admin, approver = people["admin"], people["approver"]
-    adjustment = propose_adjustment(admin, facility, points="-4.5", reason="约谈后仍未整改")
+    adjustment = propose_adjustment(
+        admin, facility, points="-4.5", reason="约谈后仍未整改", evidence="约谈记录"
+    )
     with pytest.raises(CreditError) as exc:
         decide_adjustment(admin, adjustment, approve=True, note="同意", today=TODAY)
     assert "提出人不能审批" in str(exc.value)
@@ -88,7 +90,7 @@ def test_grade_adjustment_and_its_validation(db, make_facility, people):
     row = latest_grade(facility.id)
     assert row.score == Decimal("100.0") and row.grade == "C"
     assert row.breakdown[-1]["rule"] == "adjustment.grade" and row.breakdown[-1]["points"] == 0
-    rejected = propose_adjustment(officer, facility, points="5", reason="表彰")
+    rejected = propose_adjustment(officer, facility, points="5", reason="表彰", evidence="表彰文件")
     decide_adjustment(approver, rejected, approve=False, note="无依据", today=TODAY)
     assert rejected.status is AdjustmentStatus.REJECTED and rejected.approved_on is None
     assert collect_facts(facility, TODAY).adjustments[0].grade == "C"
@@ -318,7 +320,9 @@ def test_batch_recompute_matches_single_and_keeps_updated_at(db, make_facility, 
 def test_key_supervision_and_worst_streak(db, make_facility, people):
     good, poor, bad, bad_twice = (make_facility(name=n) for n in ("甲", "乙", "丙", "丁"))
     for facility, grade in ((poor, "C"), (bad, "D"), (bad_twice, "D")):
-        adjustment = propose_adjustment(people["officer"], facility, grade=grade, reason="测试")
+        adjustment = propose_adjustment(
+            people["officer"], facility, grade=grade, reason="测试", evidence="文号"
+        )
         decide_adjustment(people["approver"], adjustment, approve=True, note="同意", today=TODAY)
     recompute_grade(good, "manual", today=TODAY)
     # Last cycle: bad_twice ended on D, bad ended on B after a D earlier that year.

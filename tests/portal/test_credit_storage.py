@@ -124,7 +124,7 @@ def test_plain_rows_match_core_rows(db, make_facility, make_user):
     facility = make_facility()
     one, two = two_inspectors(make_user)
     confirmed_finding(one, inspection(one, facility, [one, two]), amount_involved_fen=123_456,
-                      self_corrected=True)  # fmt: skip
+                      amount_refunded_fen=123_456, self_corrected=True)  # fmt: skip
     db.session.flush()
     columns = (Finding.id, Finding.facility_id, Finding.category, Finding.decision_date,
                Finding.amount_involved_fen, Finding.self_corrected)  # fmt: skip

@@ -157,9 +157,11 @@ def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_u
     token = _token(client, url)
     missing = client.post(url, data={"csrf_token": token, "mode": "points", "reason": "x"})
     assert "二选一" in missing.get_data(as_text=True)
-    response = client.post(
-        url, data={"csrf_token": token, "mode": "points", "points": "-3", "reason": "未按期整改"}
-    )
+    proposal = {"csrf_token": token, "mode": "points", "points": "-3", "reason": "未按期整改"}
+    no_evidence = client.post(url, data=proposal).get_data(as_text=True)
+    assert "请上传证明材料文件，或写明证明材料的文书编号、名称及存放位置" in no_evidence
+    assert db.session.scalar(select(CreditAdjustment)) is None
+    response = client.post(url, data=proposal | {"evidence": "整改通知书（档案室）"})
     assert response.status_code == 302
     adjustment = db.session.scalar(select(CreditAdjustment))
     decide_url = f"/bureau/credit/adjustments/{adjustment.id}"
