@@ -111,7 +111,8 @@ class Item(NamedTuple):
     source_type: str | None
     source_id: int | None
     label: str
-    #: Cycle in which this item stops counting fully (None when it never changes).
+    #: Start of the next cycle in which the item counts differently (less, or not at all);
+    #: None when it never changes. Findings may change again later: ``decay_schedule``.
     changes_on: date | None = None
 
 
@@ -303,6 +304,72 @@ def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook
     )
 
 
+class Step(NamedTuple):
+    """A change in how much of a deduction counts: from ``on`` (the start of a cycle),
+    ``percent`` of the full deduction, that is ``points`` (None when not worked out)."""
+
+    on: date
+    percent: int
+    points: Decimal | None = None
+
+
+def decay_schedule(
+    decided_on: date, cycle: int, rb: CreditRulebook, *, repaired: bool = False
+) -> tuple[Step, ...]:
+    """When a finding decided on ``decided_on`` counts differently from how it counts in
+    ``cycle``: one step per later cycle whose share differs from the one before, the last
+    at 0% (the finding no longer counts). Empty when it does not count in ``cycle``.
+
+    ``repaired``: a granted credit repair covers the finding, so it stops counting from
+    the next cycle on (see ``_repaired``). Read from the decay table alone: the breakdown
+    keeps only the next change (``Item.changes_on``), pages show the whole schedule."""
+    percents = rb.decay_percents
+    age = cycle - decided_on.year
+    current = percents[age] if 0 <= age < len(percents) else 0
+    if current == 0:
+        return ()
+    if repaired:
+        return (Step(date(cycle + 1, 1, 1), 0),)
+    steps = []
+    for later in range(age + 1, len(percents) + 1):
+        # Past the end of the table a finding is no longer collected: 0%.
+        percent = percents[later] if later < len(percents) else 0
+        if percent != current:
+            steps.append(Step(date(decided_on.year + later, 1, 1), percent))
+            current = percent
+        if percent == 0:
+            break
+    return tuple(steps)
+
+
+def finding_schedule(
+    f: FindingFact, result: CreditResult, facts: FacilityFacts, rb: CreditRulebook
+) -> tuple[Step, ...]:
+    """``decay_schedule`` of a finding counted in ``result``, with the points of each step."""
+    repaired = any(f.decided_on <= r.granted_on <= result.as_of for r in facts.repairs)
+    full, _how = finding_deduction(f, rb)
+    return tuple(
+        s._replace(points=_q(full * s.percent / 100))
+        for s in decay_schedule(f.decided_on, result.cycle, rb, repaired=repaired)
+    )
+
+
+def cap_lifts_on(cap: str, cycle: int) -> date | None:
+    """The day a cap applied in ``cycle`` stops applying, if the rules give one: a fraud
+    finding caps the grade of its own cycle only; termination and blacklisting cap it for
+    as long as they last (None)."""
+    return date(cycle + 1, 1, 1) if cap == "fraud" else None
+
+
+def grade_override(result: CreditResult) -> AdjustmentFact | None:
+    """The approved adjustment whose grade is in force in ``result`` (the last approved
+    in the cycle), if any. A cap may still hold the grade below it."""
+    for a in reversed(result.adjustments):
+        if a.grade is not None:
+            return a
+    return None
+
+
 def base_items_total(result: CreditResult, rb: CreditRulebook) -> Decimal:
     """The base score plus every item: equals ``result.score`` by construction."""
     return Decimal(rb.base) + sum((i.points for i in result.items), Decimal(0))
@@ -314,11 +381,21 @@ class Outlook:
     at the start of the next cycle."""
 
     next_grade: str | None
+    #: Points missing to reach ``next_grade``; None when no score can lift the grade this
+    #: cycle (a cap or an approved grade adjustment decides it).
     points_needed: Decimal | None
     next_cycle_score: Decimal | None
     next_cycle_grade: str | None
     expiring: tuple[Item, ...]
     blocked_by_caps: tuple[str, ...]
+    #: For each of ``expiring``: how it counts from each later cycle until it stops.
+    schedules: tuple[tuple[Step, ...], ...] = ()
+    #: The grade the score alone gives.
+    score_grade: str | None = None
+    #: The approved adjustment that set the grade this cycle, if any.
+    override: AdjustmentFact | None = None
+    #: (cap, day it lifts or None while the condition lasts), for each cap applied.
+    cap_lifts: tuple[tuple[str, date | None], ...] = ()
 
 
 def outlook(facts: FacilityFacts, result: CreditResult, rb: CreditRulebook) -> Outlook:
@@ -326,13 +403,32 @@ def outlook(facts: FacilityFacts, result: CreditResult, rb: CreditRulebook) -> O
         return Outlook(None, None, None, None, (), ())
     rank = rb.grade_rank(result.grade)
     next_grade = rb.grades[rank - 1].grade if rank > 0 else None
+    override = grade_override(result)
     needed = None
-    if next_grade is not None:
+    if next_grade is not None and not result.caps and override is None:
         needed = max(Decimal(0), Decimal(rb.band(next_grade).min) - result.score)
     next_start = date(result.cycle + 1, 1, 1)
     projected = compute_facility_score(facts, next_start, rb)
     expiring = tuple(i for i in result.items if i.changes_on == next_start and i.points < 0)
-    return Outlook(next_grade, needed, projected.score, projected.grade, expiring, result.caps)
+    findings = {f.id: f for f in facts.findings}
+    schedules = tuple(
+        finding_schedule(findings[i.source_id], result, facts, rb)
+        if i.source_type == "finding" and i.source_id in findings
+        else (Step(i.changes_on, 0, Decimal(0)),)
+        for i in expiring
+    )
+    return Outlook(
+        next_grade,
+        needed,
+        projected.score,
+        projected.grade,
+        expiring,
+        result.caps,
+        schedules,
+        rb.grade_for(result.score),
+        override,
+        tuple((cap, cap_lifts_on(cap, result.cycle)) for cap in result.caps),
+    )
 
 
 @dataclass(frozen=True)

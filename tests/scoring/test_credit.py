@@ -13,9 +13,14 @@ from scoring.credit import (
     PledgeFact,
     RepairFact,
     StaffSanctionFact,
+    Step,
     TipoffFact,
     base_items_total,
+    cap_lifts_on,
     compute_facility_score,
+    decay_schedule,
+    finding_deduction,
+    grade_override,
     outlook,
     repair_eligibility,
 )
@@ -262,3 +267,109 @@ def test_properties(findings, pledges, as_of, new_cls, amount, corrected):
     assert RB.grade_rank(worse.grade) >= RB.grade_rank(result.grade)
     # ... and revoking it (dropping it from the confirmed facts) restores the score.
     assert compute_facility_score(base, as_of, RB) == result
+
+
+# --- When findings are reduced and stop counting ------------------------------------------
+
+
+def test_current_year_finding_counts_half_next_year_and_stops_the_year_after():
+    # decay.percents = [100, 50, 0]: a 2026 finding counts in full in 2026, at 50% through
+    # 2027, and stops counting on 2028-01-01 (not 2027-01-01, the next change only).
+    assert RB.decay_percents == (100, 50, 0)
+    assert decay_schedule(date(2026, 5, 1), 2026, RB) == (
+        Step(date(2027, 1, 1), 50),
+        Step(date(2028, 1, 1), 0),
+    )
+    result = compute_facility_score(facts(findings=(finding(1, "serious"),)), AS_OF, RB)
+    assert result.items[0].changes_on == date(2027, 1, 1)  # the stored next change
+
+
+def test_previous_year_finding_stops_next_year():
+    assert decay_schedule(date(2025, 3, 1), 2026, RB) == (Step(date(2027, 1, 1), 0),)
+    # Not counted any more: nothing to say.
+    assert decay_schedule(date(2024, 3, 1), 2026, RB) == ()
+
+
+def test_self_corrected_finding_schedule_carries_its_halved_points():
+    f = finding(1, "serious", self_corrected=True)  # 10 halved: -5
+    base = facts(findings=(f,))
+    result = compute_facility_score(base, AS_OF, RB)
+    view = outlook(base, result, RB)
+    assert view.expiring[0].points == Decimal(-5)
+    assert view.schedules == (
+        (Step(date(2027, 1, 1), 50, Decimal("-2.5")), Step(date(2028, 1, 1), 0, Decimal(0))),
+    )
+
+
+def test_repair_granted_this_cycle_ends_the_schedule_next_cycle():
+    f = finding(1, "serious", day=date(2026, 2, 1))
+    base = facts(findings=(f,), repairs=(RepairFact(1, date(2026, 9, 1)),))
+    result = compute_facility_score(base, AS_OF, RB)
+    assert outlook(base, result, RB).schedules == ((Step(date(2027, 1, 1), 0, Decimal(0)),),)
+
+
+def test_schedule_skips_years_without_a_change():
+    rb = replace(RB, decay_percents=(100, 100, 50), memo={})
+    assert decay_schedule(date(2026, 5, 1), 2026, rb) == (
+        Step(date(2028, 1, 1), 50),
+        Step(date(2029, 1, 1), 0),
+    )
+    assert decay_schedule(date(2025, 5, 1), 2026, rb) == (
+        Step(date(2027, 1, 1), 50),
+        Step(date(2028, 1, 1), 0),
+    )
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.integers(0, 100), min_size=0, max_size=4).map(
+        lambda rest: (100, *sorted(rest, reverse=True))
+    ),
+    st.dates(date(2022, 1, 1), date(2026, 11, 20)),
+    classes,
+    st.booleans(),
+)
+def test_schedule_agrees_with_the_engine_in_every_later_cycle(percents, decided, cls, corrected):
+    rb = replace(RB, decay_percents=percents, memo={})
+    f = FindingFact(1, "x", "违规", cls, decided, 0, corrected)
+    base = facts(findings=(f,))
+    steps = decay_schedule(decided, AS_OF.year, rb)
+    counted = {s.on.year: s.percent for s in steps}
+    full = finding_deduction(f, rb)[0]
+    age = AS_OF.year - decided.year
+    percent = percents[age] if age < len(percents) else 0
+    for year in range(AS_OF.year + 1, AS_OF.year + len(percents) + 2):
+        percent = counted.get(year, percent)
+        items = compute_facility_score(base, date(year, 1, 1), rb).items
+        points = sum((i.points for i in items), Decimal(0))
+        assert points == (full * percent / 100).quantize(Decimal("0.1"), "ROUND_HALF_UP")
+    if steps:
+        assert steps[-1].percent == 0
+
+
+# --- Caps and grade adjustments in the outlook -------------------------------------------
+
+
+def test_outlook_under_a_fraud_cap_names_no_points_and_the_day_it_lifts():
+    fraud = FindingFact(1, "fictitious_service", "虚构医疗服务", "fraud", date(2026, 2, 1))
+    base = facts(findings=(fraud,))
+    result = compute_facility_score(base, AS_OF, RB)
+    view = outlook(base, result, RB)
+    assert result.grade == "D" and view.score_grade == "B"
+    assert view.points_needed is None  # no score lifts the grade this cycle
+    assert view.cap_lifts == (("fraud", date(2027, 1, 1)),)
+    terminated = facts(terminated=True)
+    view = outlook(terminated, compute_facility_score(terminated, AS_OF, RB), RB)
+    assert view.cap_lifts == (("terminated", None),) and view.points_needed is None
+
+
+def test_outlook_names_the_grade_adjustment_in_force():
+    adj = AdjustmentFact(2, date(2026, 9, 1), "复核", "甲", "乙", grade="C")
+    base = facts(adjustments=(adj,))
+    result = compute_facility_score(base, AS_OF, RB)
+    view = outlook(base, result, RB)
+    assert result.grade == "C" and view.score_grade == "A"
+    assert grade_override(result) == adj and view.override == adj
+    assert view.points_needed is None
+    assert cap_lifts_on("fraud", 2026) == date(2027, 1, 1)
+    assert cap_lifts_on("blacklisted", 2026) is None
