@@ -22,11 +22,15 @@ from portal.credit_queries import (
     chart_rows,
     credit_context,
     credit_view,
+    current_caps,
     grade_changes,
+    grade_page_context,
     history_stmt,
     key_grades,
     key_supervision_stmt,
+    override_held,
     source_links,
+    worst_cap_grade,
     worst_streak_stmt,
 )
 from portal.extensions import db
@@ -109,6 +113,7 @@ def facility_credit(facility_id: int):
         changes=grade_changes(facility.id, limit=10),
         rb=credit_rulebook(),
         **credit_context(),
+        **grade_page_context(current, items, history),
         adjustments=related["credit_adjustment"],
         appeals=related["credit_appeal"],
         repairs=related["credit_repair"],
@@ -202,11 +207,15 @@ def adjustment_new(facility_id: int):
         else:
             flash(_("调整已提交，须经另一名审批人批准后生效"), "success")
             return redirect(url_for("bureau.facility_credit", facility_id=facility.id))
+    caps = current_caps(facility, china_today())
     return render_template(
         "bureau/adjustment_form.html",
         form=form,
         facility=facility,
         current=latest_grade(facility.id),
+        caps=caps,
+        cap_grade=worst_cap_grade(caps),
+        **credit_context(),
     )
 
 
@@ -235,6 +244,20 @@ def adjustment_decide(adjustment_id: int):
         and adjustment.status is AdjustmentStatus.PENDING
         and adjustment.proposed_by_id != current_user.id
     )
+    caps, cap_grade, held = (), None, False
+    if adjustment.status is AdjustmentStatus.PENDING:
+        caps = current_caps(adjustment.facility, china_today())
+        cap_grade = worst_cap_grade(caps)
+        held = adjustment.grade is not None and override_held(
+            credit_rulebook(), adjustment.grade, cap_grade
+        )
+    if held:
+        # Approving is still allowed (the decision stands for the cycle), but it does not
+        # lift the grade while the cap applies: the option says so.
+        form.outcome.choices = [
+            ("approve", _("批准（因封顶，本周期等级暂不改变）")),
+            ("reject", _("驳回")),
+        ]
     if request.method == "POST":
         ensure("credit.approve")
         if form.validate_on_submit():
@@ -248,9 +271,31 @@ def adjustment_decide(adjustment_id: int):
                 )
             if step.committed:
                 flash(_("已处理调整申请"), "success")
+                grade = adjustment.facility.credit_grade
+                if (
+                    adjustment.status is AdjustmentStatus.APPROVED
+                    and adjustment.grade is not None
+                    and grade != adjustment.grade
+                ):
+                    flash(
+                        _(
+                            "调整已批准，但因封顶，本周期等级仍为 %(g)s 级，"
+                            "调整为 %(a)s 级暂不生效",
+                            g=grade,
+                            a=adjustment.grade,
+                        ),
+                        "warning",
+                    )
                 return redirect(url_for("bureau.adjustments"))
     return render_template(
-        "bureau/adjustment_decide.html", adjustment=adjustment, form=form, may_decide=may_decide
+        "bureau/adjustment_decide.html",
+        adjustment=adjustment,
+        form=form,
+        may_decide=may_decide,
+        caps=caps,
+        cap_grade=cap_grade,
+        held=held,
+        **credit_context(),
     )
 
 

@@ -19,6 +19,7 @@ from portal.credit_queries import (
     credit_context,
     credit_view,
     grade_changes,
+    grade_page_context,
     history_stmt,
     source_links,
 )
@@ -98,6 +99,7 @@ def credit():
         changes=grade_changes(facility.id, limit=10),
         rb=credit_rulebook(),
         **credit_context(),
+        **grade_page_context(current, items, history),
         findings=_own_findings(),
         taxonomy=taxonomy(),
         appeals=appeals,
