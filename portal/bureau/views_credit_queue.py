@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.bureau import bp
 from portal.bureau.forms_credit import CreditAppealDecisionForm, RepairDecisionForm
 from portal.bureau.loaders import get_or_404
+from portal.credit_queries import override_still_in_force_message
 from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility
@@ -62,6 +63,10 @@ def credit_appeal_decide(credit_appeal_id: int):
                 )
             if step.committed:
                 flash(_("异议已处理，机构可在其信用页面查看处理结果"), "success")
+                if appeal.status is CreditAppealStatus.UPHELD:
+                    warning = override_still_in_force_message(appeal.facility_id)
+                    if warning:
+                        flash(warning, "warning")
                 return redirect(url_for("bureau.credit_appeals"))
     return render_template(
         "bureau/credit_appeal_decide.html",

@@ -15,7 +15,7 @@ from portal.bureau.forms_inspections import (
 )
 from portal.bureau.loaders import get_or_404
 from portal.bureau.views_inspections import flash_errors, get_inspection_or_404
-from portal.credit_queries import penalty_preview
+from portal.credit_queries import override_still_in_force_message, penalty_preview
 from portal.extensions import db
 from portal.models.credit import CreditAppeal
 from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
@@ -247,9 +247,13 @@ def finding_revoke(finding_id: int):
     ensure(needed)
     form = RevokeFindingForm()
     if form.validate_on_submit():
+        counted = finding.status is FindingStatus.CONFIRMED
         with commit_or_errors(InspectionError, on_form(form)) as step:
             revoke_finding(current_user, finding, form.reason.data, china_today())
         if step.committed:
             flash(_("违规发现已撤销"), "success")
+            warning = counted and override_still_in_force_message(finding.facility_id)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("bureau.finding_detail", finding_id=finding.id))
     return render_template("bureau/finding_revoke.html", finding=finding, form=form)
