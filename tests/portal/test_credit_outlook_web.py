@@ -41,7 +41,13 @@ def _grade_adjustment(db, client, auth, facility, grade="C"):
     form = client.get(url).get_data(as_text=True)
     response = client.post(
         url,
-        data={"csrf_token": csrf_token(form), "mode": "grade", "grade": grade, "reason": "复核"},
+        data={
+            "csrf_token": csrf_token(form),
+            "mode": "grade",
+            "grade": grade,
+            "reason": "复核",
+            "evidence": "复核报告（档案室）",
+        },  # fmt: skip
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     auth.logout()
