@@ -1,6 +1,14 @@
 from flask import current_app, render_template, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from portal.audit_labels import (
+    ACTION_LABELS,
+    SYSTEM_ACTOR,
+    action_choices,
+    actor_text,
+    describe,
+    matching_actions,
+)
 from portal.bureau import bp
 from portal.extensions import db
 from portal.models.audit import AuditLog
@@ -16,16 +24,36 @@ def home():
 @bp.route("/audit")
 @require("audit.view")
 def audit():
+    """The audit trail in Chinese. ``action`` takes an action's Chinese name (or part of it,
+    or of its group's name) or a code prefix; ``code`` (the grouped select) an exact code
+    or a group's prefix. Display only: stored rows are never rewritten."""
     stmt = select(AuditLog)
     action = request.args.get("action", "").strip()
+    code = request.args.get("code", "").strip()
     actor = request.args.get("actor", "").strip()
     if action:
-        stmt = stmt.where(AuditLog.action.startswith(action, autoescape=True))
+        stmt = stmt.where(
+            or_(
+                AuditLog.action.startswith(action, autoescape=True),
+                AuditLog.action.in_(matching_actions(action)),
+            )
+        )
+    if code in ACTION_LABELS:
+        stmt = stmt.where(AuditLog.action == code)
+    elif code:
+        stmt = stmt.where(AuditLog.action.startswith(code, autoescape=True))
     if actor:
-        stmt = stmt.where(AuditLog.actor_name == actor)
+        names = {actor, SYSTEM_ACTOR} if actor == actor_text(SYSTEM_ACTOR) else {actor}
+        stmt = stmt.where(AuditLog.actor_name.in_(names))
     page = db.paginate(
         stmt.order_by(AuditLog.seq.desc()),
         per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,
     )
-    return render_template("bureau/audit.html", page=page)
+    return render_template(
+        "bureau/audit.html",
+        page=page,
+        entries=[describe(row) for row in page.items],
+        action_choices=action_choices(),
+        action_labels=[str(label) for label in ACTION_LABELS.values()],
+    )
