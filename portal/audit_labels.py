@@ -268,6 +268,7 @@ FIELD_LABELS: dict[str, object] = {
     "filed_on": _l("提出日期"),
     "deadline": _l("截止日期"),
     "pledge_signed_on": _l("新信用承诺书签署日期"),
+    "pledge_basis": _l("承诺书条件依据"),
     "attachments": _l("附件"),
     "id": _l("编号"),
     "sha256": _l("文件指纹（SHA-256）"),
@@ -422,6 +423,13 @@ def _looks_like_timestamp(value: str) -> bool:
     return len(value) > 10 and value[4:5] == "-" and value[10:11] == "T"
 
 
+#: What a granted credit repair's new-pledge condition rested on.
+PLEDGE_BASES = {
+    "verified_scan": _l("系统中经核验的承诺书扫描件"),
+    "original_checked": _l("决定人核对了承诺书原件"),
+}
+
+
 def format_value(object_type: str, key: str, value) -> str:
     """A summary value as the auditor reads it: yuan, 是/否, enum labels, China time."""
     if value is None or value == "":
@@ -449,6 +457,8 @@ def format_value(object_type: str, key: str, value) -> str:
         return _result_label(str(value))
     if key == "legal_article":
         return _("第%(a)s条", a=value)
+    if key == "pledge_basis":
+        return str(PLEDGE_BASES.get(value, value))
     if key == "size" and isinstance(value, int):
         return _("%(n)s 字节", n=f"{value:,}")
     if isinstance(value, str) and _looks_like_timestamp(value):

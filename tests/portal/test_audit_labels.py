@@ -290,12 +290,19 @@ def adjustment_and_finding(db, make_facility, make_user):
     add_finding(
         one,
         insp,
-        finding_data(amount_involved_fen=1_000_050, fine_fen=500_000, self_corrected=True),
+        finding_data(
+            amount_involved_fen=1_000_050,
+            amount_refunded_fen=1_000_050,
+            fine_fen=500_000,
+            self_corrected=True,
+        ),
         TODAY,
     )
     officer = make_user(Role.CREDIT_OFFICER, "label_officer")
     approver = make_user(Role.APPROVER, "label_approver")
-    adjustment = propose_adjustment(officer, facility, points="-4.5", reason="约谈后仍未整改")
+    adjustment = propose_adjustment(
+        officer, facility, points="-4.5", reason="约谈后仍未整改", evidence="约谈记录"
+    )
     decide_adjustment(approver, adjustment, approve=True, note="同意", today=TODAY)
     db.session.commit()
 
