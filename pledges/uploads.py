@@ -75,7 +75,9 @@ MESSAGES = {
     "bad_image": "图片无法打开，文件可能已损坏或不完整。",
     "image_too_small": "图片分辨率过低（{width}×{height} 像素），短边至少 {min_side} 像素，"
     "否则无法辨认签字和印章。",
-    "image_too_big": "图片像素过多（{width}×{height}），请降低分辨率后上传。",
+    "image_too_big": "图片像素过多（{width}×{height}），上限为 {limit} 万像素，"
+    "请降低分辨率后上传。",
+    "image_far_too_big": "图片像素远超上限（{limit} 万像素），请降低分辨率后上传。",
 }
 
 
@@ -207,12 +209,18 @@ def _check_image(data: bytes, kind: str) -> tuple[int, int]:
                 fmt = (image.format or "").lower()
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise UploadRejected("image_too_big", width=width, height=height)
+                    raise UploadRejected(
+                        "image_too_big",
+                        width=width,
+                        height=height,
+                        limit=MAX_IMAGE_PIXELS // 10_000,
+                    )
                 image.load()  # decodes every byte: catches truncated files
     except UploadRejected:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise UploadRejected("image_too_big", width="?", height="?") from None
+        # Refused by the image library before its size could be read.
+        raise UploadRejected("image_far_too_big", limit=MAX_IMAGE_PIXELS // 10_000) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise UploadRejected("bad_image") from exc
     if fmt != kind:

@@ -93,3 +93,37 @@ def test_display_name_never_keeps_a_path():
     assert "/" not in display_name("a/b/c.pdf") and "\\" not in display_name("a\\b.pdf")
     assert display_name("") == "upload"
     assert display_name(".hidden") == "hidden"
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width``×``height`` pixels, with a tiny data chunk: the
+    check must refuse it by its size before decoding anything."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "expected"),
+    [
+        # Over the portal's limit but within the image library's: the size is named.
+        (9_000, 9_000, "图片像素过多（9000×9000），上限为 8000 万像素"),
+        # Refused by the library before its size can be read: the limit is still named.
+        (30_000, 30_000, "图片像素远超上限（8000 万像素）"),
+    ],
+)
+def test_an_image_with_too_many_pixels_names_the_limit(width, height, expected):
+    with pytest.raises(UploadRejected) as exc:
+        check_upload(_png_header_only(width, height), "scan.png")
+    assert expected in str(exc.value) and "?" not in str(exc.value)
