@@ -32,6 +32,7 @@ def facility_search(
                 Facility.credit_code.ilike(pattern, escape="\\"),
             )
         )
+    county = (county or "").strip()
     if county:
         stmt = stmt.where(Facility.county == county)
     if kind and (member := FacilityKind.from_label_or_value(kind)):

@@ -12,11 +12,13 @@ from portal.api import bp
 from portal.api.openapi_schemas import (
     SCHEMAS,
     STR,
+    enum_of,
     json_body,
     obj,
     page_of,
     ref,
 )
+from portal.models.enums import FacilityKind
 
 ERROR = json_body(ref("Error"), "错误（message 为中文说明）")
 UNPROCESSABLE = json_body(ref("ValidationError"), "数据校验失败，fields 按字段列出问题")
@@ -43,9 +45,11 @@ PATHS = {
         "summary": "定点机构列表（分页）",
         "parameters": [
             {"name": "q", "in": "query", "schema": STR, "description": "名称、定点编码或信用代码"},
-            {"name": "county", "in": "query", "schema": STR},
-            {"name": "kind", "in": "query", "schema": STR},
-            {"name": "grade", "in": "query", "schema": STR, "description": "当前信用等级"},
+            {"name": "county", "in": "query", "schema": STR, "description": "县（市、区），全称"},
+            {"name": "kind", "in": "query", "schema": enum_of(FacilityKind),
+             "description": "机构类别；其他取值返回 422"},
+            {"name": "grade", "in": "query", "schema": STR,
+             "description": "当前信用等级（不区分大小写）；其他取值返回 422"},
             *PAGING,
         ],
         "responses": {"200": json_body(page_of("Facility"), "机构列表"), "400": ERROR,

@@ -14,6 +14,11 @@ def nullable(schema: dict) -> dict:
     return {**schema, "nullable": True}
 
 
+def enum_of(values) -> dict:
+    """A string limited to ``values``: an enum class (its members' values) or strings."""
+    return {"type": "string", "enum": [str(getattr(v, "value", v)) for v in values]}
+
+
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 

@@ -5,6 +5,7 @@ from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_date
 from portal.extensions import db
+from portal.models.enums import FacilityKind
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
 from portal.web import last_day
@@ -43,10 +44,16 @@ def _page_args() -> tuple[int, int]:
 @bp.route("/facilities")
 def facilities():
     page_no, per_page = _page_args()
+    # An unknown kind or grade is refused rather than ignored: ignoring it would list every
+    # facility as if the filter had matched. Kinds are the documented values, as written.
+    errors = {}
+    kind = request.args.get("kind", "").strip()
+    if kind and kind not in {m.value for m in FacilityKind}:
+        errors["kind"] = invalid_choice(FacilityKind)
     stmt = facility_search(
-        q=request.args.get("q", ""),
-        county=request.args.get("county", ""),
-        kind=request.args.get("kind", ""),
+        q=request.args.get("q", "").strip(),
+        county=request.args.get("county", "").strip(),
+        kind=kind,
     )
     grade = request.args.get("grade", "").strip().upper()
     if grade:
@@ -54,7 +61,9 @@ def facilities():
 
         stmt, problem = grade_filter(stmt, grade)
         if problem:
-            return _field_error("grade", problem)
+            errors["grade"] = problem
+    if errors:
+        return _field_errors(errors)
     page = db.paginate(stmt, page=page_no, per_page=per_page, error_out=False)
     return jsonify(
         {
@@ -205,13 +214,13 @@ def staff_points_create(staff_code: str):
         try:
             values[field] = cls(body.get(field))
         except ValueError:
-            errors[field] = "取值无效，可选：" + "、".join(m.value for m in cls)
+            errors[field] = invalid_choice(cls)
     decided_on = read_date(body, "decided_on", errors, required=True)
     for field in ("violation", "reference"):
         if not isinstance(body.get(field), str) or not body[field].strip():
             errors[field] = "此项必填"
     if errors:
-        return jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": errors}}), 422
+        return _field_errors(errors)
     try:
         record = record_points(
             g.api_user,
@@ -228,6 +237,14 @@ def staff_points_create(staff_code: str):
         return _field_error("record", str(exc))
     db.session.commit()
     return jsonify({"id": record.id, "points": record.points} | _points_json(staff)), 201
+
+
+def invalid_choice(cls) -> str:
+    return "取值无效，可选：" + "、".join(m.value for m in cls)
+
+
+def _field_errors(errors: dict[str, str]):
+    return jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": errors}}), 422
 
 
 def _field_error(field: str, message: str):

@@ -93,6 +93,35 @@ def test_facility_list_q_and_filters(client, facilities):
     assert client.get("/api/v1/facilities?q=没有这家").get_json()["total"] == 0
 
 
+def test_facility_list_trims_county_and_q(client, facilities):
+    query = {"county": "  海安市 ", "q": " 药房\t"}
+    body = client.get("/api/v1/facilities", query_string=query).get_json()
+    assert [i["name"] for i in body["items"]] == ["接口大药房"]
+    body = client.get("/api/v1/facilities", query_string={"kind": " pharmacy "}).get_json()
+    assert body["total"] == 1
+
+
+@pytest.mark.parametrize("kind", ["Clinic", "HOSPITAL", "零售药店", "医院", "nope"])
+def test_unknown_kind_is_a_422_naming_the_field(client, facilities, kind):
+    response = client.get("/api/v1/facilities", query_string={"kind": kind})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == 422
+    assert list(error["fields"]) == ["kind"]
+    assert all(k.value in error["fields"]["kind"] for k in FacilityKind)
+
+
+def test_unknown_kind_and_grade_are_reported_together(client, facilities):
+    response = client.get("/api/v1/facilities?kind=x&grade=Z")
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"kind", "grade"}
+
+
+def test_empty_kind_is_no_filter(client, facilities):
+    body = client.get("/api/v1/facilities?kind=%20&per_page=100").get_json()
+    assert body["total"] == len(facilities)
+
+
 @pytest.mark.parametrize("query", ["page=abc", "per_page=x", "page=1.5", "page="])
 def test_bad_paging_is_a_400_json_error(client, facilities, query):
     response = client.get(f"/api/v1/facilities?{query}")
