@@ -18,6 +18,7 @@ from portal.api.openapi_schemas import (
     page_of,
     ref,
 )
+from portal.api.views import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from portal.models.enums import FacilityKind
 
 ERROR = json_body(ref("Error"), "错误（message 为中文说明）")
@@ -27,13 +28,15 @@ SITE_CODE = {"name": "site_code", "in": "path", "required": True, "schema": STR,
              "description": "医保定点机构编码（H 或 P 加 11 位数字）"}  # fmt: skip
 STAFF_CODE = {"name": "staff_code", "in": "path", "required": True, "schema": STR}
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {
-        "name": "per_page",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-    },
-]
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+     "description": "页码，从 1 开始；超出末页时 items 为空。非正整数返回 400"},
+    {"name": "per_page", "in": "query",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                "default": DEFAULT_PER_PAGE},
+     "description": f"每页条数；大于 {MAX_PER_PAGE} 时按 {MAX_PER_PAGE} 返回（响应中的 per_page "
+                    "为实际条数上限）。非正整数返回 400"},
+]  # fmt: skip
+BAD_PAGING = json_body(ref("Error"), "page 或 per_page 不是正整数")
 TOKEN = [{"bearer": []}]
 
 PATHS = {
@@ -52,7 +55,7 @@ PATHS = {
              "description": "当前信用等级（不区分大小写）；其他取值返回 422"},
             *PAGING,
         ],
-        "responses": {"200": json_body(page_of("Facility"), "机构列表"), "400": ERROR,
+        "responses": {"200": json_body(page_of("Facility"), "机构列表"), "400": BAD_PAGING,
                       "422": UNPROCESSABLE}}},
     "/facilities/{site_code}": {"get": {
         "summary": "定点机构（含信用等级及承诺书状态）", "parameters": [SITE_CODE],
@@ -64,7 +67,7 @@ PATHS = {
     "/facilities/{site_code}/credit/history": {"get": {
         "summary": "信用评价计算记录（分页，新的在前）", "parameters": [SITE_CODE, *PAGING],
         "responses": {"200": json_body(page_of("CreditHistoryEntry"), "计算记录"),
-                      "404": ERROR}}},
+                      "400": BAD_PAGING, "404": ERROR}}},
     "/facilities/{site_code}/pledge": {"get": {
         "summary": "本年度信用承诺书（签署及核验状态）", "parameters": [SITE_CODE],
         "responses": {"200": json_body(ref("Pledge"), "承诺书"), "404": ERROR}}},

@@ -32,12 +32,28 @@ def facility_json(facility) -> dict:
     }
 
 
+#: Paging of list endpoints: per_page defaults to DEFAULT_PER_PAGE; a larger value than
+#: MAX_PER_PAGE is served as MAX_PER_PAGE (documented in the OpenAPI parameters).
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+BAD_PAGING = "page 和 per_page 必须为正整数"
+
+
+def _positive_int(name: str, default: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    text = text.strip()
+    # Digits only: int() would also take "+5", "1_0" and non-ASCII digits.
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        abort(400, BAD_PAGING)
+    return int(text)
+
+
 def _page_args() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(100, max(1, int(request.args.get("per_page", 20))))
-    except ValueError:
-        abort(400, "page 和 per_page 必须为正整数")
+    """(page, per_page) from the query string; 400 unless both are whole numbers >= 1."""
+    page = _positive_int("page", 1)
+    per_page = min(MAX_PER_PAGE, _positive_int("per_page", DEFAULT_PER_PAGE))
     return page, per_page
 
 

@@ -74,9 +74,17 @@ def test_facility_list_items(client, facilities):
     assert set(pharmacy) >= {"site_code", "credit_code", "name", "ownership", "address"}
 
 
-def test_per_page_is_bounded(client, facilities):
-    assert client.get("/api/v1/facilities?per_page=0").get_json()["per_page"] == 1
-    assert client.get("/api/v1/facilities?per_page=100000").get_json()["per_page"] == 100
+def test_per_page_above_the_maximum_is_clamped(client, facilities):
+    assert client.get("/api/v1/facilities").get_json()["per_page"] == 20
+    assert client.get("/api/v1/facilities?per_page=100").get_json()["per_page"] == 100
+    for value in ("101", "1000", "100000"):
+        body = client.get(f"/api/v1/facilities?per_page={value}").get_json()
+        assert body["per_page"] == 100 and body["total"] == len(facilities)
+    doc = client.get("/api/v1/openapi.json").get_json()
+    params = doc["paths"]["/facilities"]["get"]["parameters"]
+    per_page = next(p for p in params if p["name"] == "per_page")
+    assert per_page["schema"]["maximum"] == 100 and per_page["schema"]["minimum"] == 1
+    assert "100" in per_page["description"]
 
 
 def test_facility_list_q_and_filters(client, facilities):
@@ -122,14 +130,22 @@ def test_empty_kind_is_no_filter(client, facilities):
     assert body["total"] == len(facilities)
 
 
-@pytest.mark.parametrize("query", ["page=abc", "per_page=x", "page=1.5", "page="])
-def test_bad_paging_is_a_400_json_error(client, facilities, query):
-    response = client.get(f"/api/v1/facilities?{query}")
+@pytest.mark.parametrize(
+    "query",
+    ["page=abc", "per_page=x", "page=1.5", "page=", "page=0", "page=-1", "per_page=0",
+     "per_page=-5", "page=%2B2", "page=1_0", "per_page=%EF%BC%95"],
+)  # fmt: skip
+@pytest.mark.parametrize("path", ["/api/v1/facilities", "/api/v1/facilities/{}/credit/history"])
+def test_bad_paging_is_a_400_json_error(client, facilities, query, path):
+    response = client.get(path.format(facilities[0].site_code) + "?" + query)
     assert response.status_code == 400
     assert response.is_json
-    error = response.get_json()["error"]
-    assert error["code"] == 400
-    assert "page" in error["message"]
+    assert response.get_json()["error"] == {"code": 400, "message": "page 和 per_page 必须为正整数"}
+
+
+def test_paging_with_spaces_around_the_number_is_accepted(client, facilities):
+    body = client.get("/api/v1/facilities?page=%202&per_page=3%20").get_json()
+    assert (body["page"], body["per_page"]) == (2, 3)
 
 
 def test_huge_page_is_empty_not_an_error(client, facilities):
