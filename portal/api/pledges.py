@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, jsonify, url_for
 
 from portal.api import bp
+from portal.api.views import FACILITY_NOT_FOUND
 from portal.operations.pledge_files import verify_url
 from portal.pledge_queries import current_pledge_by_site_code, is_overdue
 from portal.web import china_today
@@ -18,7 +19,7 @@ def _external(endpoint: str, **values) -> str:
 def facility_pledge(site_code: str):
     facility, pledge = current_pledge_by_site_code(site_code)
     if facility is None:
-        abort(404)
+        abort(404, FACILITY_NOT_FOUND)
     body = {
         "site_code": facility.site_code,
         "campaign": None,

@@ -37,6 +37,15 @@ def facility_json(facility) -> dict:
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 BAD_PAGING = "page 和 per_page 必须为正整数"
+FACILITY_NOT_FOUND = "未找到该医保定点编码的机构"
+
+
+def facility_or_404(site_code: str):
+    """The facility with ``site_code`` (any case), or a JSON 404 saying what was not found."""
+    facility = get_facility_by_site_code(site_code)
+    if facility is None:
+        abort(404, FACILITY_NOT_FOUND)
+    return facility
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -93,9 +102,7 @@ def facilities():
 
 @bp.route("/facilities/<site_code>")
 def facility(site_code: str):
-    facility = get_facility_by_site_code(site_code)
-    if facility is None:
-        abort(404)
+    facility = facility_or_404(site_code)
     from portal.pledge_queries import current_pledge_by_site_code, is_overdue
     from portal.web import china_today
 
@@ -223,7 +230,7 @@ def staff_points_create(staff_code: str):
     errors = {}
     facility = get_facility_by_site_code(str(body.get("facility", "")))
     if facility is None:
-        errors["facility"] = "未找到该医保定点编码的机构"
+        errors["facility"] = FACILITY_NOT_FOUND
     enums = {"severity": Severity, "responsibility": Responsibility, "source": PointSource}
     values = {}
     for field, cls in enums.items():

@@ -7,14 +7,14 @@ replaced by neutral wording; the source type and id remain.
 
 from __future__ import annotations
 
-from flask import abort, jsonify, url_for
+from flask import jsonify, url_for
 
 from portal.api import bp
 from portal.api.auth import token_user
+from portal.api.views import _page_args, facility_or_404
 from portal.extensions import db
 from portal.models.facility import Facility
 from portal.operations.credit import latest_grade
-from portal.queries import get_facility_by_site_code
 from portal.rules import credit_rulebook
 
 PUBLIC_LABELS = {
@@ -31,13 +31,6 @@ def grade_filter(stmt, grade: str):
     if grade not in grades:
         return stmt, "取值无效，可选：" + "、".join(grades)
     return stmt.where(Facility.credit_grade == grade), None
-
-
-def _facility_or_404(site_code: str) -> Facility:
-    facility = get_facility_by_site_code(site_code)
-    if facility is None:
-        abort(404)
-    return facility
 
 
 def _item_json(item: dict, staff_view: bool) -> dict:
@@ -58,7 +51,7 @@ def _item_json(item: dict, staff_view: bool) -> dict:
 
 @bp.route("/facilities/<site_code>/credit")
 def facility_credit(site_code: str):
-    facility = _facility_or_404(site_code)
+    facility = facility_or_404(site_code)
     row = latest_grade(facility.id)
     rb = credit_rulebook()
     body = {
@@ -109,10 +102,9 @@ def facility_credit(site_code: str):
 
 @bp.route("/facilities/<site_code>/credit/history")
 def facility_credit_history(site_code: str):
-    from portal.api.views import _page_args
     from portal.credit_queries import history_stmt
 
-    facility = _facility_or_404(site_code)
+    facility = facility_or_404(site_code)
     page_no, per_page = _page_args()
     page = db.paginate(history_stmt(facility.id), page=page_no, per_page=per_page, error_out=False)
     return jsonify(

@@ -163,11 +163,12 @@ def test_one_facility(client, facilities):
     assert client.get(f"/api/v1/facilities/{facility.site_code.lower()}").status_code == 200
 
 
-def test_unknown_facility_is_404_json(client, facilities):
-    response = client.get("/api/v1/facilities/H00000000000")
+@pytest.mark.parametrize("suffix", ["", "/credit", "/credit/history", "/pledge"])
+def test_unknown_facility_is_404_json(client, facilities, suffix):
+    response = client.get(f"/api/v1/facilities/H00000000000{suffix}")
     assert response.status_code == 404
     assert response.is_json
-    assert response.get_json()["error"]["code"] == 404
+    assert response.get_json()["error"] == {"code": 404, "message": "未找到该医保定点编码的机构"}
 
 
 def test_public_api_needs_no_token_and_no_csrf(client, facilities):
