@@ -10,8 +10,8 @@ from flask import current_app, jsonify
 
 from portal.api import bp
 from portal.api.openapi_schemas import (
-    SCHEMAS,
     STR,
+    component_schemas,
     enum_of,
     json_body,
     obj,
@@ -41,7 +41,8 @@ TOKEN = [{"bearer": []}]
 
 PATHS = {
     "/health": {"get": {"summary": "健康检查", "responses": {
-        "200": json_body(obj({"status": STR, "version": STR}), "服务正常")}}},
+        "200": json_body(obj({"status": {"type": "string", "enum": ["ok"]}, "version": STR}),
+                         "服务正常")}}},
     "/openapi.json": {"get": {"summary": "本接口说明（OpenAPI 3）", "responses": {
         "200": json_body({"type": "object"}, "OpenAPI 文档")}}},
     "/facilities": {"get": {
@@ -55,8 +56,8 @@ PATHS = {
              "description": "当前信用等级（不区分大小写）；其他取值返回 422"},
             *PAGING,
         ],
-        "responses": {"200": json_body(page_of("Facility"), "机构列表"), "400": BAD_PAGING,
-                      "422": UNPROCESSABLE}}},
+        "responses": {"200": json_body(page_of("FacilitySummary"), "机构列表（不含承诺书状态）"),
+                      "400": BAD_PAGING, "422": UNPROCESSABLE}}},
     "/facilities/{site_code}": {"get": {
         "summary": "定点机构（含信用等级及承诺书状态）", "parameters": [SITE_CODE],
         "responses": {"200": json_body(ref("Facility"), "机构"), "404": ERROR}}},
@@ -66,7 +67,8 @@ PATHS = {
         "responses": {"200": json_body(ref("Credit"), "信用评价"), "404": ERROR}}},
     "/facilities/{site_code}/credit/history": {"get": {
         "summary": "信用评价计算记录（分页，新的在前）", "parameters": [SITE_CODE, *PAGING],
-        "responses": {"200": json_body(page_of("CreditHistoryEntry"), "计算记录"),
+        "responses": {"200": json_body(
+            page_of("CreditHistoryEntry", site_code=STR), "计算记录"),
                       "400": BAD_PAGING, "404": ERROR}}},
     "/facilities/{site_code}/pledge": {"get": {
         "summary": "本年度信用承诺书（签署及核验状态）", "parameters": [SITE_CODE],
@@ -82,7 +84,7 @@ PATHS = {
         "post": {"summary": "记分", "security": TOKEN, "parameters": [STAFF_CODE],
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": ref("PointsCreate")}}},
-                 "responses": {"201": json_body(ref("StaffPoints"), "已记分"),
+                 "responses": {"201": json_body(ref("StaffPointsCreated"), "已记分"),
                                "401": UNAUTHORIZED, "403": ERROR, "404": ERROR,
                                "422": UNPROCESSABLE}},
     },
@@ -107,7 +109,7 @@ def openapi_document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "paths": PATHS,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": component_schemas(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

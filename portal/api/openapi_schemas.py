@@ -1,6 +1,27 @@
-"""Building blocks and component schemas of the OpenAPI document (see openapi.py)."""
+"""Building blocks and component schemas of the OpenAPI document (see openapi.py).
+
+Response objects list every property as required: the API always sends each field, null
+when there is nothing to say. Enumerations come from the model enums and the credit
+rulebook in force, never typed here. tests/portal/test_api_schemas.py validates real
+responses against these schemas with undocumented properties refused.
+"""
 
 from __future__ import annotations
+
+from portal.models.enums import (
+    FacilityKind,
+    FacilityStatus,
+    HospitalLevel,
+    Ownership,
+    PointSource,
+    Profession,
+    Responsibility,
+    Severity,
+)
+from portal.models.inspections import FindingStatus, InspectionKind, InspectionTrigger
+from portal.models.pledges import PledgeStatus, PledgeTemplateKind
+from portal.rules import credit_rulebook
+from scoring.staff_points import SanctionKind, Status
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
@@ -8,10 +29,16 @@ NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
 TIME = {"type": "string", "format": "date-time"}
+#: An absolute URL (http://host/...).
+URL = {"type": "string", "format": "uri"}
 
 
 def nullable(schema: dict) -> dict:
-    return {**schema, "nullable": True}
+    schema = {**schema, "nullable": True}
+    if "enum" in schema:
+        # OpenAPI 3.0: null is only valid in an enum that lists it.
+        schema["enum"] = [*schema["enum"], None]
+    return schema
 
 
 def enum_of(values) -> dict:
@@ -24,228 +51,261 @@ def ref(name: str) -> dict:
 
 
 def obj(properties: dict, required: list[str] | None = None) -> dict:
-    schema = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return schema
+    """An object; ``required`` defaults to every property (response objects)."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+    }
 
 
 def json_body(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def page_of(item: str) -> dict:
+def page_of(item: str, **extra: dict) -> dict:
     return obj(
         {
+            **extra,
             "items": {"type": "array", "items": ref(item)},
             "page": INT,
-            "per_page": INT,
+            "per_page": {**INT, "description": "实际每页条数上限（请求值大于上限时为上限）"},
             "total": INT,
         }
     )
 
 
-SCHEMAS = {
-    "Error": obj({"error": obj({"code": INT, "message": STR})}),
-    "ValidationError": obj(
-        {
-            "error": obj(
-                {
-                    "code": INT,
-                    "message": STR,
-                    "fields": {"type": "object", "additionalProperties": STR},
-                }
-            )
-        }  # fmt: skip
-    ),
-    "Facility": obj(
-        {
-            "site_code": STR,
-            "credit_code": STR,
-            "name": STR,
-            "kind": {"type": "string", "enum": ["hospital", "clinic", "pharmacy"]},
-            "level": STR,
-            "ownership": STR,
-            "county": STR,
-            "address": STR,
-            "status": STR,
-            "agreement_start": DATE,
-            "grade": nullable(STR),
-            "score": nullable(NUM),
-            "graded_at": nullable(TIME),
-            "url": STR,
-            "credit_url": STR,
-            "pledge": obj(
-                {
-                    "status": nullable(STR),
-                    "campaign_year": nullable(INT),
-                    "overdue": BOOL,
-                    "url": STR,
-                }
-            ),
-        }
-    ),  # fmt: skip
-    "CreditItem": obj(
-        {
-            "points": NUM,
-            "rule": STR,
-            "label": STR,
-            "changes_on": nullable(DATE),
-            "source": nullable(obj({"type": STR, "id": INT})),
-        }
-    ),  # fmt: skip
-    "Credit": obj(
-        {
-            "site_code": STR,
-            "name": STR,
-            "base": INT,
-            "graded": BOOL,
-            "score": nullable(NUM),
-            "grade": nullable(STR),
-            "grade_label": nullable(STR),
-            "cycle": nullable(INT),
-            "as_of": nullable(DATE),
-            "computed_at": nullable(TIME),
-            "rulebook_version": STR,
-            "caps": {"type": "array", "items": STR},
-            "reason": nullable(STR),
-            "breakdown": {
-                "type": "array",
-                "items": ref("CreditItem"),
-                "description": "各项分值之和加基础分等于评分",
-            },
-            "supervision": nullable(
-                obj({"label": STR, "sampling_weight": NUM, "inspections_per_year": INT})
-            ),
-            "history_url": STR,
-        }
-    ),  # fmt: skip
-    "Pledge": obj(
-        {
-            "site_code": STR,
-            "status": nullable(STR),
-            "overdue": BOOL,
-            "campaign": nullable(obj({"id": INT, "year": INT, "title": STR, "deadline": DATE})),
-            "document_number": STR,
-            "template_version": nullable(
-                obj({"id": INT, "kind": STR, "version": STR, "label": STR})
-            ),
-            "pdf_url": nullable(STR),
-            "poster_url": nullable(STR),
-            "verify_url": STR,
-            "signed_url": nullable(STR),
-            "signed_sha256": nullable(STR),
-            "verified_at": nullable(TIME),
-        }
-    ),  # fmt: skip
-    "CreditHistoryEntry": obj(
-        {
-            "computed_at": TIME,
-            "cycle": INT,
-            "as_of": DATE,
-            "graded": BOOL,
-            "score": nullable(NUM),
-            "grade": nullable(STR),
-            "previous_grade": nullable(STR),
-            "changed": BOOL,
-            "rulebook_version": STR,
-            "trigger": STR,
-        }
-    ),  # fmt: skip
-    "Staff": obj(
-        {
-            "staff_code": STR,
-            "name": STR,
-            "id_number": {"type": "string", "description": "脱敏"},
-            "profession": STR,
-            "facilities": {
-                "type": "array",
-                "items": obj({"site_code": STR, "primary": BOOL, "since": DATE}),
-            },
-        }
-    ),  # fmt: skip
-    "StaffPoints": obj(
-        {
-            "staff_code": STR,
-            "cycle": INT,
-            "total": INT,
-            "restored": INT,
-            "status": STR,
-            "sanction": nullable(obj({"kind": STR, "start": DATE, "end": DATE})),
-            "ledger": {"type": "array", "items": {"type": "object"}},
-        }
-    ),  # fmt: skip
-    "PointsCreate": obj(
-        {
-            "facility": STR,
-            "violation": STR,
-            "severity": STR,
-            "responsibility": STR,
-            "decided_on": DATE,
-            "source": STR,
-            "reference": STR,
-        },
-        [
-            "facility",
-            "violation",
-            "severity",
-            "responsibility",
-            "decided_on",
-            "source",
-            "reference",
-        ],
-    ),  # fmt: skip
-    "FindingCreate": obj(
-        {
-            "category": {**STR, "description": "违规类别代码（与机构类别相符）"},
-            "description": STR,
-            "period_start": DATE,
-            "period_end": DATE,
-            "amount_involved_fen": INT,
-            "amount_refunded_fen": INT,
-            "amount_recovered_fen": INT,
-            "staff": {"type": "array", "items": STR, "description": "责任人员编码"},
-            "handling_results": {"type": "array", "items": STR, "description": "处理结果代码"},
-            "legal_article": STR,
-            "fine_fen": INT,
-            "decision_number": STR,
-            "decision_date": DATE,
-            "self_corrected": BOOL,
-            "confirm": {**BOOL, "description": "同时认定（须有决定书文号、日期、条款与处理结果）"},
-        },
-        ["category", "description"],
-    ),  # fmt: skip
-    "InspectionCreate": obj(
-        {
-            "facility": {**STR, "description": "医保定点机构编码"},
-            "kind": {
-                "type": "string",
-                "enum": ["routine", "special", "flight", "recheck", "double_random", "cross"],
-            },
-            "trigger": {"type": "string", "enum": ["plan", "tipoff", "screening", "referral"]},
-            "on_site": BOOL,
-            "start_date": DATE,
-            "end_date": DATE,
-            "reference": STR,
-            "notes": STR,
-            "inspectors": {
-                "type": "array",
-                "items": STR,
-                "description": "检查人员账号；现场检查至少 2 名",
-            },
-            "findings": {"type": "array", "items": ref("FindingCreate")},
-        },
-        ["facility", "kind", "trigger", "start_date", "inspectors"],
-    ),  # fmt: skip
-    "InspectionCreated": obj(
-        {
+def _facility_fields(grade: dict) -> dict:
+    return {
+        "site_code": STR,
+        "credit_code": STR,
+        "name": STR,
+        "kind": enum_of(FacilityKind),
+        "level": enum_of(HospitalLevel),
+        "ownership": enum_of(Ownership),
+        "county": STR,
+        "address": STR,
+        "status": enum_of(FacilityStatus),
+        "agreement_start": DATE,
+        "grade": nullable(grade),
+        "score": nullable(NUM),
+        "graded_at": nullable(TIME),
+        "url": URL,
+        "credit_url": URL,
+    }
+
+
+def _points_fields() -> dict:
+    return {
+        "staff_code": STR,
+        "cycle": INT,
+        "total": INT,
+        "restored": INT,
+        "status": enum_of(Status),
+        "sanction": nullable(obj({"kind": enum_of(SanctionKind), "start": DATE, "end": DATE})),
+        "ledger": {"type": "array", "items": obj({
             "id": INT,
-            "facility": ref("Facility"),
-            "credit_url": STR,
-            "findings": {
-                "type": "array",
-                "items": obj({"id": INT, "status": STR, "category": STR}),
+            "decided_on": DATE,
+            "facility": {**STR, "description": "医保定点机构编码"},
+            "violation": STR,
+            "severity": enum_of(Severity),
+            "responsibility": enum_of(Responsibility),
+            "points": INT,
+            "source": enum_of(PointSource),
+            "reference": STR,
+            "revoked": BOOL,
+            "revoke_reason": nullable(STR),
+        })},
+    }  # fmt: skip
+
+
+def component_schemas() -> dict:
+    """The component schemas; needs the app (grades come from the credit rulebook)."""
+    grade = enum_of(b.grade for b in credit_rulebook().grades)
+    facility = _facility_fields(grade)
+    points = _points_fields()
+    return {
+        "Error": obj({"error": obj({"code": INT, "message": STR})}),
+        "ValidationError": obj(
+            {
+                "error": obj(
+                    {
+                        "code": INT,
+                        "message": STR,
+                        "fields": {"type": "object", "additionalProperties": STR},
+                    }
+                )
+            }  # fmt: skip
+        ),
+        # List items: no pledge, which would cost a query per row.
+        "FacilitySummary": obj(facility),
+        "Facility": obj(
+            {
+                **facility,
+                "pledge": obj(
+                    {
+                        "status": nullable(enum_of(PledgeStatus)),
+                        "campaign_year": nullable(INT),
+                        "overdue": BOOL,
+                        "url": URL,
+                    }
+                ),
+            }
+        ),  # fmt: skip
+        "CreditItem": obj(
+            {
+                "points": NUM,
+                "rule": STR,
+                "label": STR,
+                "changes_on": nullable(DATE),
+                "source": nullable(obj({"type": STR, "id": INT})),
+            }
+        ),  # fmt: skip
+        "Credit": obj(
+            {
+                "site_code": STR,
+                "name": STR,
+                "base": INT,
+                "graded": BOOL,
+                "score": nullable(NUM),
+                "grade": nullable(grade),
+                "grade_label": nullable(STR),
+                "cycle": nullable(INT),
+                "as_of": nullable(DATE),
+                "computed_at": nullable(TIME),
+                "rulebook_version": STR,
+                "caps": {"type": "array", "items": STR},
+                "reason": nullable(STR),
+                "breakdown": {
+                    "type": "array",
+                    "items": ref("CreditItem"),
+                    "description": "各项分值之和加基础分等于评分",
+                },
+                "supervision": nullable(
+                    obj({"label": STR, "sampling_weight": NUM, "inspections_per_year": INT})
+                ),
+                "history_url": URL,
+            }
+        ),  # fmt: skip
+        "Pledge": obj(
+            {
+                "site_code": STR,
+                "campaign": nullable(obj({"id": INT, "year": INT, "title": STR, "deadline": DATE})),
+                "status": nullable(enum_of(PledgeStatus)),
+                "overdue": BOOL,
+                "document_number": nullable(STR),
+                "template_version": nullable(
+                    obj(
+                        {
+                            "id": INT,
+                            "kind": enum_of(PledgeTemplateKind),
+                            "version": INT,
+                            "label": STR,
+                        }
+                    )
+                ),
+                "pdf_url": nullable(URL),
+                "poster_url": nullable(URL),
+                "verify_url": URL,
+                "signed_url": nullable(URL),
+                "signed_sha256": nullable(STR),
+                "verified_at": nullable(TIME),
+            }
+        ),  # fmt: skip
+        "CreditHistoryEntry": obj(
+            {
+                "computed_at": TIME,
+                "cycle": INT,
+                "as_of": DATE,
+                "graded": BOOL,
+                "score": nullable(NUM),
+                "grade": nullable(grade),
+                "previous_grade": nullable(grade),
+                "changed": BOOL,
+                "rulebook_version": STR,
+                "trigger": STR,
+            }
+        ),  # fmt: skip
+        "Staff": obj(
+            {
+                "staff_code": STR,
+                "name": STR,
+                "id_number": {"type": "string", "description": "脱敏"},
+                "profession": enum_of(Profession),
+                "facilities": {
+                    "type": "array",
+                    "items": obj({"site_code": STR, "primary": BOOL, "since": DATE}),
+                },
+            }
+        ),  # fmt: skip
+        "StaffPoints": obj(points),
+        "StaffPointsCreated": obj({"id": INT, "points": INT, **points}),
+        "PointsCreate": obj(
+            {
+                "facility": STR,
+                "violation": STR,
+                "severity": enum_of(Severity),
+                "responsibility": enum_of(Responsibility),
+                "decided_on": DATE,
+                "source": enum_of(PointSource),
+                "reference": STR,
+            }
+        ),  # fmt: skip
+        "FindingCreate": obj(
+            {
+                "category": {**STR, "description": "违规类别代码（与机构类别相符）"},
+                "description": STR,
+                "period_start": DATE,
+                "period_end": DATE,
+                "amount_involved_fen": INT,
+                "amount_refunded_fen": INT,
+                "amount_recovered_fen": INT,
+                "staff": {"type": "array", "items": STR, "description": "责任人员编码"},
+                "handling_results": {"type": "array", "items": STR, "description": "处理结果代码"},
+                "legal_article": STR,
+                "fine_fen": INT,
+                "decision_number": STR,
+                "decision_date": DATE,
+                "self_corrected": BOOL,
+                "confirm": {
+                    **BOOL,
+                    "description": "同时认定（须有决定书文号、日期、条款与处理结果）",
+                },
             },
-        }
-    ),  # fmt: skip
-}
+            ["category", "description"],
+        ),  # fmt: skip
+        "InspectionCreate": obj(
+            {
+                "facility": {**STR, "description": "医保定点机构编码"},
+                "kind": enum_of(InspectionKind),
+                "trigger": enum_of(InspectionTrigger),
+                "on_site": BOOL,
+                "start_date": DATE,
+                "end_date": DATE,
+                "reference": STR,
+                "notes": STR,
+                "inspectors": {
+                    "type": "array",
+                    "items": STR,
+                    "description": "检查人员账号；现场检查至少 2 名",
+                },
+                "findings": {"type": "array", "items": ref("FindingCreate")},
+            },
+            ["facility", "kind", "trigger", "start_date", "inspectors"],
+        ),  # fmt: skip
+        "InspectionCreated": obj(
+            {
+                "id": INT,
+                "facility": ref("FacilitySummary"),
+                "credit_url": {
+                    "type": "string",
+                    "format": "uri-reference",
+                    "description": "相对地址",
+                },
+                "findings": {
+                    "type": "array",
+                    "items": obj({"id": INT, "status": enum_of(FindingStatus), "category": STR}),
+                },
+            }
+        ),  # fmt: skip
+    }

@@ -70,7 +70,9 @@ def facility_credit(site_code: str):
         "reason": "尚未进行信用评价",
         "breakdown": [],
         "supervision": None,
-        "history_url": url_for("api.facility_credit_history", site_code=facility.site_code),
+        "history_url": url_for(
+            "api.facility_credit_history", site_code=facility.site_code, _external=True
+        ),
     }
     if row is None:
         return jsonify(body)
