@@ -297,11 +297,7 @@ def component_schemas() -> dict:
             {
                 "id": INT,
                 "facility": ref("FacilitySummary"),
-                "credit_url": {
-                    "type": "string",
-                    "format": "uri-reference",
-                    "description": "相对地址",
-                },
+                "credit_url": {"type": "string", "format": "uri"},
                 "findings": {
                     "type": "array",
                     "items": obj({"id": INT, "status": enum_of(FindingStatus), "category": STR}),
