@@ -445,9 +445,8 @@ def repair_eligibility(
     rulebook says so, a pledge signed after that finding."""
     relevant = [f for f in facts.findings if f.decided_on <= as_of]
     if not relevant:
-        return RepairEligibility(
-            False, ("没有可修复的违规认定记录（信用修复针对违规认定，不含人员记分和人工调整）",), None
-        )
+        reason = "没有可修复的违规认定记录（信用修复针对违规认定，不含人员记分和人工调整）"
+        return RepairEligibility(False, (reason,), None)
     last = max(f.decided_on for f in relevant)
     earliest = add_months(last, rb.repair_months_clean)
     reasons = []

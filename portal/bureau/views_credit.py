@@ -176,6 +176,15 @@ def credit_supervision():
     )
 
 
+def _chosen_value_given(form: AdjustmentForm) -> bool:
+    """The field of the chosen way of adjusting is filled in; else its error is on it."""
+    field = form.points if form.mode.data == "points" else form.grade
+    if (field.data or "").strip():
+        return True
+    field.errors = [*field.errors, _("请填写%(f)s", f=field.label.text)]
+    return False
+
+
 @bp.route("/facilities/<int:facility_id>/credit/adjust", methods=["GET", "POST"])
 @request_limit(REQUEST_LIMIT_KEY)
 @require("credit.propose")
@@ -187,7 +196,7 @@ def adjustment_new(facility_id: int):
     form.grade.choices = [("", _("请选择"))] + [
         (b.grade, f"{b.grade}（{b.label}）") for b in rb.grades
     ]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _chosen_value_given(form):
         by_points = form.mode.data == "points"
         try:
             with commit_with_files() as files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -156,7 +157,10 @@ def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_u
     url = f"/bureau/facilities/{facility.id}/credit/adjust"
     token = _token(client, url)
     missing = client.post(url, data={"csrf_token": token, "mode": "points", "reason": "x"})
-    assert "二选一" in missing.get_data(as_text=True)
+    assert "请填写调整分值" in missing.get_data(as_text=True)
+    no_grade = client.post(url, data={"csrf_token": token, "mode": "grade", "reason": "x"})
+    # The error is on the grade, the field of the way chosen.
+    assert re.search(r'name="grade".*?请填写目标等级', no_grade.get_data(as_text=True), re.S)
     proposal = {"csrf_token": token, "mode": "points", "points": "-3", "reason": "未按期整改"}
     no_evidence = client.post(url, data=proposal).get_data(as_text=True)
     assert "请上传证明材料文件，或写明证明材料的文书编号、名称及存放位置" in no_evidence
