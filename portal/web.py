@@ -63,12 +63,21 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+#: File formats as users name them (the portal accepts these three, by content).
+FILE_FORMATS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def file_format(media_type: str) -> str:
+    return FILE_FORMATS.get(media_type, media_type)
+
+
 def init_template_helpers(app: Flask) -> None:
     from portal.permissions import can
 
     app.add_template_filter(china_time, "china_time")
     app.add_template_filter(yuan, "yuan")
     app.add_template_filter(last_day, "last_day")
+    app.add_template_filter(file_format, "file_format")
     app.add_template_global(can, "can")
     app.add_template_global(page_url, "page_url")
 

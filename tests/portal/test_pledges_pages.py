@@ -84,6 +84,8 @@ def test_facility_and_public_pages(client, auth, world):
     auth.login("pages_facility")
     html = _check_page(client, "/facility/pledge")
     assert "&lt;script&gt;bad()&lt;/script&gt;" in html
+    # File formats as users name them, not media types.
+    assert "<td>PDF（2 页）</td>" in html and "application/pdf" not in html
 
 
 def test_stored_files_are_served_as_data(client, auth, world):
