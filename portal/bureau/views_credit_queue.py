@@ -14,10 +14,9 @@ from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility
 from portal.models.inspections import SelfInspectionReport
-from portal.operations.credit_repair import decide_repair, pledge_basis, repair_check
+from portal.operations.credit_repair import decide_repair, repair_review
 from portal.operations.credit_workflow import CreditError, decide_credit_appeal
 from portal.permissions import can, ensure, require
-from portal.rules import credit_rulebook
 from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
@@ -109,9 +108,7 @@ def repair_decide(repair_id: int):
                 return redirect(url_for("bureau.repairs"))
     check = basis = None
     if repair.status is RepairStatus.PENDING:
-        check = repair_check(repair.facility, today, repair.pledge_signed_on)
-        if credit_rulebook().repair_requires_new_pledge:
-            basis = pledge_basis(repair, today)
+        check, basis = repair_review(repair, today)
     return render_template(
         "bureau/repair_decide.html",
         repair=repair,

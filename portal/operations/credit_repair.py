@@ -33,10 +33,30 @@ def pledge_basis(repair: CreditRepair, today: date) -> tuple[str, date | None]:
     """What the new-pledge condition rests on: ``("record", day)`` when a pledge scan
     verified in the portal meets it, else ``("claim", day)``, the date the facility
     typed, which someone must check against the original before granting."""
+    return _pledge_basis(repair, today, collect_facts(repair.facility, today))
+
+
+def _pledge_basis(repair: CreditRepair, today: date, facts) -> tuple[str, date | None]:
     on_record = latest_pledge_signed_on(repair.facility_id, today)
-    if on_record is not None and repair_check(repair.facility, today, on_record).eligible:
+    if (
+        on_record is not None
+        and repair_eligibility(facts, today, credit_rulebook(), on_record).eligible
+    ):
         return "record", on_record
     return "claim", repair.pledge_signed_on
+
+
+def repair_review(
+    repair: CreditRepair, today: date
+) -> tuple[RepairEligibility, tuple[str, date | None] | None]:
+    """The conditions checked today with the facility's pledge date, and what the
+    new-pledge condition rests on (None when the rulebook asks for no new pledge): what
+    the decider sees and what granting checks, from one reading of the facts."""
+    facts = collect_facts(repair.facility, today)
+    rb = credit_rulebook()
+    check = repair_eligibility(facts, today, rb, repair.pledge_signed_on)
+    basis = _pledge_basis(repair, today, facts) if rb.repair_requires_new_pledge else None
+    return check, basis
 
 
 def pending_repair(facility: Facility) -> CreditRepair | None:
@@ -105,11 +125,11 @@ def decide_repair(
         raise CreditError(_("请填写决定理由（将告知机构）"))
     basis = None
     if grant:
-        check = repair_check(repair.facility, today, repair.pledge_signed_on)
+        check, pledge = repair_review(repair, today)
         if not check.eligible:
             raise CreditError(_("不符合修复条件：%(r)s", r="；".join(check.reasons)))
-        if credit_rulebook().repair_requires_new_pledge:
-            basis, _day = pledge_basis(repair, today)
+        if pledge is not None:
+            basis = pledge[0]
             if basis == "claim" and not original_checked:
                 raise CreditError(
                     _(
