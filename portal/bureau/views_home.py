@@ -1,14 +1,8 @@
 from flask import current_app, render_template, request
 from sqlalchemy import or_, select
 
-from portal.audit_labels import (
-    ACTION_LABELS,
-    SYSTEM_ACTOR,
-    action_choices,
-    actor_text,
-    describe,
-    matching_actions,
-)
+from portal.audit_display import action_choices, actor_text, describe, matching_actions
+from portal.audit_labels import ACTION_LABELS, SYSTEM_ACTOR
 from portal.bureau import bp
 from portal.extensions import db
 from portal.models.audit import AuditLog

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 import portal
+from portal.audit_display import format_value, matching_actions
 from portal.audit_labels import (
     ACTION_GROUPS,
     ACTION_LABELS,
@@ -21,8 +22,6 @@ from portal.audit_labels import (
     NESTED_TYPES,
     NOTE_LABELS,
     OBJECT_LABELS,
-    format_value,
-    matching_actions,
 )
 from portal.models.audit import AuditLog
 from portal.models.enums import Role
