@@ -18,19 +18,21 @@ from portal.credit_files import (
     send_attachment,
     upload_limits,
 )
+from portal.credit_notes import (
+    current_caps,
+    grade_page_context,
+    override_held,
+    worst_cap_grade,
+)
 from portal.credit_queries import (
     chart_rows,
     credit_context,
     credit_view,
-    current_caps,
     grade_changes,
-    grade_page_context,
     history_stmt,
     key_grades,
     key_supervision_stmt,
-    override_held,
     source_links,
-    worst_cap_grade,
     worst_streak_stmt,
 )
 from portal.extensions import db

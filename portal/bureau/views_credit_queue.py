@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.bureau import bp
 from portal.bureau.forms_credit import CreditAppealDecisionForm, RepairDecisionForm
 from portal.bureau.loaders import get_or_404
-from portal.credit_queries import override_still_in_force_message
+from portal.credit_notes import override_still_in_force_message
 from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility

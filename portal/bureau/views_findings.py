@@ -15,7 +15,8 @@ from portal.bureau.forms_inspections import (
 )
 from portal.bureau.loaders import get_or_404
 from portal.bureau.views_inspections import flash_errors, get_inspection_or_404
-from portal.credit_queries import override_still_in_force_message, penalty_preview
+from portal.credit_notes import override_still_in_force_message
+from portal.credit_queries import penalty_preview
 from portal.extensions import db
 from portal.models.credit import CreditAppeal
 from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport

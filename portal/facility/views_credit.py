@@ -14,12 +14,12 @@ from portal.credit_files import (
     send_attachment,
     upload_limits,
 )
+from portal.credit_notes import grade_page_context
 from portal.credit_queries import (
     chart_rows,
     credit_context,
     credit_view,
     grade_changes,
-    grade_page_context,
     history_stmt,
     source_links,
 )
