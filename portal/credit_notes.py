@@ -21,7 +21,7 @@ from portal.models.credit import (
 from portal.models.facility import Facility
 from portal.models.inspections import Finding
 from portal.rules import credit_rulebook
-from scoring.credit import Step, cap_lifts_on, decay_schedule
+from scoring.credit_outlook import Step, cap_lifts_on, decay_schedule
 
 #: (cap, the grade it holds the facility to, the day it lifts or None while it lasts).
 CapLift = tuple[str, str, date | None]

@@ -19,13 +19,8 @@ from portal.models.facility import Facility
 from portal.models.points import PointRecord
 from portal.queries import facility_search
 from portal.rules import credit_rulebook, penalty_rules
-from scoring.credit import (
-    AdjustmentFact,
-    CreditResult,
-    Item,
-    Step,
-    outlook,
-)
+from scoring.credit import AdjustmentFact, CreditResult, Item
+from scoring.credit_outlook import Step, outlook
 from scoring.penalties import PenaltyRange, check_fine, penalty_range
 
 

@@ -18,7 +18,7 @@ from portal.operations.credit import collect_facts, recompute_grade
 from portal.operations.credit_workflow import CreditError, working_deadline
 from portal.operations.pledges import latest_pledge_signed_on
 from portal.rules import credit_rulebook
-from scoring.credit import RepairEligibility, repair_eligibility
+from scoring.credit_outlook import RepairEligibility, repair_eligibility
 
 
 def repair_check(

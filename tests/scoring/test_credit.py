@@ -13,13 +13,15 @@ from scoring.credit import (
     PledgeFact,
     RepairFact,
     StaffSanctionFact,
-    Step,
     TipoffFact,
     base_items_total,
-    cap_lifts_on,
     compute_facility_score,
-    decay_schedule,
     finding_deduction,
+)
+from scoring.credit_outlook import (
+    Step,
+    cap_lifts_on,
+    decay_schedule,
     grade_override,
     outlook,
     repair_eligibility,
