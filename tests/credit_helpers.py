@@ -16,6 +16,18 @@ def two_inspectors(make_user, prefix: str = "insp"):
     return make_user(Role.INSPECTOR, f"{prefix}_a"), make_user(Role.INSPECTOR, f"{prefix}_b")
 
 
+def credit_people(make_user) -> dict:
+    """Two inspectors, a credit officer, an approver and an admin, by role name."""
+    one, two = two_inspectors(make_user)
+    return {
+        "insp": one,
+        "insp2": two,
+        "officer": make_user(Role.CREDIT_OFFICER, "officer"),
+        "approver": make_user(Role.APPROVER, "approver"),
+        "admin": make_user(Role.ADMIN, "admin"),
+    }
+
+
 def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), today=None, **overrides):
     data = {
         "facility": facility,

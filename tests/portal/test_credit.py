@@ -18,11 +18,10 @@ from portal.models.credit import (
     CreditGrade,
     RepairStatus,
 )
-from portal.models.enums import FacilityStatus, PointSource, Responsibility, Role, Severity
+from portal.models.enums import FacilityStatus, PointSource, Responsibility, Severity
 from portal.operations.credit import collect_facts, latest_grade, recompute_grade
 from portal.operations.credit_batch import recompute_batch
 from portal.operations.credit_facts import collect_facts_many
-from portal.operations.credit_repair import apply_repair, decide_repair
 from portal.operations.credit_workflow import (
     CreditError,
     decide_adjustment,
@@ -32,19 +31,17 @@ from portal.operations.credit_workflow import (
 )
 from portal.operations.points import record_points, revoke_record
 from portal.operations.registry import update_facility
-from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+from tests.credit_helpers import (
+    TODAY,
+    confirmed_finding,
+    credit_people,
+    inspection,
+)
 
 
 @pytest.fixture
 def people(make_user):
-    one, two = two_inspectors(make_user)
-    return {
-        "insp": one,
-        "insp2": two,
-        "officer": make_user(Role.CREDIT_OFFICER, "officer"),
-        "approver": make_user(Role.APPROVER, "approver"),
-        "admin": make_user(Role.ADMIN, "admin"),
-    }
+    return credit_people(make_user)
 
 
 def test_four_eyes_proposer_cannot_approve(db, make_facility, people):
@@ -140,71 +137,6 @@ def test_foreign_or_unconfirmed_finding_cannot_be_appealed(db, make_facility, pe
     finding, _row = confirmed_finding(people["insp"], insp)
     with pytest.raises(CreditError):
         file_credit_appeal(None, facility, finding=finding, reason="x", today=TODAY)
-
-
-def test_repair_eligibility_and_deadline(db, make_facility, people):
-    facility = make_facility()
-    fac_user = people["insp"]
-    insp = inspection(fac_user, facility, [people["insp"], people["insp2"]], start=date(2026, 1, 5))
-    confirmed_finding(
-        fac_user, insp, today=date(2026, 1, 20), decision_date=date(2026, 1, 20),
-        period_start=date(2025, 10, 1), period_end=date(2025, 12, 31),
-    )  # fmt: skip
-    with pytest.raises(CreditError) as exc:
-        apply_repair(
-            None, facility, statement="已整改", pledge_signed_on=date(2026, 2, 1),
-            today=date(2026, 5, 1),
-        )  # fmt: skip
-    assert "6个月" in str(exc.value)
-    with pytest.raises(CreditError) as exc:
-        apply_repair(
-            None, facility, statement="已整改", pledge_signed_on=date(2026, 1, 10),
-            today=date(2026, 8, 3),
-        )  # fmt: skip
-    assert "承诺书" in str(exc.value)
-    repair = apply_repair(
-        None,
-        facility,
-        statement="已整改",
-        pledge_signed_on=date(2026, 7, 1),
-        today=date(2026, 9, 24),
-    )
-    # 15 working days from Thu 24 Sep 2026 across Mid-Autumn and National Day (25 Sep and
-    # 1–7 Oct off; Sat 10 Oct is a make-up working day).
-    assert repair.deadline == date(2026, 10, 22)
-    with pytest.raises(CreditError):
-        apply_repair(
-            None,
-            facility,
-            statement="再次",
-            pledge_signed_on=date(2026, 7, 1),
-            today=date(2026, 9, 25),
-        )
-    # No pledge verified in the portal: the facility's date is its word, checked on paper.
-    with pytest.raises(CreditError) as exc:
-        decide_repair(
-            people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9)
-        )
-    assert "原件" in exc.value.errors["original_checked"]
-    assert repair.status is RepairStatus.PENDING
-    decide_repair(
-        people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9),
-        original_checked=True,
-    )  # fmt: skip
-    granted = db.session.scalars(
-        select(AuditLog).where(AuditLog.action == "credit.repair_grant")
-    ).one()
-    assert granted.summary["after"]["pledge_basis"] == "original_checked"
-    assert repair.status is RepairStatus.GRANTED and repair.granted_on == date(2026, 10, 9)
-    # Granted this cycle: the finding still counts now, not from 2027 on.
-    facts = collect_facts(facility, date(2026, 11, 1))
-    assert [r.id for r in facts.repairs] == [repair.id]
-    from portal.rules import credit_rulebook
-    from scoring.credit import compute_facility_score
-
-    rb = credit_rulebook()
-    assert compute_facility_score(facts, date(2026, 11, 1), rb).score == Decimal("95.0")
-    assert compute_facility_score(facts, date(2027, 3, 1), rb).score == Decimal("100")
 
 
 def test_staff_sanction_counts_at_the_facility_and_revocation_restores(
@@ -342,7 +274,7 @@ def test_key_supervision_and_worst_streak(db, make_facility, people):
 
 
 def test_labels_of_enums_sharing_values_do_not_collide(app):
-    from portal.models.credit import AdjustmentStatus, CreditAppealStatus, RepairStatus
+    from portal.models.credit import AdjustmentStatus, CreditAppealStatus
     from portal.models.enums import AppealStatus, TaskStatus
     from portal.models.inspections import InspectionStatus
 
@@ -377,38 +309,3 @@ def test_core_standings_match_the_points_module(db, make_facility, make_staff, p
     revoke_record(people["approver"], record, "复核", TODAY)
     ids = [busy.id, idle.id]
     assert standings_many(ids, TODAY) == standings_for(ids, TODAY)
-
-
-def test_a_pledge_verified_in_the_portal_meets_the_repair_condition(
-    db, make_facility, make_user, people, storage_root
-):
-    """The decider need not check an original when a scan uploaded and verified after
-    the last finding is on record; an older verified pledge does not count."""
-    from portal.operations.credit_repair import pledge_basis
-    from portal.web import china_today
-    from tests.portal import pledge_helpers as h
-
-    today = china_today()
-    facility = make_facility()
-    fac_user = make_user(Role.FACILITY, "fac_r", facility=facility)
-    insp = inspection(people["insp"], facility, [people["insp"], people["insp2"]],
-                      start=date(2026, 1, 5))  # fmt: skip
-    confirmed_finding(
-        people["insp"], insp, today=date(2026, 1, 20), decision_date=date(2026, 1, 20),
-        period_start=None, period_end=None,
-    )  # fmt: skip
-    repair = apply_repair(
-        fac_user, facility, statement="已整改", pledge_signed_on=today, today=today
-    )
-    assert pledge_basis(repair, today) == ("claim", today)
-    campaign = h.make_campaign()
-    pledge = h.pledge_of(db, campaign, facility)
-    h.upload(fac_user, pledge)
-    h.verify(people["officer"], pledge)
-    assert pledge_basis(repair, today) == ("record", today)
-    decide_repair(people["officer"], repair, grant=True, reason="整改到位", today=today)
-    assert repair.status is RepairStatus.GRANTED
-    granted = db.session.scalars(
-        select(AuditLog).where(AuditLog.action == "credit.repair_grant")
-    ).one()
-    assert granted.summary["after"]["pledge_basis"] == "verified_scan"
