@@ -143,3 +143,32 @@ def attach_evidence(data: bytes | None = None, name: str = "证明材料.pdf", *
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def api_recorder(db, make_facility, make_user):
+    """A facility, two inspectors and an API token of the first, committed: the parties of
+    ``post_api_inspection``."""
+    from portal.operations.users import create_api_token
+
+    one, two = two_inspectors(make_user)
+    facility = make_facility()
+    token = create_api_token(None, one)
+    db.session.commit()
+    return facility, (one, two), token
+
+
+def post_api_inspection(client, token, facility, inspectors, **overrides):
+    """POST /api/v1/inspections: an on-site inspection starting today, without findings
+    unless ``overrides`` give them."""
+    from portal.web import china_today
+
+    body = {
+        "facility": facility.site_code,
+        "kind": "double_random",
+        "trigger": "plan",
+        "start_date": china_today().isoformat(),
+        "inspectors": [u.username for u in inspectors],
+    } | overrides
+    return client.post(
+        "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
+    )

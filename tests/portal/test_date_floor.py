@@ -58,23 +58,10 @@ def test_a_finding_decided_in_a_year_typed_short_is_refused(
 def test_an_api_inspection_starting_in_a_year_typed_short_is_refused(
     db, client, make_facility, make_user
 ):
-    from portal.operations.users import create_api_token
-    from tests.credit_helpers import two_inspectors
+    from tests.credit_helpers import api_recorder, post_api_inspection
 
-    one, two = two_inspectors(make_user)
-    facility = make_facility()
-    token = create_api_token(None, one)
-    db.session.commit()
-    body = {
-        "facility": facility.site_code,
-        "kind": "double_random",
-        "trigger": "plan",
-        "start_date": SHORT_YEAR,
-        "inspectors": [one.username, two.username],
-    }
-    response = client.post(
-        "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
-    )
+    facility, people, token = api_recorder(db, make_facility, make_user)
+    response = post_api_inspection(client, token, facility, people, start_date=SHORT_YEAR)
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"]["start_date"] == FLOOR_MESSAGE
     assert count_rows(db, Inspection) == 0

@@ -156,31 +156,16 @@ def test_a_finding_amount_too_large_to_store_is_refused_by_the_api(
     db, client, make_facility, make_user
 ):
     from portal.models.inspections import Inspection
-    from portal.operations.users import create_api_token
-    from tests.credit_helpers import two_inspectors
+    from tests.credit_helpers import api_recorder, post_api_inspection
 
-    one, two = two_inspectors(make_user)
-    facility = make_facility()
-    token = create_api_token(None, one)
-    db.session.commit()
-    body = {
-        "facility": facility.site_code,
-        "kind": "double_random",
-        "trigger": "plan",
-        "start_date": china_today().isoformat(),
-        "inspectors": [one.username, two.username],
-        "findings": [
-            {
-                "category": "improper_charging",
-                "description": "重复收费",
-                "amount_involved_fen": 2**63,
-                "handling_results": ["talk_rectify"],
-            }
-        ],
+    facility, people, token = api_recorder(db, make_facility, make_user)
+    finding = {
+        "category": "improper_charging",
+        "description": "重复收费",
+        "amount_involved_fen": 2**63,
+        "handling_results": ["talk_rectify"],
     }
-    response = client.post(
-        "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
-    )
+    response = post_api_inspection(client, token, facility, people, findings=[finding])
     assert response.status_code == 422
     assert "findings[0].amount_involved_fen" in response.get_json()["error"]["fields"]
     assert db.session.query(Inspection).count() == 0
@@ -302,24 +287,11 @@ def test_a_form_value_with_a_nul_is_refused_and_changes_nothing(
 
 def test_an_api_body_with_a_nul_is_refused_and_stores_nothing(db, client, make_facility, make_user):
     from portal.models.inspections import Inspection
-    from portal.operations.users import create_api_token
-    from tests.credit_helpers import two_inspectors
+    from tests.credit_helpers import api_recorder, post_api_inspection
 
-    one, two = two_inspectors(make_user)
-    facility = make_facility()
-    token = create_api_token(None, one)
-    db.session.commit()
-    body = {
-        "facility": facility.site_code,
-        "kind": "double_random",
-        "trigger": "plan",
-        "start_date": china_today().isoformat(),
-        "inspectors": [one.username, two.username],
-        "findings": [{"category": "improper_charging", "description": "重复\x00收费"}],
-    }
-    response = client.post(
-        "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
-    )
+    facility, people, token = api_recorder(db, make_facility, make_user)
+    finding = {"category": "improper_charging", "description": "重复\x00收费"}
+    response = post_api_inspection(client, token, facility, people, findings=[finding])
     assert response.status_code == 400
     assert NUL_MESSAGE in response.get_json()["error"]["message"]
     assert db.session.query(Inspection).count() == 0
