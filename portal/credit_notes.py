@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.models.credit import (
+    APPROVE_TRIGGER,
     AdjustmentStatus,
     CreditAdjustment,
     CreditGrade,
@@ -168,12 +169,23 @@ def override_still_in_force_message(facility_id: int) -> str | None:
 
 
 def history_adjustments(facility_id: int, rows) -> dict[int, CreditAdjustment]:
-    """The approved adjustment behind each history row its approval caused, by row id:
-    the facility's last adjustment approved by the row's actor before the row was computed
-    (the approval and its recompute share a transaction). Shows the proposer next to the
-    approver, who is the row's actor."""
-    wanted = [r for r in rows if r.trigger.split(":")[0] == "adjustment.approve" and r.actor_id]
-    if not wanted:
+    """The approved adjustment behind each history row its approval caused, by row id,
+    to show the proposer next to the approver (the row's actor).
+
+    Rows record the adjustment in their trigger (``adjustment.approve:<id>``). Rows stored
+    before the trigger named it match the facility's last adjustment approved by the
+    row's actor before the row was computed (the approval and its recompute share a
+    transaction)."""
+    named, unnamed = {}, []
+    for r in rows:
+        kind, _sep, ref = r.trigger.partition(":")
+        if kind != APPROVE_TRIGGER:
+            continue
+        if ref.isdigit():
+            named[r.id] = int(ref)
+        elif r.actor_id:
+            unnamed.append(r)
+    if not named and not unnamed:
         return {}
     approved = list(
         db.session.scalars(
@@ -181,13 +193,17 @@ def history_adjustments(facility_id: int, rows) -> dict[int, CreditAdjustment]:
             .where(
                 CreditAdjustment.facility_id == facility_id,
                 CreditAdjustment.status == AdjustmentStatus.APPROVED,
-                CreditAdjustment.decided_by_id.in_({r.actor_id for r in wanted}),
+                or_(
+                    CreditAdjustment.id.in_(set(named.values())),
+                    CreditAdjustment.decided_by_id.in_({r.actor_id for r in unnamed}),
+                ),
             )
             .order_by(CreditAdjustment.decided_at.desc(), CreditAdjustment.id.desc())
         )
     )
-    out = {}
-    for row in wanted:
+    by_id = {a.id: a for a in approved}
+    out = {row_id: by_id[ref] for row_id, ref in named.items() if ref in by_id}
+    for row in unnamed:
         match = next(
             (
                 a

@@ -12,9 +12,7 @@ from sqlalchemy import Select, select
 
 from portal.credit_notes import override_held, worst_cap_grade
 from portal.extensions import db
-from portal.models.credit import (
-    CreditGrade,
-)
+from portal.models.credit import APPROVE_TRIGGER, CreditGrade
 from portal.models.facility import Facility
 from portal.models.points import PointRecord
 from portal.queries import facility_search
@@ -217,7 +215,7 @@ TRIGGER_LABELS = {
     "pledge.reject": _l("承诺书退回"),
     "pledge.posting": _l("承诺书未张贴"),
     "finding.revoke": _l("撤销违规认定"),
-    "adjustment.approve": _l("人工调整获批"),
+    APPROVE_TRIGGER: _l("人工调整获批"),
     "appeal.upheld": _l("异议成立"),
     "repair.decide": _l("信用修复决定"),
     "points.record": _l("人员记分"),

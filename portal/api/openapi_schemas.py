@@ -223,7 +223,11 @@ def component_schemas() -> dict:
                 "previous_grade": nullable(grade),
                 "changed": BOOL,
                 "rulebook_version": STR,
-                "trigger": STR,
+                "trigger": {
+                    "type": "string",
+                    "description": "引起本次计算的事件，如 batch、finding.confirm；"
+                    "人工调整获批为 adjustment.approve:<调整编号>",
+                },
             }
         ),  # fmt: skip
         "Staff": obj(

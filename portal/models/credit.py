@@ -84,6 +84,11 @@ class CreditBreakdown(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: Trigger of the recompute an approved adjustment causes; the stored trigger adds
+#: ``:<adjustment id>``.
+APPROVE_TRIGGER = "adjustment.approve"
+
+
 class CreditGrade(db.Model):
     """One computation of a facility's credit grade. Rows are only ever added."""
 

@@ -25,6 +25,7 @@ from portal.config import BaseConfig
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import (
+    APPROVE_TRIGGER,
     AdjustmentStatus,
     CreditAdjustment,
     CreditAppeal,
@@ -239,7 +240,10 @@ def decide_adjustment(
         note=note.strip(),
     )
     if approve:
-        recompute_grade(adjustment.facility, "adjustment.approve", today=today, actor=actor)
+        # The trigger names the adjustment, so the history can show who proposed it.
+        recompute_grade(
+            adjustment.facility, f"{APPROVE_TRIGGER}:{adjustment.id}", today=today, actor=actor
+        )
 
 
 # --- Objections ------------------------------------------------------------------------

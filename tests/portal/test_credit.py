@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal.credit_notes import history_adjustments
 from portal.credit_queries import key_supervision_stmt, worst_streak_stmt
 from portal.models.audit import AuditLog
 from portal.models.credit import (
@@ -57,7 +58,7 @@ def test_four_eyes_proposer_cannot_approve(db, make_facility, people):
     assert latest_grade(facility.id) is None  # nothing takes effect before approval
     decide_adjustment(approver, adjustment, approve=True, note="同意", today=TODAY)
     row = latest_grade(facility.id)
-    assert row.score == Decimal("95.5") and row.trigger == "adjustment.approve"
+    assert row.score == Decimal("95.5") and row.trigger == f"adjustment.approve:{adjustment.id}"
     item = row.breakdown[0]
     assert item["source_type"] == "adjustment" and item["source_id"] == adjustment.id
     assert "测试系统管理员提出" in item["label"] and "测试审批人批准" in item["label"]
@@ -69,6 +70,30 @@ def test_four_eyes_proposer_cannot_approve(db, make_facility, people):
         .order_by(AuditLog.seq)
     ).all()
     assert actions == ["credit.adjust_propose", "credit.adjust_approve"]
+
+
+def test_history_names_the_approved_adjustment(db, make_facility, people):
+    """The history row an approval causes names its adjustment; rows stored before the
+    trigger named it fall back to the approver's last approval before the row."""
+    facility = make_facility()
+    officer, admin, approver = people["officer"], people["admin"], people["approver"]
+    first = propose_adjustment(officer, facility, points="-1", reason="一", evidence="文号一")
+    decide_adjustment(approver, first, approve=True, note="同意", today=TODAY)
+    first_row = latest_grade(facility.id)
+    second = propose_adjustment(admin, facility, points="-2", reason="二", evidence="文号二")
+    decide_adjustment(approver, second, approve=True, note="同意", today=TODAY)
+    second_row = latest_grade(facility.id)
+    # The approvals' times no longer tell them apart (clocks of two servers, say): the
+    # stored reference still does.
+    first.decided_at = second.decided_at = second_row.computed_at
+    db.session.flush()
+    found = history_adjustments(facility.id, [first_row, second_row])
+    assert found == {first_row.id: first, second_row.id: second}
+    assert found[first_row.id].proposed_by_id == officer.id
+    # A row from before: no reference; the approver's last approval by then is used.
+    second_row.trigger = "adjustment.approve"
+    db.session.flush()
+    assert history_adjustments(facility.id, [second_row]) == {second_row.id: second}
 
 
 def test_grade_adjustment_and_its_validation(db, make_facility, people):
