@@ -69,6 +69,17 @@ def _facility_source_url(source_type: str, source_id: int, staff_id):
     return None
 
 
+def _own_requests(model) -> list:
+    """The facility's objections or repair applications (``model``), newest first."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.facility_id == current_user.facility_id)
+            .order_by(model.id.desc())
+        )
+    )
+
+
 @bp.route("/credit")
 def credit():
     facility = current_user.facility
@@ -78,16 +89,6 @@ def credit():
     history = db.paginate(
         history_stmt(facility.id), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
-    appeals = db.session.scalars(
-        select(CreditAppeal)
-        .where(CreditAppeal.facility_id == facility.id)
-        .order_by(CreditAppeal.id.desc())
-    ).all()
-    repairs = db.session.scalars(
-        select(CreditRepair)
-        .where(CreditRepair.facility_id == facility.id)
-        .order_by(CreditRepair.id.desc())
-    ).all()
     return render_template(
         "facility/credit.html",
         facility=facility,
@@ -102,8 +103,8 @@ def credit():
         **grade_page_context(current, items, history),
         findings=_own_findings(),
         taxonomy=taxonomy(),
-        appeals=appeals,
-        repairs=repairs,
+        appeals=_own_requests(CreditAppeal),
+        repairs=_own_requests(CreditRepair),
         today=today,
     )
 
