@@ -6,6 +6,7 @@ from sqlalchemy import select
 from portal.bureau.forms_points import FacilityAppealForm, TaskDoneForm
 from portal.extensions import db
 from portal.facility import bp
+from portal.facility.views_credit import credit_card
 from portal.models.enums import TaskStatus
 from portal.models.points import PointRecord, WarningTalkTask
 from portal.models.staff import StaffPractice
@@ -39,6 +40,7 @@ def home():
         facility=current_user.facility,
         barred_count=len(barred),
         open_tasks=open_tasks,
+        **credit_card(),
     )
 
 

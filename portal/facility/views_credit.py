@@ -1,6 +1,9 @@
 """“我的信用”: a facility's own grade, why, how it changed, what would lift it;
-objections, credit repair and self-inspection reports. Only the user's own facility,
-which comes from the account, never from the URL."""
+objections, credit repair and self-inspection reports, and the credit card of the
+facility's home page. Only the user's own facility, which comes from the account, never
+from the URL."""
+
+from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,10 +26,17 @@ from portal.credit_queries import (
     history_stmt,
     source_links,
 )
+from portal.database import utcnow
 from portal.extensions import db
 from portal.facility import bp
 from portal.facility.forms_credit import CreditAppealForm, RepairForm, SelfInspectionForm
-from portal.models.credit import CreditAppeal, CreditAttachment, CreditRepair
+from portal.models.credit import (
+    CreditAppeal,
+    CreditAppealStatus,
+    CreditAttachment,
+    CreditRepair,
+    RepairStatus,
+)
 from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
 from portal.models.staff import StaffPractice
 from portal.operations.credit import latest_grade
@@ -78,6 +88,38 @@ def _own_requests(model) -> list:
             .order_by(model.id.desc())
         )
     )
+
+
+#: Grade changes the home page lists; the credit page has the whole history.
+HOME_GRADE_CHANGES = 5
+#: Days a decided objection or repair application stays on the home page.
+RECENT_DECISION_DAYS = 30
+
+
+def credit_card() -> dict:
+    """What the facility's home page shows of its credit: the latest computation, the last
+    grade changes, and the objections and repair applications awaiting the bureau's
+    decision or decided in the last ``RECENT_DECISION_DAYS`` days."""
+    facility_id = current_user.facility_id
+    appeals = _own_requests(CreditAppeal)
+    repairs = _own_requests(CreditRepair)
+    since = utcnow() - timedelta(days=RECENT_DECISION_DAYS)
+
+    def decided(rows):
+        recent = [r for r in rows if r.decided_at is not None and r.decided_at >= since]
+        return sorted(recent, key=lambda r: r.decided_at, reverse=True)
+
+    return {
+        "current": latest_grade(facility_id),
+        "changes": grade_changes(facility_id, limit=HOME_GRADE_CHANGES),
+        "pending_appeals": [a for a in appeals if a.status is CreditAppealStatus.PENDING],
+        "pending_repairs": [r for r in repairs if r.status is RepairStatus.PENDING],
+        "decided_appeals": decided(appeals),
+        "decided_repairs": decided(repairs),
+        "recent_days": RECENT_DECISION_DAYS,
+        "rb": credit_rulebook(),
+        **credit_context(),
+    }
 
 
 @bp.route("/credit")

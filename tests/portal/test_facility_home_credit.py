@@ -1,0 +1,189 @@
+"""The facility's home page shows its credit grade, the recent grade changes and the
+objections and repair applications that need its attention, and nothing of another
+facility's."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from portal.database import utcnow
+from portal.models.credit import CreditRepair
+from portal.models.enums import Role
+from portal.operations.credit import recompute_grade
+from portal.operations.credit_repair import decide_repair
+from portal.operations.credit_workflow import decide_credit_appeal, file_credit_appeal
+from portal.web import china_time, china_today
+from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
+
+CARD = re.compile(r'<section class="card credit-card".*?</section>', re.S)
+
+
+def _card_html(client) -> str:
+    page = client.get("/facility/").get_data(as_text=True)
+    found = CARD.search(page)
+    assert found, page
+    return found.group(0)
+
+
+def _card(client) -> str:
+    """The text of the home page's credit card, tags removed and spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _card_html(client)))
+
+
+def _finding_today(make_user, facility, prefix: str, **overrides):
+    """A finding at ``facility`` confirmed today (recomputing its grade)."""
+    today = china_today()
+    one, two = two_inspectors(make_user, prefix=prefix)
+    finding, row = confirmed_finding(
+        one, inspection(one, facility, [one, two], start=today), today=today,
+        decision_date=today, period_start=None, period_end=None, **overrides,
+    )  # fmt: skip
+    return finding, row
+
+
+def _serious_with_money(make_user, facility, prefix: str, number: str):
+    """A serious finding with 10,000 yuan involved: 100 - 10 - 1 = 89, grade B."""
+    return _finding_today(
+        make_user, facility, prefix, category="inflated_charges",
+        amount_involved_fen=1_000_000, amount_refunded_fen=1_000_000, decision_number=number,
+    )  # fmt: skip
+
+
+def test_home_shows_the_grade_and_the_change_a_recompute_made(
+    db, client, auth, make_facility, make_user
+):
+    facility = make_facility(name="本院")
+    first = recompute_grade(facility, "manual", today=china_today())
+    make_user(Role.FACILITY, "fac", facility=facility)
+    db.session.commit()
+    auth.login("fac")
+    card = _card(client)
+    assert first.grade == "A" and "A 信用良好" in card and "100.0" in card
+    assert "未评级 → A （100.0 分） 手动重算" in card
+    assert "暂无待处理的异议或信用修复申请" in card
+
+    _finding, row = _serious_with_money(make_user, facility, "own", "通医保罚〔2026〕31号")
+    db.session.commit()
+    assert (row.previous_grade, row.grade, str(row.score)) == ("A", "B", "89.0")
+    card = _card(client)
+    assert "B 信用较好" in card and "89.0" in card and "满分 100" in card
+    assert f"规则版本 {row.rulebook_version}" in card
+    # When, in China time as on the other pages (UTC differs by eight hours).
+    assert f"计算时间 {china_time(row.computed_at)}" in card
+    change = f"{china_time(row.computed_at)}：A → B （89.0 分） 违规认定"
+    assert change in card
+    # Newest first.
+    assert card.index(change) < card.index("未评级 → A")
+    assert "暂无等级变化记录" not in card
+    assert '<a href="/facility/credit">查看我的信用</a>' in _card_html(client)
+
+
+def test_recomputes_that_keep_the_grade_are_not_changes(db, client, auth, make_facility, make_user):
+    facility = make_facility()
+    recompute_grade(facility, "manual", today=china_today())
+    # Same grade A, lower score: a computation, not a grade change.
+    _finding_today(make_user, facility, "minor", category="inflated_charges")
+    recompute_grade(facility, "batch", today=china_today())
+    make_user(Role.FACILITY, "fac", facility=facility)
+    db.session.commit()
+    auth.login("fac")
+    card = _card(client)
+    assert "90.0" in card and "→" in card
+    assert card.count("→") == 1 and "违规认定" not in card and "批量计算" not in card
+
+
+def test_home_of_a_facility_not_graded_says_why(db, client, auth, make_facility, make_user):
+    young = make_facility(agreement_start=china_today() - timedelta(days=30))
+    never = make_facility()
+    make_user(Role.FACILITY, "young", facility=young)
+    make_user(Role.FACILITY, "never", facility=never)
+    row = recompute_grade(young, "manual", today=china_today())
+    db.session.commit()
+    assert not row.graded
+
+    auth.login("young")
+    card = _card(client)
+    assert "信用等级 未评级 定点协议不满6个月，本周期不参加评价" in card
+    assert f"规则版本 {row.rulebook_version}" in card
+    assert f"计算时间 {china_time(row.computed_at)}" in card
+    assert "暂无等级变化记录" in card and "→" not in card
+    assert "信用评分" not in card
+    auth.logout()
+
+    auth.login("never")
+    card = _card(client)
+    assert "信用等级 未评级 尚未进行信用评价。" in card
+    assert "暂无等级变化记录" in card and "规则版本" not in card
+
+
+def test_home_lists_objections_and_repairs_awaiting_or_just_decided(
+    db, client, auth, make_facility, make_user
+):
+    facility = make_facility()
+    recompute_grade(facility, "manual", today=china_today())
+    finding, _row = _serious_with_money(make_user, facility, "own", "通医保罚〔2026〕41号")
+    today = china_today()
+    appeal = file_credit_appeal(None, facility, finding=finding, reason="金额有误", today=today)
+    repair = CreditRepair(
+        facility=facility, statement="已整改到位", pledge_signed_on=today, filed_on=today
+    )
+    db.session.add(repair)
+    make_user(Role.FACILITY, "fac", facility=facility)
+    approver = make_user(Role.APPROVER, "appr")
+    db.session.commit()
+    auth.login("fac")
+    card = _card(client)
+    deadline = appeal.deadline.isoformat() if appeal.deadline else "待定"
+    assert "异议（违规认定 通医保罚〔2026〕41号）待医保局处理" in card
+    assert f"{today.isoformat()} 提出，处理期限 {deadline}" in card
+    assert "信用修复申请待医保局决定" in card
+    assert "已处理" not in card and "已决定" not in card
+
+    decide_credit_appeal(approver, appeal, upheld=False, reason="证据充分", today=today)
+    decide_repair(approver, repair, grant=False, reason="尚未整改", today=today)
+    db.session.commit()
+    card = _card(client)
+    assert "异议（违规认定 通医保罚〔2026〕41号）已处理：异议不成立" in card
+    assert "信用修复申请已决定：不予修复" in card
+    assert "待医保局" not in card
+
+    # Decisions older than the window leave the home page (the credit page keeps them).
+    long_ago = utcnow() - timedelta(days=31)
+    appeal.decided_at = long_ago
+    repair.decided_at = long_ago
+    db.session.commit()
+    card = _card(client)
+    assert "已处理" not in card and "已决定" not in card
+    assert "暂无待处理的异议或信用修复申请，近 30 日也没有新的处理结果。" in card
+
+
+def test_home_shows_nothing_of_another_facility(db, client, auth, make_facility, make_user):
+    own, other = make_facility(name="本院"), make_facility(name="他院")
+    recompute_grade(own, "manual", today=china_today())
+    recompute_grade(other, "manual", today=china_today())
+    finding, row = _serious_with_money(make_user, other, "other", "通医保罚〔2026〕99号")
+    today = china_today()
+    file_credit_appeal(None, other, finding=finding, reason="他院的异议", today=today)
+    db.session.add(
+        CreditRepair(facility=other, statement="他院整改", pledge_signed_on=today, filed_on=today)
+    )
+    make_user(Role.FACILITY, "fac", facility=own)
+    make_user(Role.FACILITY, "other_fac", facility=other)
+    db.session.commit()
+    assert row.grade == "B"
+
+    auth.login("fac")
+    card = _card(client)
+    assert "A 信用良好" in card and "100.0" in card
+    assert "89.0" not in card and "信用较好" not in card and "A → B" not in card
+    assert "通医保罚〔2026〕99号" not in card and "待医保局" not in card
+    assert "暂无待处理的异议或信用修复申请" in card
+    auth.logout()
+
+    # The other facility's own home page does show them: the checks above can fail.
+    auth.login("other_fac")
+    card = _card(client)
+    assert "89.0" in card and "A → B" in card
+    assert "异议（违规认定 通医保罚〔2026〕99号）待医保局处理" in card
+    assert "信用修复申请待医保局决定" in card
