@@ -15,6 +15,9 @@ from scoring.rulebook import RULEBOOK_DIR, Entry, RulebookError, read_toml
 
 DEFAULT_PENALTY_RULEBOOK = RULEBOOK_DIR / "penalties.toml"
 FINE_KINDS = ("multiple", "fixed", "fraud_multiple")
+#: Whom an article's penalties fall on: designated facilities (定点医药机构) or individuals
+#: (参保人员等个人), as the handling results are split (scoring/data/handling_results.toml).
+SUBJECTS = ("facility", "insured")
 FEN_PER_YUAN = 100
 
 
@@ -42,6 +45,8 @@ class SettlementSuspension:
 class ArticleRule:
     article: str
     title: str
+    #: One of ``SUBJECTS``.
+    applies_to: str
     refund: bool
     fine: str
     min_multiple: Decimal | None
@@ -59,6 +64,13 @@ class PenaltyRules:
     version: str
     articles: dict[str, ArticleRule]
     leniency_note: str
+    #: Where ``applies_to`` comes from.
+    applies_to_note: str = ""
+
+    def for_subject(self, subject: str) -> list[ArticleRule]:
+        """The articles that may be applied to ``subject`` (one of ``SUBJECTS``), in file
+        order."""
+        return [a for a in self.articles.values() if a.applies_to == subject]
 
 
 @dataclass(frozen=True)
@@ -97,11 +109,15 @@ def load_penalty_rules(path: Path | str = DEFAULT_PENALTY_RULEBOOK) -> PenaltyRu
     root = Entry(read_toml(path), str(path))
     root.note()
     leniency = root.table("leniency")
+    applies_to_note = root.table("applies_to").note()
     articles: dict[str, ArticleRule] = {}
     for entry in root.tables("articles"):
         article = entry.get("article", str)
         if article in articles:
             raise entry.fail("article", f"duplicate article {article!r}")
+        applies_to = entry.get("applies_to", str)
+        if applies_to not in SUBJECTS:
+            raise entry.fail("applies_to", f"must be one of {SUBJECTS}")
         fine = entry.get("fine", str)
         if fine not in FINE_KINDS:
             raise entry.fail("fine", f"must be one of {FINE_KINDS}")
@@ -141,6 +157,7 @@ def load_penalty_rules(path: Path | str = DEFAULT_PENALTY_RULEBOOK) -> PenaltyRu
         articles[article] = ArticleRule(
             article=article,
             title=entry.get("title", str),
+            applies_to=applies_to,
             refund=entry.get("refund", bool),
             fine=fine,
             min_multiple=min_multiple,
@@ -154,7 +171,7 @@ def load_penalty_rules(path: Path | str = DEFAULT_PENALTY_RULEBOOK) -> PenaltyRu
         )
     if not articles:
         raise RulebookError(f"{path}: articles: at least one article is needed")
-    return PenaltyRules(root.get("version", str), articles, leniency.note())
+    return PenaltyRules(root.get("version", str), articles, leniency.note(), applies_to_note)
 
 
 def penalty_range(

@@ -2,7 +2,12 @@ from datetime import date
 
 import pytest
 
-from scoring.credit_rules import DEFAULT_CREDIT_RULEBOOK, RulebookError, load_credit_rulebook
+from scoring.credit_rules import (
+    DEFAULT_CREDIT_RULEBOOK,
+    RulebookError,
+    load_credit_rulebook,
+    load_taxonomy,
+)
 from scoring.handling import DEFAULT_HANDLING_RESULTS, for_subject, load_handling_results
 from scoring.penalties import (
     DEFAULT_PENALTY_RULEBOOK,
@@ -71,6 +76,9 @@ def test_unknown_article_and_negative_loss():
         ('fine = "fixed"', 'fine = "flat"', r"articles\[1\]\.fine"),
         ("max_yuan = 50000", "max_yuan = 5000", r"articles\[1\]\.min_yuan"),
         ("step_yuan = 100", 'step_yuan = "100"', r"settlement_suspension\.step_yuan"),
+        ('applies_to = "insured"', 'applies_to = "everyone"', r"articles\[3\]\.applies_to"),
+        ('applies_to = "facility"\n', "", r"articles\[0\]\.applies_to: missing"),
+        ("[applies_to]\nnote", "[applies_to]\nsource", r"applies_to\.note: missing"),
     ],
 )
 def test_bad_penalty_rulebook_names_the_entry(tmp_path, old, new, where):
@@ -80,6 +88,19 @@ def test_bad_penalty_rulebook_names_the_entry(tmp_path, old, new, where):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(RulebookError, match=where):
         load_penalty_rules(path)
+
+
+def test_articles_say_whom_they_apply_to():
+    # Art 38-40 punish designated facilities; Art 41 punishes individuals (insured persons).
+    assert [a.article for a in RULES.for_subject("facility")] == ["38", "39", "40"]
+    assert [a.article for a in RULES.for_subject("insured")] == ["41"]
+    assert "第41条" in RULES.applies_to_note
+
+
+def test_each_category_defaults_to_an_article_for_its_subject():
+    for category in load_taxonomy().values():
+        wanted = "insured" if category.subject == "insured" else "facility"
+        assert RULES.articles[category.article].applies_to == wanted, category.code
 
 
 def test_handling_results_follow_annex_2():
