@@ -266,7 +266,11 @@ def component_schemas() -> dict:
                 "amount_recovered_fen": INT,
                 "staff": {"type": "array", "items": STR, "description": "责任人员编码"},
                 "handling_results": {"type": "array", "items": STR, "description": "处理结果代码"},
-                "legal_article": STR,
+                "legal_article": {
+                    **STR,
+                    "description": "适用条款（如 38）：须为处罚对象是定点医药机构的条款；"
+                    "不填则取违规类别的条款",
+                },
                 "fine_fen": INT,
                 "decision_number": STR,
                 "decision_date": DATE,

@@ -98,7 +98,9 @@ class FindingForm(FlaskForm):
         validators=[Optional(), Length(max=1000)],
     )
     results = CheckboxesField(_l("处理结果"))
-    legal_article = SelectField(_l("适用条款"), validators=[Optional()])
+    #: Checked by the finding operation, which says why an article is refused (unknown, or
+    #: not one whose penalties fall on facilities) instead of "not a valid choice".
+    legal_article = SelectField(_l("适用条款"), validators=[Optional()], validate_choice=False)
     fine = MoneyField(_l("罚款金额（元）"))
     decision_number = StringField(_l("决定书文号"), validators=[Optional(), Length(max=80)])
     decision_date = DateField(_l("决定日期"), validators=[Optional()])

@@ -24,12 +24,13 @@ from portal.models.staff import StaffMember
 from portal.operations.findings import (
     add_finding,
     confirm_finding,
+    finding_articles,
     revoke_finding,
     update_finding,
 )
 from portal.operations.inspections import InspectionError, categories_for, facility_results
 from portal.permissions import ensure, require
-from portal.rules import penalty_rules, taxonomy
+from portal.rules import taxonomy
 from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today
 
@@ -51,7 +52,7 @@ def _setup(form: FindingForm, facility) -> None:
     ]
     form.results.choices = [(r.code, r.label) for r in facility_results()]
     form.legal_article.choices = [("", _("按违规类别默认"))] + [
-        (a.article, a.title) for a in penalty_rules().articles.values()
+        (a.article, a.title) for a in finding_articles()
     ]
     reports = db.session.scalars(
         select(SelfInspectionReport)

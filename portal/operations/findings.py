@@ -25,6 +25,11 @@ from portal.operations.credit import recompute_grade
 from portal.operations.inspections import InspectionError, facility_results, subject_of
 from portal.rules import handling_results, penalty_rules, taxonomy
 from portal.validators import MAX_FEN
+from scoring.penalties import ArticleRule
+
+#: Whom a finding is against, in the penalty rulebook's ``applies_to`` terms: a finding is
+#: always against a designated facility (institution or pharmacy), never an individual.
+FINDING_SUBJECT = "facility"
 
 #: Finding fields taken from ``data`` by ``add_finding`` and ``update_finding``.
 FINDING_FIELDS = (
@@ -32,6 +37,30 @@ FINDING_FIELDS = (
     "amount_refunded_fen", "amount_recovered_fen", "legal_article", "fine_fen",
     "decision_number", "decision_date", "self_corrected",
 )  # fmt: skip
+
+
+def finding_articles() -> list[ArticleRule]:
+    """The articles a finding may cite: those whose penalties fall on facilities."""
+    return penalty_rules().for_subject(FINDING_SUBJECT)
+
+
+def _article_errors(article: str, default: str) -> dict[str, str]:
+    """``article`` as chosen (empty: the category's ``default``) must be a known article
+    whose penalties fall on facilities."""
+    rules = penalty_rules().articles
+    if article and article not in rules:
+        return {"legal_article": _("未知的适用条款")}
+    chosen = rules.get(article or default)
+    if chosen is not None and chosen.applies_to != FINDING_SUBJECT:
+        allowed = "、".join(_("第%(a)s条", a=a.article) for a in finding_articles())
+        return {
+            "legal_article": _(
+                "第%(a)s条的处罚对象不是定点医药机构，请选择适用于定点医药机构的条款（%(ok)s）",
+                a=chosen.article,
+                ok=allowed,
+            )
+        }
+    return {}
 
 
 def _validate_finding(inspection: Inspection, data: dict, today: date) -> dict[str, str]:
@@ -75,9 +104,9 @@ def finding_errors(
     ):
         # Leniency is for self-correction with the money paid back in full (seeds 000, 002).
         errors["self_corrected"] = _("自查自纠从轻计分须已全额退回涉及金额，请核对退回金额")
-    article = data.get("legal_article") or ""
-    if article and article not in penalty_rules().articles:
-        errors["legal_article"] = _("未知的适用条款")
+    # Without an article of its own the finding takes its category's (see _apply_finding).
+    default = category.article if category and "category" not in errors else ""
+    errors |= _article_errors(data.get("legal_article") or "", default)
     decided = data.get("decision_date")
     if decided is not None and (decided > today or decided < inspection_start):
         errors["decision_date"] = _("决定日期须在检查开始之后、不晚于今天")
@@ -152,10 +181,12 @@ def update_finding(actor, finding: Finding, data: dict, today: date) -> Finding:
 
 
 def confirmation_problems(finding: Finding) -> dict[str, str]:
-    """What is missing before a draft can be confirmed."""
-    return missing_for_confirmation(
+    """What is missing before a draft can be confirmed (or wrong: a draft saved before its
+    article was known not to apply to facilities)."""
+    missing = missing_for_confirmation(
         finding.decision_number, finding.decision_date, finding.legal_article, finding.results
     )
+    return _article_errors(finding.legal_article, "") | missing
 
 
 def missing_for_confirmation(number: str, decided, article: str, results) -> dict[str, str]:

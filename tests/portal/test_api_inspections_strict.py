@@ -132,3 +132,17 @@ def test_the_answer_links_the_credit_with_an_absolute_url(db, api):
     response = api()
     assert response.status_code == 201
     assert response.get_json()["credit_url"].startswith("http://localhost/api/v1/facilities/")
+
+
+@pytest.mark.parametrize("confirm", [True, False])
+def test_an_article_for_individuals_is_refused_for_a_facility_finding(db, api, confirm):
+    # Art 41 of the regulation punishes insured persons, never a facility.
+    body = api.body()
+    body["findings"][0] |= {"legal_article": "41", "confirm": confirm}
+    response = api(body)
+    assert response.status_code == 422
+    message = response.get_json()["error"]["fields"]["findings[0].legal_article"]
+    assert "第41条" in message and "定点医药机构" in message
+    assert count_rows(db, Finding) == 0 and count_rows(db, Inspection) == 0
+    body["findings"][0]["legal_article"] = "38"
+    assert api(body).status_code == 201

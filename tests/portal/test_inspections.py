@@ -121,6 +121,54 @@ def test_finding_validation_names_fields(db, make_facility, make_staff, make_use
     }
 
 
+def test_a_finding_cannot_cite_an_article_for_individuals(db, make_facility, make_user):
+    # Art 41 of the regulation punishes insured persons: not offered, nor accepted, for a
+    # facility (hospital or pharmacy), whether chosen or left to an odd category default.
+    hospital = make_facility()
+    pharmacy = make_facility(kind=FacilityKind.PHARMACY, level=HospitalLevel.UNRATED)
+    one, two = two_inspectors(make_user)
+    for facility, category in ((hospital, "improper_charging"), (pharmacy, "stock_mismatch")):
+        insp = inspection(one, facility, [one, two])
+        with pytest.raises(InspectionError) as exc:
+            add_finding(one, insp, finding_data(category=category, legal_article="41"), TODAY)
+        assert set(exc.value.errors) == {"legal_article"}
+        assert "第41条" in exc.value.errors["legal_article"]
+        draft = add_finding(one, insp, finding_data(category=category), TODAY)
+        with pytest.raises(InspectionError):
+            update_finding(one, draft, finding_data(category=category, legal_article="41"), TODAY)
+    # A draft saved before the rule (or a data fix) cannot be confirmed with Art 41.
+    draft.legal_article = "41"
+    with pytest.raises(InspectionError) as exc:
+        confirm_finding(one, draft, TODAY)
+    assert "legal_article" in exc.value.errors
+
+
+def test_the_finding_form_offers_only_articles_for_facilities(
+    db, client, auth, make_facility, make_user
+):
+    from portal.models.inspections import Finding
+    from portal.web import china_today
+    from tests.portal.test_robustness import _finding_form
+    from tests.portal.web_helpers import post_form
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    db.session.commit()
+    auth.login(one.username)
+    url = f"/bureau/inspections/{insp.id}/findings/new"
+    page = client.get(url).get_data(as_text=True)
+    for article in ("38", "39", "40"):
+        assert f'<option value="{article}">' in page
+    assert '<option value="41">' not in page and "第四十一条" not in page
+    data = _finding_form("", legal_article="41")
+    del data["csrf_token"]
+    response = post_form(client, url, data)
+    assert response.status_code == 200
+    assert "第41条的处罚对象不是定点医药机构" in response.get_data(as_text=True)
+    assert db.session.query(Finding).count() == 0
+    assert post_form(client, url, data | {"legal_article": "38"}).status_code == 302
+
+
 def test_confirm_drops_the_grade_in_the_same_transaction_and_revoke_restores(
     db, make_facility, make_user
 ):
