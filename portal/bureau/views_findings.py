@@ -19,7 +19,12 @@ from portal.credit_notes import override_still_in_force_message
 from portal.credit_queries import penalty_preview
 from portal.extensions import db
 from portal.models.credit import CreditAppeal
-from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
+from portal.models.inspections import (
+    Finding,
+    FindingStatus,
+    InspectionStatus,
+    SelfInspectionReport,
+)
 from portal.models.staff import StaffMember
 from portal.operations.findings import (
     add_finding,
@@ -131,6 +136,10 @@ def _save(form, facility, save):
 @require("inspections.record")
 def finding_new(inspection_id: int):
     inspection = get_inspection_or_404(inspection_id)
+    if inspection.status is not InspectionStatus.OPEN:
+        # Not the form (nothing typed into it could be saved): back to the inspection.
+        flash(_("该检查%(s)s，不能再录入违规发现", s=inspection.status.label), "danger")
+        return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
     form = FindingForm()
     _setup(form, inspection.facility)
     if request.method == "GET":

@@ -147,8 +147,10 @@ def _apply_finding(finding: Finding, data: dict) -> None:
 
 def add_finding(actor, inspection: Inspection, data: dict, today: date) -> Finding:
     """A draft finding; it counts for the grade only once confirmed."""
-    if inspection.status is InspectionStatus.CLOSED:
-        raise InspectionError({"category": _("检查已结束，不能再添加违规发现")})
+    if inspection.status is not InspectionStatus.OPEN:
+        raise InspectionError(
+            {"category": _("该检查%(s)s，不能再录入违规发现", s=inspection.status.label)}
+        )
     errors = _validate_finding(inspection, data, today)
     if errors:
         raise InspectionError(errors)

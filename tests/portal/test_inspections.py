@@ -261,6 +261,34 @@ def test_close_inspection(db, make_facility, make_user):
         add_finding(one, insp, finding_data(), TODAY)
 
 
+def test_no_finding_form_on_a_closed_inspection(db, client, auth, make_facility, make_user):
+    from portal.models.inspections import Finding
+    from portal.web import china_today
+    from tests.conftest import csrf_token
+    from tests.portal.test_robustness import _finding_form
+
+    one, two = two_inspectors(make_user)
+    today = china_today()
+    insp = inspection(one, make_facility(), [one, two], start=today, today=today)
+    close_inspection(one, insp, today, today)
+    db.session.commit()
+    auth.login(one.username)
+    detail = f"/bureau/inspections/{insp.id}"
+    url = f"{detail}/findings/new"
+    page = client.get(detail).get_data(as_text=True)
+    assert url not in page and "录入违规发现" not in page
+    # Opening the form (a bookmark, an old tab) leads back to the inspection, saying why.
+    response = client.get(url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(detail)
+    page = client.get(detail).get_data(as_text=True)
+    assert "该检查已结束，不能再录入违规发现" in page
+    # Posting (a form opened before the inspection was closed) is refused the same way.
+    response = client.post(url, data=_finding_form(csrf_token(page)), follow_redirects=True)
+    assert "该检查已结束，不能再录入违规发现" in response.get_data(as_text=True)
+    assert response.request.path == detail
+    assert db.session.query(Finding).count() == 0
+
+
 def test_self_inspection_on_time_earns_leniency(db, make_facility, make_user):
     facility = make_facility()
     user = make_user(Role.FACILITY, "fac", facility=facility)
