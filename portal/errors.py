@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import PageOutOfRange
+from portal.web import page_url
 
 MESSAGES = {
     400: _l("请求无效，请检查后重试。"),
@@ -42,6 +46,18 @@ def error_response(code: int, message: str | None = None):
 
 
 def init_errors(app: Flask) -> None:
+    @app.errorhandler(PageOutOfRange)
+    def _past_the_last_page(exc: PageOutOfRange):
+        flash(
+            _(
+                "第 %(n)d 页不存在：共 %(pages)d 页，已转到第 %(pages)d 页。",
+                n=exc.requested,
+                pages=exc.last,
+            ),
+            "warning",
+        )
+        return redirect(page_url(exc.last))
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         return error_response(400, _l("页面已过期或表单校验失败，请刷新页面后重试。"))

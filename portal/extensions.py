@@ -16,17 +16,36 @@ from portal.database import Base
 MAX_PAGE = 1_000_000_000
 
 
+class PageOutOfRange(Exception):
+    """A list page asked for by ``?page=`` past the last page of a list that is not empty
+    (an old link, a bookmark, the last rows gone): the error handler leads to the last page
+    and says so, rather than showing an empty page as if nothing matched."""
+
+    def __init__(self, requested: int, last: int):
+        super().__init__(f"page {requested} of {last}")
+        self.requested = requested
+        self.last = last
+
+
 class PortalSQLAlchemy(SQLAlchemy):
     def paginate(self, select, *, page=None, **kwargs):
-        """Flask-SQLAlchemy's ``paginate`` with the page number capped at ``MAX_PAGE``."""
+        """Flask-SQLAlchemy's ``paginate`` with the page number capped at ``MAX_PAGE``.
+
+        A page number read from ``?page=`` (the browser's lists) past the last page raises
+        :class:`PageOutOfRange`; one passed in (the API's) gives an empty page. A page that is
+        not a whole number, or below 1, is the first page (``error_out=False``) or a 404."""
+        requested = None
         if page is None and has_request_context():
             try:
-                page = int(request.args.get("page", 1))
+                page = requested = int(request.args.get("page", 1))
             except (TypeError, ValueError):
                 page = None  # Flask-SQLAlchemy applies ``error_out``
         if page is not None:
             page = min(page, MAX_PAGE)
-        return super().paginate(select, page=page, **kwargs)
+        pagination = super().paginate(select, page=page, **kwargs)
+        if requested is not None and pagination.total and requested > pagination.pages:
+            raise PageOutOfRange(requested, pagination.pages)
+        return pagination
 
 
 db = PortalSQLAlchemy(model_class=Base)
