@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from portal.models.credit import CreditAttachment
 from portal.pledge_web import send_stored
+from portal.web import megabytes
 
 #: The config key of the request limit of the forms that take evidence files: all of
 #: them at their size limit, plus the other fields (see ``portal.request_limits``).
@@ -28,14 +29,8 @@ def describe_limits(field) -> None:
     field.description = _(
         "可选，最多 %(n)d 个 PDF、JPEG 或 PNG 文件，每个不超过 %(mb)s MB，按文件内容校验",
         n=config["CREDIT_ATTACHMENT_MAX_FILES"],
-        mb=_megabytes(config["PLEDGE_UPLOAD_MAX_BYTES"]),
+        mb=megabytes(config["PLEDGE_UPLOAD_MAX_BYTES"]),
     )
-
-
-def _megabytes(n: int) -> str:
-    """As in the upload refusals: ``10``, ``2.5``, ``0.10``."""
-    value = n / (1024 * 1024)
-    return f"{value:g}" if value >= 1 else f"{value:.2f}"
 
 
 def read_uploads(field) -> list[tuple[bytes, str | None]]:

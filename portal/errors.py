@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import PageOutOfRange
-from portal.web import page_url
+from portal.web import megabytes, page_url
 
 MESSAGES = {
     400: _l("请求无效，请检查后重试。"),
@@ -45,6 +45,23 @@ def error_response(code: int, message: str | None = None):
     )
 
 
+def too_large_message() -> str | None:
+    """The 413 message naming the limit this request was held to (``MAX_CONTENT_LENGTH``, or
+    its view's own, see ``portal.request_limits``); on a page, how to get the form back."""
+    limit = request.max_content_length
+    if not limit:
+        return None
+    if request.path.startswith("/api/"):
+        return _("请求过大：上限为 %(mb)s MB。", mb=megabytes(limit))
+    # Going back (not reloading the form) is what keeps what was typed into it.
+    return _(
+        "上传的文件过大：本次提交超过 %(mb)s MB 的上限，未能保存。"
+        "请点击浏览器的“返回”按钮回到表单，已填写的内容通常仍在；"
+        "换用较小的文件或减少附件后再提交。",
+        mb=megabytes(limit),
+    )
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(PageOutOfRange)
     def _past_the_last_page(exc: PageOutOfRange):
@@ -70,6 +87,8 @@ def init_errors(app: Flask) -> None:
         if code == 429:
             # Flask-Limiter describes the limit in English ("10 per 1 minute").
             custom = None
+        if code == 413 and custom is None:
+            custom = too_large_message()
         return error_response(code, custom)
 
     @app.errorhandler(Exception)

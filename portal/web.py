@@ -41,6 +41,14 @@ def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(CHINA).strftime(fmt)
 
 
+def megabytes(n: int) -> str:
+    """A size limit in MB as the upload messages give it: ``10``, ``2.5``, ``0.10``."""
+    value = n / (1024 * 1024)
+    if value >= 1:
+        return f"{value:g}"
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.2g}"
+
+
 def yuan(fen: int | None) -> str:
     """Integer fen as yuan with two decimals and thousands separators."""
     if fen is None:
@@ -76,6 +84,7 @@ def init_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(china_time, "china_time")
     app.add_template_filter(yuan, "yuan")
+    app.add_template_filter(megabytes, "megabytes")
     app.add_template_filter(last_day, "last_day")
     app.add_template_filter(file_format, "file_format")
     app.add_template_global(can, "can")

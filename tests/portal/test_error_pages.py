@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.models.enums import Role
 from tests.conftest import csrf_token
@@ -37,15 +41,43 @@ def test_405_page_is_chinese(client):
     assert "不支持该请求方式" in response.get_data(as_text=True)
 
 
-def test_413_page_is_chinese(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+@pytest.mark.parametrize(("limit", "named"), [(1024, "0.00098 MB"), (3 * 1024 * 1024, "3 MB")])
+def test_413_page_is_chinese(app, client, monkeypatch, limit, named):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", limit)
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
     response = client.post(
         "/auth/login",
-        data={"username": "x" * 4096, "password": "y", "csrf_token": token},
+        data={"username": "x" * (limit + 1), "password": "y", "csrf_token": token},
     )
     _assert_chinese_error(response, 413, "文件过大")
-    assert "上传的文件过大" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "上传的文件过大" in page
+    # The limit from the config, and the way back to the form with what was typed.
+    assert f"超过 {named} 的上限" in page
+    assert "浏览器的“返回”按钮回到表单" in page
+
+
+def test_413_names_the_limit_of_the_form_posted_to(app, client, auth, make_user, monkeypatch):
+    # The import takes larger files than other forms: its own limit is the one named.
+    monkeypatch.setitem(app.config, "IMPORT_REQUEST_MAX_BYTES", 256 * 1024)
+    make_user(Role.ADMIN, "err_admin")
+    auth.login("err_admin")
+    token = csrf_token(client.get("/bureau/import").get_data(as_text=True))
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    upload = FileStorage(io.BytesIO(b"x" * 300 * 1024), filename="a.csv")
+    boundary, body = encode_multipart({"facilities-csrf_token": token, "facilities-file": upload})
+    response = client.post(
+        "/bureau/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 413
+    assert "超过 0.25 MB 的上限" in response.get_data(as_text=True)
+
+
+def test_413_from_the_api_is_json_naming_the_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    response = client.post("/api/v1/inspections", json={"notes": "x" * 3 * 2**20})
+    assert response.status_code == 413 and response.is_json
+    assert response.get_json()["error"]["message"] == "请求过大：上限为 2 MB。"
 
 
 @pytest.mark.parametrize(
