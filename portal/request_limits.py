@@ -12,7 +12,7 @@ the endpoint, which is matched before any hook runs.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask.wrappers import Request
 
 #: Attribute of a view function naming the config key of its request limit.
@@ -37,6 +37,14 @@ def view_limit_key(endpoint: str | None) -> str | None:
     return getattr(view, LIMIT_ATTRIBUTE, None)
 
 
+def limit_for(endpoint: str | None = None) -> int | None:
+    """The bytes a request to ``endpoint`` (by default the current request's) may carry: for
+    upload forms to tell the browser (``data-request-limit``), which refuses a larger file
+    before sending the form."""
+    key = view_limit_key(endpoint or request.endpoint)
+    return current_app.config[key if key else "MAX_CONTENT_LENGTH"]
+
+
 class PortalRequest(Request):
     @property
     def max_content_length(self) -> int | None:
@@ -54,3 +62,4 @@ class PortalRequest(Request):
 
 def init_request_limits(app: Flask) -> None:
     app.request_class = PortalRequest
+    app.add_template_global(limit_for, "request_limit_for")

@@ -1,15 +1,88 @@
 // Site behaviour without inline script (the CSP forbids it).
 (function () {
   "use strict";
-  // Ask before destructive steps: <button data-confirm="...">.
+
+  // Upload forms (data-file-limit, from the upload_limits macro) refuse a file over the
+  // limit before sending it: a request over the limit is refused whole by the server, and
+  // the page saying so replaces the form with what was typed into it.
+  function megabytes(bytes) {
+    var value = bytes / (1024 * 1024);
+    return value >= 1 ? String(Math.round(value * 10) / 10) : value.toFixed(2);
+  }
+
+  function fill(template, name, size) {
+    // Functions, not strings, as replacements: a file name may contain "$&".
+    return template
+      .replace("{name}", function () { return name; })
+      .replace("{size}", function () { return megabytes(size); });
+  }
+
+  function uploadProblem(form) {
+    var fileLimit = Number(form.getAttribute("data-file-limit")) || 0;
+    var requestLimit = Number(form.getAttribute("data-request-limit")) || 0;
+    var inputs = form.querySelectorAll('input[type="file"]');
+    var total = 0;
+    for (var i = 0; i < inputs.length; i++) {
+      var files = inputs[i].files || [];
+      for (var j = 0; j < files.length; j++) {
+        total += files[j].size;
+        if (fileLimit && files[j].size > fileLimit) {
+          return {
+            input: inputs[i],
+            message: fill(form.getAttribute("data-file-too-large"), files[j].name, files[j].size)
+          };
+        }
+      }
+    }
+    if (requestLimit && total > requestLimit) {
+      var last = inputs[inputs.length - 1];
+      return { input: last, message: fill(form.getAttribute("data-request-too-large"), "", total) };
+    }
+    return null;
+  }
+
+  function showUploadProblem(form, problem) {
+    var old = form.querySelector(".upload-limit-error");
+    if (old) { old.parentNode.removeChild(old); }
+    Array.prototype.forEach.call(form.querySelectorAll('input[type="file"]'), function (input) {
+      input.removeAttribute("aria-invalid");
+    });
+    if (!problem) { return; }
+    var box = document.createElement("div");
+    box.className = "error upload-limit-error";
+    box.setAttribute("role", "alert");
+    box.textContent = problem.message;
+    problem.input.setAttribute("aria-invalid", "true");
+    problem.input.insertAdjacentElement("afterend", box);
+  }
+
+  function checkUploads(form) {
+    if (!form || !form.hasAttribute("data-file-limit")) { return null; }
+    var problem = uploadProblem(form);
+    showUploadProblem(form, problem);
+    return problem;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.type === "file") { checkUploads(event.target.form); }
+  });
+
   document.addEventListener("submit", function (event) {
-    var button = event.submitter;
     var form = event.target;
+    var problem = checkUploads(form);
+    if (problem) {
+      event.preventDefault();
+      problem.input.focus();
+      return;
+    }
+    // Ask before destructive steps: <button data-confirm="...">.
+    var button = event.submitter;
     var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) {
       event.preventDefault();
     }
   });
+
   // Send the CSRF token with script-initiated POSTs.
   window.csrfFetch = function (url, options) {
     options = options || {};

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -98,3 +99,29 @@ def test_api_errors_are_json(client, method, url, status):
     assert error["code"] == status
     assert error["message"]
     assert "<html" not in response.get_data(as_text=True)
+
+
+def _attributes(page: str, name: str) -> list[str]:
+    return re.findall(rf'{name}="([^"]*)"', page)
+
+
+def test_upload_forms_tell_the_browser_their_limits(
+    app, client, auth, make_user, make_facility, monkeypatch
+):
+    # static/js/app.js refuses a larger file before sending the form (no 413 page): the
+    # limits come from the config.
+    monkeypatch.setitem(app.config, "PLEDGE_UPLOAD_MAX_BYTES", 3 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 7 * 1024 * 1024)
+    facility = make_facility()
+    make_user(Role.ADMIN, "lim_admin")
+    auth.login("lim_admin")
+    page = client.get(f"/bureau/facilities/{facility.id}/credit/adjust").get_data(as_text=True)
+    assert _attributes(page, "data-file-limit") == [str(3 * 1024 * 1024)]
+    assert _attributes(page, "data-request-limit") == [str(app.config["CREDIT_REQUEST_MAX_BYTES"])]
+    assert "超过 3 MB 的上限" in _attributes(page, "data-file-too-large")[0]
+    page = client.get("/bureau/import").get_data(as_text=True)
+    assert _attributes(page, "data-file-limit") == [str(7 * 1024 * 1024)] * 2
+    assert (
+        _attributes(page, "data-request-limit") == [str(app.config["IMPORT_REQUEST_MAX_BYTES"])] * 2
+    )
+    assert "超过 7 MB 的上限" in _attributes(page, "data-file-too-large")[0]
