@@ -73,6 +73,7 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
         {
             "inspection.create": _l("新建监督检查"),
             "inspection.close": _l("结束监督检查"),
+            "inspection.cancel": _l("撤销监督检查"),
         },
     ),
     ActionGroup(

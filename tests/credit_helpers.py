@@ -172,3 +172,15 @@ def post_api_inspection(client, token, facility, inspectors, **overrides):
     return client.post(
         "/api/v1/inspections", json=body, headers={"Authorization": f"Bearer {token}"}
     )
+
+
+def inspection_begun_today(db, auth, make_user, facility):
+    """An open inspection of ``facility`` begun today by two new inspectors, committed, with
+    the first of them logged in (``auth``)."""
+    from portal.web import china_today
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, facility, [one, two], start=china_today())
+    db.session.commit()
+    assert auth.login(one.username).status_code == 302
+    return insp

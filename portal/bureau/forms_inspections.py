@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField
 from portal.models.inspections import InspectionKind, InspectionTrigger
@@ -82,6 +82,18 @@ class InspectionForm(FlaskForm):
 
 class CloseInspectionForm(FlaskForm):
     end_date = DateField(_l("结束日期"), validators=[Optional()])
+
+
+class CancelInspectionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("撤销理由"),
+        description=_l("如：误登记、重复登记、检查未实施"),
+        validators=[REQUIRED, Length(max=2000)],
+    )
+    confirm = BooleanField(
+        _l("确认撤销：撤销后该检查不能再录入违规发现，也不能修改"),
+        validators=[DataRequired(_l("请勾选确认撤销"))],
+    )
 
 
 class FindingForm(FlaskForm):

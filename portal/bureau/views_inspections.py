@@ -1,4 +1,4 @@
-"""Inspections in the bureau area: list and search, record, view, close."""
+"""Inspections in the bureau area: list and search, record, view, close, cancel."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -6,7 +6,12 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from portal.bureau import bp
-from portal.bureau.forms_inspections import ButtonForm, CloseInspectionForm, InspectionForm
+from portal.bureau.forms_inspections import (
+    ButtonForm,
+    CancelInspectionForm,
+    CloseInspectionForm,
+    InspectionForm,
+)
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.extensions import db
 from portal.models.facility import Facility, facility_counties
@@ -20,6 +25,8 @@ from portal.models.user import User
 from portal.operations.inspections import (
     INSPECTOR_ROLES,
     InspectionError,
+    cancel_inspection,
+    cancellation_problems,
     close_inspection,
     create_inspection,
 )
@@ -118,6 +125,32 @@ def inspection_new():
             flash(_("已登记检查，可继续录入违规发现"), "success")
             return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
     return render_template("bureau/inspection_form.html", form=form)
+
+
+@bp.route("/inspections/<int:inspection_id>/cancel", methods=["GET", "POST"])
+@require("inspections.record")
+def inspection_cancel(inspection_id: int):
+    """Cancel an inspection recorded by mistake: a reason and a tick to confirm; refused,
+    with why, while findings under it are not revoked."""
+    inspection = get_inspection_or_404(inspection_id)
+    detail = url_for("bureau.inspection_detail", inspection_id=inspection.id)
+    if inspection.status is InspectionStatus.CANCELLED:
+        flash(_("该检查已撤销"), "info")
+        return redirect(detail)
+    form = CancelInspectionForm()
+    problems = cancellation_problems(inspection)
+    if not problems and form.validate_on_submit():
+        with commit_or_errors(InspectionError, on_form(form)) as step:
+            cancel_inspection(current_user, inspection, form.reason.data)
+        if step.committed:
+            flash(_("检查已撤销"), "success")
+            return redirect(detail)
+    return render_template(
+        "bureau/inspection_cancel.html",
+        form=form,
+        inspection=inspection,
+        problems=list(problems.values()),
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>")

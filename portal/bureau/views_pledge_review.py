@@ -126,11 +126,14 @@ def facility_pledges_page(facility_id: int):
 
 
 def _inspection_choices(facility) -> list[tuple[int, str]]:
-    from portal.models.inspections import Inspection
+    from portal.models.inspections import Inspection, InspectionStatus
 
     rows = db.session.scalars(
         select(Inspection)
-        .where(Inspection.facility_id == facility.id)
+        .where(
+            Inspection.facility_id == facility.id,
+            Inspection.status != InspectionStatus.CANCELLED,
+        )
         .order_by(Inspection.start_date.desc(), Inspection.id.desc())
         .limit(50)
     )

@@ -48,6 +48,9 @@ class InspectionTrigger(LabelledEnum):
 class InspectionStatus(LabelledEnum):
     OPEN = "open"
     CLOSED = "closed"
+    #: Recorded by mistake or not carried out: kept, with who cancelled it and why, but it
+    #: takes no findings and no edits.
+    CANCELLED = "cancelled"
 
 
 class FindingStatus(LabelledEnum):
@@ -79,7 +82,9 @@ register_labels(
         "referral": _l("上级交办或部门移送"),
     },
 )
-register_labels(InspectionStatus, {"open": _l("进行中"), "closed": _l("已结束")})
+register_labels(
+    InspectionStatus, {"open": _l("进行中"), "closed": _l("已结束"), "cancelled": _l("已撤销")}
+)
 register_labels(
     FindingStatus, {"draft": _l("草稿"), "confirmed": _l("已认定"), "revoked": _l("已撤销")}
 )
@@ -121,6 +126,10 @@ class Inspection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why it was cancelled, by whom and when (status CANCELLED).
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     facility: Mapped[Facility] = relationship()
     inspectors: Mapped[list[User]] = relationship(
@@ -130,6 +139,7 @@ class Inspection(db.Model):
         back_populates="inspection", order_by="Finding.id"
     )
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
 
     def audit_summary(self) -> dict:
         return {

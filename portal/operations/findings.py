@@ -22,7 +22,12 @@ from portal.models.inspections import (
 from portal.models.staff import StaffPractice
 from portal.operations.audit import record_audit
 from portal.operations.credit import recompute_grade
-from portal.operations.inspections import InspectionError, facility_results, subject_of
+from portal.operations.inspections import (
+    InspectionError,
+    facility_results,
+    lock_inspection,
+    subject_of,
+)
 from portal.rules import handling_results, penalty_rules, taxonomy
 from portal.validators import MAX_FEN
 from scoring.penalties import ArticleRule
@@ -147,6 +152,7 @@ def _apply_finding(finding: Finding, data: dict) -> None:
 
 def add_finding(actor, inspection: Inspection, data: dict, today: date) -> Finding:
     """A draft finding; it counts for the grade only once confirmed."""
+    lock_inspection(inspection)
     if inspection.status is not InspectionStatus.OPEN:
         raise InspectionError(
             {"category": _("该检查%(s)s，不能再录入违规发现", s=inspection.status.label)}

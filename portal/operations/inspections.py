@@ -1,7 +1,10 @@
-"""Recording inspections (监督检查): who inspected what, when and why.
+"""Recording inspections (监督检查): who inspected what, when and why; cancelling one
+recorded by mistake.
 
 Findings are recorded under an inspection (``portal.operations.findings``); facilities'
-self-inspection reports are in ``portal.operations.self_inspections``.
+self-inspection reports are in ``portal.operations.self_inspections``. None of this
+touches a facility's grade: the grade reads confirmed findings (their own dates, amounts
+and facility), never the inspection they were recorded under.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from portal.models.enums import BUREAU_ROLES, FacilityKind, Role
 from portal.models.facility import Facility
 from portal.models.inspections import (
     ALWAYS_ON_SITE,
+    Finding,
     FindingStatus,
     Inspection,
     InspectionKind,
@@ -88,6 +92,15 @@ def inspection_errors(data: dict, today: date) -> dict[str, str]:
     return errors
 
 
+def lock_inspection(inspection: Inspection) -> None:
+    """Re-read the inspection under a row lock (PostgreSQL; SQLite serialises writers), its
+    findings afresh: adding a finding and closing or cancelling the inspection then happen
+    one after the other, the later one seeing what the earlier one did."""
+    db.session.flush()
+    db.session.refresh(inspection, with_for_update=True)
+    db.session.expire(inspection, ["findings"])
+
+
 def create_inspection(actor, data: dict, today: date | None = None) -> Inspection:
     """Record an inspection: facility, kind, trigger, on_site, start_date, end_date,
     reference, notes and inspectors (User objects). ``today`` defaults to China's."""
@@ -116,8 +129,11 @@ def create_inspection(actor, data: dict, today: date | None = None) -> Inspectio
 
 
 def close_inspection(actor, inspection: Inspection, end_date: date | None, today: date) -> None:
+    lock_inspection(inspection)
     if inspection.status is InspectionStatus.CLOSED:
         raise InspectionError({"end_date": _("该检查已结束")})
+    if inspection.status is InspectionStatus.CANCELLED:
+        raise InspectionError({"end_date": _("该检查已撤销")})
     end = end_date or inspection.end_date or today
     if end < inspection.start_date or end > today:
         raise InspectionError({"end_date": _("结束日期须在开始日期与今天之间")})
@@ -136,4 +152,60 @@ def close_inspection(actor, inspection: Inspection, end_date: date | None, today
         inspection.id,
         before=before,
         after=inspection.audit_summary(),
+    )
+
+
+def _live_findings(inspection: Inspection) -> list[Finding]:
+    """The inspection's findings that are not revoked: drafts and confirmed ones."""
+    return [f for f in inspection.findings if f.status is not FindingStatus.REVOKED]
+
+
+def cancellation_problems(inspection: Inspection) -> dict[str, str]:
+    """Why ``inspection`` cannot be cancelled (empty when it can)."""
+    if inspection.status is InspectionStatus.CANCELLED:
+        return {"status": _("该检查已撤销")}
+    live = _live_findings(inspection)
+    confirmed = sum(f.status is FindingStatus.CONFIRMED for f in live)
+    if confirmed:
+        return {
+            "status": _(
+                "该检查下有%(n)d项已认定的违规发现，不能撤销检查；如认定有误，请先撤销违规认定",
+                n=confirmed,
+            )
+        }
+    if live:
+        return {"status": _("该检查下有%(n)d项违规发现草稿，请先作废草稿再撤销检查", n=len(live))}
+    return {}
+
+
+def cancel_inspection(actor, inspection: Inspection, reason: str) -> None:
+    """Cancel an inspection recorded by mistake or not carried out, open or closed. It is
+    kept, with the reason, who cancelled it and when, but takes no findings and no edits.
+
+    Refused while any finding under it is not revoked: a confirmed one counts for the
+    facility's grade and must be revoked first (by someone entitled to), a draft
+    discarded. So the grade is as it was and nothing is recomputed. Posting checks
+    recorded at the inspection stay: each is a fact of its own date, counted without
+    regard to the inspection."""
+    lock_inspection(inspection)
+    problems = cancellation_problems(inspection)
+    if problems:
+        raise InspectionError(problems)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InspectionError({"reason": _("请填写撤销理由")})
+    before = inspection.audit_summary()
+    inspection.status = InspectionStatus.CANCELLED
+    inspection.cancel_reason = reason
+    inspection.cancelled_at = utcnow()
+    inspection.cancelled_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record_audit(
+        actor,
+        "inspection.cancel",
+        "inspection",
+        inspection.id,
+        before=before,
+        after=inspection.audit_summary(),
+        note=reason,
     )

@@ -19,14 +19,20 @@ from portal.pledge_text import upload_message
 
 
 def inspection_for(facility: Facility, inspection_id: int | None):
-    """The inspection ``inspection_id`` at ``facility``; PledgeError when it is another's."""
+    """The inspection ``inspection_id`` at ``facility``; PledgeError when it is another's
+    or cancelled."""
     if inspection_id is None:
         return None
-    from portal.models.inspections import Inspection
+    from portal.models.inspections import Inspection, InspectionStatus
 
-    inspection = db.session.get(Inspection, inspection_id)
+    # Locked: an inspection being cancelled meanwhile is seen cancelled.
+    inspection = db.session.get(
+        Inspection, inspection_id, with_for_update=True, populate_existing=True
+    )
     if inspection is None or inspection.facility_id != facility.id:
         raise PledgeError({"inspection_id": _("未找到该机构的这条检查记录")})
+    if inspection.status is InspectionStatus.CANCELLED:
+        raise PledgeError({"inspection_id": _("该检查已撤销，不能关联")})
     return inspection
 
 

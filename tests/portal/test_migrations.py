@@ -178,3 +178,54 @@ def test_sqlite_keys_are_on_again_after_a_commit_that_failed(tmp_path):
         finally:
             _db.session.remove()
             engine.dispose()
+
+
+def test_inspection_cancellation_migrates_both_ways(fresh_database_url, tmp_path, capfd):
+    """0012 lets the status check take "cancelled"; going back refuses while a cancelled
+    inspection exists, which the older schema could not hold, and then takes it away."""
+    from portal.models.enums import Role
+    from portal.operations.inspections import cancel_inspection
+    from portal.operations.registry import create_facility
+    from portal.operations.users import create_user
+    from tests.credit_helpers import inspection
+    from tests.factories import facility_data
+
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        engine = _db.engine
+        try:
+            upgrade()
+            people = [
+                create_user(
+                    None, username=f"mig_{n}", display_name=f"检查员{n}", role=Role.INSPECTOR,
+                    password="Test-password-1",
+                )
+                for n in (1, 2)
+            ]  # fmt: skip
+            recorded = inspection(people[0], create_facility(None, facility_data(1)), people)
+            cancel_inspection(people[0], recorded, "误登记")
+            _db.session.commit()
+            _db.session.remove()
+            with pytest.raises(SystemExit):
+                downgrade(revision="0011")
+            assert "1条检查记录已撤销" in capfd.readouterr().err
+            with engine.connect() as connection:
+                assert MigrationContext.configure(connection).get_current_revision() == "0012"
+                connection.execute(sa.text("UPDATE inspection SET status = 'closed'"))
+                connection.commit()
+            downgrade(revision="0011")
+            set_cancelled = sa.text("UPDATE inspection SET status = 'cancelled'")
+            with engine.connect() as connection:
+                columns = {c["name"] for c in sa.inspect(connection).get_columns("inspection")}
+                assert not columns & {"cancel_reason", "cancelled_by_id", "cancelled_at"}
+                with pytest.raises(sa.exc.IntegrityError):
+                    connection.execute(set_cancelled)
+                connection.rollback()
+            upgrade()
+            with engine.connect() as connection:
+                connection.execute(set_cancelled)
+                connection.commit()
+                assert schema_diff(app, connection) == []
+        finally:
+            _db.session.remove()
+            engine.dispose()

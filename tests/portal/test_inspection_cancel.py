@@ -1,0 +1,320 @@
+"""Cancelling an inspection recorded by mistake: refused while a finding under it stands,
+with a reason and a confirmation, audited; the inspection stays visible but takes no
+findings and is linked to no posting check; a finding being added meanwhile is seen."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models.enums import Role
+from portal.models.inspections import Inspection, InspectionStatus
+from portal.operations.findings import add_finding, revoke_finding
+from portal.operations.inspections import InspectionError, cancel_inspection, close_inspection
+from portal.operations.pledges import PledgeError
+from portal.web import china_today
+from tests.conftest import csrf_token
+from tests.credit_helpers import (
+    TODAY,
+    confirmed_finding,
+    finding_data,
+    inspection,
+    inspection_begun_today,
+    two_inspectors,
+)
+from tests.portal.web_helpers import audit_rows, post_form
+
+
+def _audited(db, action: str):
+    rows = audit_rows(db, action)
+    assert rows, f"no {action} row"
+    return rows[-1]
+
+
+def test_cancel_is_refused_while_findings_are_not_revoked(db, make_facility, make_user):
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    approver = make_user(Role.APPROVER, "appr")
+    insp = inspection(one, facility, [one, two], today=TODAY)
+    finding, row = confirmed_finding(one, insp)
+    assert row.score < Decimal("100")
+    draft = add_finding(one, insp, finding_data(), TODAY)
+    with pytest.raises(InspectionError) as exc:
+        cancel_inspection(one, insp, "误登记")
+    assert "1项已认定的违规发现" in exc.value.errors["status"]
+    revoke_finding(approver, finding, "事实不清", TODAY)
+    with pytest.raises(InspectionError) as exc:
+        cancel_inspection(one, insp, "误登记")
+    assert "1项违规发现草稿" in exc.value.errors["status"]
+    revoke_finding(one, draft, "随检查撤销", TODAY)
+    with pytest.raises(InspectionError) as exc:
+        cancel_inspection(one, insp, "  ")
+    assert exc.value.errors == {"reason": "请填写撤销理由"}
+    assert insp.status is InspectionStatus.OPEN
+    grade = facility.credit_grade, facility.credit_score
+    cancel_inspection(one, insp, " 重复登记 ")
+    assert insp.status is InspectionStatus.CANCELLED
+    assert insp.cancel_reason == "重复登记" and insp.cancelled_by_id == one.id
+    assert insp.cancelled_at is not None
+    assert (facility.credit_grade, facility.credit_score) == grade
+    row = _audited(db, "inspection.cancel")
+    assert row.note == "重复登记"
+    assert row.summary == {"before": {"status": "open"}, "after": {"status": "cancelled"}}
+
+
+def test_a_cancelled_inspection_takes_no_findings_and_no_posting_check(
+    db, make_facility, make_user
+):
+    from portal.operations.pledge_posting import inspection_for
+
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, facility, [one, two], today=TODAY)
+    cancel_inspection(one, insp, "误登记")
+    db.session.flush()
+    db.session.expire(insp)  # read back what the database holds (its status check allows it)
+    assert insp.status is InspectionStatus.CANCELLED
+    with pytest.raises(InspectionError) as exc:
+        add_finding(one, insp, finding_data(), TODAY)
+    assert "已撤销" in exc.value.errors["category"]
+    with pytest.raises(InspectionError):
+        close_inspection(one, insp, TODAY, TODAY)
+    with pytest.raises(InspectionError):
+        cancel_inspection(one, insp, "再次撤销")
+    with pytest.raises(PledgeError) as exc:
+        inspection_for(facility, insp.id)
+    assert "已撤销" in exc.value.errors["inspection_id"]
+    assert len(audit_rows(db, "inspection.cancel")) == 1
+
+
+def test_a_closed_inspection_without_findings_may_be_cancelled(db, make_facility, make_user):
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    close_inspection(one, insp, date(2026, 6, 10), TODAY)
+    cancel_inspection(one, insp, "检查未实施，误登记为已结束")
+    assert insp.status is InspectionStatus.CANCELLED
+    assert insp.end_date == date(2026, 6, 10) and insp.closed_at is not None
+
+
+# --- On the web -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded(db, auth, make_facility, make_user):
+    """An open inspection begun today, and its first inspector logged in."""
+    return inspection_begun_today(db, auth, make_user, make_facility(name="崇川区测试医院"))
+
+
+def test_cancelling_on_the_web_asks_for_a_reason_and_a_confirmation(db, client, recorded):
+    url = f"/bureau/inspections/{recorded.id}/cancel"
+    detail_url = f"/bureau/inspections/{recorded.id}"
+    assert f'href="{url}"' in client.get(detail_url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "撤销理由" in page and "确认撤销" in page
+    for data, message in (
+        ({"reason": "误登记"}, "请勾选确认撤销"),
+        ({"reason": " ", "confirm": "y"}, "此项必填"),
+    ):
+        response = post_form(client, url, data)
+        assert response.status_code == 200 and message in response.get_data(as_text=True)
+    db.session.refresh(recorded)
+    assert recorded.status is InspectionStatus.OPEN
+    response = post_form(client, url, {"reason": "重复登记", "confirm": "y"})
+    assert response.status_code == 302
+    db.session.refresh(recorded)
+    assert recorded.status is InspectionStatus.CANCELLED
+    detail = client.get(detail_url).get_data(as_text=True)
+    for text in ("已撤销", "重复登记", "撤销人", recorded.cancelled_by.display_name):
+        assert text in detail, text
+    for path in ("findings/new", "cancel"):
+        assert f'href="{detail_url}/{path}"' not in detail
+    # No findings, no second cancellation: each page sends back to the detail.
+    for path in ("findings/new", "cancel"):
+        response = client.get(f"{detail_url}/{path}")
+        assert response.status_code == 302 and response.headers["Location"].endswith(detail_url)
+    response = post_form(
+        client, f"{detail_url}/cancel", {"reason": "再次撤销", "confirm": "y"}, page=detail_url
+    )
+    assert response.status_code == 302
+    assert len(audit_rows(db, "inspection.cancel")) == 1
+    # Still listed, but not among the open inspections.
+    listed = client.get("/bureau/inspections").get_data(as_text=True)
+    assert f'href="/bureau/inspections/{recorded.id}"' in listed
+    listed = client.get("/bureau/inspections?status=open").get_data(as_text=True)
+    assert f'href="/bureau/inspections/{recorded.id}"' not in listed
+    listed = client.get("/bureau/inspections?status=已撤销").get_data(as_text=True)
+    assert f'href="/bureau/inspections/{recorded.id}"' in listed
+
+
+def test_cancelling_on_the_web_is_refused_with_a_confirmed_finding(db, client, recorded):
+    today = china_today()
+    confirmed_finding(
+        recorded.inspectors[0], recorded, today=today, decision_date=today,
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    db.session.commit()
+    url = f"/bureau/inspections/{recorded.id}/cancel"
+    page = client.get(url).get_data(as_text=True)
+    assert "已认定的违规发现，不能撤销检查" in page and 'name="reason"' not in page
+    response = post_form(client, url, {"reason": "误登记", "confirm": "y"}, page=url)
+    assert response.status_code == 200
+    assert "已认定的违规发现，不能撤销检查" in response.get_data(as_text=True)
+    db.session.refresh(recorded)
+    assert recorded.status is InspectionStatus.OPEN
+    assert audit_rows(db, "inspection.cancel") == []
+
+
+@pytest.mark.parametrize("role", [Role.CREDIT_OFFICER, Role.APPROVER, Role.AUDITOR])
+def test_roles_that_do_not_record_inspections_may_not_cancel(
+    db, client, auth, make_facility, make_user, role
+):
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    make_user(role, "outsider")
+    db.session.commit()
+    auth.login("outsider")
+    token = csrf_token(client.get("/bureau/").get_data(as_text=True))
+    detail = client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)
+    assert f'href="/bureau/inspections/{insp.id}/cancel"' not in detail
+    response = client.post(
+        f"/bureau/inspections/{insp.id}/cancel",
+        data={"csrf_token": token, "reason": "越权撤销", "confirm": "y"},
+    )
+    assert response.status_code == 403
+    db.session.refresh(insp)
+    assert insp.status is InspectionStatus.OPEN
+    assert audit_rows(db, "inspection.cancel") == []
+
+
+def test_a_cancellation_without_a_csrf_token_is_refused(db, client, recorded):
+    response = client.post(
+        f"/bureau/inspections/{recorded.id}/cancel", data={"reason": "无令牌", "confirm": "y"}
+    )
+    assert response.status_code in (200, 400)
+    db.session.refresh(recorded)
+    assert recorded.status is InspectionStatus.OPEN
+
+
+def test_posting_checks_offer_no_cancelled_inspection(db, client, recorded, make_user):
+    from tests.portal.pledge_helpers import make_campaign
+
+    make_campaign()
+    kept = inspection(
+        recorded.inspectors[0], recorded.facility, recorded.inspectors, start=china_today(),
+        reference="通医保检〔2026〕77号",
+    )  # fmt: skip
+    cancel_inspection(recorded.inspectors[0], recorded, "误登记")
+    db.session.commit()
+    page = client.get(f"/bureau/facilities/{recorded.facility_id}/pledges/posting")
+    choices = page.get_data(as_text=True).partition('name="inspection_id"')[2]
+    choices = choices.partition("</select>")[0]
+    assert f'value="{kept.id}"' in choices and f'value="{recorded.id}"' not in choices
+
+
+# --- Two people at once ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def committed_world(fresh_database_url, tmp_path):
+    """An app on a PostgreSQL database of its own (each app context a session and a
+    connection of its own), with an open inspection and its two inspectors, committed.
+    SQLite has no row locks: a reader keeps a writer from committing at all."""
+    if fresh_database_url.startswith("sqlite"):
+        pytest.skip("row locks: PostgreSQL")
+    from flask_migrate import upgrade
+
+    from portal.extensions import db as _db
+    from portal.operations.registry import create_facility
+    from portal.operations.users import create_user
+    from tests.conftest import TEST_PASSWORD, make_app
+    from tests.factories import facility_data
+
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        people = [
+            create_user(None, username=f"both_{n}", display_name=f"检查员{n}",
+                        role=Role.INSPECTOR, password=TEST_PASSWORD)
+            for n in (1, 2)
+        ]  # fmt: skip
+        insp = inspection(people[0], create_facility(None, facility_data(1)), people, today=TODAY)
+        _db.session.commit()
+        ids = insp.id, people[0].id
+    try:
+        yield app, *ids
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
+
+
+def test_a_finding_added_to_an_inspection_read_before_its_cancellation_is_refused(
+    committed_world,
+):
+    from portal.extensions import db as _db
+    from portal.models.user import User
+
+    app, inspection_id, user_id = committed_world
+    with app.app_context():  # one inspector has the inspection open on screen...
+        stale = _db.session.get(Inspection, inspection_id)
+        user = _db.session.get(User, user_id)
+        assert stale.status is InspectionStatus.OPEN
+        with app.app_context():  # ...while another cancels it
+            other = _db.session.get(User, user_id)
+            cancel_inspection(other, _db.session.get(Inspection, inspection_id), "误登记")
+            _db.session.commit()
+        with pytest.raises(InspectionError) as exc:
+            add_finding(user, stale, finding_data(), TODAY)
+        assert "已撤销" in exc.value.errors["category"]
+        _db.session.rollback()
+        assert stale.findings == []
+
+
+def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_world):
+    """The inspection's row is locked while a finding is added: a cancellation meanwhile
+    waits, then sees the finding and is refused (rather than cancelling an inspection that
+    has a finding, checked before the finding was committed)."""
+    import threading
+    import time
+
+    from portal.extensions import db as _db
+    from portal.models.user import User
+
+    app, inspection_id, user_id = committed_world
+    outcome = {}
+
+    def cancel_meanwhile():
+        with app.app_context():
+            try:
+                user, insp = (
+                    _db.session.get(User, user_id),
+                    _db.session.get(Inspection, inspection_id),
+                )
+                cancel_inspection(user, insp, "误登记")
+                _db.session.commit()
+                outcome["cancelled"] = True
+            except InspectionError as exc:
+                _db.session.rollback()
+                outcome["refused"] = exc.errors
+
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with app.app_context():
+        user = _db.session.get(User, user_id)
+        add_finding(user, _db.session.get(Inspection, inspection_id), finding_data(), TODAY)
+        other = threading.Thread(target=cancel_meanwhile)
+        other.start()
+        with _db.engine.connect() as watcher:
+            deadline = time.monotonic() + 10
+            while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                watcher.rollback()
+                time.sleep(0.05)
+            assert watcher.execute(waiting).scalar() == 1, "the cancellation did not wait"
+        _db.session.commit()
+        other.join(10)
+    assert not other.is_alive()
+    assert "违规发现草稿" in outcome["refused"]["status"]
