@@ -72,6 +72,7 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
         _l("监督检查"),
         {
             "inspection.create": _l("新建监督检查"),
+            "inspection.update": _l("修改监督检查信息"),
             "inspection.close": _l("结束监督检查"),
             "inspection.cancel": _l("撤销监督检查"),
         },
@@ -237,6 +238,7 @@ FIELD_LABELS: dict[str, object] = {
     "start_date": _l("开始日期"),
     "end_date": _l("结束日期"),
     "inspectors": _l("检查人员"),
+    "notes": _l("备注"),
     "inspection": _l("检查记录编号"),
     "category": _l("违规类别"),
     "amount_involved_fen": _l("涉及金额"),

@@ -64,20 +64,27 @@ def split_codes(text: str) -> list[str]:
     return [c.upper() for c in re.split(r"[\s,，;；、]+", text or "") if c]
 
 
-class InspectionForm(FlaskForm):
+class InspectionNotesForm(FlaskForm):
+    """What a closed inspection still lets one correct."""
+
+    reference = StringField(_l("检查通知书编号"), validators=[Optional(), Length(max=80)])
+    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
+
+
+class InspectionForm(InspectionNotesForm):
+    """Recording an inspection, and correcting an open one."""
+
     site_code = StringField(_l("被检查机构医保定点编码"), validators=[REQUIRED, Length(max=12)])
     kind = SelectField(_l("检查类型"), choices=InspectionKind.choices, validators=[REQUIRED])
     trigger = SelectField(_l("检查来由"), choices=InspectionTrigger.choices, validators=[REQUIRED])
     on_site = BooleanField(_l("现场检查"), default=True)
     start_date = DateField(_l("开始日期"), validators=[VALID_DATE])
     end_date = DateField(_l("结束日期"), validators=[Optional()])
-    reference = StringField(_l("检查通知书编号"), validators=[Optional(), Length(max=80)])
     inspectors = CheckboxesField(
         _l("检查人员"),
         coerce=int,
         description=_l("现场检查须由2名以上检查人员实施"),
     )
-    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
 
 
 class CloseInspectionForm(FlaskForm):

@@ -1,4 +1,6 @@
-"""Inspections in the bureau area: list and search, record, view, close, cancel."""
+"""Inspections in the bureau area: list and search, record, view, correct, close, cancel."""
+
+from collections.abc import Iterable
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from portal.bureau.forms_inspections import (
     CancelInspectionForm,
     CloseInspectionForm,
     InspectionForm,
+    InspectionNotesForm,
 )
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.extensions import db
@@ -29,6 +32,8 @@ from portal.operations.inspections import (
     cancellation_problems,
     close_inspection,
     create_inspection,
+    facility_fixed,
+    update_inspection,
 )
 from portal.permissions import require
 from portal.queries import _like, get_facility_by_site_code
@@ -42,13 +47,20 @@ def flash_errors(exc: InspectionError) -> None:
     flash("；".join(exc.errors.values()), "danger")
 
 
-def inspector_choices() -> list[tuple[int, str]]:
-    users = db.session.scalars(
-        select(User)
-        .where(User.active, User.role.in_(INSPECTOR_ROLES))
-        .order_by(User.display_name, User.id)
+def inspector_choices(named: Iterable[User] = ()) -> list[tuple[int, str]]:
+    """Who may be ticked as an inspector; with ``named``, the inspectors an inspection
+    already has, who stay on offer though they have left or changed role since."""
+    users = list(
+        db.session.scalars(
+            select(User)
+            .where(User.active, User.role.in_(INSPECTOR_ROLES))
+            .order_by(User.display_name, User.id)
+        )
     )
-    return [(u.id, f"{u.display_name}（{u.role.label}）") for u in users]
+    users += [u for u in named if u not in users]
+    return [
+        (u.id, f"{u.display_name}（{u.role.label if u.active else _('已停用')}）") for u in users
+    ]
 
 
 def get_inspection_or_404(inspection_id: int) -> Inspection:
@@ -90,6 +102,25 @@ def inspections():
     )
 
 
+def _typed(form: InspectionForm) -> dict:
+    """The form's fields as the operations take them (the facility only when offered)."""
+    data = {
+        "kind": InspectionKind(form.kind.data),
+        "trigger": InspectionTrigger(form.trigger.data),
+        "on_site": form.on_site.data,
+        "start_date": form.start_date.data,
+        "end_date": form.end_date.data,
+        "reference": form.reference.data,
+        "notes": form.notes.data,
+        "inspectors": list(
+            db.session.scalars(select(User).where(User.id.in_(form.inspectors.data or [])))
+        ),
+    }
+    if "site_code" in form:
+        data["facility"] = get_facility_by_site_code(form.site_code.data.strip())
+    return data
+
+
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @require("inspections.record")
 def inspection_new():
@@ -102,29 +133,63 @@ def inspection_new():
         if facility_id:
             form.site_code.data = get_facility_or_404(facility_id).site_code
     if form.validate_on_submit():
-        facility = get_facility_by_site_code(form.site_code.data.strip())
-        chosen = db.session.scalars(select(User).where(User.id.in_(form.inspectors.data or [])))
         # The facility is chosen by its site code on the form.
         show = on_form(form, rename={"facility": "site_code"})
         with commit_or_errors(InspectionError, show) as step:
-            inspection = create_inspection(
-                current_user,
-                {
-                    "facility": facility,
-                    "kind": InspectionKind(form.kind.data),
-                    "trigger": InspectionTrigger(form.trigger.data),
-                    "on_site": form.on_site.data,
-                    "start_date": form.start_date.data,
-                    "end_date": form.end_date.data,
-                    "reference": form.reference.data,
-                    "notes": form.notes.data,
-                    "inspectors": list(chosen),
-                },
-            )
+            inspection = create_inspection(current_user, _typed(form))
         if step.committed:
             flash(_("已登记检查，可继续录入违规发现"), "success")
             return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
     return render_template("bureau/inspection_form.html", form=form)
+
+
+@bp.route("/inspections/<int:inspection_id>/edit", methods=["GET", "POST"])
+@require("inspections.record")
+def inspection_edit(inspection_id: int):
+    """Correct an inspection: every field while it is open, its reference and notes once
+    closed; the facility only while nothing is recorded under it."""
+    inspection = get_inspection_or_404(inspection_id)
+    detail = url_for("bureau.inspection_detail", inspection_id=inspection.id)
+    if inspection.status is InspectionStatus.CANCELLED:
+        flash(_("该检查已撤销，不能修改"), "danger")
+        return redirect(detail)
+    closed = inspection.status is InspectionStatus.CLOSED
+    form = InspectionNotesForm() if closed else InspectionForm()
+    fixed = None if closed else facility_fixed(inspection)
+    if not closed:
+        form.inspectors.choices = inspector_choices(inspection.inspectors)
+        if fixed:
+            del form.site_code
+    if request.method == "GET":
+        form.reference.data = inspection.reference
+        form.notes.data = inspection.notes
+        if not closed:
+            if not fixed:
+                form.site_code.data = inspection.facility.site_code
+            form.kind.data = inspection.kind.value
+            form.trigger.data = inspection.trigger.value
+            form.on_site.data = inspection.on_site
+            form.start_date.data = inspection.start_date
+            form.end_date.data = inspection.end_date
+            form.inspectors.data = [u.id for u in inspection.inspectors]
+    if form.validate_on_submit():
+        if closed:
+            data = {"reference": form.reference.data, "notes": form.notes.data}
+        else:
+            data = _typed(form)
+        show = on_form(form, rename={"facility": "site_code"})
+        with commit_or_errors(InspectionError, show) as step:
+            update_inspection(current_user, inspection, data, china_today())
+        if step.committed:
+            flash(_("已保存对检查信息的修改"), "success")
+            return redirect(detail)
+    return render_template(
+        "bureau/inspection_edit.html",
+        form=form,
+        inspection=inspection,
+        closed=closed,
+        facility_fixed=fixed,
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>/cancel", methods=["GET", "POST"])

@@ -152,6 +152,7 @@ class Inspection(db.Model):
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "status": self.status.value if self.status else None,
             "inspectors": sorted(u.username for u in self.inspectors),
+            "notes": self.notes,
         }
 
 

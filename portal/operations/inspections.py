@@ -1,5 +1,5 @@
-"""Recording inspections (监督检查): who inspected what, when and why; cancelling one
-recorded by mistake.
+"""Recording inspections (监督检查): who inspected what, when and why; correcting one
+recorded with a mistake, and cancelling one recorded by mistake.
 
 Findings are recorded under an inspection (``portal.operations.findings``); facilities'
 self-inspection reports are in ``portal.operations.self_inspections``. None of this
@@ -9,9 +9,11 @@ and facility), never the inspection they were recorded under.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from portal.database import utcnow
 from portal.extensions import db
@@ -26,6 +28,8 @@ from portal.models.inspections import (
     InspectionStatus,
     InspectionTrigger,
 )
+from portal.models.pledge_extras import PledgePostingCheck
+from portal.models.user import User
 from portal.operations.audit import record_audit
 from portal.rules import handling_results, taxonomy
 from portal.web import china_today
@@ -33,6 +37,10 @@ from portal.web import china_today
 #: Who may be named as an inspector: any bureau role but the auditor, who reviews the
 #: inspections afterwards and so takes no part in them.
 INSPECTOR_ROLES = BUREAU_ROLES - {Role.AUDITOR}
+
+#: What a closed inspection still lets one correct. Its findings were decided on the
+#: strength of the rest (facility, dates, kind, who was on site), which so stays.
+EDITABLE_WHEN_CLOSED = frozenset({"reference", "notes"})
 
 
 class InspectionError(ValueError):
@@ -57,7 +65,10 @@ def facility_results() -> list:
     return [r for r in handling_results().values() if r.subject == "facility"]
 
 
-def inspection_errors(data: dict, today: date) -> dict[str, str]:
+def inspection_errors(data: dict, today: date, named: Iterable[User] = ()) -> dict[str, str]:
+    """What is wrong with an inspection's ``data`` (the fields ``create_inspection``
+    takes). ``named``: the inspectors an inspection being corrected already has, who stay
+    acceptable though they have left or changed role since."""
     errors: dict[str, str] = {}
     if not isinstance(data.get("facility"), Facility):
         errors["facility"] = _("请选择被检查的定点机构")
@@ -81,7 +92,10 @@ def inspection_errors(data: dict, today: date) -> dict[str, str]:
     if kind in ALWAYS_ON_SITE and not on_site:
         errors["on_site"] = _("%(k)s为现场检查", k=kind.label)
     inspectors = data.get("inspectors") or []
-    if any(not u.active or u.role not in INSPECTOR_ROLES for u in inspectors):
+    kept = {u.id for u in named}
+    if any(
+        u.id not in kept and (not u.active or u.role not in INSPECTOR_ROLES) for u in inspectors
+    ):
         errors["inspectors"] = _("检查人员须为在职的医保局工作人员账号（审计员除外）")
     elif len({u.id for u in inspectors}) < (2 if on_site else 1):
         errors["inspectors"] = (
@@ -94,11 +108,23 @@ def inspection_errors(data: dict, today: date) -> dict[str, str]:
 
 def lock_inspection(inspection: Inspection) -> None:
     """Re-read the inspection under a row lock (PostgreSQL; SQLite serialises writers), its
-    findings afresh: adding a finding and closing or cancelling the inspection then happen
-    one after the other, the later one seeing what the earlier one did."""
+    findings afresh: adding a finding and correcting, closing or cancelling the inspection
+    then happen one after the other, the later one seeing what the earlier one did."""
     db.session.flush()
     db.session.refresh(inspection, with_for_update=True)
     db.session.expire(inspection, ["findings"])
+
+
+def _apply(inspection: Inspection, data: dict) -> None:
+    inspection.facility = data["facility"]
+    inspection.kind = data["kind"]
+    inspection.trigger = data["trigger"]
+    inspection.on_site = bool(data.get("on_site", True))
+    inspection.start_date = data["start_date"]
+    inspection.end_date = data.get("end_date")
+    inspection.reference = (data.get("reference") or "").strip()
+    inspection.notes = (data.get("notes") or "").strip()
+    inspection.inspectors = list({u.id: u for u in data["inspectors"]}.values())
 
 
 def create_inspection(actor, data: dict, today: date | None = None) -> Inspection:
@@ -107,19 +133,8 @@ def create_inspection(actor, data: dict, today: date | None = None) -> Inspectio
     errors = inspection_errors(data, today or china_today())
     if errors:
         raise InspectionError(errors)
-    inspection = Inspection(
-        facility=data["facility"],
-        kind=data["kind"],
-        trigger=data["trigger"],
-        on_site=bool(data.get("on_site", True)),
-        start_date=data["start_date"],
-        end_date=data.get("end_date"),
-        reference=(data.get("reference") or "").strip(),
-        notes=(data.get("notes") or "").strip(),
-        created_by_id=getattr(actor, "id", None),
-        status=InspectionStatus.OPEN,
-    )
-    inspection.inspectors = list({u.id: u for u in data["inspectors"]}.values())
+    inspection = Inspection(created_by_id=getattr(actor, "id", None), status=InspectionStatus.OPEN)
+    _apply(inspection, data)
     db.session.add(inspection)
     db.session.flush()
     record_audit(
@@ -155,9 +170,103 @@ def close_inspection(actor, inspection: Inspection, end_date: date | None, today
     )
 
 
+def inspection_data(inspection: Inspection) -> dict:
+    """An inspection's fields as ``create_inspection`` takes them."""
+    return {
+        "facility": inspection.facility,
+        "kind": inspection.kind,
+        "trigger": inspection.trigger,
+        "on_site": inspection.on_site,
+        "start_date": inspection.start_date,
+        "end_date": inspection.end_date,
+        "reference": inspection.reference,
+        "notes": inspection.notes,
+        "inspectors": list(inspection.inspectors),
+    }
+
+
+def _comparable(field: str, value):
+    if field == "facility":
+        return getattr(value, "id", value)
+    if field == "inspectors":
+        return sorted({getattr(u, "id", u) for u in value or []})
+    if field in ("reference", "notes"):
+        return (value or "").strip()
+    if field == "on_site":
+        return bool(value)
+    return value
+
+
 def _live_findings(inspection: Inspection) -> list[Finding]:
     """The inspection's findings that are not revoked: drafts and confirmed ones."""
     return [f for f in inspection.findings if f.status is not FindingStatus.REVOKED]
+
+
+def facility_fixed(inspection: Inspection) -> str | None:
+    """Why the inspection's facility can no longer be changed, if it cannot: findings carry
+    the facility too (and were checked against its kind), posting checks were made at it."""
+    if inspection.findings:
+        return _("该检查下已录入违规发现，不能更换被检查机构")
+    checks = db.session.scalar(
+        select(func.count())
+        .select_from(PledgePostingCheck)
+        .where(PledgePostingCheck.inspection_id == inspection.id)
+    )
+    if checks:
+        return _("该检查已关联承诺书张贴检查记录，不能更换被检查机构")
+    return None
+
+
+def _correction_errors(inspection: Inspection, wanted: dict, changed: set[str]) -> dict[str, str]:
+    """What a correction may not do to what was recorded under the inspection."""
+    errors: dict[str, str] = {}
+    if "facility" in changed and (reason := facility_fixed(inspection)):
+        errors["facility"] = reason
+    start = wanted.get("start_date")
+    if "start_date" in changed and isinstance(start, date):
+        # A finding is decided on or after the inspection's start (findings.finding_errors).
+        decided = [f.decision_date for f in _live_findings(inspection) if f.decision_date]
+        if decided and min(decided) < start:
+            errors["start_date"] = _(
+                "该检查下违规发现的决定日期最早为%(d)s，开始日期不能晚于该日",
+                d=min(decided).isoformat(),
+            )
+    return errors
+
+
+def update_inspection(actor, inspection: Inspection, data: dict, today: date | None = None):
+    """Correct a recorded inspection. ``data`` holds fields of ``create_inspection`` (those
+    left out stay as they are) and is checked as at creation. An open inspection may change
+    in all of them, a closed one in its reference and notes only (``EDITABLE_WHEN_CLOSED``),
+    a cancelled one not at all. The facility stays once anything was recorded under the
+    inspection, and the start may not move past a finding's decision date. Audited with the
+    fields that changed, before and after; nothing changed, nothing recorded."""
+    lock_inspection(inspection)
+    if inspection.status is InspectionStatus.CANCELLED:
+        raise InspectionError({"status": _("该检查已撤销，不能修改")})
+    current = inspection_data(inspection)
+    changed = {
+        f for f in data if f in current and _comparable(f, data[f]) != _comparable(f, current[f])
+    }
+    if inspection.status is InspectionStatus.CLOSED:
+        locked = changed - EDITABLE_WHEN_CLOSED
+        if locked:
+            message = _("检查已结束，只能修改检查通知书编号和备注")
+            raise InspectionError(dict.fromkeys(sorted(locked), message))
+    wanted = current | {f: data[f] for f in data if f in current}
+    errors = inspection_errors(wanted, today or china_today(), named=current["inspectors"])
+    errors = _correction_errors(inspection, wanted, changed) | errors
+    if errors:
+        raise InspectionError(errors)
+    before = inspection.audit_summary()
+    _apply(inspection, wanted)
+    db.session.flush()
+    after = inspection.audit_summary()
+    if after != before:
+        record_audit(
+            actor, "inspection.update", "inspection", inspection.id, before=before, after=after
+        )
+    return inspection
 
 
 def cancellation_problems(inspection: Inspection) -> dict[str, str]:

@@ -121,7 +121,8 @@ EXPECTED: dict[str, tuple] = {
     "bureau.inspection_new":   (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
     "bureau.inspection_detail": (LOGIN, NO,   OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.inspection_close": (LOGIN, NO,    GO,    NO,    NO,    NO,    GO,    NO),
-    # Cancelling an inspection belongs to whoever records inspections.
+    # Correcting and cancelling an inspection belong to whoever records inspections.
+    "bureau.inspection_edit":  (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
     "bureau.inspection_cancel": (LOGIN, NO,   OK,    NO,    NO,    NO,    OK,    NO),
     "bureau.finding_new":      (LOGIN, NO,    OK,    NO,    NO,    NO,    OK,    NO),
     "bureau.finding_detail":   (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
@@ -203,6 +204,7 @@ MISSING_OBJECT: dict[str, object] = {
     "bureau.pledge_posting_photo": Role.CREDIT_OFFICER,
     "bureau.inspection_detail": Role.AUDITOR,
     "bureau.inspection_close": Role.INSPECTOR,
+    "bureau.inspection_edit":  Role.INSPECTOR,
     "bureau.inspection_cancel": Role.ADMIN,
     "bureau.finding_new":      Role.INSPECTOR,
     "bureau.finding_detail":   Role.AUDITOR,
@@ -326,6 +328,7 @@ FORM_ENDPOINTS = frozenset(
         "bureau.pledge_review",
         "bureau.pledge_posting_new",
         "bureau.inspection_new",
+        "bureau.inspection_edit",
         "bureau.inspection_cancel",
         "bureau.finding_new",
         "bureau.finding_edit",

@@ -1,0 +1,376 @@
+"""Correcting a recorded inspection: the rules of its creation still hold, what was recorded
+under it stays consistent (facility, findings' decision dates), a closed one takes its
+reference and notes only, a cancelled one nothing; every change is audited field by field."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models.enums import FacilityKind, HospitalLevel, Role
+from portal.models.inspections import (
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    InspectionTrigger,
+)
+from portal.operations.findings import add_finding, revoke_finding
+from portal.operations.inspections import (
+    InspectionError,
+    cancel_inspection,
+    close_inspection,
+    update_inspection,
+)
+from portal.web import china_today
+from tests.conftest import csrf_token
+from tests.credit_helpers import (
+    TODAY,
+    finding_data,
+    inspection,
+    inspection_begun_today,
+    two_inspectors,
+)
+from tests.portal.web_helpers import audit_rows, post_form
+
+
+def _audited(db, action: str):
+    rows = audit_rows(db, action)
+    assert rows, f"no {action} row"
+    return rows[-1]
+
+
+def test_an_open_inspection_is_corrected_and_each_change_audited(db, make_facility, make_user):
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    three = make_user(Role.CREDIT_OFFICER, "officer")
+    insp = inspection(one, facility, [one, two], today=TODAY)
+    update_inspection(
+        two,
+        insp,
+        {
+            "kind": InspectionKind.FLIGHT,
+            "trigger": InspectionTrigger.TIPOFF,
+            "start_date": date(2026, 6, 2),
+            "end_date": date(2026, 6, 9),
+            "reference": " 通医保检〔2026〕12号 ",
+            "notes": "现场核查住院病历",
+            "inspectors": [one, three],
+        },
+        TODAY,
+    )
+    assert insp.kind is InspectionKind.FLIGHT and insp.trigger is InspectionTrigger.TIPOFF
+    assert (insp.start_date, insp.end_date) == (date(2026, 6, 2), date(2026, 6, 9))
+    assert insp.reference == "通医保检〔2026〕12号" and insp.notes == "现场核查住院病历"
+    assert {u.id for u in insp.inspectors} == {one.id, three.id}
+    assert insp.status is InspectionStatus.OPEN
+    row = _audited(db, "inspection.update")
+    assert row.actor_id == two.id and row.object_id == str(insp.id)
+    # Only what changed, old and new; the facility and on-site flag did not change.
+    assert row.summary["before"] == {
+        "kind": "special",
+        "trigger": "plan",
+        "start_date": "2026-06-01",
+        "end_date": None,
+        "reference": "通医保检〔2026〕1号",
+        "notes": "",
+        "inspectors": sorted([one.username, two.username]),
+    }
+    assert row.summary["after"] == {
+        "kind": "flight",
+        "trigger": "tipoff",
+        "start_date": "2026-06-02",
+        "end_date": "2026-06-09",
+        "reference": "通医保检〔2026〕12号",
+        "notes": "现场核查住院病历",
+        "inspectors": sorted([one.username, three.username]),
+    }
+
+
+def test_a_correction_that_changes_nothing_records_nothing(db, make_facility, make_user):
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    update_inspection(one, insp, {"reference": "通医保检〔2026〕1号 ", "inspectors": [two, one]})
+    assert audit_rows(db, "inspection.update") == []
+
+
+def test_a_correction_is_checked_as_a_new_inspection_is(db, make_facility, make_user):
+    one, two = two_inspectors(make_user)
+    auditor = make_user(Role.AUDITOR, "aud")
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    before = insp.audit_summary()
+    cases = [
+        ({"inspectors": [one]}, "inspectors", "2名以上"),
+        ({"inspectors": [one, auditor]}, "inspectors", "审计员除外"),
+        ({"kind": InspectionKind.ROUTINE, "on_site": False}, "on_site", "现场检查"),
+        ({"start_date": TODAY + timedelta(days=1)}, "start_date", "不能晚于今天"),
+        ({"end_date": date(2026, 5, 31)}, "end_date", "不能早于开始日期"),
+        ({"end_date": TODAY + timedelta(days=1)}, "end_date", "不能晚于今天"),
+        ({"facility": None}, "facility", "请选择"),
+    ]
+    for data, field, message in cases:
+        with pytest.raises(InspectionError) as exc:
+            update_inspection(one, insp, data, TODAY)
+        assert message in exc.value.errors[field], data
+    db.session.refresh(insp)
+    assert insp.audit_summary() == before
+    assert audit_rows(db, "inspection.update") == []
+
+
+def test_inspectors_already_named_stay_though_they_have_left(db, make_facility, make_user):
+    """An inspector who has left since is still one of those who inspected: the record is
+    corrected around them. Someone who has left may not be added."""
+    one, two = two_inspectors(make_user)
+    gone = make_user(Role.INSPECTOR, "gone")
+    insp = inspection(one, make_facility(), [one, gone], today=TODAY)
+    gone.active = False
+    update_inspection(one, insp, {"notes": "补记检查地点"}, TODAY)
+    assert insp.notes == "补记检查地点"
+    update_inspection(one, insp, {"inspectors": [one, gone, two]}, TODAY)
+    other = make_user(Role.INSPECTOR, "other")
+    other.active = False
+    with pytest.raises(InspectionError) as exc:
+        update_inspection(one, insp, {"inspectors": [one, other]}, TODAY)
+    assert "在职" in exc.value.errors["inspectors"]
+
+
+def test_the_facility_changes_only_while_nothing_is_recorded_under_it(db, make_facility, make_user):
+    right, wrong = make_facility(name="正确医院"), make_facility(name="误登记医院")
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, wrong, [one, two], today=TODAY)
+    update_inspection(one, insp, {"facility": right}, TODAY)
+    assert insp.facility_id == right.id
+    row = _audited(db, "inspection.update")
+    assert row.summary == {
+        "before": {"facility": wrong.site_code},
+        "after": {"facility": right.site_code},
+    }
+    draft = add_finding(one, insp, finding_data(), TODAY)
+    with pytest.raises(InspectionError) as exc:
+        update_inspection(one, insp, {"facility": wrong}, TODAY)
+    assert "已录入违规发现" in exc.value.errors["facility"]
+    # Even once the finding is discarded: it keeps the facility it was recorded at.
+    revoke_finding(one, draft, "录入有误", TODAY)
+    with pytest.raises(InspectionError):
+        update_inspection(one, insp, {"facility": wrong}, TODAY)
+    assert insp.facility_id == right.id
+
+
+def test_the_facility_stays_once_a_posting_check_was_made_at_the_inspection(
+    db, make_facility, make_user
+):
+    from portal.operations.pledge_posting import record_posting_check
+    from portal.storage import FileBatch, get_storage
+    from tests.portal.pledge_helpers import make_campaign
+
+    right, wrong = make_facility(), make_facility()
+    campaign = make_campaign()
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, wrong, [one, two], start=china_today())
+    record_posting_check(
+        one, wrong, campaign, posted=True, checked_on=china_today(), note="", photo=None,
+        inspection_id=insp.id, photo_name=None, files=FileBatch(get_storage()),
+        max_bytes=1024, today=china_today(),
+    )  # fmt: skip
+    with pytest.raises(InspectionError) as exc:
+        update_inspection(one, insp, {"facility": right})
+    assert "承诺书张贴检查" in exc.value.errors["facility"]
+
+
+def test_the_start_may_not_pass_a_findings_decision(db, make_facility, make_user):
+    """Findings are decided on or after their inspection's start; a revoked one no longer
+    holds the start back."""
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    early = add_finding(one, insp, finding_data(decision_date=date(2026, 6, 5)), TODAY)
+    add_finding(one, insp, finding_data(decision_date=None), TODAY)
+    update_inspection(one, insp, {"start_date": date(2026, 6, 5)}, TODAY)
+    with pytest.raises(InspectionError) as exc:
+        update_inspection(one, insp, {"start_date": date(2026, 6, 6)}, TODAY)
+    assert exc.value.errors == {
+        "start_date": "该检查下违规发现的决定日期最早为2026-06-05，开始日期不能晚于该日"
+    }
+    revoke_finding(one, early, "决定日期有误", TODAY)
+    update_inspection(one, insp, {"start_date": date(2026, 6, 6)}, TODAY)
+    assert insp.start_date == date(2026, 6, 6)
+
+
+def test_a_closed_inspection_takes_reference_and_notes_only(db, make_facility, make_user):
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    close_inspection(one, insp, date(2026, 6, 10), TODAY)
+    update_inspection(one, insp, {"reference": "通医保检〔2026〕2号", "notes": "补正文号"}, TODAY)
+    assert insp.reference == "通医保检〔2026〕2号" and insp.status is InspectionStatus.CLOSED
+    with pytest.raises(InspectionError) as exc:
+        update_inspection(
+            one, insp, {"end_date": date(2026, 6, 12), "kind": InspectionKind.FLIGHT}, TODAY
+        )
+    assert set(exc.value.errors) == {"end_date", "kind"}
+    assert "只能修改检查通知书编号和备注" in exc.value.errors["kind"]
+    # Sending the unchanged values along is no change.
+    update_inspection(one, insp, {"end_date": date(2026, 6, 10), "notes": "补正"}, TODAY)
+    assert insp.end_date == date(2026, 6, 10) and insp.notes == "补正"
+
+
+def test_pharmacy_inspection_moves_to_another_pharmacy(db, make_facility, make_user):
+    """The facility may change kind too while nothing is recorded: findings are checked
+    against the kind of the facility they are recorded at, once there."""
+    pharmacy = make_facility(kind=FacilityKind.PHARMACY, level=HospitalLevel.UNRATED)
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    update_inspection(one, insp, {"facility": pharmacy}, TODAY)
+    add_finding(one, insp, finding_data(category="stock_mismatch"), TODAY)
+    assert db.session.scalar(select(Inspection.facility_id).where(Inspection.id == insp.id)) == (
+        pharmacy.id
+    )
+
+
+def test_a_cancelled_inspection_takes_no_correction(db, make_facility, make_user):
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], today=TODAY)
+    cancel_inspection(one, insp, "误登记")
+    with pytest.raises(InspectionError) as exc:
+        update_inspection(one, insp, {"notes": "补记"}, TODAY)
+    assert exc.value.errors == {"status": "该检查已撤销，不能修改"}
+    assert insp.notes == "" and audit_rows(db, "inspection.update") == []
+
+
+# --- On the web -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded(db, auth, make_facility, make_user):
+    """An open inspection begun today, and its first inspector logged in."""
+    return inspection_begun_today(db, auth, make_user, make_facility(name="崇川区测试医院"))
+
+
+def _edit_form(insp, **changes) -> dict:
+    form = {
+        "site_code": insp.facility.site_code,
+        "kind": insp.kind.value,
+        "trigger": insp.trigger.value,
+        "on_site": "y",
+        "start_date": insp.start_date.isoformat(),
+        "end_date": "",
+        "reference": insp.reference,
+        "notes": insp.notes,
+        "inspectors": [str(u.id) for u in insp.inspectors],
+    }
+    return form | changes
+
+
+def test_the_edit_page_corrects_an_inspection(db, client, recorded, make_facility):
+    other = make_facility(name="港闸区测试医院")
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert "修改检查信息" in page and recorded.facility.site_code in page
+    response = post_form(
+        client,
+        url,
+        _edit_form(recorded, site_code=other.site_code.lower(), kind="routine", notes="更正机构"),
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/bureau/inspections/{recorded.id}")
+    db.session.refresh(recorded)
+    assert recorded.facility_id == other.id and recorded.kind is InspectionKind.ROUTINE
+    row = _audited(db, "inspection.update")
+    assert row.summary["after"] == {
+        "facility": other.site_code,
+        "kind": "routine",
+        "notes": "更正机构",
+    }
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已保存对检查信息的修改" in detail and "港闸区测试医院" in detail
+
+
+def test_an_invalid_edit_changes_nothing_and_says_why(db, client, recorded):
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    before = recorded.audit_summary()
+    one = recorded.inspectors[0]
+    for changes, message in (
+        ({"inspectors": [str(one.id)], "notes": "只剩一人"}, "2名以上"),
+        ({"start_date": "0202-06-01"}, "请核对年份"),
+        ({"start_date": (china_today() + timedelta(days=1)).isoformat()}, "开始日期不能晚于今天"),
+        ({"site_code": "H99999999999"}, "请选择被检查的定点机构"),
+    ):
+        response = post_form(client, url, _edit_form(recorded, **changes))
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True), changes
+    db.session.expire_all()
+    assert db.session.get(Inspection, recorded.id).audit_summary() == before
+    assert audit_rows(db, "inspection.update") == []
+
+
+def test_the_edit_page_does_not_offer_the_facility_once_findings_exist(db, client, recorded):
+    add_finding(
+        recorded.inspectors[0], recorded,
+        finding_data(decision_date=china_today(), period_start=None, period_end=None),
+        china_today(),
+    )  # fmt: skip
+    db.session.commit()
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="site_code"' not in page and "不能更换被检查机构" in page
+    response = post_form(client, url, _edit_form(recorded, site_code="H99999999999", notes="x"))
+    assert response.status_code == 302
+    db.session.refresh(recorded)
+    assert recorded.notes == "x" and recorded.facility.name == "崇川区测试医院"
+
+
+def test_a_closed_inspection_shows_reference_and_notes_only(db, client, recorded):
+    close_inspection(recorded.inspectors[0], recorded, china_today(), china_today())
+    db.session.commit()
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="notes"' in page and 'name="reference"' in page
+    assert 'name="kind"' not in page and 'name="inspectors"' not in page
+    response = post_form(client, url, _edit_form(recorded, kind="flight", reference="补正文号"))
+    assert response.status_code == 302
+    db.session.refresh(recorded)
+    assert recorded.reference == "补正文号" and recorded.kind is InspectionKind.SPECIAL
+
+
+def test_a_cancelled_inspection_offers_no_correction(db, client, recorded):
+    cancel_inspection(recorded.inspectors[0], recorded, "误登记")
+    db.session.commit()
+    detail_url = f"/bureau/inspections/{recorded.id}"
+    assert f'href="{detail_url}/edit"' not in client.get(detail_url).get_data(as_text=True)
+    response = client.get(f"{detail_url}/edit")
+    assert response.status_code == 302 and response.headers["Location"].endswith(detail_url)
+    response = post_form(
+        client, f"{detail_url}/edit", _edit_form(recorded, notes="改"), page=detail_url
+    )
+    assert response.status_code == 302
+    db.session.refresh(recorded)
+    assert recorded.notes == "" and audit_rows(db, "inspection.update") == []
+
+
+@pytest.mark.parametrize("role", [Role.CREDIT_OFFICER, Role.APPROVER, Role.AUDITOR])
+def test_roles_that_do_not_record_inspections_may_not_correct(
+    db, client, auth, make_facility, make_user, role
+):
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    make_user(role, "outsider")
+    db.session.commit()
+    auth.login("outsider")
+    token = csrf_token(client.get("/bureau/").get_data(as_text=True))
+    detail = client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)
+    assert f'href="/bureau/inspections/{insp.id}/edit"' not in detail
+    response = client.post(
+        f"/bureau/inspections/{insp.id}/edit",
+        data={"csrf_token": token} | _edit_form(insp, notes="越权修改"),
+    )
+    assert response.status_code == 403
+    db.session.refresh(insp)
+    assert insp.notes == "" and audit_rows(db, "inspection.update") == []
+
+
+def test_a_correction_without_a_csrf_token_is_refused(db, client, recorded):
+    response = client.post(
+        f"/bureau/inspections/{recorded.id}/edit", data=_edit_form(recorded, notes="无令牌")
+    )
+    assert response.status_code in (200, 400)
+    db.session.refresh(recorded)
+    assert recorded.notes == ""
