@@ -143,6 +143,54 @@ def inspection_new():
     return render_template("bureau/inspection_form.html", form=form)
 
 
+#: The fields the whole form has and the reference-and-notes one has not. A submission
+#: carrying any of them was made on the whole form (select and date inputs are always sent).
+OPEN_ONLY_FIELDS = (
+    "site_code",
+    "kind",
+    "trigger",
+    "on_site",
+    "start_date",
+    "end_date",
+    "inspectors",
+)
+
+
+def _edit_form(inspection: Inspection, closed: bool, fixed: str | None):
+    """The form the edit page offers: the whole of it while the inspection is open (less
+    the facility once it is fixed), the reference and notes once closed.
+
+    A submission is read on the form it was made on, which may offer more than the
+    inspection now allows: it was closed, or had a finding recorded, in another tab since
+    the page was opened. All it carries goes to ``update_inspection``, which refuses a
+    change to what is no longer editable rather than the change being dropped unseen."""
+    if request.method == "POST":
+        whole = any(name in request.form for name in OPEN_ONLY_FIELDS)
+        with_facility = "site_code" in request.form
+    else:
+        whole = not closed
+        with_facility = whole and not fixed
+    if not whole:
+        return InspectionNotesForm()
+    form = InspectionForm()
+    form.inspectors.choices = inspector_choices(inspection.inspectors)
+    if not with_facility:
+        del form.site_code
+    return form
+
+
+def _outdated(form, inspection: Inspection) -> str | None:
+    """Why ``form``, refused on fields the inspection no longer lets one change, offered
+    them: what happened to the inspection since the page was opened."""
+    if not any(form[name].errors for name in OPEN_ONLY_FIELDS if name in form):
+        return None
+    if "kind" in form and inspection.status is InspectionStatus.CLOSED:
+        return _("打开本页后该检查已结束，现只能修改检查通知书编号和备注，其他各项须与当前记录一致")
+    if "site_code" in form and (fixed := facility_fixed(inspection)):
+        return _("打开本页后%(reason)s", reason=fixed)
+    return None
+
+
 @bp.route("/inspections/<int:inspection_id>/edit", methods=["GET", "POST"])
 @require("inspections.record")
 def inspection_edit(inspection_id: int):
@@ -154,12 +202,8 @@ def inspection_edit(inspection_id: int):
         flash(_("该检查已撤销，不能修改"), "danger")
         return redirect(detail)
     closed = inspection.status is InspectionStatus.CLOSED
-    form = InspectionNotesForm() if closed else InspectionForm()
     fixed = None if closed else facility_fixed(inspection)
-    if not closed:
-        form.inspectors.choices = inspector_choices(inspection.inspectors)
-        if fixed:
-            del form.site_code
+    form = _edit_form(inspection, closed, fixed)
     if request.method == "GET":
         form.reference.data = inspection.reference
         form.notes.data = inspection.notes
@@ -173,16 +217,22 @@ def inspection_edit(inspection_id: int):
             form.end_date.data = inspection.end_date
             form.inspectors.data = [u.id for u in inspection.inspectors]
     if form.validate_on_submit():
-        if closed:
-            data = {"reference": form.reference.data, "notes": form.notes.data}
-        else:
+        if "kind" in form:
             data = _typed(form)
+        else:
+            data = {"reference": form.reference.data, "notes": form.notes.data}
         show = on_form(form, rename={"facility": "site_code"})
         with commit_or_errors(InspectionError, show) as step:
             update_inspection(current_user, inspection, data, china_today())
         if step.committed:
             flash(_("已保存对检查信息的修改"), "success")
             return redirect(detail)
+        # Refused, and rolled back: what the inspection is now (it may have changed since
+        # the page was opened), and what was typed, shown again.
+        if outdated := _outdated(form, inspection):
+            form.form_errors.insert(0, _("%(why)s；本次修改未保存", why=outdated))
+        closed = inspection.status is InspectionStatus.CLOSED
+        fixed = None if closed else facility_fixed(inspection)
     return render_template(
         "bureau/inspection_edit.html",
         form=form,

@@ -240,7 +240,11 @@ def update_inspection(actor, inspection: Inspection, data: dict, today: date | N
     in all of them, a closed one in its reference and notes only (``EDITABLE_WHEN_CLOSED``),
     a cancelled one not at all. The facility stays once anything was recorded under the
     inspection, and the start may not move past a finding's decision date. Audited with the
-    fields that changed, before and after; nothing changed, nothing recorded."""
+    fields that changed, before and after; nothing changed, nothing recorded.
+
+    Every field given is compared with what is recorded, not only those still editable:
+    a form filled in before the inspection was closed (or a finding fixed its facility)
+    that changes what is no longer editable is refused, not saved in part."""
     lock_inspection(inspection)
     if inspection.status is InspectionStatus.CANCELLED:
         raise InspectionError({"status": _("该检查已撤销，不能修改")})

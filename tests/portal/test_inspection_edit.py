@@ -4,6 +4,8 @@ reference and notes only, a cancelled one nothing; every change is audited field
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -302,18 +304,33 @@ def test_an_invalid_edit_changes_nothing_and_says_why(db, client, recorded):
     assert audit_rows(db, "inspection.update") == []
 
 
-def test_the_edit_page_does_not_offer_the_facility_once_findings_exist(db, client, recorded):
-    add_finding(
-        recorded.inspectors[0], recorded,
+def _finding_today(insp):
+    return add_finding(
+        insp.inspectors[0], insp,
         finding_data(decision_date=china_today(), period_start=None, period_end=None),
         china_today(),
     )  # fmt: skip
+
+
+def test_the_edit_page_does_not_offer_the_facility_once_findings_exist(
+    db, client, recorded, make_facility
+):
+    other = make_facility(name="港闸区测试医院")
+    _finding_today(recorded)
     db.session.commit()
     url = f"/bureau/inspections/{recorded.id}/edit"
     page = client.get(url).get_data(as_text=True)
     assert 'name="site_code"' not in page and "不能更换被检查机构" in page
-    response = post_form(client, url, _edit_form(recorded, site_code="H99999999999", notes="x"))
+    form = _edit_form(recorded, notes="x")
+    del form["site_code"]
+    response = post_form(client, url, form)
     assert response.status_code == 302
+    db.session.refresh(recorded)
+    assert recorded.notes == "x" and recorded.facility.name == "崇川区测试医院"
+    # A facility sent all the same is refused, not ignored.
+    response = post_form(client, url, _edit_form(recorded, site_code=other.site_code, notes="y"))
+    assert response.status_code == 200
+    assert "该检查下已录入违规发现，不能更换被检查机构" in response.get_data(as_text=True)
     db.session.refresh(recorded)
     assert recorded.notes == "x" and recorded.facility.name == "崇川区测试医院"
 
@@ -325,10 +342,88 @@ def test_a_closed_inspection_shows_reference_and_notes_only(db, client, recorded
     page = client.get(url).get_data(as_text=True)
     assert 'name="notes"' in page and 'name="reference"' in page
     assert 'name="kind"' not in page and 'name="inspectors"' not in page
-    response = post_form(client, url, _edit_form(recorded, kind="flight", reference="补正文号"))
+    response = post_form(client, url, {"reference": "补正文号", "notes": ""})
     assert response.status_code == 302
     db.session.refresh(recorded)
     assert recorded.reference == "补正文号" and recorded.kind is InspectionKind.SPECIAL
+    # The kind sent all the same is refused, not ignored.
+    form = _edit_form(recorded, kind="flight", end_date=china_today().isoformat(), notes="改类型")
+    response = post_form(client, url, form)
+    assert response.status_code == 200
+    assert "检查已结束，只能修改检查通知书编号和备注" in response.get_data(as_text=True)
+    db.session.refresh(recorded)
+    assert recorded.kind is InspectionKind.SPECIAL and recorded.notes == ""
+
+
+def _text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def test_a_form_opened_before_the_inspection_was_closed_is_refused_whole(
+    db, client, recorded, make_facility
+):
+    """Opened while the inspection was open, submitted after it was closed in another tab:
+    the changes to what a closed inspection keeps are refused with the form as typed, not
+    dropped while the reference is saved and the page says all was."""
+    other = make_facility(name="港闸区测试医院")
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="kind"' in page and 'name="site_code"' in page
+    close_inspection(recorded.inspectors[0], recorded, china_today(), china_today())
+    db.session.commit()
+    before = recorded.audit_summary()
+    yesterday = (china_today() - timedelta(days=1)).isoformat()
+    typed = _edit_form(
+        recorded, kind="flight", start_date=yesterday, site_code=other.site_code,
+        reference="通医保检〔2026〕9号",
+    )  # fmt: skip
+    response = post_form(client, url, typed)
+    assert response.status_code == 200
+    markup = response.get_data(as_text=True)
+    page = _text(markup)
+    assert "打开本页后该检查已结束" in page and "本次修改未保存" in page
+    assert page.count("检查已结束，只能修改检查通知书编号和备注") >= 4  # kind, start, facility, end
+    # What was typed is all there to be corrected.
+    assert '<option selected value="flight">' in markup and f'value="{yesterday}"' in markup
+    assert f'value="{other.site_code}"' in markup and 'value="通医保检〔2026〕9号"' in markup
+    db.session.expire_all()
+    assert db.session.get(Inspection, recorded.id).audit_summary() == before
+    assert audit_rows(db, "inspection.update") == []
+    assert "已保存对检查信息的修改" not in page
+    # Put back as recorded, the rest is saved.
+    typed = _edit_form(
+        recorded, end_date=china_today().isoformat(), reference="通医保检〔2026〕9号"
+    )
+    response = post_form(client, url, typed)
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Inspection, recorded.id)
+    assert saved.reference == "通医保检〔2026〕9号" and saved.kind is InspectionKind.SPECIAL
+    assert saved.status is InspectionStatus.CLOSED
+
+
+def test_a_form_opened_before_a_finding_fixed_the_facility_is_refused(
+    db, client, recorded, make_facility
+):
+    other = make_facility(name="港闸区测试医院")
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    assert 'name="site_code"' in client.get(url).get_data(as_text=True)
+    _finding_today(recorded)  # in another tab
+    db.session.commit()
+    response = post_form(client, url, _edit_form(recorded, site_code=other.site_code, notes="z"))
+    assert response.status_code == 200
+    markup = response.get_data(as_text=True)
+    page = _text(markup)
+    assert "打开本页后该检查下已录入违规发现，不能更换被检查机构；本次修改未保存" in page
+    assert f'value="{other.site_code}"' in markup and "已保存" not in page
+    db.session.refresh(recorded)
+    assert recorded.facility.name == "崇川区测试医院" and recorded.notes == ""
+    assert audit_rows(db, "inspection.update") == []
+    # The same facility as recorded: saved.
+    response = post_form(client, url, _edit_form(recorded, notes="z"))
+    assert response.status_code == 302
+    db.session.refresh(recorded)
+    assert recorded.notes == "z"
 
 
 def test_a_cancelled_inspection_offers_no_correction(db, client, recorded):
