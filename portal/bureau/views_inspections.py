@@ -223,9 +223,12 @@ def inspection_edit(inspection_id: int):
             data = {"reference": form.reference.data, "notes": form.notes.data}
         show = on_form(form, rename={"facility": "site_code"})
         with commit_or_errors(InspectionError, show) as step:
-            update_inspection(current_user, inspection, data, china_today())
+            changed = update_inspection(current_user, inspection, data, china_today())
         if step.committed:
-            flash(_("已保存对检查信息的修改"), "success")
+            if changed:
+                flash(_("已保存对检查信息的修改"), "success")
+            else:
+                flash(_("未作修改"), "info")
             return redirect(detail)
         # Refused, and rolled back: what the inspection is now (it may have changed since
         # the page was opened), and what was typed, shown again.

@@ -234,13 +234,14 @@ def _correction_errors(inspection: Inspection, wanted: dict, changed: set[str]) 
     return errors
 
 
-def update_inspection(actor, inspection: Inspection, data: dict, today: date | None = None):
+def update_inspection(actor, inspection: Inspection, data: dict, today: date | None = None) -> bool:
     """Correct a recorded inspection. ``data`` holds fields of ``create_inspection`` (those
     left out stay as they are) and is checked as at creation. An open inspection may change
     in all of them, a closed one in its reference and notes only (``EDITABLE_WHEN_CLOSED``),
     a cancelled one not at all. The facility stays once anything was recorded under the
     inspection, and the start may not move past a finding's decision date. Audited with the
-    fields that changed, before and after; nothing changed, nothing recorded.
+    fields that changed, before and after; nothing changed, nothing recorded. Returns
+    whether anything changed.
 
     Every field given is compared with what is recorded, not only those still editable:
     a form filled in before the inspection was closed (or a finding fixed its facility)
@@ -266,11 +267,12 @@ def update_inspection(actor, inspection: Inspection, data: dict, today: date | N
     _apply(inspection, wanted)
     db.session.flush()
     after = inspection.audit_summary()
-    if after != before:
-        record_audit(
-            actor, "inspection.update", "inspection", inspection.id, before=before, after=after
-        )
-    return inspection
+    if after == before:
+        return False
+    record_audit(
+        actor, "inspection.update", "inspection", inspection.id, before=before, after=after
+    )
+    return True
 
 
 def cancellation_problems(inspection: Inspection) -> dict[str, str]:

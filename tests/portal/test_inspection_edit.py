@@ -93,8 +93,11 @@ def test_an_open_inspection_is_corrected_and_each_change_audited(db, make_facili
 def test_a_correction_that_changes_nothing_records_nothing(db, make_facility, make_user):
     one, two = two_inspectors(make_user)
     insp = inspection(one, make_facility(), [one, two], today=TODAY)
-    update_inspection(one, insp, {"reference": "通医保检〔2026〕1号 ", "inspectors": [two, one]})
-    assert audit_rows(db, "inspection.update") == []
+    changed = update_inspection(
+        one, insp, {"reference": "通医保检〔2026〕1号 ", "inspectors": [two, one]}
+    )
+    assert changed is False and audit_rows(db, "inspection.update") == []
+    assert update_inspection(one, insp, {"notes": "补记"}) is True
 
 
 def test_a_correction_is_checked_as_a_new_inspection_is(db, make_facility, make_user):
@@ -424,6 +427,15 @@ def test_a_form_opened_before_a_finding_fixed_the_facility_is_refused(
     assert response.status_code == 302
     db.session.refresh(recorded)
     assert recorded.notes == "z"
+
+
+def test_an_edit_that_changes_nothing_says_so(db, client, recorded):
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    response = post_form(client, url, _edit_form(recorded))
+    assert response.status_code == 302
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "未作修改" in detail and "已保存对检查信息的修改" not in detail
+    assert audit_rows(db, "inspection.update") == []
 
 
 def test_a_cancelled_inspection_offers_no_correction(db, client, recorded):
