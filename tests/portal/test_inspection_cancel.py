@@ -129,6 +129,9 @@ def test_cancelling_on_the_web_asks_for_a_reason_and_a_confirmation(db, client, 
     detail = client.get(detail_url).get_data(as_text=True)
     for text in ("已撤销", "重复登记", "撤销人", recorded.cancelled_by.display_name):
         assert text in detail, text
+    # Cancelled before it ended: not shown as still going on.
+    period = detail.partition("检查期间")[2].partition("</dd>")[0]
+    assert f"{recorded.start_date.isoformat()} — 已撤销" in period and "进行中" not in detail
     for path in ("findings/new", "cancel"):
         assert f'href="{detail_url}/{path}"' not in detail
     # No findings, no second cancellation: each page sends back to the detail.
