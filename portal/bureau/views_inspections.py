@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.bureau import bp
 from portal.bureau.forms_inspections import (
@@ -90,7 +91,10 @@ def inspections():
         stmt = stmt.where(Inspection.status == status)
     if county := args.get("county", ""):
         stmt = stmt.where(Facility.county == county)
-    stmt = stmt.order_by(Inspection.start_date.desc(), Inspection.id.desc())
+    stmt = stmt.order_by(Inspection.start_date.desc(), Inspection.id.desc()).options(
+        # Counted on each row (those not revoked, and those revoked).
+        selectinload(Inspection.findings)
+    )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
         "bureau/inspections.html",

@@ -141,6 +141,11 @@ class Inspection(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
 
+    @property
+    def live_findings(self) -> list[Finding]:
+        """Its findings that are not revoked: drafts and confirmed ones."""
+        return [f for f in self.findings if f.status is not FindingStatus.REVOKED]
+
     def audit_summary(self) -> dict:
         return {
             "reference": self.reference,

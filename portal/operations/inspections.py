@@ -21,7 +21,6 @@ from portal.models.enums import BUREAU_ROLES, FacilityKind, Role
 from portal.models.facility import Facility
 from portal.models.inspections import (
     ALWAYS_ON_SITE,
-    Finding,
     FindingStatus,
     Inspection,
     InspectionKind,
@@ -197,11 +196,6 @@ def _comparable(field: str, value):
     return value
 
 
-def _live_findings(inspection: Inspection) -> list[Finding]:
-    """The inspection's findings that are not revoked: drafts and confirmed ones."""
-    return [f for f in inspection.findings if f.status is not FindingStatus.REVOKED]
-
-
 def facility_fixed(inspection: Inspection) -> str | None:
     """Why the inspection's facility can no longer be changed, if it cannot: findings carry
     the facility too (and were checked against its kind), posting checks were made at it."""
@@ -225,7 +219,7 @@ def _correction_errors(inspection: Inspection, wanted: dict, changed: set[str]) 
     start = wanted.get("start_date")
     if "start_date" in changed and isinstance(start, date):
         # A finding is decided on or after the inspection's start (findings.finding_errors).
-        decided = [f.decision_date for f in _live_findings(inspection) if f.decision_date]
+        decided = [f.decision_date for f in inspection.live_findings if f.decision_date]
         if decided and min(decided) < start:
             errors["start_date"] = _(
                 "该检查下违规发现的决定日期最早为%(d)s，开始日期不能晚于该日",
@@ -279,7 +273,7 @@ def cancellation_problems(inspection: Inspection) -> dict[str, str]:
     """Why ``inspection`` cannot be cancelled (empty when it can)."""
     if inspection.status is InspectionStatus.CANCELLED:
         return {"status": _("该检查已撤销")}
-    live = _live_findings(inspection)
+    live = inspection.live_findings
     confirmed = sum(f.status is FindingStatus.CONFIRMED for f in live)
     if confirmed:
         return {

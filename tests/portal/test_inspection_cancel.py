@@ -4,6 +4,7 @@ findings and is linked to no posting check; a finding being added meanwhile is s
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -168,6 +169,36 @@ def test_cancelling_on_the_web_is_refused_with_a_confirmed_finding(db, client, r
     db.session.refresh(recorded)
     assert recorded.status is InspectionStatus.OPEN
     assert audit_rows(db, "inspection.cancel") == []
+
+
+def _findings_cell(listing: str, inspection_id: int) -> str:
+    """The 违规发现 cell of the inspection's row in the list, tags dropped."""
+    row = listing.partition(f'href="/bureau/inspections/{inspection_id}"')[2]
+    cells = re.findall(r"<td>(.*?)</td>", row.partition("</tr>")[0], re.S)
+    return re.sub(r"<[^>]*>", "", cells[-2])
+
+
+def test_the_list_counts_the_findings_that_stand(db, client, recorded):
+    """As the detail shows them: findings revoked (a discarded draft) are not counted as
+    the inspection's findings, but said apart."""
+    one = recorded.inspectors[0]
+    today = china_today()
+    data = finding_data(decision_date=today, period_start=None, period_end=None)
+    draft = add_finding(one, recorded, data, today)
+    kept = add_finding(one, recorded, data, today)
+    db.session.commit()
+    assert (
+        _findings_cell(client.get("/bureau/inspections").get_data(as_text=True), recorded.id) == "2"
+    )
+    revoke_finding(one, draft, "录入有误", today)
+    db.session.commit()
+    listing = client.get("/bureau/inspections").get_data(as_text=True)
+    assert _findings_cell(listing, recorded.id) == "1（已撤销1）"
+    revoke_finding(one, kept, "误登记", today)
+    cancel_inspection(one, recorded, "误登记")
+    db.session.commit()
+    listing = client.get("/bureau/inspections?status=cancelled").get_data(as_text=True)
+    assert _findings_cell(listing, recorded.id) == "0（已撤销2）"
 
 
 @pytest.mark.parametrize("role", [Role.CREDIT_OFFICER, Role.APPROVER, Role.AUDITOR])
