@@ -257,12 +257,16 @@ def finding_revoke(finding_id: int):
     needed = "inspections.record" if finding.status is FindingStatus.DRAFT else "findings.revoke"
     ensure(needed)
     form = RevokeFindingForm()
+    # A draft is discarded (作废), as its page and the inspection's refusals call it.
+    draft = finding.status is FindingStatus.DRAFT
+    if draft:
+        form.reason.label.text = _("作废理由")
     if form.validate_on_submit():
         counted = finding.status is FindingStatus.CONFIRMED
         with commit_or_errors(InspectionError, on_form(form)) as step:
             revoke_finding(current_user, finding, form.reason.data, china_today())
         if step.committed:
-            flash(_("违规发现已撤销"), "success")
+            flash(_("违规发现草稿已作废") if draft else _("违规发现已撤销"), "success")
             warning = counted and override_still_in_force_message(finding.facility_id)
             if warning:
                 flash(warning, "warning")

@@ -272,6 +272,8 @@ def inspection_cancel(inspection_id: int):
         form=form,
         inspection=inspection,
         problems=list(problems.values()),
+        # What stands in the way, each with its way out (discard or revoke).
+        live_findings=inspection.live_findings if problems else [],
     )
 
 

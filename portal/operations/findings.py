@@ -272,9 +272,10 @@ def revoke_finding(actor, finding: Finding, reason: str, today: date) -> CreditG
     revoke it. A confirmed finding's revocation recomputes the grade."""
     if finding.status is FindingStatus.REVOKED:
         raise InspectionError({"reason": _("该违规发现已撤销")})
-    if not (reason or "").strip():
-        raise InspectionError({"reason": _("请填写撤销理由")})
     was_confirmed = finding.status is FindingStatus.CONFIRMED
+    if not (reason or "").strip():
+        message = _("请填写撤销理由") if was_confirmed else _("请填写作废理由")
+        raise InspectionError({"reason": message})
     if was_confirmed and finding.confirmed_by_id == getattr(actor, "id", None):
         raise InspectionError({"reason": _("认定人不能撤销本人认定的违规发现，请由其他人员处理")})
     before = finding.audit_summary()

@@ -50,6 +50,9 @@ def test_cancel_is_refused_while_findings_are_not_revoked(db, make_facility, mak
     with pytest.raises(InspectionError) as exc:
         cancel_inspection(one, insp, "误登记")
     assert "1项违规发现草稿" in exc.value.errors["status"]
+    with pytest.raises(InspectionError) as exc:
+        revoke_finding(one, draft, " ", TODAY)
+    assert exc.value.errors == {"reason": "请填写作废理由"}  # a draft is discarded
     revoke_finding(one, draft, "随检查撤销", TODAY)
     with pytest.raises(InspectionError) as exc:
         cancel_inspection(one, insp, "  ")
@@ -169,6 +172,38 @@ def test_cancelling_on_the_web_is_refused_with_a_confirmed_finding(db, client, r
     db.session.refresh(recorded)
     assert recorded.status is InspectionStatus.OPEN
     assert audit_rows(db, "inspection.cancel") == []
+
+
+def test_the_refusal_lists_the_findings_in_the_way_each_with_its_way_out(db, client, recorded):
+    one = recorded.inspectors[0]
+    today = china_today()
+    data = finding_data(decision_date=today, period_start=None, period_end=None)
+    draft = add_finding(one, recorded, data, today)
+    gone = add_finding(one, recorded, data, today)
+    revoke_finding(one, gone, "录入有误", today)
+    db.session.commit()
+    url = f"/bureau/inspections/{recorded.id}/cancel"
+    page = client.get(url).get_data(as_text=True)
+    assert "1项违规发现草稿，请先作废草稿再撤销检查" in page
+    listed = page.partition("尚未撤销的违规发现")[2]
+    discard = f"/bureau/findings/{draft.id}/revoke"
+    assert f'href="{discard}">作废草稿</a>' in listed
+    assert f'href="/bureau/findings/{gone.id}"' not in listed  # revoked: not in the way
+    # The way out says what the message said: the draft is discarded (作废).
+    page = client.get(discard).get_data(as_text=True)
+    assert f"作废违规发现草稿 #{draft.id}" in page and "作废理由" in page
+    assert ">作废草稿</button>" in page and "撤销违规发现" not in page
+    response = post_form(client, discard, {"reason": "录入有误"})
+    assert response.status_code == 302
+    assert "违规发现草稿已作废" in client.get(response.headers["Location"]).get_data(as_text=True)
+    # A confirmed finding: its revocation is someone else's, and the page says so.
+    confirmed, _row = confirmed_finding(one, recorded, today=today, **data)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    listed = page.partition("尚未撤销的违规发现")[2]
+    assert f'href="/bureau/findings/{confirmed.id}"' in listed
+    assert f'href="/bureau/findings/{confirmed.id}/revoke"' not in listed
+    assert "撤销认定须由认定人以外有撤销权限的人员办理" in listed
 
 
 def _findings_cell(listing: str, inspection_id: int) -> str:
