@@ -7,10 +7,12 @@ technical staff.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal.audit_labels import (
     ACTION_GROUPS,
@@ -18,15 +20,24 @@ from portal.audit_labels import (
     ENUM_FIELDS,
     FIELD_LABELS,
     FIELD_LABELS_BY_TYPE,
+    FIELD_ORDER,
     NESTED_TYPES,
     NOTE_LABELS,
     OBJECT_LABELS,
+    REFERENCE_FIELDS,
     SYSTEM_ACTOR,
     VALUE_LABELS,
 )
+from portal.extensions import db
+from portal.models.facility import Facility
+from portal.models.user import User
 from portal.web import china_time, yuan
 
 EMPTY = "—"
+
+#: The names of records summaries refer to by key, by what the records are
+#: (``REFERENCE_FIELDS``): {"facility": {site code: name}, "user": {username: name}}.
+Names = Mapping[str, Mapping[str, str]]
 
 
 def action_label(code: str) -> str:
@@ -83,8 +94,10 @@ def _looks_like_timestamp(value: str) -> bool:
     return len(value) > 10 and value[4:5] == "-" and value[10:11] == "T"
 
 
-def format_value(object_type: str, key: str, value) -> str:
-    """A summary value as the auditor reads it: yuan, 是/否, enum labels, China time."""
+def format_value(object_type: str, key: str, value, names: Names | None = None) -> str:
+    """A summary value as the auditor reads it: yuan, 是/否, enum labels, China time;
+    facilities and accounts by name with their key (``names``, from
+    :func:`referenced_names`)."""
     if value is None or value == "":
         return EMPTY
     if isinstance(value, bool):
@@ -92,7 +105,12 @@ def format_value(object_type: str, key: str, value) -> str:
     if isinstance(value, list):
         if not value:
             return EMPTY
-        return "、".join(format_value(object_type, key, item) for item in value)
+        return "、".join(format_value(object_type, key, item, names) for item in value)
+    referred = REFERENCE_FIELDS.get(key)
+    if referred and names and isinstance(value, str):
+        name = names.get(referred, {}).get(value)
+        if name:
+            return f"{name}（{value}）"
     if isinstance(value, dict):
         inner = NESTED_TYPES.get(key, object_type)
         return "；".join(
@@ -160,7 +178,17 @@ class AuditEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def changes_of(object_type: str, summary: dict | None) -> list[Change]:
+def _ordered(object_type: str, part: dict) -> list:
+    """``part``'s keys in the order declared for the type (``FIELD_ORDER``), those it
+    does not name after them; without one, as stored."""
+    order = FIELD_ORDER.get(object_type)
+    if not order:
+        return list(part)
+    rank = {key: n for n, key in enumerate(order)}
+    return sorted(part, key=lambda key: rank.get(key, len(order)))
+
+
+def changes_of(object_type: str, summary: dict | None, names: Names | None = None) -> list[Change]:
     summary = summary or {}
     before, after = summary.get("before"), summary.get("after")
     if before:
@@ -169,24 +197,57 @@ def changes_of(object_type: str, summary: dict | None) -> list[Change]:
             Change(
                 key,
                 field_label(object_type, key),
-                format_value(object_type, key, after.get(key)),
-                format_value(object_type, key, value),
+                format_value(object_type, key, after.get(key), names),
+                format_value(object_type, key, before[key], names),
             )
-            for key, value in before.items()
+            for key in _ordered(object_type, before)
         ]
+    after = after or {}
     return [
-        Change(key, field_label(object_type, key), format_value(object_type, key, value))
-        for key, value in (after or {}).items()
+        Change(
+            key, field_label(object_type, key), format_value(object_type, key, after[key], names)
+        )
+        for key in _ordered(object_type, after)
     ]
 
 
-def describe(row) -> AuditEntry:
-    """An ``AuditLog`` row with its labels worked out."""
+def referenced_names(rows: Iterable) -> dict[str, dict[str, str]]:
+    """The names of the facilities and accounts ``rows`` (``AuditLog``) refer to by key in
+    their summaries, looked up once for them all. Read as they are now: a row keeps the
+    key it stored, shown beside the name."""
+    wanted: dict[str, set[str]] = {referred: set() for referred in REFERENCE_FIELDS.values()}
+    for row in rows:
+        summary = row.summary or {}
+        for part in (summary.get("before"), summary.get("after")):
+            if not isinstance(part, dict):
+                continue
+            for key, value in part.items():
+                if (referred := REFERENCE_FIELDS.get(key)) is None:
+                    continue
+                values = value if isinstance(value, list) else [value]
+                wanted[referred].update(v for v in values if isinstance(v, str) and v)
+    names: dict[str, dict[str, str]] = {}
+    if wanted["facility"]:
+        query = select(Facility.site_code, Facility.name)
+        names["facility"] = dict(
+            db.session.execute(query.where(Facility.site_code.in_(wanted["facility"]))).all()
+        )
+    if wanted["user"]:
+        query = select(User.username, User.display_name)
+        names["user"] = dict(
+            db.session.execute(query.where(User.username.in_(wanted["user"]))).all()
+        )
+    return names
+
+
+def describe(row, names: Names | None = None) -> AuditEntry:
+    """An ``AuditLog`` row with its labels worked out; ``names`` (:func:`referenced_names`)
+    names the facilities and accounts it refers to."""
     return AuditEntry(
         row=row,
         action_label=action_label(row.action),
         object_label=object_label(row.object_type),
         actor=actor_text(row.actor_name),
         note=note_text(row.note),
-        changes=changes_of(row.object_type, row.summary),
+        changes=changes_of(row.object_type, row.summary, names),
     )

@@ -306,6 +306,33 @@ FIELD_LABELS: dict[str, object] = {
     "findings": _l("违规认定数"),
 }
 
+#: The order a type's fields are shown in, as its form has them (the inspection form:
+#: facility, kind, trigger, dates, reference, on site, inspectors, notes). Types not named
+#: here, and fields a type's order leaves out, keep the order the row stores them in, which
+#: for a change is alphabetical.
+FIELD_ORDER: dict[str, tuple[str, ...]] = {
+    "inspection": (
+        "facility",
+        "kind",
+        "trigger",
+        "start_date",
+        "end_date",
+        "reference",
+        "on_site",
+        "inspectors",
+        "notes",
+        "status",
+    ),
+}
+
+#: Summary fields that hold other records' keys, and what those records are: shown with
+#: the record's name before the key (a facility's site code, an account's username), the
+#: key alone where no record has it now. Every ``facility`` a summary stores is a site code.
+REFERENCE_FIELDS: dict[str, str] = {
+    "facility": "facility",
+    "inspectors": "user",
+}
+
 #: Where a field means something more specific for one kind of object.
 FIELD_LABELS_BY_TYPE: dict[tuple[str, str], object] = {
     ("facility", "name"): _l("机构名称"),

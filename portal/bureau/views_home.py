@@ -1,7 +1,13 @@
 from flask import current_app, render_template, request
 from sqlalchemy import or_, select
 
-from portal.audit_display import action_choices, actor_text, describe, matching_actions
+from portal.audit_display import (
+    action_choices,
+    actor_text,
+    describe,
+    matching_actions,
+    referenced_names,
+)
 from portal.audit_labels import ACTION_LABELS, SYSTEM_ACTOR
 from portal.bureau import bp
 from portal.extensions import db
@@ -44,10 +50,11 @@ def audit():
         per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,
     )
+    names = referenced_names(page.items)
     return render_template(
         "bureau/audit.html",
         page=page,
-        entries=[describe(row) for row in page.items],
+        entries=[describe(row, names) for row in page.items],
         action_choices=action_choices(),
         action_labels=[str(label) for label in ACTION_LABELS.values()],
     )

@@ -19,15 +19,18 @@ from portal.audit_labels import (
     ENUM_FIELDS,
     FIELD_LABELS,
     FIELD_LABELS_BY_TYPE,
+    FIELD_ORDER,
     NESTED_TYPES,
     NOTE_LABELS,
     OBJECT_LABELS,
 )
 from portal.models.audit import AuditLog
 from portal.models.enums import Role
+from portal.models.inspections import InspectionKind
 from portal.operations.audit import record_audit, verify_chain
 from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
 from portal.operations.findings import add_finding
+from portal.operations.inspections import update_inspection
 from tests.credit_helpers import TODAY, finding_data, inspection, two_inspectors
 
 PORTAL = Path(portal.__file__).parent
@@ -394,3 +397,68 @@ def test_audit_page_escapes_what_was_recorded(db, auditor_page):
     assert "<img src=x" not in page and "<em>odd</em>" not in page and "<b>1</b>" not in page
     assert "&lt;i&gt;旧&lt;/i&gt; → &lt;script&gt;" in page
     assert "机构名称：<i>旧</i> → <script>alert(1)</script>" in _text(page)
+
+
+def test_each_declared_field_order_is_its_summarys_fields():
+    """A type shown in a declared order names each field of its summary once, so none
+    falls to the end unnoticed when the summary grows."""
+    for object_type, order in FIELD_ORDER.items():
+        fields = {k for t, k, _v in _model_summaries() if t == object_type}
+        assert fields, object_type
+        assert len(order) == len(set(order)) and set(order) == fields, object_type
+
+
+def test_inspection_changes_read_in_the_forms_order_with_names(
+    db, auditor_page, make_facility, make_user
+):
+    """A correction lists what changed as the form has it, the facility and inspectors by
+    name with the stored key beside; rows stored before, and keys no record has now, still
+    read."""
+    wrong = make_facility(name="误登记医院")
+    right = make_facility(name="正确医院")
+    one, two = two_inspectors(make_user)
+    three = make_user(Role.CREDIT_OFFICER, "officer_c")
+    insp = inspection(one, wrong, [one, two])
+    update_inspection(
+        one,
+        insp,
+        {
+            "facility": right,
+            "kind": InspectionKind.FLIGHT,
+            "start_date": TODAY,
+            "reference": "通医保检〔2026〕2号",
+            "inspectors": [one, three],
+            "notes": "更正",
+        },
+        TODAY,
+    )
+    # An old row: a site code and an account that no longer exist, a key of no order.
+    record_audit(
+        None,
+        "inspection.update",
+        "inspection",
+        99,
+        before={"inspectors": ["left_long_ago"], "facility": "H00000000000", "zz": 1},
+        after={"inspectors": [], "facility": "H00000000001", "zz": 2},
+    )
+    db.session.commit()
+    rows = [_text(r) for r in auditor_page().partition("<tbody>")[2].split("<tr>")[1:]]
+    old, new = rows[0], next(r for r in rows if "通医保检〔2026〕2号" in r)
+    labels = [
+        "被检查机构：",
+        "检查类型：",
+        "开始日期：",
+        "检查通知书编号：",
+        "检查人员：",
+        "备注：",
+    ]
+    positions = [new.index(label) for label in labels]
+    assert positions == sorted(positions), new
+    assert f"被检查机构：误登记医院（{wrong.site_code}） → 正确医院（{right.site_code}）" in new
+    assert (
+        "检查人员：测试检查员（insp_a）、测试检查员（insp_b） → "
+        "测试检查员（insp_a）、测试信用评价专员（officer_c）"
+    ) in new
+    assert "被检查机构：H00000000000 → H00000000001" in old
+    assert "检查人员：left_long_ago → —" in old
+    assert old.index("被检查机构") < old.index("检查人员") < old.index("zz")
