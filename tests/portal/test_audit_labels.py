@@ -462,3 +462,19 @@ def test_inspection_changes_read_in_the_forms_order_with_names(
     assert "被检查机构：H00000000000 → H00000000001" in old
     assert "检查人员：left_long_ago → —" in old
     assert old.index("被检查机构") < old.index("检查人员") < old.index("zz")
+
+
+def test_every_stored_facility_is_a_site_code(recorded):
+    """The audit page names a summary's ``facility`` by looking its value up as a site
+    code (REFERENCE_FIELDS): every summary must store it so."""
+    values = [v for _t, k, v in _model_summaries() if k == "facility"]
+    values += [
+        v
+        for _w, _a, _t, dicts, _n in recorded
+        for d in dicts
+        for k, v in _keys(d)
+        if k == "facility"
+    ]
+    assert len(values) >= 6
+    for value in values:
+        assert "site_code" in ast.unparse(value), ast.unparse(value)
