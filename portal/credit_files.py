@@ -8,11 +8,15 @@ from flask_babel import gettext as _
 
 from portal.models.credit import CreditAttachment
 from portal.pledge_web import send_stored
+from portal.request_limits import accepts_files
 from portal.web import megabytes
 
-#: The config key of the request limit of the forms that take evidence files: all of
-#: them at their size limit, plus the other fields (see ``portal.request_limits``).
-REQUEST_LIMIT_KEY = "CREDIT_REQUEST_MAX_BYTES"
+#: The forms that take evidence files (view decorator): each file within
+#: ``PLEDGE_UPLOAD_MAX_BYTES``, the request within ``CREDIT_REQUEST_MAX_BYTES`` (all of them
+#: at their size limit, plus the other fields; see ``portal.request_limits``).
+accepts_evidence = accepts_files(
+    "PLEDGE_UPLOAD_MAX_BYTES", request_key="CREDIT_REQUEST_MAX_BYTES", several=True
+)
 
 
 def upload_limits() -> dict:

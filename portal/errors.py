@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import PageOutOfRange
+from portal.request_limits import view_limits
 from portal.web import megabytes, page_url
 
 MESSAGES = {
@@ -46,19 +47,39 @@ def error_response(code: int, message: str | None = None):
 
 
 def too_large_message() -> str | None:
-    """The 413 message naming the limit this request was held to (``MAX_CONTENT_LENGTH``, or
-    its view's own, see ``portal.request_limits``); on a page, how to get the form back."""
+    """The 413 message: on an upload form's page, the limit the form told the user (each
+    file's, or for a form taking several files their total and each file's, see
+    ``portal.request_limits``) and how to get the form back; elsewhere the limit the request
+    was held to (``MAX_CONTENT_LENGTH``)."""
     limit = request.max_content_length
     if not limit:
         return None
     if request.path.startswith("/api/"):
         return _("请求过大：上限为 %(mb)s MB。", mb=megabytes(limit))
     # Going back (not reloading the form) is what keeps what was typed into it.
+    back = _("请点击浏览器的“返回”按钮回到表单，已填写的内容通常仍在；")
+    limits = view_limits(request.endpoint)
+    if limits is None:
+        return _(
+            "上传的文件过大：本次提交超过 %(mb)s MB 的上限，未能保存。%(back)s"
+            "换用较小的文件或减少附件后再提交。",
+            mb=megabytes(limit),
+            back=back,
+        )
+    file_limit = megabytes(current_app.config[limits.file_key])
+    if limits.several:
+        return _(
+            "上传的文件过大：所选文件合计不能超过 %(total)s MB，每个文件不能超过 %(mb)s MB，"
+            "本次提交未能保存。%(back)s减少附件或换用较小的文件后再提交。",
+            total=megabytes(limit),
+            mb=file_limit,
+            back=back,
+        )
     return _(
-        "上传的文件过大：本次提交超过 %(mb)s MB 的上限，未能保存。"
-        "请点击浏览器的“返回”按钮回到表单，已填写的内容通常仍在；"
-        "换用较小的文件或减少附件后再提交。",
-        mb=megabytes(limit),
+        "上传的文件过大：文件不能超过 %(mb)s MB，本次提交未能保存。%(back)s"
+        "换用较小的文件后再提交。",
+        mb=file_limit,
+        back=back,
     )
 
 

@@ -1,9 +1,14 @@
-"""How many bytes a request may carry, per view.
+"""How many bytes a request may carry, per view, and what an upload form tells its users.
 
 Every request may carry ``MAX_CONTENT_LENGTH`` (one scan or photo plus the form); a view
-marked with :func:`request_limit` takes the limit named by its config key instead, e.g.
-``CREDIT_REQUEST_MAX_BYTES`` for a form with several evidence files. The limits are derived
-from the file limits in :mod:`portal.config`.
+marked with :func:`accepts_files` names the config key of the limit on each file its form
+states, and may take a request limit of its own instead, e.g. ``CREDIT_REQUEST_MAX_BYTES``
+for a form with several evidence files. The request limits are derived from the file
+limits in :mod:`portal.config` (each file at its limit plus a margin for the other fields).
+
+What the user is told is the file limit (the form's hint, the browser's check, the 413
+page); the request limit is named only on a form taking several files, whose files
+together are held to it.
 
 The limit must be known before the body is read, and the CSRF check reads the form before
 the view runs, so it cannot be set inside the view: :class:`PortalRequest` looks it up from
@@ -12,37 +17,74 @@ the endpoint, which is matched before any hook runs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Flask, current_app, request
 from flask.wrappers import Request
 
-#: Attribute of a view function naming the config key of its request limit.
-LIMIT_ATTRIBUTE = "request_limit_key"
+#: Attribute of a view function holding its :class:`FileLimits`.
+LIMIT_ATTRIBUTE = "file_limits"
 
 
-def request_limit(config_key: str):
-    """View decorator: requests to this view may carry ``config[config_key]`` bytes."""
+@dataclass(frozen=True)
+class FileLimits:
+    """Config keys of a view's upload limits."""
+
+    #: Bytes each file may have, as the form states it.
+    file_key: str
+    #: Bytes the whole request may carry (None: ``MAX_CONTENT_LENGTH``).
+    request_key: str | None = None
+    #: The form takes several files: their total is held to the request limit.
+    several: bool = False
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """A form's limits in bytes: each file's, and the total of its files where the form
+    takes several (None otherwise)."""
+
+    file: int
+    total: int | None
+
+
+def accepts_files(file_key: str, *, request_key: str | None = None, several: bool = False):
+    """View decorator: the view's form takes files of ``config[file_key]`` bytes at most (one,
+    or ``several``); requests to it may carry ``config[request_key]`` bytes if given."""
 
     def decorator(view):
-        setattr(view, LIMIT_ATTRIBUTE, config_key)
+        setattr(view, LIMIT_ATTRIBUTE, FileLimits(file_key, request_key, several))
         return view
 
     return decorator
 
 
-def view_limit_key(endpoint: str | None) -> str | None:
-    """The config key of the request limit of ``endpoint``'s view, if it names one."""
+def view_limits(endpoint: str | None) -> FileLimits | None:
+    """The upload limits ``endpoint``'s view declares, if it takes files."""
     if not endpoint:
         return None
     view = current_app.view_functions.get(endpoint)
     return getattr(view, LIMIT_ATTRIBUTE, None)
 
 
-def limit_for(endpoint: str | None = None) -> int | None:
-    """The bytes a request to ``endpoint`` (by default the current request's) may carry: for
-    upload forms to tell the browser (``data-request-limit``), which refuses a larger file
-    before sending the form."""
-    key = view_limit_key(endpoint or request.endpoint)
-    return current_app.config[key if key else "MAX_CONTENT_LENGTH"]
+def request_limit_of(limits: FileLimits | None) -> int | None:
+    """The bytes a request to a view with ``limits`` may carry."""
+    key = limits.request_key if limits is not None else None
+    return current_app.config[key or "MAX_CONTENT_LENGTH"]
+
+
+def upload_limits_for(endpoint: str | None = None) -> UploadLimits:
+    """The limits an upload form posting to ``endpoint`` (by default the current request's)
+    states, for the browser (``data-file-limit``, ``data-request-limit``), which refuses a
+    file over them before sending the form. A view that does not declare its limits with
+    :func:`accepts_files` is an error: its 413 page would not name them."""
+    endpoint = endpoint or request.endpoint
+    limits = view_limits(endpoint)
+    if limits is None:
+        raise LookupError(f"{endpoint} takes files but does not declare its limits")
+    return UploadLimits(
+        current_app.config[limits.file_key],
+        request_limit_of(limits) if limits.several else None,
+    )
 
 
 class PortalRequest(Request):
@@ -50,9 +92,9 @@ class PortalRequest(Request):
     def max_content_length(self) -> int | None:
         """A limit set on this request, else its view's, else ``MAX_CONTENT_LENGTH``."""
         if self._max_content_length is None and current_app:
-            key = view_limit_key(self.endpoint)
-            if key:
-                return current_app.config[key]
+            limits = view_limits(self.endpoint)
+            if limits is not None and limits.request_key:
+                return current_app.config[limits.request_key]
         return super().max_content_length
 
     @max_content_length.setter
@@ -62,4 +104,4 @@ class PortalRequest(Request):
 
 def init_request_limits(app: Flask) -> None:
     app.request_class = PortalRequest
-    app.add_template_global(limit_for, "request_limit_for")
+    app.add_template_global(upload_limits_for, "upload_limits_for")

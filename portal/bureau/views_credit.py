@@ -12,7 +12,7 @@ from portal.bureau.forms_credit import AdjustmentDecisionForm, AdjustmentForm
 from portal.bureau.forms_inspections import ButtonForm
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.credit_files import (
-    REQUEST_LIMIT_KEY,
+    accepts_evidence,
     describe_limits,
     read_uploads,
     send_attachment,
@@ -54,7 +54,6 @@ from portal.operations.credit_workflow import (
     propose_adjustment,
 )
 from portal.permissions import can, ensure, require
-from portal.request_limits import request_limit
 from portal.rules import credit_rulebook
 from portal.storage import commit_with_files
 from portal.views_common import commit_or_errors, form_errors, on_form
@@ -188,7 +187,7 @@ def _chosen_value_given(form: AdjustmentForm) -> bool:
 
 
 @bp.route("/facilities/<int:facility_id>/credit/adjust", methods=["GET", "POST"])
-@request_limit(REQUEST_LIMIT_KEY)
+@accepts_evidence
 @require("credit.propose")
 def adjustment_new(facility_id: int):
     facility = get_facility_or_404(facility_id)

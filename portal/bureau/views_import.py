@@ -7,11 +7,11 @@ from portal.bureau.forms import ImportForm
 from portal.extensions import db
 from portal.imports import IMPORT_COLUMNS, IMPORT_KINDS, import_file
 from portal.permissions import require
-from portal.request_limits import request_limit
+from portal.request_limits import accepts_files
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@request_limit("IMPORT_REQUEST_MAX_BYTES")
+@accepts_files("IMPORT_MAX_BYTES", request_key="IMPORT_REQUEST_MAX_BYTES")
 @require("registry.import")
 def import_data():
     """Upload a CSV/XLSX of facilities or staff: a row-by-row report, all or nothing."""

@@ -28,6 +28,7 @@ from portal.pledge_queries import (
     search_filter,
 )
 from portal.pledge_web import send_rendered, send_stored, send_upload
+from portal.request_limits import accepts_files
 from portal.storage import commit_with_files
 from portal.web import china_today
 
@@ -147,6 +148,7 @@ def _inspection_choices(facility) -> list[tuple[int, str]]:
 
 
 @bp.route("/facilities/<int:facility_id>/pledges/posting", methods=["GET", "POST"])
+@accepts_files("PLEDGE_UPLOAD_MAX_BYTES")
 @require("pledges.posting")
 def pledge_posting_new(facility_id: int):
     facility = get_facility_or_404(facility_id)

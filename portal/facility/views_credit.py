@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.credit_files import (
-    REQUEST_LIMIT_KEY,
+    accepts_evidence,
     describe_limits,
     read_uploads,
     send_attachment,
@@ -44,7 +44,6 @@ from portal.operations.credit_repair import apply_repair, pending_repair, repair
 from portal.operations.credit_workflow import CreditError, file_credit_appeal
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
-from portal.request_limits import request_limit
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
 from portal.views_common import commit_or_errors, on_form
@@ -162,7 +161,7 @@ def credit_chart():
 
 
 @bp.route("/credit/appeal", methods=["GET", "POST"])
-@request_limit(REQUEST_LIMIT_KEY)
+@accepts_evidence
 def credit_appeal():
     facility = current_user.facility
     findings = _own_findings(confirmed_only=True)

@@ -26,6 +26,7 @@ from portal.pledge_queries import (
     reminders_for,
 )
 from portal.pledge_web import send_rendered, send_upload
+from portal.request_limits import accepts_files
 from portal.storage import commit_with_files
 from portal.views_common import commit_or_errors, flashed
 from portal.web import china_today, id_arg
@@ -84,6 +85,7 @@ def pledge_poster():
 
 
 @bp.route("/pledge/upload", methods=["POST"])
+@accepts_files("PLEDGE_UPLOAD_MAX_BYTES")
 def pledge_upload():
     form = UploadForm()
     back = url_for("facility.pledge")

@@ -123,7 +123,9 @@ def test_going_back_from_the_413_page_finds_the_form_as_typed(live_server, adjus
         page.get_by_role("button", name="提交审批").click()
         page.wait_for_load_state()
         text = page.locator("main").inner_text()
-        assert "413 · 文件过大" in text and "超过 0.10 MB 的上限" in text
+        # Several files: their total is named, with each file's limit.
+        assert "413 · 文件过大" in text
+        assert "所选文件合计不能超过 0.10 MB，每个文件不能超过 0.25 MB" in text
         assert "浏览器的“返回”按钮回到表单" in text
         page.go_back()
         page.wait_for_load_state()

@@ -58,20 +58,72 @@ def test_413_page_is_chinese(app, client, monkeypatch, limit, named):
     assert "浏览器的“返回”按钮回到表单" in page
 
 
-def test_413_names_the_limit_of_the_form_posted_to(app, client, auth, make_user, monkeypatch):
-    # The import takes larger files than other forms: its own limit is the one named.
-    monkeypatch.setitem(app.config, "IMPORT_REQUEST_MAX_BYTES", 256 * 1024)
+MB = 1024 * 1024
+
+
+def _post_multipart(client, url: str, fields: dict):
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(fields)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _file(size: int, name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(b"x" * size), filename=name)
+
+
+def test_413_names_the_file_limit_the_form_states(app, client, auth, make_user):
+    # The request limit has room for the other fields (a file at the limit is never refused
+    # whole), but the page names the limit the form and the browser check told the user:
+    # each file's, not the request's.
+    assert app.config["PLEDGE_UPLOAD_MAX_BYTES"] == 10 * MB
+    assert app.config["MAX_CONTENT_LENGTH"] > 10 * MB
+    make_user(Role.FACILITY, "err_facility")
+    auth.login("err_facility")
+    token = csrf_token(client.get("/facility/pledge").get_data(as_text=True))
+    response = _post_multipart(
+        client,
+        "/facility/pledge/upload",
+        {"csrf_token": token, "campaign_id": "1", "file": _file(12 * MB, "承诺书.pdf")},
+    )
+    _assert_chinese_error(response, 413, "文件过大")
+    page = response.get_data(as_text=True)
+    assert "文件不能超过 10 MB" in page
+    assert "11 MB" not in page and "上限" not in page
+    assert "浏览器的“返回”按钮回到表单" in page
+
+
+def test_413_names_the_file_limit_of_the_import(app, client, auth, make_user):
+    # The import takes larger files than other forms: its own file limit is the one named.
+    assert app.config["IMPORT_MAX_BYTES"] == 20 * MB
     make_user(Role.ADMIN, "err_admin")
     auth.login("err_admin")
     token = csrf_token(client.get("/bureau/import").get_data(as_text=True))
-    # Encoded in memory: the test client would spool a large body to a file it never closes.
-    upload = FileStorage(io.BytesIO(b"x" * 300 * 1024), filename="a.csv")
-    boundary, body = encode_multipart({"facilities-csrf_token": token, "facilities-file": upload})
-    response = client.post(
-        "/bureau/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    response = _post_multipart(
+        client,
+        "/bureau/import",
+        {"facilities-csrf_token": token, "facilities-file": _file(23 * MB, "机构.csv")},
     )
     assert response.status_code == 413
-    assert "超过 0.25 MB 的上限" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "文件不能超过 20 MB" in page and "21 MB" not in page
+
+
+def test_413_on_a_form_of_several_files_names_their_total_and_each_ones(
+    app, client, auth, make_user, make_facility, monkeypatch
+):
+    # Several evidence files: the browser check names their total, the hint each file's.
+    monkeypatch.setitem(app.config, "CREDIT_REQUEST_MAX_BYTES", 3 * MB)
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "err_officer")
+    auth.login("err_officer")
+    url = f"/bureau/facilities/{facility.id}/credit/adjust"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    response = _post_multipart(
+        client, url, {"csrf_token": token, "attachments": _file(4 * MB, "证明.pdf")}
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "所选文件合计不能超过 3 MB，每个文件不能超过 10 MB" in page
 
 
 def test_413_from_the_api_is_json_naming_the_limit(app, client, monkeypatch):
@@ -119,9 +171,10 @@ def test_upload_forms_tell_the_browser_their_limits(
     assert _attributes(page, "data-file-limit") == [str(3 * 1024 * 1024)]
     assert _attributes(page, "data-request-limit") == [str(app.config["CREDIT_REQUEST_MAX_BYTES"])]
     assert "超过 3 MB 的上限" in _attributes(page, "data-file-too-large")[0]
+    assert "所选文件合计" in _attributes(page, "data-request-too-large")[0]
+    # One file a form: its limit is the only one the form states (the request's has room
+    # for the other fields, and is never reached by a file within the limit).
     page = client.get("/bureau/import").get_data(as_text=True)
     assert _attributes(page, "data-file-limit") == [str(7 * 1024 * 1024)] * 2
-    assert (
-        _attributes(page, "data-request-limit") == [str(app.config["IMPORT_REQUEST_MAX_BYTES"])] * 2
-    )
+    assert _attributes(page, "data-request-limit") == []
     assert "超过 7 MB 的上限" in _attributes(page, "data-file-too-large")[0]
