@@ -5,16 +5,38 @@
   // Upload forms (data-file-limit, from the upload_limits macro) refuse a file over the
   // limit before sending it: a request over the limit is refused whole by the server, and
   // the page saying so replaces the form with what was typed into it.
-  function megabytes(bytes) {
-    var value = bytes / (1024 * 1024);
-    return value >= 1 ? String(Math.round(value * 10) / 10) : value.toFixed(2);
+  var MB = 1024 * 1024;
+
+  // A size over a limit, in MB, so that it reads as more than the limit as the message
+  // shows it (shown, e.g. "10"): rounded as usual (one decimal from 1 MB, two below), else
+  // rounded up, else with more decimals. 10,485,761 bytes over 10 MB reads "10.1", not "10".
+  function sizeOver(bytes, shown) {
+    var value = bytes / MB;
+    var places = value >= 1 ? 1 : 2;
+    for (; places <= 7; places++) {
+      var scale = Math.pow(10, places);
+      var tries = [Math.round(value * scale), Math.ceil(value * scale)];
+      for (var i = 0; i < tries.length; i++) {
+        var size = tries[i] / scale;
+        if (size > shown) {
+          return value >= 1 ? String(size) : size.toFixed(places);
+        }
+      }
+    }
+    return String(value);
   }
 
-  function fill(template, name, size) {
+  function fill(template, name, size, shown) {
     // Functions, not strings, as replacements: a file name may contain "$&".
     return template
       .replace("{name}", function () { return name; })
-      .replace("{size}", function () { return megabytes(size); });
+      .replace("{size}", function () { return sizeOver(size, shown); });
+  }
+
+  function shownLimit(form, name) {
+    // The limit as the message names it, falling back to the limit itself.
+    var shown = Number(form.getAttribute("data-" + name + "-limit-mb"));
+    return shown || Number(form.getAttribute("data-" + name + "-limit")) / MB;
   }
 
   function uploadProblem(form) {
@@ -29,14 +51,19 @@
         if (fileLimit && files[j].size > fileLimit) {
           return {
             input: inputs[i],
-            message: fill(form.getAttribute("data-file-too-large"), files[j].name, files[j].size)
+            message: fill(form.getAttribute("data-file-too-large"), files[j].name, files[j].size,
+              shownLimit(form, "file"))
           };
         }
       }
     }
     if (requestLimit && total > requestLimit) {
       var last = inputs[inputs.length - 1];
-      return { input: last, message: fill(form.getAttribute("data-request-too-large"), "", total) };
+      return {
+        input: last,
+        message: fill(form.getAttribute("data-request-too-large"), "", total,
+          shownLimit(form, "request"))
+      };
     }
     return null;
   }

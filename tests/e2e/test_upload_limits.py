@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 
 OFFICER = ("e2e_limit_officer", "E2e-officer-pass1")
 KB = 1024
+MB = 1024 * KB
 #: Small limits for the test, so the files stay small: 0.25 MB per file.
 FILE_LIMIT = 256 * KB
 REASON = "现场检查发现问题已整改到位，依据通医保〔2026〕3号文件申请调整"
@@ -104,6 +105,36 @@ def test_a_file_over_the_limit_is_refused_before_sending(live_server, adjust_url
         page.get_by_role("button", name="提交审批").click()
     page.wait_for_load_state()
     assert errors == []
+
+
+def test_a_size_just_over_the_limit_reads_as_more_than_the_limit(live_server, adjust_url, page):
+    # One byte over: rounded as usual it would read as the limit itself ("0.25 MB, over the
+    # 0.25 MB limit"), so it is rounded up; the same from 1 MB (one decimal) and for the
+    # files' total.
+    app = live_server.app
+    _log_in(page, live_server.url)
+    page.goto(adjust_url)
+    files = page.locator('input[type="file"]')
+    alert = page.get_by_role("alert")
+    files.set_input_files([_file("扫描件.pdf", FILE_LIMIT + 1)])
+    assert alert.inner_text().startswith("文件“扫描件.pdf”大小为 0.26 MB，超过 0.25 MB 的上限")
+
+    previous = app.config["CREDIT_REQUEST_MAX_BYTES"]
+    app.config["PLEDGE_UPLOAD_MAX_BYTES"] = MB
+    app.config["CREDIT_REQUEST_MAX_BYTES"] = 2 * MB
+    try:
+        page.goto(adjust_url)
+        files.set_input_files([_file("扫描件.pdf", MB + 1)])
+        assert alert.inner_text().startswith("文件“扫描件.pdf”大小为 1.1 MB，超过 1 MB 的上限")
+        # Well over the limit, rounded as usual.
+        files.set_input_files([_file("扫描件.pdf", MB * 3 // 2 + KB)])
+        assert alert.inner_text().startswith("文件“扫描件.pdf”大小为 1.5 MB，超过 1 MB 的上限")
+        # Each file within the limit, together just over theirs.
+        files.set_input_files([_file("一.pdf", MB), _file("二.pdf", MB), _file("三.pdf", 6)])
+        assert alert.inner_text().startswith("所选文件合计 2.1 MB，超过一次提交 2 MB 的上限")
+    finally:
+        app.config["PLEDGE_UPLOAD_MAX_BYTES"] = FILE_LIMIT
+        app.config["CREDIT_REQUEST_MAX_BYTES"] = previous
 
 
 def test_going_back_from_the_413_page_finds_the_form_as_typed(live_server, adjust_url, page):
