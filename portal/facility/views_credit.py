@@ -17,7 +17,7 @@ from portal.credit_files import (
     send_attachment,
     upload_limits,
 )
-from portal.credit_notes import grade_page_context
+from portal.credit_notes import grade_page_context, stored_grade_note
 from portal.credit_queries import (
     chart_rows,
     credit_context,
@@ -108,8 +108,12 @@ def credit_card() -> dict:
         recent = [r for r in rows if r.decided_at is not None and r.decided_at >= since]
         return sorted(recent, key=lambda r: r.decided_at, reverse=True)
 
+    current = latest_grade(facility_id)
     return {
-        "current": latest_grade(facility_id),
+        "current": current,
+        # Why the grade is not the one the score gives (a cap, an adjustment), as on the
+        # credit page.
+        "note": stored_grade_note(current, current.breakdown if current else []),
         "changes": grade_changes(facility_id, limit=HOME_GRADE_CHANGES),
         "pending_appeals": [a for a in appeals if a.status is CreditAppealStatus.PENDING],
         "pending_repairs": [r for r in repairs if r.status is RepairStatus.PENDING],

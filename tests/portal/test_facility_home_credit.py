@@ -12,7 +12,12 @@ from portal.models.credit import CreditRepair
 from portal.models.enums import Role
 from portal.operations.credit import recompute_grade
 from portal.operations.credit_repair import decide_repair
-from portal.operations.credit_workflow import decide_credit_appeal, file_credit_appeal
+from portal.operations.credit_workflow import (
+    decide_adjustment,
+    decide_credit_appeal,
+    file_credit_appeal,
+    propose_adjustment,
+)
 from portal.web import china_time, china_today
 from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
 
@@ -187,3 +192,74 @@ def test_home_shows_nothing_of_another_facility(db, client, auth, make_facility,
     assert "89.0" in card and "A → B" in card
     assert "异议（违规认定 通医保罚〔2026〕99号）待医保局处理" in card
     assert "信用修复申请待医保局决定" in card
+
+
+def _flashes(client) -> list[str]:
+    """The notes of the 我的信用 page's summary (caps, grade adjustment), as text."""
+    page = client.get("/facility/credit").get_data(as_text=True)
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found))
+        for found in re.findall(
+            r'<div class="flash flash-\w+" role="status">(.*?)</div>', page, re.S
+        )
+    ]
+
+
+def _grade_note(client) -> str:
+    found = re.search(r'<p class="grade-note">(.*?)</p>', _card_html(client), re.S)
+    assert found, _card_html(client)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1)))
+
+
+def test_the_card_says_why_an_adjusted_grade_is_not_the_scores(
+    db, client, auth, make_facility, make_user
+):
+    facility = make_facility()
+    officer = make_user(Role.CREDIT_OFFICER, "officer")
+    approver = make_user(Role.APPROVER, "appr")
+    make_user(Role.FACILITY, "fac", facility=facility)
+    adjustment = propose_adjustment(
+        officer, facility, grade="C", reason="复核", evidence="复核报告（档案室）"
+    )
+    decide_adjustment(approver, adjustment, approve=True, note="同意", today=china_today())
+    db.session.commit()
+    auth.login("fac")
+    card = _card(client)
+    assert "C 信用一般" in card and "100.0" in card
+    note = _grade_note(client)
+    assert note.startswith(f"按得分应为A级，经人工调整为C级（调整 #{adjustment.id}）。")
+    # Word for word what the credit page says.
+    assert _flashes(client) == [note]
+
+
+def test_the_card_says_which_cap_holds_the_grade_and_when_it_lifts(
+    db, client, auth, make_facility, make_user
+):
+    facility = make_facility()
+    _finding_today(make_user, facility, "fraud", category="fictitious_service",
+                   results=["talk_rectify"])  # fmt: skip
+    make_user(Role.FACILITY, "fac", facility=facility)
+    db.session.commit()
+    auth.login("fac")
+    card = _card(client)
+    assert "D 信用较差" in card and "80.0" in card
+    note = _grade_note(client)
+    year = china_today().year
+    assert note == (
+        f"等级封顶为 D 级：本周期存在经认定的欺诈骗保行为（封顶为 D 级，{year + 1}-01-01 起解除）。"
+        "无论得分多少，本周期等级都不会高于 D 级。"
+    )
+    assert _flashes(client) == [note]
+
+
+def test_the_card_has_no_note_when_the_score_gives_the_grade(
+    db, client, auth, make_facility, make_user
+):
+    facility = make_facility()
+    _serious_with_money(make_user, facility, "own", "通医保罚〔2026〕32号")
+    make_user(Role.FACILITY, "fac", facility=facility)
+    db.session.commit()
+    auth.login("fac")
+    assert "B 信用较好" in _card(client)
+    assert 'class="grade-note"' not in _card_html(client)
+    assert _flashes(client) == []
