@@ -28,6 +28,7 @@ from portal.models.inspections import (
 from portal.models.staff import StaffMember
 from portal.operations.findings import (
     add_finding,
+    article_errors,
     confirm_finding,
     finding_articles,
     revoke_finding,
@@ -83,7 +84,16 @@ def _article_for(form: FindingForm) -> str:
 
 
 def _preview(form: FindingForm):
+    """The penalty range of the article the finding would cite; none for an article it may
+    not cite (Art 41 punishes insured persons), which a submitted form is told as saving
+    would tell it, the calculator button too."""
     category = taxonomy().get(form.category.data or "")
+    refused = article_errors(form.legal_article.data or "", category.article if category else "")
+    if refused:
+        message = refused["legal_article"]
+        if form.is_submitted() and message not in form.legal_article.errors:
+            form.legal_article.errors = [*form.legal_article.errors, message]
+        return None, None
     return penalty_preview(
         _article_for(form),
         form.amount_involved.data if isinstance(form.amount_involved.data, int) else 0,

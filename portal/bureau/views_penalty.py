@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from portal.bureau import bp
 from portal.bureau.forms_inspections import PenaltyForm, fen_to_yuan_text, yuan_to_fen
 from portal.credit_queries import penalty_preview
+from portal.operations.findings import article_errors
 from portal.permissions import require
 from portal.rules import handling_results, penalty_rules, taxonomy
 
@@ -36,10 +37,16 @@ def penalty_calculator():
 @bp.route("/penalty-range")
 @require("registry.view")
 def penalty_range_json():
-    """The calculator for the finding form's script: JSON, nothing saved."""
+    """The calculator for the finding form's script: JSON, nothing saved. An article a
+    finding may not cite (Art 41 punishes insured persons) is refused as saving refuses it;
+    the calculator page (``penalty_calculator``) keeps every article."""
     args = request.args
     category = taxonomy().get(args.get("category", ""))
-    article = args.get("article") or (category.article if category else "")
+    default = category.article if category else ""
+    refused = article_errors(args.get("article") or "", default)
+    if refused:
+        return jsonify({"error": refused["legal_article"]}), 422
+    article = args.get("article") or default
     try:
         loss = yuan_to_fen(args.get("amount") or "0")
         fine = yuan_to_fen(args["fine"]) if args.get("fine") else None

@@ -49,9 +49,10 @@ def finding_articles() -> list[ArticleRule]:
     return penalty_rules().for_subject(FINDING_SUBJECT)
 
 
-def _article_errors(article: str, default: str) -> dict[str, str]:
+def article_errors(article: str, default: str) -> dict[str, str]:
     """``article`` as chosen (empty: the category's ``default``) must be a known article
-    whose penalties fall on facilities."""
+    whose penalties fall on facilities: on saving, confirming, and the penalty range the
+    finding form shows."""
     rules = penalty_rules().articles
     if article and article not in rules:
         return {"legal_article": _("未知的适用条款")}
@@ -111,7 +112,7 @@ def finding_errors(
         errors["self_corrected"] = _("自查自纠从轻计分须已全额退回涉及金额，请核对退回金额")
     # Without an article of its own the finding takes its category's (see _apply_finding).
     default = category.article if category and "category" not in errors else ""
-    errors |= _article_errors(data.get("legal_article") or "", default)
+    errors |= article_errors(data.get("legal_article") or "", default)
     decided = data.get("decision_date")
     if decided is not None and (decided > today or decided < inspection_start):
         errors["decision_date"] = _("决定日期须在检查开始之后、不晚于今天")
@@ -194,7 +195,7 @@ def confirmation_problems(finding: Finding) -> dict[str, str]:
     missing = missing_for_confirmation(
         finding.decision_number, finding.decision_date, finding.legal_article, finding.results
     )
-    return _article_errors(finding.legal_article, "") | missing
+    return article_errors(finding.legal_article, "") | missing
 
 
 def missing_for_confirmation(number: str, decided, article: str, results) -> dict[str, str]:

@@ -169,6 +169,43 @@ def test_the_finding_form_offers_only_articles_for_facilities(
     assert post_form(client, url, data | {"legal_article": "38"}).status_code == 302
 
 
+def test_the_finding_forms_calculator_refuses_an_article_for_individuals(
+    db, client, auth, make_facility, make_user
+):
+    # The calculator button of the finding form (new and edit) and the range its script
+    # fetches say what saving says of Art 41, and show no Art 41 range; the standalone
+    # calculator page, for individuals too, keeps it.
+    from portal.models.inspections import Finding
+    from portal.web import china_today
+    from tests.portal.test_robustness import _finding_form
+    from tests.portal.web_helpers import post_form
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, make_facility(), [one, two], start=china_today())
+    draft = add_finding(
+        one, insp, finding_data(category="improper_charging", decision_date=None,
+                                period_start=None, period_end=None), china_today(),
+    )  # fmt: skip
+    db.session.commit()
+    auth.login(one.username)
+    refused = "第41条的处罚对象不是定点医药机构"
+    data = _finding_form("", legal_article="41", action="calculate")
+    del data["csrf_token"]
+    for url in (f"/bureau/inspections/{insp.id}/findings/new", f"/bureau/findings/{draft.id}/edit"):
+        page = post_form(client, url, data).get_data(as_text=True)
+        assert refused in page and "第四十一条" not in page, url
+        # Another article is calculated as before.
+        page = post_form(client, url, data | {"legal_article": "38"}).get_data(as_text=True)
+        assert "第三十八条" in page and refused not in page, url
+    assert db.session.query(Finding).count() == 1 and draft.legal_article != "41"
+
+    script = client.get("/bureau/penalty-range?article=41&amount=1000")
+    assert script.status_code == 422 and refused in script.get_json()["error"]
+    assert client.get("/bureau/penalty-range?article=38&amount=1000").get_json()["article"] == "38"
+    page = client.get("/bureau/penalty-calculator?legal_article=41&amount_involved=1000")
+    assert "第四十一条" in page.get_data(as_text=True)
+
+
 def test_confirm_drops_the_grade_in_the_same_transaction_and_revoke_restores(
     db, make_facility, make_user
 ):
