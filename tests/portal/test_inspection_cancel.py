@@ -26,13 +26,7 @@ from tests.credit_helpers import (
     inspection_begun_today,
     two_inspectors,
 )
-from tests.portal.web_helpers import audit_rows, post_form
-
-
-def _audited(db, action: str):
-    rows = audit_rows(db, action)
-    assert rows, f"no {action} row"
-    return rows[-1]
+from tests.portal.web_helpers import audit_rows, last_audit_row, post_form
 
 
 def test_cancel_is_refused_while_findings_are_not_revoked(db, make_facility, make_user):
@@ -64,7 +58,7 @@ def test_cancel_is_refused_while_findings_are_not_revoked(db, make_facility, mak
     assert insp.cancel_reason == "重复登记" and insp.cancelled_by_id == one.id
     assert insp.cancelled_at is not None
     assert (facility.credit_grade, facility.credit_score) == grade
-    row = _audited(db, "inspection.cancel")
+    row = last_audit_row(db, "inspection.cancel")
     assert row.note == "重复登记"
     assert row.summary == {"before": {"status": "open"}, "after": {"status": "cancelled"}}
 

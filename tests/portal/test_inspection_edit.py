@@ -34,16 +34,12 @@ from tests.credit_helpers import (
     inspection_begun_today,
     two_inspectors,
 )
-from tests.portal.web_helpers import audit_rows, post_form
+from tests.portal.web_helpers import audit_rows, last_audit_row, post_form
 
 
-def _audited(db, action: str):
-    rows = audit_rows(db, action)
-    assert rows, f"no {action} row"
-    return rows[-1]
-
-
-def test_an_open_inspection_is_corrected_and_each_change_audited(db, make_facility, make_user):
+def test_an_open_inspection_is_corrected_and_each_changelast_audit_row(
+    db, make_facility, make_user
+):
     facility = make_facility()
     one, two = two_inspectors(make_user)
     three = make_user(Role.CREDIT_OFFICER, "officer")
@@ -67,7 +63,7 @@ def test_an_open_inspection_is_corrected_and_each_change_audited(db, make_facili
     assert insp.reference == "通医保检〔2026〕12号" and insp.notes == "现场核查住院病历"
     assert {u.id for u in insp.inspectors} == {one.id, three.id}
     assert insp.status is InspectionStatus.OPEN
-    row = _audited(db, "inspection.update")
+    row = last_audit_row(db, "inspection.update")
     assert row.actor_id == two.id and row.object_id == str(insp.id)
     # Only what changed, old and new; the facility and on-site flag did not change.
     assert row.summary["before"] == {
@@ -146,7 +142,7 @@ def test_the_facility_changes_only_while_nothing_is_recorded_under_it(db, make_f
     insp = inspection(one, wrong, [one, two], today=TODAY)
     update_inspection(one, insp, {"facility": right}, TODAY)
     assert insp.facility_id == right.id
-    row = _audited(db, "inspection.update")
+    row = last_audit_row(db, "inspection.update")
     assert row.summary == {
         "before": {"facility": wrong.site_code},
         "after": {"facility": right.site_code},
@@ -279,7 +275,7 @@ def test_the_edit_page_corrects_an_inspection(db, client, recorded, make_facilit
     assert response.headers["Location"].endswith(f"/bureau/inspections/{recorded.id}")
     db.session.refresh(recorded)
     assert recorded.facility_id == other.id and recorded.kind is InspectionKind.ROUTINE
-    row = _audited(db, "inspection.update")
+    row = last_audit_row(db, "inspection.update")
     assert row.summary["after"] == {
         "facility": other.site_code,
         "kind": "routine",

@@ -26,3 +26,10 @@ def audit_rows(db, action: str | None = None) -> list[AuditLog]:
     if action is not None:
         query = query.where(AuditLog.action == action)
     return list(db.session.scalars(query))
+
+
+def last_audit_row(db, action: str) -> AuditLog:
+    """The latest audit row of ``action``; fails when there is none."""
+    rows = audit_rows(db, action)
+    assert rows, f"no {action} row"
+    return rows[-1]
