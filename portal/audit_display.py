@@ -1,5 +1,6 @@
 """The audit trail as a bureau auditor reads it: each stored row with its action, object,
-fields and values named in Chinese (the tables are in ``portal.audit_labels``).
+fields and values named in Chinese (the tables are in ``portal.audit_labels`` and
+``portal.audit_fields``).
 
 Display only: stored rows are hash-chained and never rewritten; the codes stay at hand for
 technical staff.
@@ -14,19 +15,21 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.audit_labels import (
-    ACTION_GROUPS,
-    ACTION_LABELS,
+from portal.audit_fields import (
     ENUM_FIELDS,
     FIELD_LABELS,
     FIELD_LABELS_BY_TYPE,
     FIELD_ORDER,
     NESTED_TYPES,
+    REFERENCE_FIELDS,
+    VALUE_LABELS,
+)
+from portal.audit_labels import (
+    ACTION_GROUPS,
+    ACTION_LABELS,
     NOTE_LABELS,
     OBJECT_LABELS,
-    REFERENCE_FIELDS,
     SYSTEM_ACTOR,
-    VALUE_LABELS,
 )
 from portal.extensions import db
 from portal.models.facility import Facility

@@ -13,14 +13,16 @@ from sqlalchemy import select
 
 import portal
 from portal.audit_display import format_value, matching_actions
-from portal.audit_labels import (
-    ACTION_GROUPS,
-    ACTION_LABELS,
+from portal.audit_fields import (
     ENUM_FIELDS,
     FIELD_LABELS,
     FIELD_LABELS_BY_TYPE,
     FIELD_ORDER,
     NESTED_TYPES,
+)
+from portal.audit_labels import (
+    ACTION_GROUPS,
+    ACTION_LABELS,
     NOTE_LABELS,
     OBJECT_LABELS,
 )
