@@ -184,3 +184,22 @@ def inspection_begun_today(db, auth, make_user, facility):
     db.session.commit()
     assert auth.login(one.username).status_code == 302
     return insp
+
+
+def finding_form(token: str | None = None, **overrides) -> dict:
+    """The new-finding form's fields for a draft that saves (``overrides`` change any);
+    with ``token``, the CSRF token too (``post_form`` brings the page's own)."""
+    data = {
+        "category": "inflated_charges",
+        "description": "虚记耗材费用",
+        "amount_involved": "100",
+        "amount_refunded": "0",
+        "amount_recovered": "0",
+        "fine": "0",
+        "staff_codes": "",
+        "results": ["talk_rectify"],
+        "legal_article": "",
+        "decision_number": "",
+        "self_inspection_id": "0",
+    } | overrides
+    return data if token is None else {"csrf_token": token} | data

@@ -11,11 +11,9 @@ import pytest
 from portal.models.facility import Facility
 from portal.models.inspections import Finding, Inspection
 from portal.validators import EARLIEST_DATE, check_date
-from portal.web import china_today
 from tests.factories import facility_data
 from tests.portal.import_helpers import csv_bytes, facility_row, run
 from tests.portal.test_registry_facilities import form_data
-from tests.portal.test_robustness import _finding_form
 from tests.portal.web_helpers import count_rows, post_form
 
 SHORT_YEAR = "0202-05-01"
@@ -40,15 +38,11 @@ def test_a_facility_form_with_a_year_typed_short_is_refused(db, editor):
 def test_a_finding_decided_in_a_year_typed_short_is_refused(
     db, client, auth, make_facility, make_user
 ):
-    from tests.credit_helpers import inspection, two_inspectors
+    from tests.credit_helpers import finding_form, inspection_begun_today
 
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    db.session.commit()
-    auth.login(one.username)
+    insp = inspection_begun_today(db, auth, make_user, make_facility())
     url = f"/bureau/inspections/{insp.id}/findings/new"
-    data = _finding_form("", decision_date=SHORT_YEAR)
-    del data["csrf_token"]  # post_form brings the page's
+    data = finding_form(decision_date=SHORT_YEAR)
     response = post_form(client, url, data)
     assert response.status_code == 200
     assert FLOOR_MESSAGE in response.get_data(as_text=True)

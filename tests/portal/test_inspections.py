@@ -24,7 +24,9 @@ from tests.credit_helpers import (
     TODAY,
     confirmed_finding,
     finding_data,
+    finding_form,
     inspection,
+    inspection_begun_today,
     two_inspectors,
 )
 
@@ -147,21 +149,15 @@ def test_the_finding_form_offers_only_articles_for_facilities(
     db, client, auth, make_facility, make_user
 ):
     from portal.models.inspections import Finding
-    from portal.web import china_today
-    from tests.portal.test_robustness import _finding_form
     from tests.portal.web_helpers import post_form
 
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    db.session.commit()
-    auth.login(one.username)
+    insp = inspection_begun_today(db, auth, make_user, make_facility())
     url = f"/bureau/inspections/{insp.id}/findings/new"
     page = client.get(url).get_data(as_text=True)
     for article in ("38", "39", "40"):
         assert f'<option value="{article}">' in page
     assert '<option value="41">' not in page and "第四十一条" not in page
-    data = _finding_form("", legal_article="41")
-    del data["csrf_token"]
+    data = finding_form(legal_article="41")
     response = post_form(client, url, data)
     assert response.status_code == 200
     assert "第41条的处罚对象不是定点医药机构" in response.get_data(as_text=True)
@@ -177,7 +173,6 @@ def test_the_finding_forms_calculator_refuses_an_article_for_individuals(
     # calculator page, for individuals too, keeps it.
     from portal.models.inspections import Finding
     from portal.web import china_today
-    from tests.portal.test_robustness import _finding_form
     from tests.portal.web_helpers import post_form
 
     one, two = two_inspectors(make_user)
@@ -189,8 +184,7 @@ def test_the_finding_forms_calculator_refuses_an_article_for_individuals(
     db.session.commit()
     auth.login(one.username)
     refused = "第41条的处罚对象不是定点医药机构"
-    data = _finding_form("", legal_article="41", action="calculate")
-    del data["csrf_token"]
+    data = finding_form(legal_article="41", action="calculate")
     for url in (f"/bureau/inspections/{insp.id}/findings/new", f"/bureau/findings/{draft.id}/edit"):
         page = post_form(client, url, data).get_data(as_text=True)
         assert refused in page and "第四十一条" not in page, url
@@ -302,7 +296,6 @@ def test_no_finding_form_on_a_closed_inspection(db, client, auth, make_facility,
     from portal.models.inspections import Finding
     from portal.web import china_today
     from tests.conftest import csrf_token
-    from tests.portal.test_robustness import _finding_form
 
     one, two = two_inspectors(make_user)
     today = china_today()
@@ -320,7 +313,7 @@ def test_no_finding_form_on_a_closed_inspection(db, client, auth, make_facility,
     page = client.get(detail).get_data(as_text=True)
     assert "该检查已结束，不能再录入违规发现" in page
     # Posting (a form opened before the inspection was closed) is refused the same way.
-    response = client.post(url, data=_finding_form(csrf_token(page)), follow_redirects=True)
+    response = client.post(url, data=finding_form(csrf_token(page)), follow_redirects=True)
     assert "该检查已结束，不能再录入违规发现" in response.get_data(as_text=True)
     assert response.request.path == detail
     assert db.session.query(Finding).count() == 0
@@ -424,17 +417,11 @@ def test_leniency_needs_the_money_involved_refunded_in_full(db, make_facility, m
 
 def test_the_finding_form_shows_why_leniency_is_refused(db, client, auth, make_facility, make_user):
     from portal.models.inspections import Finding
-    from portal.web import china_today
-    from tests.portal.test_robustness import _finding_form
     from tests.portal.web_helpers import post_form
 
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    db.session.commit()
-    auth.login(one.username)
+    insp = inspection_begun_today(db, auth, make_user, make_facility())
     url = f"/bureau/inspections/{insp.id}/findings/new"
-    data = _finding_form("", self_corrected="y", amount_involved="100", amount_refunded="60")
-    del data["csrf_token"]
+    data = finding_form(self_corrected="y", amount_involved="100", amount_refunded="60")
     response = post_form(client, url, data)
     assert response.status_code == 200
     assert "自查自纠从轻计分须已全额退回涉及金额" in response.get_data(as_text=True)

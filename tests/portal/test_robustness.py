@@ -94,37 +94,17 @@ def test_an_upload_naming_a_campaign_id_too_large_stores_nothing(
 TOO_MUCH_YUAN = "92233720368547758.08"
 
 
-def _finding_form(token: str, **overrides) -> dict:
-    return {
-        "csrf_token": token,
-        "category": "inflated_charges",
-        "description": "虚记耗材费用",
-        "amount_involved": "100",
-        "amount_refunded": "0",
-        "amount_recovered": "0",
-        "fine": "0",
-        "staff_codes": "",
-        "results": ["talk_rectify"],
-        "legal_article": "",
-        "decision_number": "",
-        "self_inspection_id": "0",
-    } | overrides
-
-
 @pytest.mark.parametrize("field", ["amount_involved", "fine"])
 def test_a_finding_amount_too_large_to_store_is_refused_on_the_form(
     db, client, auth, make_facility, make_user, field
 ):
     from portal.models.inspections import Finding
-    from tests.credit_helpers import inspection, two_inspectors
+    from tests.credit_helpers import finding_form, inspection_begun_today
 
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    db.session.commit()
-    auth.login(one.username)
+    insp = inspection_begun_today(db, auth, make_user, make_facility())
     url = f"/bureau/inspections/{insp.id}/findings/new"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    response = client.post(url, data=_finding_form(token, **{field: TOO_MUCH_YUAN}))
+    response = client.post(url, data=finding_form(token, **{field: TOO_MUCH_YUAN}))
     assert response.status_code == 200
     assert "金额过大" in response.get_data(as_text=True)
     assert db.session.query(Finding).count() == 0
@@ -136,15 +116,12 @@ def test_a_handling_result_not_offered_is_refused_in_chinese(
     """Checkbox lists refuse a value that is not one of their choices (only a tampered
     request sends one) with a Chinese message; WTForms' catalogue has none for it."""
     from portal.models.inspections import Finding
-    from tests.credit_helpers import inspection, two_inspectors
+    from tests.credit_helpers import finding_form, inspection_begun_today
 
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    db.session.commit()
-    auth.login(one.username)
+    insp = inspection_begun_today(db, auth, make_user, make_facility())
     url = f"/bureau/inspections/{insp.id}/findings/new"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    response = client.post(url, data=_finding_form(token, results=["talk_rectify", "ZZ", "YY"]))
+    response = client.post(url, data=finding_form(token, results=["talk_rectify", "ZZ", "YY"]))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     # Each value quoted on its own (WTForms joins them inside one pair of quotes).
