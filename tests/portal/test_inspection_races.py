@@ -1,0 +1,139 @@
+"""Two people at once on one inspection: a finding added on a page read before the
+inspection was cancelled is refused, and a cancellation meanwhile waits for a finding
+being added (PostgreSQL's row lock; SQLite's single writer refuses it)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models.enums import Role
+from portal.models.inspections import Inspection, InspectionStatus
+from portal.operations.findings import add_finding
+from portal.operations.inspections import InspectionError, cancel_inspection
+from tests.credit_helpers import (
+    TODAY,
+    finding_data,
+    inspection,
+)
+
+
+@pytest.fixture
+def committed_world(fresh_database_url, tmp_path):
+    """An app on a database of its own (each app context a session and a connection of
+    its own), with an open inspection and its two inspectors, committed."""
+    from flask_migrate import upgrade
+
+    from portal.extensions import db as _db
+    from portal.operations.registry import create_facility
+    from portal.operations.users import create_user
+    from tests.conftest import TEST_PASSWORD, make_app
+    from tests.factories import facility_data
+
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        people = [
+            create_user(None, username=f"both_{n}", display_name=f"检查员{n}",
+                        role=Role.INSPECTOR, password=TEST_PASSWORD)
+            for n in (1, 2)
+        ]  # fmt: skip
+        insp = inspection(people[0], create_facility(None, facility_data(1)), people, today=TODAY)
+        _db.session.commit()
+        ids = insp.id, people[0].id
+    try:
+        yield app, *ids
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
+
+
+def test_a_finding_added_to_an_inspection_read_before_its_cancellation_is_refused(
+    committed_world,
+):
+    from portal.extensions import db as _db
+    from portal.models.user import User
+
+    app, inspection_id, user_id = committed_world
+    with app.app_context():  # one inspector has the inspection open on screen...
+        stale = _db.session.get(Inspection, inspection_id)
+        user = _db.session.get(User, user_id)
+        assert stale.status is InspectionStatus.OPEN
+        # The page was read in a request of its own: nothing is held while the form is
+        # filled in (SQLite would keep a writer waiting on an open read).
+        _db.session.expunge_all()
+        _db.session.rollback()
+        with app.app_context():  # ...while another cancels it
+            other = _db.session.get(User, user_id)
+            cancel_inspection(other, _db.session.get(Inspection, inspection_id), "误登记")
+            _db.session.commit()
+        stale, user = _db.session.merge(stale, load=False), _db.session.merge(user, load=False)
+        assert stale.status is InspectionStatus.OPEN  # what the form was filled in on
+        with pytest.raises(InspectionError) as exc:
+            add_finding(user, stale, finding_data(), TODAY)
+        assert "已撤销" in exc.value.errors["category"]
+        _db.session.rollback()
+        assert stale.findings == []
+
+
+def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_world):
+    """The inspection's row is locked while a finding is added: a cancellation meanwhile
+    waits, then sees the finding and is refused (rather than cancelling an inspection that
+    has a finding, checked before the finding was committed). SQLite has one writer at a
+    time: the cancellation cannot write while the finding's transaction is open and fails
+    as the database being busy; either way nothing is cancelled."""
+    import threading
+    import time
+
+    from portal.extensions import db as _db
+    from portal.models.user import User
+
+    app, inspection_id, user_id = committed_world
+    outcome = {}
+
+    def cancel_meanwhile():
+        with app.app_context():
+            try:
+                user, insp = (
+                    _db.session.get(User, user_id),
+                    _db.session.get(Inspection, inspection_id),
+                )
+                cancel_inspection(user, insp, "误登记")
+                _db.session.commit()
+                outcome["cancelled"] = True
+            except InspectionError as exc:
+                _db.session.rollback()
+                outcome["refused"] = exc.errors
+            except sa.exc.OperationalError as exc:
+                _db.session.rollback()
+                outcome["busy"] = str(exc)
+
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with app.app_context():
+        sqlite = _db.engine.dialect.name == "sqlite"
+        user = _db.session.get(User, user_id)
+        add_finding(user, _db.session.get(Inspection, inspection_id), finding_data(), TODAY)
+        other = threading.Thread(target=cancel_meanwhile)
+        other.start()
+        if sqlite:
+            other.join(30)
+        else:
+            with _db.engine.connect() as watcher:
+                deadline = time.monotonic() + 10
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    watcher.rollback()
+                    time.sleep(0.05)
+                assert watcher.execute(waiting).scalar() == 1, "the cancellation did not wait"
+        _db.session.commit()
+        other.join(10)
+        assert not other.is_alive()
+        if sqlite:
+            assert "database is locked" in outcome["busy"]
+        else:
+            assert "违规发现草稿" in outcome["refused"]["status"]
+        _db.session.expire_all()
+        insp = _db.session.get(Inspection, inspection_id)
+        assert insp.status is InspectionStatus.OPEN and len(insp.findings) == 1
