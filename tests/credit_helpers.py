@@ -203,3 +203,18 @@ def finding_form(token: str | None = None, **overrides) -> dict:
         "self_inspection_id": "0",
     } | overrides
     return data if token is None else {"csrf_token": token} | data
+
+
+def inspection_seen_by(db, client, auth, make_user, facility, role) -> tuple:
+    """An open inspection of ``facility`` begun today, and a new user of ``role`` logged in:
+    (the inspection, a CSRF token of the user's session, the inspection's page as seen)."""
+    from portal.web import china_today
+    from tests.conftest import csrf_token
+
+    one, two = two_inspectors(make_user)
+    insp = inspection(one, facility, [one, two], start=china_today())
+    make_user(role, "outsider")
+    db.session.commit()
+    auth.login("outsider")
+    token = csrf_token(client.get("/bureau/").get_data(as_text=True))
+    return insp, token, client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)

@@ -16,13 +16,13 @@ from portal.operations.findings import add_finding, revoke_finding
 from portal.operations.inspections import InspectionError, cancel_inspection, close_inspection
 from portal.operations.pledges import PledgeError
 from portal.web import china_today
-from tests.conftest import csrf_token
 from tests.credit_helpers import (
     TODAY,
     confirmed_finding,
     finding_data,
     inspection,
     inspection_begun_today,
+    inspection_seen_by,
     two_inspectors,
 )
 from tests.portal.web_helpers import audit_rows, last_audit_row, post_form
@@ -233,13 +233,7 @@ def test_the_list_counts_the_findings_that_stand(db, client, recorded):
 def test_roles_that_do_not_record_inspections_may_not_cancel(
     db, client, auth, make_facility, make_user, role
 ):
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    make_user(role, "outsider")
-    db.session.commit()
-    auth.login("outsider")
-    token = csrf_token(client.get("/bureau/").get_data(as_text=True))
-    detail = client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)
+    insp, token, detail = inspection_seen_by(db, client, auth, make_user, make_facility(), role)
     assert f'href="/bureau/inspections/{insp.id}/cancel"' not in detail
     response = client.post(
         f"/bureau/inspections/{insp.id}/cancel",

@@ -22,12 +22,10 @@ from portal.operations.inspections import (
     close_inspection,
 )
 from portal.web import china_today
-from tests.conftest import csrf_token
 from tests.credit_helpers import (
     finding_data,
-    inspection,
     inspection_begun_today,
-    two_inspectors,
+    inspection_seen_by,
 )
 from tests.portal.web_helpers import audit_rows, last_audit_row, post_form
 
@@ -245,13 +243,7 @@ def test_a_cancelled_inspection_offers_no_correction(db, client, recorded):
 def test_roles_that_do_not_record_inspections_may_not_correct(
     db, client, auth, make_facility, make_user, role
 ):
-    one, two = two_inspectors(make_user)
-    insp = inspection(one, make_facility(), [one, two], start=china_today())
-    make_user(role, "outsider")
-    db.session.commit()
-    auth.login("outsider")
-    token = csrf_token(client.get("/bureau/").get_data(as_text=True))
-    detail = client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)
+    insp, token, detail = inspection_seen_by(db, client, auth, make_user, make_facility(), role)
     assert f'href="/bureau/inspections/{insp.id}/edit"' not in detail
     response = client.post(
         f"/bureau/inspections/{insp.id}/edit",
