@@ -194,7 +194,7 @@ def test_inspection_cancellation_migrates_both_ways(fresh_database_url, tmp_path
     with app.app_context():
         engine = _db.engine
         try:
-            upgrade()
+            upgrade(revision="0012")
             people = [
                 create_user(
                     None, username=f"mig_{n}", display_name=f"检查员{n}", role=Role.INSPECTOR,
