@@ -23,7 +23,7 @@ from portal.models.user import User
 from portal.operations.credit import all_facility_ids
 from portal.operations.credit_batch import recompute_batch
 from portal.operations.findings import add_finding, confirm_finding
-from portal.operations.inspections import create_inspection
+from portal.operations.inspections import cancel_inspection, create_inspection
 from portal.operations.pledge_campaigns import issue_template_version, open_campaign
 from portal.operations.pledges import decide_pledge, record_upload
 from portal.rules import penalty_rules, taxonomy
@@ -53,7 +53,8 @@ def _scan_pdf() -> bytes:
 
 
 def load_demo_credit(site_codes: list[str]) -> dict:
-    """Findings at demo-account facilities, a pledge campaign with every state, grades."""
+    """Findings at demo-account facilities, a cancelled inspection, a pledge campaign with
+    every state, grades."""
     today = china_today()
     users = {u.username: u for u in db.session.scalars(select(User))}
     inspectors = [users["inspector"], users["inspector2"]]
@@ -106,6 +107,17 @@ def load_demo_credit(site_codes: list[str]) -> dict:
         )  # fmt: skip
         confirm_finding(inspectors[1], finding, today)
         findings += 1
+    # An inspection entered twice by mistake: the copy is cancelled and kept on record.
+    duplicate = create_inspection(
+        inspectors[0],
+        {
+            "facility": facilities[0], "kind": InspectionKind.ROUTINE,
+            "trigger": InspectionTrigger.PLAN, "on_site": True,
+            "start_date": today - timedelta(days=10), "end_date": None, "reference": "",
+            "notes": "", "inspectors": inspectors,
+        },
+    )  # fmt: skip
+    cancel_inspection(inspectors[0], duplicate, "重复录入，同一次检查已另行登记")
 
     templates = {
         kind: issue_template_version(

@@ -35,6 +35,7 @@ from portal.models import (
     StaffPractice,
     User,
 )
+from portal.models.inspections import Inspection, InspectionStatus
 from portal.operations.audit import verify_chain
 from portal.operations.users import check_password_strength
 from portal.validators import check_credit_code, check_id_number, check_site_code, mask_id_number
@@ -239,6 +240,7 @@ def _check_audit(db, facilities: int, staff: int):
     assert {
         "points.record",
         "inspection.create",
+        "inspection.cancel",
         "finding.confirm",
         "pledge.verify",
         "pledge.reject",
@@ -249,6 +251,10 @@ def _check_audit(db, facilities: int, staff: int):
     assert after["accounts"] == len(DEMO_ACCOUNTS)
     assert after["point_records"] == len(points) == 5
     assert after["findings"] == 4
+    cancelled = db.session.scalars(
+        select(Inspection).where(Inspection.status == InspectionStatus.CANCELLED)
+    ).all()
+    assert [i.cancel_reason for i in cancelled] == ["重复录入，同一次检查已另行登记"]
     assert verify_chain().ok
 
 
