@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
@@ -64,11 +65,15 @@ def last_day(end):
 
 
 def page_url(page: int) -> str:
-    """The current URL with ``page`` replaced, keeping search and filter arguments."""
-    args = request.args.to_dict()
-    args.update(request.view_args or {})
-    args["page"] = page
-    return url_for(request.endpoint, **args)
+    """The current URL with ``page`` replaced, keeping search and filter arguments.
+
+    The query string is copied as it came, never passed to ``url_for`` as keywords: a
+    visitor's ``?endpoint=`` or ``?_method=`` would break the build (a 500 error), and
+    ``?_external=`` or ``?_anchor=`` would make every page link absolute to the request's
+    Host header or add a fragment of the visitor's choosing."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    args.append(("page", str(page)))
+    return url_for(request.endpoint, **(request.view_args or {})) + "?" + urlencode(args)
 
 
 #: File formats as users name them (the portal accepts these three, by content).
