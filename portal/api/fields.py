@@ -43,11 +43,29 @@ def read_bool(body: dict, field: str, errors: dict, prefix: str = "", default: b
     return value
 
 
-def read_text(body: dict, field: str, errors: dict, prefix: str = "") -> str:
+def read_text(
+    body: dict, field: str, errors: dict, prefix: str = "", max_length: int | None = None
+) -> str:
+    """A string; with ``max_length``, one that fits once trimmed (as it is stored)."""
     value = body.get(field)
     if value is None:
         return ""
     if not isinstance(value, str):
         errors[prefix + field] = "应为字符串"
         return ""
+    if max_length is not None and (message := length_error(value, max_length)):
+        errors[prefix + field] = message
+        return ""
     return value
+
+
+def text_limit(attribute) -> int:
+    """The characters a model's ``String`` column holds. A longer value must be refused
+    before it is written: PostgreSQL fails the statement (a 500 error), SQLite stores it."""
+    return attribute.property.columns[0].type.length
+
+
+def length_error(value: str, max_length: int) -> str | None:
+    if len(value.strip()) > max_length:
+        return f"不能超过{max_length}个字符"
+    return None

@@ -8,6 +8,7 @@ responses against these schemas with undocumented properties refused.
 
 from __future__ import annotations
 
+from portal.api.fields import text_limit
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -18,8 +19,15 @@ from portal.models.enums import (
     Responsibility,
     Severity,
 )
-from portal.models.inspections import FindingStatus, InspectionKind, InspectionTrigger
+from portal.models.inspections import (
+    Finding,
+    FindingStatus,
+    Inspection,
+    InspectionKind,
+    InspectionTrigger,
+)
 from portal.models.pledges import PledgeStatus, PledgeTemplateKind
+from portal.models.points import PointRecord
 from portal.rules import credit_rulebook
 from scoring.staff_points import SanctionKind, Status
 
@@ -39,6 +47,11 @@ def nullable(schema: dict) -> dict:
         # OpenAPI 3.0: null is only valid in an enum that lists it.
         schema["enum"] = [*schema["enum"], None]
     return schema
+
+
+def text(column) -> dict:
+    """A string that must fit ``column`` (longer is refused with 422)."""
+    return {"type": "string", "maxLength": text_limit(column)}
 
 
 def enum_of(values) -> dict:
@@ -252,7 +265,7 @@ def component_schemas() -> dict:
                 "responsibility": enum_of(Responsibility),
                 "decided_on": DATE,
                 "source": enum_of(PointSource),
-                "reference": STR,
+                "reference": text(PointRecord.reference),
             }
         ),  # fmt: skip
         "FindingCreate": obj(
@@ -272,7 +285,7 @@ def component_schemas() -> dict:
                     "不填则取违规类别的条款",
                 },
                 "fine_fen": INT,
-                "decision_number": STR,
+                "decision_number": text(Finding.decision_number),
                 "decision_date": DATE,
                 "self_corrected": BOOL,
                 "confirm": {
@@ -290,7 +303,7 @@ def component_schemas() -> dict:
                 "on_site": BOOL,
                 "start_date": DATE,
                 "end_date": DATE,
-                "reference": STR,
+                "reference": text(Inspection.reference),
                 "notes": STR,
                 "inspectors": {
                     "type": "array",

@@ -3,9 +3,10 @@ from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.auth import token_required
-from portal.api.fields import read_date
+from portal.api.fields import length_error, read_date, text_limit
 from portal.extensions import db
 from portal.models.enums import FacilityKind
+from portal.models.points import PointRecord
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
 from portal.web import last_day
@@ -38,6 +39,8 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 BAD_PAGING = "page 和 per_page 必须为正整数"
 FACILITY_NOT_FOUND = "未找到该医保定点编码的机构"
+#: The longest decision reference a point record holds (also in the OpenAPI document).
+POINTS_REFERENCE_MAX = text_limit(PointRecord.reference)
 
 
 def facility_or_404(site_code: str):
@@ -161,7 +164,6 @@ def _staff_or_404(staff_code: str) -> StaffMember:
 
 
 def _points_json(staff: StaffMember) -> dict:
-    from portal.models.points import PointRecord
     from portal.operations.points import standing_for
     from portal.web import china_today
 
@@ -242,6 +244,10 @@ def staff_points_create(staff_code: str):
     for field in ("violation", "reference"):
         if not isinstance(body.get(field), str) or not body[field].strip():
             errors[field] = "此项必填"
+    if "reference" not in errors and (
+        message := length_error(body["reference"], POINTS_REFERENCE_MAX)
+    ):
+        errors["reference"] = message
     if errors:
         return _field_errors(errors)
     try:

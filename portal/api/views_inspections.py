@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.auth import token_required
-from portal.api.fields import read_bool, read_date, read_text
+from portal.api.fields import read_bool, read_date, read_text, text_limit
 from portal.extensions import db
-from portal.models.inspections import InspectionKind, InspectionTrigger
+from portal.models.inspections import Finding, Inspection, InspectionKind, InspectionTrigger
 from portal.models.staff import StaffMember
 from portal.models.user import User
 from portal.operations.findings import (
@@ -31,6 +31,10 @@ from portal.web import china_today
 #: Operation field names that differ in the API.
 API_NAMES = {"results": "handling_results"}
 MONEY_FIELDS = ("amount_involved_fen", "amount_refunded_fen", "amount_recovered_fen", "fine_fen")
+#: Text fields stored in columns of a fixed length, and that length (also in the OpenAPI
+#: document). Category and legal article are checked against their lists instead.
+REFERENCE_MAX = text_limit(Inspection.reference)
+DECISION_NUMBER_MAX = text_limit(Finding.decision_number)
 
 
 def _unprocessable(fields: dict[str, str]):
@@ -64,8 +68,11 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
         return {}
     data = {
         field: read_text(raw, field, errors, prefix)
-        for field in ("category", "description", "legal_article", "decision_number")
+        for field in ("category", "description", "legal_article")
     }
+    data["decision_number"] = read_text(
+        raw, "decision_number", errors, prefix, max_length=DECISION_NUMBER_MAX
+    )
     data["self_corrected"] = read_bool(raw, "self_corrected", errors, prefix)
     data["self_inspection"] = None
     for field in MONEY_FIELDS:
@@ -138,7 +145,7 @@ def inspections_create():
         "on_site": read_bool(body, "on_site", errors, default=True),
         "start_date": read_date(body, "start_date", errors, required=True),
         "end_date": read_date(body, "end_date", errors),
-        "reference": read_text(body, "reference", errors),
+        "reference": read_text(body, "reference", errors, max_length=REFERENCE_MAX),
         "notes": read_text(body, "notes", errors),
         "inspectors": inspectors,
     }

@@ -1,0 +1,89 @@
+"""Text the API stores in columns of a fixed length is refused with 422 when longer, at the
+length the OpenAPI document states: PostgreSQL would fail the statement (a 500 error) and
+SQLite would store what the web forms refuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models.enums import Role
+from portal.models.inspections import Inspection
+from portal.models.points import PointRecord
+from portal.operations.users import create_api_token
+from portal.web import china_today
+from tests.credit_helpers import two_inspectors
+from tests.portal.test_credit_api import _bearer, _inspection_body
+from tests.portal.web_helpers import count_rows
+
+
+@pytest.fixture
+def world(db, make_facility, make_staff, make_user):
+    facility = make_facility()
+    people = two_inspectors(make_user)
+    staff = make_staff([facility])
+    token = create_api_token(None, make_user(Role.INSPECTOR, "api_limits"))
+    db.session.commit()
+    return facility, people, staff, _bearer(token)
+
+
+@pytest.fixture
+def schemas(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+
+
+def _limit(schemas: dict, schema: str, field: str) -> int:
+    limit = schemas[schema]["properties"][field]["maxLength"]
+    assert limit == 80  # the columns' length, as the web forms hold them
+    return limit
+
+
+def _points_body(facility, reference: str) -> dict:
+    return {
+        "facility": facility.site_code, "violation": "串换药品", "severity": "minor",
+        "responsibility": "general", "decided_on": china_today().isoformat(),
+        "source": "manual", "reference": reference,
+    }  # fmt: skip
+
+
+def test_an_inspection_reference_too_long_is_refused(db, client, world, schemas):
+    facility, people, _staff, token = world
+    limit = _limit(schemas, "InspectionCreate", "reference")
+    body = _inspection_body(facility, people, findings=[], reference="检" * (limit + 1))
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"reference": "不能超过80个字符"}
+    assert count_rows(db, Inspection) == 0
+
+    body["reference"] = " " + "检" * limit + " "  # stored trimmed: it fits
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 201, response.get_json()
+    assert db.session.get(Inspection, response.get_json()["id"]).reference == "检" * limit
+
+
+def test_a_decision_number_too_long_is_refused_naming_the_finding(db, client, world, schemas):
+    facility, people, _staff, token = world
+    limit = _limit(schemas, "FindingCreate", "decision_number")
+    body = _inspection_body(facility, people)
+    body["findings"][0]["decision_number"] = "罚" * (limit + 1)
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert fields == {"findings[0].decision_number": "不能超过80个字符"}
+    assert count_rows(db, Inspection) == 0
+
+    body["findings"][0]["decision_number"] = "罚" * limit
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_points_reference_too_long_is_refused(db, client, world, schemas):
+    facility, _people, staff, token = world
+    limit = _limit(schemas, "PointsCreate", "reference")
+    url = f"/api/v1/staff/{staff.staff_code}/points"
+    response = client.post(url, json=_points_body(facility, "号" * (limit + 1)), headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"reference": "不能超过80个字符"}
+    assert count_rows(db, PointRecord) == 0
+
+    response = client.post(url, json=_points_body(facility, "号" * limit), headers=token)
+    assert response.status_code == 201, response.get_json()
