@@ -15,6 +15,7 @@ from portal.operations.pledge_files import (
     cached_key,
     current_document_row,
     pledge_document,
+    public_base_url,
     rendered_pdf,
 )
 from portal.storage import commit_with_files, get_storage
@@ -89,7 +90,10 @@ def send_current_pdf(site_code: str, variant: str, *, attachment: bool = False):
     if variant not in VARIANT_NAMES:
         abort(404)
     ttl = current_app.config.get("PLEDGE_PUBLIC_CACHE_SECONDS") or 0
-    memo_key = (site_code.upper(), variant)
+    # The QR code printed on the PDF carries the public address, which without
+    # PUBLIC_BASE_URL is the request's own: an answer is remembered for that address only,
+    # or a request naming another Host would hand its PDF to every visitor.
+    memo_key = (public_base_url(), site_code.upper(), variant)
     memo = current_app.extensions.setdefault("medcredit_public_pdfs", {})
     if ttl > 0:
         hit = memo.get(memo_key)

@@ -166,3 +166,27 @@ def test_api_pledge(db, client, make_facility):
     assert body["signed_url"].endswith("/pledge/signed")
     missing = client.get("/api/v1/facilities/H99999999999/pledge")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == 404
+
+
+def test_a_remembered_public_pdf_is_only_for_the_address_it_was_made_for(
+    app, db, client, two, monkeypatch
+):
+    """Without PUBLIC_BASE_URL the QR code carries the request's address: a request naming
+    another Host gets its own PDF, and what is remembered for it is not handed to others."""
+    a = two[0]
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    monkeypatch.setitem(app.config, "PLEDGE_PUBLIC_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, "medcredit_public_pdfs", {})
+
+    def etag(variant, **kwargs):
+        response = client.get(f"/facilities/{a.site_code}/{variant}", **kwargs)
+        response.close()
+        assert response.status_code == 200
+        return response.headers["ETag"]
+
+    for variant in ("pledge.pdf", "pledge-poster.pdf"):
+        own = etag(variant)
+        # Twice: rendered, then served from the cache and remembered.
+        forged = [etag(variant, base_url="http://evil.example") for _ in range(2)]
+        assert forged[0] == forged[1] != own
+        assert etag(variant) == own
