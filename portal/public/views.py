@@ -10,7 +10,7 @@ from portal.queries import (
     registry_counts,
     sanctioned_staff,
 )
-from portal.rules import staff_points_rulebook
+from portal.rules import credit_rulebook, staff_points_rulebook
 from portal.validators import mask_name
 from portal.web import china_today
 
@@ -44,4 +44,12 @@ def facility(site_code: str):
             (mask_name(person.name), person.profession.label, standing)
             for person, standing in sanctioned_staff(china_today(), site_code=facility.site_code)
         ]
-    return render_template("public/facility.html", facility=facility, sanctioned=sanctioned)
+    # The current grade is public, as on the QR page and in the API; a grade the rulebook in
+    # force no longer names is shown without its label.
+    bands = {band.grade: band.label for band in credit_rulebook().grades}
+    return render_template(
+        "public/facility.html",
+        facility=facility,
+        sanctioned=sanctioned,
+        grade_label=bands.get(facility.credit_grade),
+    )

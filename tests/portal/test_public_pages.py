@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from portal.operations.credit import recompute_grade
+from portal.web import china_today
+
 
 @pytest.fixture
 def many(app, db, make_facility):
@@ -59,3 +62,32 @@ def test_a_page_past_the_end_with_such_arguments_still_leads_to_the_last_page(cl
     response = client.get("/facilities", query_string={"q": "分页医院", "endpoint": "x", "page": 9})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("endpoint=x&page=3")
+
+
+def _grade_entry(html: str) -> str:
+    return re.search(r"<dt>信用评价等级</dt><dd>(.*?)</dd>", html, re.S).group(1)
+
+
+def test_a_facility_page_shows_the_current_grade(db, client, make_facility):
+    facility = make_facility(name="公开评级医院")
+    db.session.commit()
+    page = client.get(f"/facilities/{facility.site_code}").get_data(as_text=True)
+    assert _grade_entry(page) == "暂未评级"
+
+    recompute_grade(facility, "manual", today=china_today())
+    db.session.commit()
+    page = client.get(f"/facilities/{facility.site_code.lower()}").get_data(as_text=True)
+    assert facility.credit_grade == "A"
+    assert _grade_entry(page) == '<strong class="grade grade-A">A</strong>（信用良好）'
+    # The same grade the QR page and the API give.
+    assert "<strong>A</strong>" in client.get(f"/v/{facility.site_code}").get_data(as_text=True)
+    api = client.get(f"/api/v1/facilities/{facility.site_code}").get_json()
+    assert api["grade"] == "A"
+
+
+def test_a_grade_the_rulebook_no_longer_names_is_shown_without_a_label(db, client, make_facility):
+    facility = make_facility(name="旧等级医院")
+    facility.credit_grade = "E"
+    db.session.commit()
+    page = client.get(f"/facilities/{facility.site_code}").get_data(as_text=True)
+    assert _grade_entry(page) == '<strong class="grade grade-E">E</strong>'
