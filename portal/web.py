@@ -42,6 +42,14 @@ def china_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(CHINA).strftime(fmt)
 
 
+def china_iso(value: datetime | None) -> str | None:
+    """A UTC-aware timestamp as ISO 8601 in China time (``2026-11-24T00:30:00+08:00``), as
+    the API gives times: the same moment, whose calendar date is China's."""
+    if value is None:
+        return None
+    return value.astimezone(CHINA).isoformat()
+
+
 def megabytes(n: int) -> str:
     """A size limit in MB as the upload messages give it: ``10``, ``2.5``, ``0.10``."""
     value = n / (1024 * 1024)

@@ -104,7 +104,8 @@ def openapi_document() -> dict:
         "info": {
             "title": "医保基金信用监管与信息公开平台 API",
             "version": current_app.config.get("VERSION", "0.1.0"),
-            "description": "金额均为整数（单位：分）；日期为中国时区的日历日期。",
+            "description": "金额均为整数（单位：分）；日期为中国时区的日历日期；"
+            "时间为中国时间（ISO 8601，带 +08:00 时区）。",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": PATHS,

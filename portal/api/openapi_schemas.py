@@ -36,7 +36,7 @@ INT = {"type": "integer"}
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
-TIME = {"type": "string", "format": "date-time"}
+TIME = {"type": "string", "format": "date-time", "description": "中国时间（+08:00）"}
 #: An absolute URL (http://host/...).
 URL = {"type": "string", "format": "uri"}
 

@@ -8,7 +8,7 @@ from portal.api import bp
 from portal.api.views import FACILITY_NOT_FOUND
 from portal.operations.pledge_files import verify_url
 from portal.pledge_queries import current_pledge_by_site_code, is_overdue
-from portal.web import china_today
+from portal.web import china_iso, china_today
 
 
 def _external(endpoint: str, **values) -> str:
@@ -65,7 +65,7 @@ def facility_pledge(site_code: str):
             {
                 "signed_url": _external("public.pledge_signed", site_code=facility.site_code),
                 "signed_sha256": verified.file_key,
-                "verified_at": pledge.verified_at.isoformat(),
+                "verified_at": china_iso(pledge.verified_at),
             }
         )
     return jsonify(body)

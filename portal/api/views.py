@@ -9,7 +9,7 @@ from portal.models.enums import FacilityKind
 from portal.models.points import PointRecord
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
-from portal.web import last_day
+from portal.web import china_iso, last_day
 
 
 def facility_json(facility) -> dict:
@@ -27,7 +27,7 @@ def facility_json(facility) -> dict:
         # Current credit grade and score (null until graded); details at the credit URL.
         "grade": facility.credit_grade,
         "score": float(facility.credit_score) if facility.credit_score is not None else None,
-        "graded_at": facility.graded_at.isoformat() if facility.graded_at else None,
+        "graded_at": china_iso(facility.graded_at),
         "url": url_for("api.facility", site_code=facility.site_code, _external=True),
         "credit_url": url_for("api.facility_credit", site_code=facility.site_code, _external=True),
     }

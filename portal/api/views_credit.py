@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models.facility import Facility
 from portal.operations.credit import latest_grade
 from portal.rules import credit_rulebook
+from portal.web import china_iso
 
 PUBLIC_LABELS = {
     "staff.suspend": "本机构医保相关人员被暂停医保支付资格",
@@ -85,7 +86,7 @@ def facility_credit(site_code: str):
             "grade_label": rb.band(row.grade).label if row.grade in rb.supervision else None,
             "cycle": row.cycle,
             "as_of": row.as_of.isoformat(),
-            "computed_at": row.computed_at.isoformat(),
+            "computed_at": china_iso(row.computed_at),
             "rulebook_version": row.rulebook_version,
             "caps": list(row.caps),
             "reason": row.reason or None,
@@ -114,7 +115,7 @@ def facility_credit_history(site_code: str):
             "site_code": facility.site_code,
             "items": [
                 {
-                    "computed_at": h.computed_at.isoformat(),
+                    "computed_at": china_iso(h.computed_at),
                     "cycle": h.cycle,
                     "as_of": h.as_of.isoformat(),
                     "graded": h.graded,
