@@ -15,10 +15,11 @@ from portal.models.user import ApiToken, User
 
 
 def token_user() -> User | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    # The scheme is case-insensitive (RFC 7235): "bearer" and "BEARER" are "Bearer".
+    scheme, _space, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return None
-    token = header[len("Bearer ") :].strip()
     row = db.session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == ApiToken.hash_token(token), ApiToken.revoked_at.is_(None)

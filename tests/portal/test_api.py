@@ -214,6 +214,14 @@ def test_staff_with_token(db, client, staff, token, facilities):
     assert lower.status_code == 200
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_is_case_insensitive(client, staff, token, scheme):
+    headers = {"Authorization": f"{scheme} {token}"}
+    response = client.get(f"/api/v1/staff/{staff.staff_code}", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["staff_code"] == staff.staff_code
+
+
 def test_unknown_staff_with_token_is_404_json(client, staff, token):
     response = client.get("/api/v1/staff/D000000001", headers=_bearer(token))
     assert response.status_code == 404
