@@ -263,7 +263,7 @@ def staff_points_create(staff_code: str):
         )
     except PointsError as exc:
         db.session.rollback()
-        return _field_error("record", str(exc))
+        return _field_error(exc.field or "record", str(exc))
     db.session.commit()
     return jsonify({"id": record.id, "points": record.points} | _points_json(staff)), 201
 

@@ -25,7 +25,12 @@ from scoring.workdays import CalendarError
 
 
 class PointsError(ValueError):
-    """A points request that cannot be carried out; the message is for the user."""
+    """A points request that cannot be carried out; the message is for the user, and
+    ``field`` names the input it is about when it is about one (the API answers with it)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _engine_inputs(records, restorations):
@@ -120,13 +125,13 @@ def record_points(
 ) -> PointRecord:
     """Record points for one violation; the rulebook gives the points."""
     if not violation.strip():
-        raise PointsError(_("请填写违规行为"))
+        raise PointsError(_("请填写违规行为"), "violation")
     if not reference.strip():
-        raise PointsError(_("请填写决定书文号"))
+        raise PointsError(_("请填写决定书文号"), "reference")
     if decided_on > today:
-        raise PointsError(_("决定日期不能晚于今天"))
+        raise PointsError(_("决定日期不能晚于今天"), "decided_on")
     if facility.id not in {p.facility_id for p in staff.practices}:
-        raise PointsError(_("该人员未在所选机构执业，不能记分"))
+        raise PointsError(_("该人员未在所选机构执业，不能记分"), "facility")
     rb = staff_points_rulebook()
     record = PointRecord(
         staff=staff,

@@ -197,6 +197,32 @@ def test_api_get_and_post_points(db, client, make_staff, make_user):
     assert denied.status_code == 403
 
 
+def test_api_points_refused_by_the_rules_name_the_field(
+    db, client, make_staff, make_user, make_facility
+):
+    from portal.operations.users import create_api_token
+
+    token = create_api_token(None, make_user(Role.INSPECTOR, "insp"))
+    staff, elsewhere = make_staff(), make_facility(name="别处医院")
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "facility": staff.facilities[0].site_code, "violation": "分解收费",
+        "severity": "minor", "responsibility": "general",
+        "decided_on": (china_today() + timedelta(days=1)).isoformat(),
+        "source": "manual", "reference": "文号2",
+    }  # fmt: skip
+    url = f"/api/v1/staff/{staff.staff_code}/points"
+    ahead = client.post(url, json=body, headers=headers)
+    assert ahead.status_code == 422
+    assert ahead.get_json()["error"]["fields"] == {"decided_on": "决定日期不能晚于今天"}
+    body |= {"decided_on": china_today().isoformat(), "facility": elsewhere.site_code}
+    not_there = client.post(url, json=body, headers=headers)
+    assert not_there.status_code == 422
+    assert not_there.get_json()["error"]["fields"] == {
+        "facility": "该人员未在所选机构执业，不能记分"
+    }
+
+
 def test_public_page_shows_sanctions_only_when_the_rulebook_allows(
     app, db, client, make_staff, make_user, tmp_path
 ):
