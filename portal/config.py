@@ -1,8 +1,8 @@
 """Configuration classes, filled from the environment and validated at start-up.
 
 The embedded default (SQLite in the instance folder) generates and keeps its own secrets;
-production refuses to start without ``SECRET_KEY``, ``DATABASE_URL`` and
-``MEDCREDIT_IDENTITY_KEY``.
+production refuses to start without ``SECRET_KEY``, ``DATABASE_URL``,
+``MEDCREDIT_IDENTITY_KEY`` and ``PUBLIC_BASE_URL``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -84,6 +85,9 @@ class BaseConfig:
     #: Absolute address of the public site (e.g. https://ybj.example.gov.cn) for the QR
     #: codes printed on pledges; without it the address of the current request is used.
     PUBLIC_BASE_URL: str | None = None
+    #: Production needs the address: taken from the request, any visitor naming another
+    #: Host would have a pledge PDF rendered and stored with a QR code leading there.
+    REQUIRE_PUBLIC_BASE_URL = False
     #: Seconds a worker may reuse its lookup of a public pledge PDF link (0: look up
     #: every request). The PDF itself is always the cached rendering of the current data.
     PLEDGE_PUBLIC_CACHE_SECONDS = 5
@@ -186,6 +190,7 @@ class BaseConfig:
                 ("SECRET_KEY", self.SECRET_KEY),
                 ("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI),
                 ("MEDCREDIT_IDENTITY_KEY", self.IDENTITY_KEY),
+                ("PUBLIC_BASE_URL", self.PUBLIC_BASE_URL or not self.REQUIRE_PUBLIC_BASE_URL),
             )
             if not value
         ]
@@ -194,6 +199,13 @@ class BaseConfig:
                 f"{self.ENV_NAME} configuration needs these environment variables: "
                 + ", ".join(missing)
             )
+        if self.PUBLIC_BASE_URL:
+            parts = urlsplit(self.PUBLIC_BASE_URL)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(
+                    "PUBLIC_BASE_URL must be an absolute http(s) address, "
+                    "e.g. https://ybj.example.gov.cn"
+                )
         if self.STORAGE_BACKEND != "filesystem":
             raise ConfigError("STORAGE_BACKEND must be 'filesystem' (the only backend so far)")
         for name, least in (
@@ -265,6 +277,7 @@ class TestingConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     GENERATE_SECRETS = False
+    REQUIRE_PUBLIC_BASE_URL = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

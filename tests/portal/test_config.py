@@ -20,7 +20,8 @@ from portal.config import (
 SECRET = "s" * 48
 IDENTITY_KEY = Fernet.generate_key().decode("ascii")
 PG_URL = "postgresql+psycopg://medcredit:pw@db.internal:5432/medcredit"
-REQUIRED = ("SECRET_KEY", "DATABASE_URL", "MEDCREDIT_IDENTITY_KEY")
+PUBLIC = "https://ybj.example.gov.cn"
+REQUIRED = ("SECRET_KEY", "DATABASE_URL", "MEDCREDIT_IDENTITY_KEY", "PUBLIC_BASE_URL")
 
 
 @pytest.fixture
@@ -38,6 +39,7 @@ def production_env(instance, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", SECRET)
     monkeypatch.setenv("DATABASE_URL", PG_URL)
     monkeypatch.setenv("MEDCREDIT_IDENTITY_KEY", IDENTITY_KEY)
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
     return instance
 
 
@@ -89,6 +91,15 @@ def test_bad_identity_key_is_refused(production_env, monkeypatch, bad_key):
         load_config("production")
 
 
+@pytest.mark.parametrize(
+    "bad_url", ["ybj.example.gov.cn", "ftp://ybj.example.gov.cn", "https://", "/v"]
+)
+def test_public_base_url_must_be_an_absolute_web_address(production_env, monkeypatch, bad_url):
+    monkeypatch.setenv("PUBLIC_BASE_URL", bad_url)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be an absolute"):
+        load_config("production")
+
+
 def test_short_secret_key_is_refused(production_env, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "short")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
@@ -101,6 +112,7 @@ def test_production_with_everything_set(production_env):
     assert config.SECRET_KEY == SECRET
     assert config.IDENTITY_KEY == IDENTITY_KEY
     assert config.SQLALCHEMY_DATABASE_URI == PG_URL
+    assert config.PUBLIC_BASE_URL == PUBLIC
     assert str(production_env) == config.INSTANCE_PATH
 
 
