@@ -23,10 +23,14 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The session's user, unless the session has been ended (``User.get_id``)."""
+    number, _dot, epoch = user_id.partition(".")
+    if not (number.isdigit() and epoch.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def new_token() -> str:

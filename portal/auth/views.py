@@ -44,8 +44,11 @@ def login():
 @login_required
 def logout():
     if EmptyForm().validate_on_submit():
+        # Every session of the account ends, including any copy of this session's cookie.
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
-        flash(_("您已退出登录"), "info")
+        flash(_("您已退出登录，该账号在其他设备上的登录也已结束"), "info")
     return redirect(url_for("public.home"))
 
 
@@ -63,6 +66,7 @@ def account():
                 form.new.errors.append(str(exc))
             else:
                 db.session.commit()
-                flash(_("密码已修改"), "success")
+                login_user(current_user._get_current_object())  # this session goes on
+                flash(_("密码已修改，该账号在其他设备上的登录已结束"), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)

@@ -1,6 +1,6 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 
 from portal.auth.forms import EmptyForm
@@ -122,7 +122,9 @@ def user_password(user_id: int):
         with commit_or_errors(UserError, flashed("danger")) as step:
             set_password(current_user, user, form.password.data)
         if step.committed:
-            flash(_("密码已重置"), "success")
+            if user.id == current_user.id:
+                login_user(user)  # this session goes on; the others have ended
+            flash(_("密码已重置，该账号已登录的会话均已结束"), "success")
     else:
         flash(_("请输入新密码"), "danger")
     return redirect(url_for("bureau.user_edit", user_id=user.id))

@@ -31,12 +31,23 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Part of every log-in session's user id: raised when the user logs out or the
+    #: password changes, which ends every session that carries the old value (sessions
+    #: live in signed cookies, so a copied cookie would otherwise stay valid).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     facility: Mapped[Facility | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the user id a session carries
+        return f"{self.id}.{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        """End every log-in session of this user (the caller commits)."""
+        self.session_epoch += 1
 
     @property
     def is_bureau(self) -> bool:

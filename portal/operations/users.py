@@ -112,6 +112,8 @@ def set_password(actor, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    # Sessions opened with the old password end (the caller logs its own session in again).
+    user.end_sessions()
     db.session.flush()
     record_audit(actor, "user.password", "user", user.id, note="password changed")
 

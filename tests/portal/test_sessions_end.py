@@ -1,0 +1,116 @@
+"""Ending log-in sessions: logging out or a password change ends every session of the
+account, including a copy of a session's cookie; the session that changed the password
+goes on."""
+
+from __future__ import annotations
+
+from flask import g
+
+from portal.auth.session import load_user
+from portal.models.enums import Role
+from tests.conftest import TEST_PASSWORD, csrf_token
+
+NEW_PASSWORD = "New-password-42"
+
+
+def _forget_loaded_user() -> None:
+    """The tests' app context outlives requests, and ``g`` with it: Flask-Login keeps the
+    loaded user there and Flask-WTF the CSRF token. Start each request of these several
+    browsers afresh, as a server does, so it loads both from its own session cookie."""
+    for name in list(g):
+        g.pop(name)
+
+
+def _login(client, username: str, password: str = TEST_PASSWORD):
+    _forget_loaded_user()
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    response = client.post(
+        "/auth/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    return response
+
+
+def _logged_in(client) -> bool:
+    _forget_loaded_user()
+    return client.get("/auth/account").status_code == 200
+
+
+def _copy(app, client):
+    """Another browser holding a copy of ``client``'s session cookie."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    other = app.test_client()
+    other.set_cookie(name, client.get_cookie(name).value)
+    assert _logged_in(other)
+    return other
+
+
+def _token(client, url: str) -> str:
+    _forget_loaded_user()
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
+def test_logging_out_ends_a_copied_session_cookie(app, client, make_user):
+    make_user(Role.INSPECTOR, "leaver")
+    _login(client, "leaver")
+    copy = _copy(app, client)
+    response = client.post("/auth/logout", data={"csrf_token": _token(client, "/")})
+    assert "其他设备上的登录也已结束" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert not _logged_in(client)
+    assert not _logged_in(copy)
+    # Logging in again opens a new session.
+    _login(client, "leaver")
+    assert _logged_in(client)
+    assert not _logged_in(copy)
+
+
+def test_changing_the_password_ends_the_other_sessions_only(app, client, make_user):
+    make_user(Role.CREDIT_OFFICER, "changer")
+    _login(client, "changer")
+    copy = _copy(app, client)
+    response = client.post(
+        "/auth/account",
+        data={"current": TEST_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+              "csrf_token": _token(client, "/auth/account")},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert _logged_in(client)
+    assert not _logged_in(copy)
+
+
+def test_a_password_reset_by_an_administrator_ends_the_users_sessions(app, client, make_user):
+    user = make_user(Role.INSPECTOR, "forgetful")
+    boss = make_user(Role.ADMIN, "boss")
+    users_browser = app.test_client()
+    _login(users_browser, "forgetful")
+    _login(client, "boss")
+    bosses_other_browser = _copy(app, client)
+
+    def reset(account) -> str:
+        url = f"/bureau/users/{account.id}"
+        response = client.post(
+            f"{url}/password", data={"password": NEW_PASSWORD, "csrf_token": _token(client, url)}
+        )
+        assert response.status_code == 302
+        return client.get(response.headers["Location"]).get_data(as_text=True)
+
+    assert "会话均已结束" in reset(user)
+    assert not _logged_in(users_browser)
+    assert _logged_in(bosses_other_browser)
+    # An administrator resetting their own password stays logged in here, not elsewhere.
+    assert "会话均已结束" in reset(boss)
+    assert _logged_in(client)
+    assert not _logged_in(bosses_other_browser)
+
+
+def test_a_session_must_carry_the_accounts_current_epoch(db, make_user):
+    user = make_user(Role.AUDITOR, "reader")
+    assert load_user(user.get_id()) is user
+    assert load_user(str(user.id)) is None  # a session from before epochs
+    user.end_sessions()
+    db.session.flush()
+    assert load_user(f"{user.id}.0") is None
+    assert load_user(user.get_id()) is user
+    assert load_user("x.1") is None
