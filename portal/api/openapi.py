@@ -36,7 +36,12 @@ PAGING = [
      "description": f"每页条数；大于 {MAX_PER_PAGE} 时按 {MAX_PER_PAGE} 返回（响应中的 per_page "
                     "为实际条数上限）。非正整数返回 400"},
 ]  # fmt: skip
-BAD_PAGING = json_body(ref("Error"), "page 或 per_page 不是正整数")
+BAD_PAGING = json_body(
+    ref("Error"), "page 或 per_page 不是正整数；或请求含空字符（NUL）、JSON 嵌套层次过深"
+)
+#: Any request: refused before it reaches the operation.
+BAD_REQUEST = json_body(ref("Error"), "请求无效：参数或请求体含空字符（NUL），或 JSON 嵌套层次过深")
+TOO_LARGE = json_body(ref("Error"), "请求体过大")
 TOKEN = [{"bearer": []}]
 
 PATHS = {
@@ -98,6 +103,20 @@ PATHS = {
 }  # fmt: skip
 
 
+def _with_common_errors(paths: dict) -> dict:
+    """Every operation may answer 400 (``portal.security`` refuses a NUL anywhere in a
+    request, and JSON nested too deep), and one with a request body 413."""
+    out = {}
+    for path, operations in paths.items():
+        out[path] = {}
+        for method, operation in operations.items():
+            responses = {"400": BAD_REQUEST} | operation["responses"]
+            if "requestBody" in operation:
+                responses["413"] = TOO_LARGE
+            out[path][method] = operation | {"responses": responses}
+    return out
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -108,7 +127,7 @@ def openapi_document() -> dict:
             "时间为中国时间（ISO 8601，带 +08:00 时区）。",
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": PATHS,
+        "paths": _with_common_errors(PATHS),
         "components": {
             "schemas": component_schemas(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

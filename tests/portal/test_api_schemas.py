@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from flask import current_app
 
 from portal.models.enums import Responsibility, Role, Severity
 from portal.operations.credit import recompute_grade
@@ -158,7 +159,33 @@ def _requests(w: dict) -> list[tuple]:
         ("/inspections", "post", 403, "/inspections", {"headers": auditor, "json": visit}),
         ("/inspections", "post", 422, "/inspections",
          {"headers": token, "json": visit | {"kind": "nope"}}),
+        *_refused_requests(w),
     ]  # fmt: skip
+
+
+def _refused_requests(w: dict) -> list[tuple]:
+    """Each operation's 400 for a NUL in the query (or, for a POST, in the JSON body), and
+    each POST's 413 for a body over the request limit."""
+    sc, staff, token = w["graded"], w["staff"], _bearer(w["token"])
+    urls = {
+        "/health": "/health", "/openapi.json": "/openapi.json", "/facilities": "/facilities",
+        "/facilities/{site_code}": f"/facilities/{sc}",
+        "/facilities/{site_code}/credit": f"/facilities/{sc}/credit",
+        "/facilities/{site_code}/credit/history": f"/facilities/{sc}/credit/history",
+        "/facilities/{site_code}/pledge": f"/facilities/{sc}/pledge",
+        "/staff/{staff_code}": f"/staff/{staff}",
+        "/staff/{staff_code}/points": f"/staff/{staff}/points",
+    }  # fmt: skip
+    out = [(path, "get", 400, url + "?q=%00", {"headers": token}) for path, url in urls.items()]
+    too_large = b"[" + b" " * current_app.config["MAX_CONTENT_LENGTH"] + b"]"
+    points = "/staff/{staff_code}/points"
+    for path, url in ((points, urls[points]), ("/inspections", "/inspections")):
+        out += [
+            (path, "post", 400, url, {"headers": token, "json": {"facility": "\x00"}}),
+            (path, "post", 413, url, {"headers": token, "data": too_large,
+                                      "content_type": "application/json"}),
+        ]  # fmt: skip
+    return out
 
 
 @pytest.fixture
