@@ -1,7 +1,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from portal.bureau.forms_points import FacilityAppealForm, TaskDoneForm
 from portal.extensions import db
@@ -121,10 +121,12 @@ def points_appeal(record_id: int):
 
 @bp.route("/tasks")
 def tasks():
+    # Open tasks first (the status column holds the value, which sorts "open" last).
+    still_open = case((WarningTalkTask.status == TaskStatus.OPEN, 0), else_=1)
     rows = db.session.scalars(
         select(WarningTalkTask)
         .where(WarningTalkTask.facility_id == current_user.facility_id)
-        .order_by(WarningTalkTask.status, WarningTalkTask.created_at.desc())
+        .order_by(still_open, WarningTalkTask.created_at.desc(), WarningTalkTask.id.desc())
     ).all()
     return render_template("facility/tasks.html", rows=rows, form=TaskDoneForm())
 
