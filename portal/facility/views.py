@@ -119,8 +119,9 @@ def points_appeal(record_id: int):
     )
 
 
-@bp.route("/tasks")
-def tasks():
+def _tasks_page(failed: tuple[int, TaskDoneForm] | None = None):
+    """The facility's tasks, each open one with a form of its own; ``failed`` is a task id
+    and the form submitted for it, shown again with what was typed and why it was refused."""
     # Open tasks first (the status column holds the value, which sorts "open" last).
     still_open = case((WarningTalkTask.status == TaskStatus.OPEN, 0), else_=1)
     rows = db.session.scalars(
@@ -128,7 +129,20 @@ def tasks():
         .where(WarningTalkTask.facility_id == current_user.facility_id)
         .order_by(still_open, WarningTalkTask.created_at.desc(), WarningTalkTask.id.desc())
     ).all()
-    return render_template("facility/tasks.html", rows=rows, form=TaskDoneForm())
+    forms = {}
+    for task in rows:
+        if task.status is not TaskStatus.OPEN:
+            continue
+        form = failed[1] if failed and failed[0] == task.id else TaskDoneForm(formdata=None)
+        # Several forms on one page: each note field needs an id (and label) of its own.
+        form.note.id = form.note.label.field_id = f"note-{task.id}"
+        forms[task.id] = form
+    return render_template("facility/tasks.html", rows=rows, forms=forms)
+
+
+@bp.route("/tasks")
+def tasks():
+    return _tasks_page()
 
 
 @bp.route("/tasks/<int:task_id>/done", methods=["POST"])
@@ -137,11 +151,10 @@ def task_done(task_id: int):
     if task is None or task.facility_id != current_user.facility_id:
         abort(404)
     form = TaskDoneForm()
-    if not form.validate_on_submit():
-        flash(_("请填写约谈情况"), "danger")
-    else:
-        with commit_or_errors(PointsError, flashed("danger")) as step:
-            complete_task(current_user, task, form.note.data)
-        if step.committed:
-            flash(_("约谈任务已完成"), "success")
+    if not form.validate_on_submit() and task.status is TaskStatus.OPEN:
+        return _tasks_page((task.id, form))
+    with commit_or_errors(PointsError, flashed("danger")) as step:
+        complete_task(current_user, task, form.note.data or "")
+    if step.committed:
+        flash(_("约谈任务已完成"), "success")
     return redirect(url_for("facility.tasks"))

@@ -226,7 +226,10 @@ MISSING_OBJECT: dict[str, object] = {
 # fmt: on
 
 #: Form fields sent with POST-only routes so that the request passes validation.
-POST_DATA = {"bureau.staff_reveal": {"reason": "核查举报线索"}}
+POST_DATA = {
+    "bureau.staff_reveal": {"reason": "核查举报线索"},
+    "facility.task_done": {"note": "已约谈本人"},
+}
 
 
 def test_table_lists_every_route(app):
