@@ -14,6 +14,7 @@ from portal.operations.points import (
     PointsError,
     appeal_deadline,
     appeal_open,
+    appeal_refusal,
     complete_task,
     file_appeal,
     standings_for,
@@ -107,6 +108,12 @@ def points_appeal(record_id: int):
     record = db.session.get(PointRecord, record_id)
     if record is None or record.staff_id not in _own_staff_ids():
         abort(404)
+    if request.method == "GET":
+        # No form to fill in for an objection that cannot be filed: say why.
+        refusal = appeal_refusal(record, china_today())
+        if refusal is not None:
+            flash(refusal, "warning")
+            return redirect(url_for("facility.staff_points", staff_id=record.staff_id))
     form = FacilityAppealForm()
     if form.validate_on_submit():
         with commit_or_errors(PointsError, on_field(form.reason)) as step:

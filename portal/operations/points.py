@@ -76,16 +76,32 @@ def appeal_deadline(record: PointRecord) -> date | None:
 
 
 def appeal_open(record: PointRecord, today: date) -> bool:
-    """Whether an objection to ``record`` may still be filed ``today`` (answered even while
-    the deadline falls in a year the calendar lacks, as long as today is not in one)."""
+    """Whether an objection to ``record`` may still be filed ``today``: not revoked, none
+    pending, in time (answered even while the deadline falls in a year the calendar lacks,
+    as long as today is not in one)."""
+    return appeal_refusal(record, today) is None
+
+
+def appeal_refusal(record: PointRecord, filed_on: date) -> str | None:
+    """Why no objection to ``record`` may be filed on ``filed_on``, or None."""
     if record.revoked:
-        return False
+        return _("该记分已撤销，无需提出异议")
+    if any(a.status is AppealStatus.PENDING for a in record.appeals):
+        return _("该记分已有待处理的异议")
+    days = staff_points_rulebook().appeal_working_days
     try:
-        return workday_calendar().within_workdays(
-            record.decided_on, staff_points_rulebook().appeal_working_days, today
-        )
+        # Answered from the days up to the filing: a deadline in a year the calendar
+        # lacks yet does not stop a filing made in a year it has.
+        in_time = workday_calendar().within_workdays(record.decided_on, days, filed_on)
     except CalendarError:
-        return False
+        return _("工作日历缺少相关年度的节假日安排，无法计算异议期限，请联系管理员更新日历")
+    if not in_time:
+        return _(
+            "已超过异议期限（%(d)s，决定之日起 %(n)d 个工作日）",
+            d=workday_calendar().add_workdays(record.decided_on, days).isoformat(),
+            n=days,
+        )
+    return None
 
 
 def sync_warning_tasks(staff: StaffMember, as_of: date) -> None:
@@ -237,29 +253,11 @@ def add_restoration(
 
 def file_appeal(actor, record: PointRecord, *, reason: str, filed_on: date) -> PointAppeal:
     """An objection within the rulebook's working days of the decision."""
-    if record.revoked:
-        raise PointsError(_("该记分已撤销，无需提出异议"))
+    refusal = appeal_refusal(record, filed_on)
+    if refusal is not None:
+        raise PointsError(refusal)
     if not reason.strip():
         raise PointsError(_("请填写异议理由"))
-    if any(a.status is AppealStatus.PENDING for a in record.appeals):
-        raise PointsError(_("该记分已有待处理的异议"))
-    days = staff_points_rulebook().appeal_working_days
-    try:
-        # Answered from the days up to the filing: a deadline in a year the calendar
-        # lacks yet does not stop a filing made in a year it has.
-        in_time = workday_calendar().within_workdays(record.decided_on, days, filed_on)
-    except CalendarError:
-        raise PointsError(
-            _("工作日历缺少相关年度的节假日安排，无法计算异议期限，请联系管理员更新日历")
-        ) from None
-    if not in_time:
-        raise PointsError(
-            _(
-                "已超过异议期限（%(d)s，决定之日起 %(n)d 个工作日）",
-                d=workday_calendar().add_workdays(record.decided_on, days).isoformat(),
-                n=days,
-            )
-        )
     appeal = PointAppeal(
         record=record,
         filed_on=filed_on,

@@ -100,3 +100,49 @@ def test_facility_files_appeal_only_for_its_own_staff(
     assert response.status_code == 302
     appeal = db.session.scalars(db.select(PointAppeal)).one()
     assert appeal.record_id == mine.id and appeal.filed_by.username == "fac"
+
+
+def test_facility_is_offered_an_objection_only_where_one_can_be_filed(
+    db, client, auth, make_staff, make_facility, make_user
+):
+    """Once an objection is pending (or the record revoked, or the deadline past), the
+    points page no longer links to the form, and the form's address says why instead of
+    taking a reason the bureau would refuse."""
+    from datetime import timedelta
+
+    from portal.operations.points import revoke_record
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    own = make_facility()
+    staff = make_staff([own])
+    today = china_today()
+    pending = _record(inspector, staff, own, Severity.MINOR, Responsibility.GENERAL, today, today)
+    revoked = _record(inspector, staff, own, Severity.MINOR, Responsibility.GENERAL, today, today)
+    revoke_record(inspector, revoked, "录入错误", today)
+    old = today - timedelta(days=60)
+    late = _record(inspector, staff, own, Severity.MINOR, Responsibility.GENERAL, old, today)
+    make_user(Role.FACILITY, "fac", facility=own)
+    db.session.commit()
+    auth.login("fac")
+
+    points_url = f"/facility/staff/{staff.id}/points"
+    assert f"/facility/points/{pending.id}/appeal" in client.get(points_url).get_data(as_text=True)
+    form = client.get(f"/facility/points/{pending.id}/appeal").get_data(as_text=True)
+    response = client.post(
+        f"/facility/points/{pending.id}/appeal",
+        data={"csrf_token": csrf_token(form), "reason": "记录有误"},
+    )
+    assert response.status_code == 302
+
+    page = client.get(points_url).get_data(as_text=True)
+    for record in (pending, revoked, late):
+        assert f"/facility/points/{record.id}/appeal" not in page
+    for record, why in (
+        (pending, "该记分已有待处理的异议"),
+        (revoked, "该记分已撤销"),
+        (late, "已超过异议期限"),
+    ):
+        response = client.get(f"/facility/points/{record.id}/appeal")
+        assert response.status_code == 302 and response.headers["Location"].endswith(points_url)
+        assert why in client.get(points_url).get_data(as_text=True)
+    assert len(db.session.scalars(db.select(PointAppeal)).all()) == 1
