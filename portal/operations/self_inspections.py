@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models.facility import Facility
@@ -37,13 +38,27 @@ def file_self_inspection(actor, facility: Facility, data: dict, today: date):
         errors["amount_refunded_fen"] = _("金额过大，请核对")
     if errors:
         raise InspectionError(errors)
+    problems = data["problems"].strip()
+    # The same report sent again (a double click on the button, the page resent) files no
+    # second copy. The facility's row is locked so that two at once are checked in turn.
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    same = select(SelfInspectionReport.id).where(
+        SelfInspectionReport.facility_id == facility.id,
+        SelfInspectionReport.filed_on == today,
+        SelfInspectionReport.period_start == start,
+        SelfInspectionReport.period_end == end,
+        SelfInspectionReport.amount_refunded_fen == refunded,
+        SelfInspectionReport.problems == problems,
+    )
+    if db.session.scalar(same.limit(1)) is not None:
+        raise InspectionError({"problems": _("今日已报送过内容相同的自查自纠报告，无需重复报送")})
     deadline = credit_rulebook().self_correction_deadline_for(today.year)
     report = SelfInspectionReport(
         facility=facility,
         cycle=today.year,
         period_start=start,
         period_end=end,
-        problems=data["problems"].strip(),
+        problems=problems,
         amount_refunded_fen=refunded,
         filed_on=today,
         deadline=deadline,
