@@ -89,6 +89,16 @@ def _own_requests(model) -> list:
     )
 
 
+def _pending_subjects() -> set[str]:
+    """What the facility's pending objections are about: "grade" (its grade) or a finding
+    id, as the objection form's subject field names them."""
+    return {
+        "grade" if a.finding_id is None else str(a.finding_id)
+        for a in _own_requests(CreditAppeal)
+        if a.status is CreditAppealStatus.PENDING
+    }
+
+
 #: Grade changes the home page lists; the credit page has the whole history.
 HOME_GRADE_CHANGES = 5
 #: Days a decided objection or repair application stays on the home page.
@@ -150,6 +160,7 @@ def credit():
         taxonomy=taxonomy(),
         appeals=_own_requests(CreditAppeal),
         repairs=_own_requests(CreditRepair),
+        pending_subjects=_pending_subjects(),
         today=today,
     )
 
@@ -183,8 +194,12 @@ def credit_appeal():
         )
         for f in findings
     ]
-    if request.method == "GET" and request.args.get("finding"):
-        form.subject.data = request.args["finding"]
+    if request.method == "GET":
+        # A subject with an objection pending is not offered: a second one is refused.
+        pending = _pending_subjects()
+        form.subject.choices = [c for c in form.subject.choices if c[0] not in pending]
+        if request.args.get("finding"):
+            form.subject.data = request.args["finding"]
     if form.validate_on_submit():
         finding = None
         if form.subject.data != "grade":

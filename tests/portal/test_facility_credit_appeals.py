@@ -1,0 +1,57 @@
+"""Objections (异议) filed from “我的信用”: what the facility is offered to object to."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.models.credit import CreditAppeal
+from portal.models.enums import Role
+from portal.operations.credit import recompute_grade
+from portal.web import china_today
+from tests.conftest import csrf_token
+from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
+
+URL = "/facility/credit/appeal"
+
+
+def _file(client, subject: str, reason: str):
+    form = client.get(URL).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(form), "subject": subject, "reason": reason}
+    return client.post(URL, data=data)
+
+
+def test_a_subject_with_an_objection_pending_is_not_offered_again(
+    db, client, auth, make_facility, make_user
+):
+    """Once the grade or a finding has an objection pending, the form no longer offers it
+    and “我的信用” says the objection is being handled instead of linking to the form; with
+    nothing left to object to, the form's page says so."""
+    own = make_facility()
+    one, two = two_inspectors(make_user)
+    today = china_today()
+    finding, _ = confirmed_finding(
+        one, inspection(one, own, [one, two], start=today), today=today, decision_date=today,
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    recompute_grade(own, "manual", today=today)
+    make_user(Role.FACILITY, "fac_obj", facility=own)
+    db.session.commit()
+    auth.login("fac_obj")
+
+    offered = f'value="{finding.id}">违规认定'
+    form = client.get(URL).get_data(as_text=True)
+    assert 'value="grade"' in form and offered in form
+    link = f"/facility/credit/appeal?finding={finding.id}"
+    assert link in client.get("/facility/credit").get_data(as_text=True)
+
+    assert _file(client, str(finding.id), "涉及金额计算有误").status_code == 302
+    form = client.get(f"{URL}?finding={finding.id}").get_data(as_text=True)
+    assert offered not in form and 'value="grade"' in form
+    credit = client.get("/facility/credit").get_data(as_text=True)
+    assert link not in credit and "异议处理中" in credit
+
+    assert _file(client, "grade", "等级计算有误").status_code == 302
+    page = client.get(URL).get_data(as_text=True)
+    assert 'name="subject"' not in page and 'name="reason"' not in page
+    assert "均已有异议正在处理" in page
+    assert db.session.scalar(select(func.count()).select_from(CreditAppeal)) == 2
