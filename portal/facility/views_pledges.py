@@ -28,7 +28,7 @@ from portal.pledge_queries import (
 from portal.pledge_web import send_rendered, send_upload
 from portal.request_limits import accepts_files
 from portal.storage import commit_with_files
-from portal.views_common import commit_or_errors, flashed
+from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today, id_arg
 
 
@@ -38,6 +38,12 @@ def _campaign_arg() -> int | None:
 
 @bp.route("/pledge")
 def pledge():
+    return _pledge_page()
+
+
+def _pledge_page(contact_form: ContactForm | None = None):
+    """The pledge page; ``contact_form`` is a refused notice address, shown again with what
+    was typed and why."""
     pledges = facility_pledges(current_user.facility_id)
     campaign_id = _campaign_arg()
     current = own_pledge_or_404(current_user, campaign_id) if campaign_id else None
@@ -55,7 +61,7 @@ def pledge():
         pledges=pledges,
         reminders=reminders_for(current) if current else [],
         form=form,
-        contact_form=ContactForm(email=contact.email if contact else ""),
+        contact_form=contact_form or ContactForm(email=contact.email if contact else ""),
         today=today,
         days_left=(current.campaign.deadline - today).days if current else None,
         overdue=is_overdue(current, today) if current else False,
@@ -146,10 +152,10 @@ def pledge_scan():
 def pledge_contact():
     form = ContactForm()
     if form.validate_on_submit():
-        with commit_or_errors(PledgeError, flashed("danger")) as step:
+        with commit_or_errors(PledgeError, on_form(form)) as step:
             set_contact_email(current_user, current_user.facility, form.email.data or "")
         if step.committed:
             flash(_("通知邮箱已保存") if form.email.data else _("已取消邮件通知"), "success")
-    else:
-        flash(_("邮箱地址过长"), "danger")
-    return redirect(url_for("facility.pledge"))
+            return redirect(url_for("facility.pledge"))
+    flash(_("通知邮箱未保存，请按“邮件通知”中的提示修改后重新保存"), "danger")
+    return _pledge_page(contact_form=form)

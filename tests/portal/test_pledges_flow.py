@@ -289,15 +289,27 @@ def test_facility_without_campaign_sees_an_empty_state(db, client, auth, make_us
 
 
 def test_contact_email_is_validated_and_audited(db, client, auth, setup):
+    from portal.models.pledge_extras import PledgeContact
+
+    facility, _campaign = setup
     auth.login("pl_facility")
     token = csrf_token(client.get("/facility/pledge").get_data(as_text=True))
-    client.post("/facility/pledge/contact", data={"csrf_token": token, "email": "not-an-email"})
-    assert "邮箱地址格式不正确" in _flashes(client)
     client.post("/facility/pledge/contact", data={"csrf_token": token, "email": "yb@example.cn"})
     assert 'value="yb@example.cn"' in _flashes(client)
     assert db.session.scalar(
         db.select(AuditLog).where(AuditLog.action == "pledge.contact")
     ).summary["after"] == {"email": "yb@example.cn"}
+    # A refused address is shown again as typed, with the reason under the field, rather
+    # than the saved one (which stays) behind a message at the top of the page.
+    for typed, why in (("not-an-email", "邮箱地址格式不正确"), ("a" * 250 + "@x.cn", "254")):
+        refused = client.post(
+            "/facility/pledge/contact", data={"csrf_token": token, "email": typed}
+        )
+        assert refused.status_code == 200
+        page = refused.get_data(as_text=True)
+        assert "通知邮箱未保存" in page and why in page
+        assert f'value="{typed}"' in page and 'value="yb@example.cn"' not in page
+        assert db.session.get(PledgeContact, facility.id).email == "yb@example.cn"
 
 
 def test_csrf_is_required_for_uploads(app, db, client, auth, setup):
