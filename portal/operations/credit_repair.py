@@ -72,6 +72,9 @@ def apply_repair(
 ) -> CreditRepair:
     """Apply for credit repair; refused with the reasons when the rulebook's conditions
     are not met."""
+    # The facility's row is locked so that an application sent twice at once (a double
+    # click) is checked in turn: the second finds the first pending.
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
     if pending_repair(facility) is not None:
         raise CreditError(_("已有待决定的信用修复申请"), "statement")
     if not (statement or "").strip():

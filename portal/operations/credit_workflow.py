@@ -275,6 +275,9 @@ def file_credit_appeal(
         raise CreditError(_("本机构尚无信用评价结果，无需提出异议"), "finding")
     if not (reason or "").strip():
         raise CreditError(_("请填写异议理由"))
+    # The facility's row is locked so that the same objection sent twice at once (a double
+    # click) is checked in turn: the second finds the first pending.
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
     pending = select(CreditAppeal.id).where(
         CreditAppeal.facility_id == facility.id,
         CreditAppeal.status == CreditAppealStatus.PENDING,

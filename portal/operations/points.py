@@ -253,6 +253,9 @@ def add_restoration(
 
 def file_appeal(actor, record: PointRecord, *, reason: str, filed_on: date) -> PointAppeal:
     """An objection within the rulebook's working days of the decision."""
+    # Re-read the record under a row lock, so that the same objection sent twice at once
+    # (a double click) is checked in turn: the second finds the first pending.
+    db.session.refresh(record, with_for_update=True)
     refusal = appeal_refusal(record, filed_on)
     if refusal is not None:
         raise PointsError(refusal)

@@ -1,0 +1,154 @@
+"""The same request of a facility sent twice at the same moment (a double click on the
+button): the second waits for the first, then finds it pending and is refused
+(PostgreSQL's row lock); SQLite has one writer at a time and refuses the second as the
+database being busy. Either way one is filed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db as _db
+from portal.models.credit import CreditAppeal, CreditRepair
+from portal.models.enums import Responsibility, Role, Severity
+from portal.models.facility import Facility
+from portal.models.points import PointAppeal, PointRecord
+from portal.operations.credit_repair import apply_repair
+from portal.operations.credit_workflow import CreditError, file_credit_appeal
+from portal.operations.points import PointsError, file_appeal
+
+TODAY = date(2026, 8, 3)
+
+
+@pytest.fixture
+def world(fresh_database_url, tmp_path):
+    """An app on a database of its own (each app context a session and a connection of
+    its own) with a graded facility whose finding of January may be repaired, and a point
+    record of one of its staff decided today, committed."""
+    from flask_migrate import upgrade
+
+    from portal.operations.credit import recompute_grade
+    from portal.operations.registry import create_facility, create_staff
+    from portal.operations.users import create_user
+    from tests.conftest import TEST_PASSWORD, make_app
+    from tests.credit_helpers import confirmed_finding, inspection
+    from tests.factories import facility_data, staff_data
+    from tests.portal.points_helpers import record_for
+
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        facility = create_facility(None, facility_data(1))
+        one, two = (
+            create_user(None, username=f"insp_{n}", display_name=f"检查员{n}",
+                        role=Role.INSPECTOR, password=TEST_PASSWORD)
+            for n in (1, 2)
+        )  # fmt: skip
+        january = date(2026, 1, 5)
+        confirmed_finding(
+            one, inspection(one, facility, [one, two], start=january, today=january),
+            today=january, decision_date=january, period_start=None, period_end=None,
+        )  # fmt: skip
+        recompute_grade(facility, "manual", today=TODAY)
+        staff = create_staff(None, staff_data(1, [facility]), january)
+        record = record_for(
+            one, staff, facility, Severity.MINOR, Responsibility.GENERAL, TODAY, TODAY
+        )
+        _db.session.commit()
+        ids = {"facility": facility.id, "record": record.id}
+    try:
+        yield app, ids
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
+
+
+def _twice(app, submit) -> dict:
+    """``submit()`` in a transaction left open, then again in another at the same time;
+    the first is committed. Returns what became of the second."""
+    outcome = {}
+
+    def second():
+        with app.app_context():
+            try:
+                submit()
+                _db.session.commit()
+                outcome["filed"] = True
+            except (CreditError, PointsError) as exc:
+                _db.session.rollback()
+                outcome["refused"] = str(exc)
+            except sa.exc.OperationalError as exc:
+                _db.session.rollback()
+                outcome["busy"] = str(exc)
+
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with app.app_context():
+        sqlite = _db.engine.dialect.name == "sqlite"
+        submit()
+        other = threading.Thread(target=second)
+        other.start()
+        if sqlite:
+            other.join(30)
+        else:
+            with _db.engine.connect() as watcher:
+                deadline = time.monotonic() + 10
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    watcher.rollback()
+                    time.sleep(0.05)
+                assert watcher.execute(waiting).scalar() == 1, "the second did not wait"
+        _db.session.commit()
+        other.join(10)
+        assert not other.is_alive()
+        if sqlite:
+            assert "database is locked" in outcome["busy"]
+    return outcome
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return _db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_an_objection_to_the_grade_sent_twice_at_once_is_filed_once(world):
+    app, ids = world
+
+    def submit():
+        facility = _db.session.get(Facility, ids["facility"])
+        file_credit_appeal(None, facility, finding=None, reason="等级计算有误", today=TODAY)
+
+    outcome = _twice(app, submit)
+    assert "busy" in outcome or "已有待处理的同一事项异议" in outcome["refused"]
+    assert _count(app, CreditAppeal) == 1
+
+
+def test_a_repair_application_sent_twice_at_once_is_filed_once(world):
+    app, ids = world
+
+    def submit():
+        facility = _db.session.get(Facility, ids["facility"])
+        apply_repair(
+            None, facility, statement="已整改并退回", pledge_signed_on=date(2026, 7, 1), today=TODAY
+        )
+
+    outcome = _twice(app, submit)
+    assert "busy" in outcome or "已有待决定的信用修复申请" in outcome["refused"]
+    assert _count(app, CreditRepair) == 1
+
+
+def test_an_objection_to_points_sent_twice_at_once_is_filed_once(world):
+    app, ids = world
+
+    def submit():
+        record = _db.session.get(PointRecord, ids["record"])
+        file_appeal(None, record, reason="记录有误", filed_on=TODAY)
+
+    outcome = _twice(app, submit)
+    assert "busy" in outcome or "该记分已有待处理的异议" in outcome["refused"]
+    assert _count(app, PointAppeal) == 1
