@@ -88,3 +88,16 @@ def test_a_refused_talk_note_is_shown_again_with_the_reason(
     db.session.expire_all()
     done = db.session.get(WarningTalkTask, first.id)
     assert done.status is TaskStatus.DONE and done.note == "已约谈本人"
+
+
+def test_marking_a_talk_held_asks_first(db, client, auth, make_user, make_staff, make_facility):
+    """The note cannot be corrected once the task is done: the button asks before sending
+    (static/js/app.js reads data-confirm)."""
+    own = make_facility()
+    _task(db, make_staff([own], name="约谈戊"), own)
+    make_user(Role.FACILITY, "fac_confirm", facility=own)
+    auth.login("fac_confirm")
+    page = client.get("/facility/tasks").get_data(as_text=True)
+    button = page[page.index("<button", page.index('action="/facility/tasks/')) :]
+    button = button[: button.index(">")]
+    assert 'data-confirm="标记后约谈情况不能再修改，确认已对 约谈戊 完成约谈？"' in button
