@@ -109,3 +109,20 @@ def test_facility_user_cannot_reach_another_facilitys_points_or_tasks(
     assert db.session.get(WarningTalkTask, task.id).note == ""
     assert "别家医生" not in client.get("/facility/tasks").get_data(as_text=True)
     assert "别家医生" not in client.get("/facility/staff/barred").get_data(as_text=True)
+
+
+def test_a_staff_search_without_match_does_not_say_no_staff_are_registered(
+    db, client, auth, make_user, make_staff, make_facility
+):
+    own = make_facility()
+    make_staff([own], name="钱自家")
+    make_user(Role.FACILITY, "fac_search", facility=own)
+    auth.login("fac_search")
+    page = client.get("/facility/staff?q=不存在的人").get_data(as_text=True)
+    assert "没有找到符合条件的人员" in page and "暂无登记的医保相关人员" not in page
+    assert "钱自家" in client.get("/facility/staff").get_data(as_text=True)
+    empty = make_facility()
+    make_user(Role.FACILITY, "fac_empty", facility=empty)
+    auth.logout()
+    auth.login("fac_empty")
+    assert "暂无登记的医保相关人员" in client.get("/facility/staff").get_data(as_text=True)
