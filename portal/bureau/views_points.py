@@ -100,6 +100,15 @@ def points_restore(staff_id: int):
     return _staff_page(staff.id)
 
 
+def _on_appeal_form(form: AppealForm):
+    """A refused appeal's message on the field it is about (the reason otherwise)."""
+
+    def show(exc: PointsError) -> None:
+        on_field(getattr(form, exc.field or "reason", form.reason))(exc)
+
+    return show
+
+
 @bp.route("/points/<int:record_id>/appeal", methods=["GET", "POST"])
 @require("points.record")
 def points_appeal(record_id: int):
@@ -108,8 +117,14 @@ def points_appeal(record_id: int):
     if request.method == "GET":
         form.filed_on.data = china_today()
     if form.validate_on_submit():
-        with commit_or_errors(PointsError, on_field(form.reason)) as step:
-            file_appeal(current_user, record, reason=form.reason.data, filed_on=form.filed_on.data)
+        with commit_or_errors(PointsError, _on_appeal_form(form)) as step:
+            file_appeal(
+                current_user,
+                record,
+                reason=form.reason.data,
+                filed_on=form.filed_on.data,
+                today=china_today(),
+            )
         if step.committed:
             flash(_("已登记异议"), "success")
             return _staff_page(record.staff_id)

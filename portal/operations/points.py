@@ -251,11 +251,22 @@ def add_restoration(
     return row
 
 
-def file_appeal(actor, record: PointRecord, *, reason: str, filed_on: date) -> PointAppeal:
-    """An objection within the rulebook's working days of the decision."""
+def file_appeal(
+    actor, record: PointRecord, *, reason: str, filed_on: date, today: date | None = None
+) -> PointAppeal:
+    """An objection within the rulebook's working days of the decision. ``filed_on`` is
+    the day it was received (on paper, a day already past), never before the decision nor,
+    given ``today``, after today."""
     # Re-read the record under a row lock, so that the same objection sent twice at once
     # (a double click) is checked in turn: the second finds the first pending.
     db.session.refresh(record, with_for_update=True)
+    if today is not None and filed_on > today:
+        raise PointsError(_("提出日期不能晚于今天"), "filed_on")
+    if filed_on < record.decided_on:
+        raise PointsError(
+            _("提出日期不能早于记分决定日期（%(d)s）", d=record.decided_on.isoformat()),
+            "filed_on",
+        )
     refusal = appeal_refusal(record, filed_on)
     if refusal is not None:
         raise PointsError(refusal)

@@ -1,7 +1,8 @@
 """Objections to point records: the working-day deadline (also while the calendar lacks
-the next year), who may decide them, and filing them from the facility area."""
+the next year), who may decide them, filing them from the facility area, and the date of
+one received on paper."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,6 +13,7 @@ from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.portal.points_helpers import TODAY, december_record
 from tests.portal.points_helpers import record_for as _record
+from tests.portal.web_helpers import post_form
 
 
 def test_appeal_deadline_counts_working_days(db, make_staff, make_user):
@@ -146,3 +148,35 @@ def test_facility_is_offered_an_objection_only_where_one_can_be_filed(
         assert response.status_code == 302 and response.headers["Location"].endswith(points_url)
         assert why in client.get(points_url).get_data(as_text=True)
     assert len(db.session.scalars(db.select(PointAppeal)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("filed", "message"),
+    [(1, "提出日期不能晚于今天"), (-3, "提出日期不能早于记分决定日期")],
+    ids=["tomorrow", "before_the_decision"],
+)
+def test_bureau_appeal_date_lies_between_the_decision_and_today(
+    db, client, auth, make_staff, make_user, filed, message
+):
+    """An objection received on paper is dated the day it came in: not a day still to
+    come, nor one before the points were decided."""
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    today = china_today()
+    decided = today - timedelta(days=1)
+    record = _record(
+        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
+        decided, today,
+    )  # fmt: skip
+    auth.login("insp")
+    day = (today if filed > 0 else decided) + timedelta(days=filed)
+    response = post_form(
+        client,
+        f"/bureau/points/{record.id}/appeal",
+        {"filed_on": day.isoformat(), "reason": "记录有误"},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'id="filed_on"' in page and f'value="{day.isoformat()}"' in page
+    assert db.session.scalars(db.select(PointAppeal)).all() == []
