@@ -220,17 +220,30 @@ def update_staff(actor, staff: StaffMember, data: dict, today: date) -> StaffMem
             if bar:
                 raise RegistryError({"facilities": bar})
     before = staff.audit_summary()
+    id_changed = bool(data.get("id_number")) and (
+        identity_hash(data["id_number"]) != staff.id_number_hash
+    )
     staff.staff_code = data["staff_code"].strip().upper()
     staff.name = data["name"].strip()
     staff.profession = data["profession"]
-    if data.get("id_number"):
+    if id_changed:
         _set_id_number(staff, data["id_number"])
     if data.get("facilities") is not None:
         _sync_practices(staff, data["facilities"], today)
     db.session.flush()
     after = staff.audit_summary()
-    if after != before:
-        record_audit(actor, "staff.update", "staff", staff.id, before=before, after=after)
+    if after != before or id_changed:
+        # A corrected ID number may keep its masked form (first and last four characters
+        # unchanged): the note says it changed, as the summaries cannot.
+        record_audit(
+            actor,
+            "staff.update",
+            "staff",
+            staff.id,
+            before=before,
+            after=after,
+            note=_("身份证号已更正") if id_changed else "",
+        )
     return staff
 
 

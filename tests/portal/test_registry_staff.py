@@ -171,6 +171,32 @@ def test_edit_staff_with_new_id_number(db, editor, sites, make_staff):
     assert other.id_number_hash != db.session.get(StaffMember, staff.id).id_number_hash
 
 
+def test_a_corrected_id_number_is_audited_though_its_masked_form_is_the_same(
+    db, editor, sites, make_staff
+):
+    """Correcting the birth date in an ID number may leave its first and last four
+    characters, all the summaries show, as they were: the change is audited all the same."""
+    old, new = "32060219850330795X", "32060219850306795X"
+    assert old[:4] + old[-4:] == new[:4] + new[-4:]
+    staff = make_staff([sites[0]], id_number=old)
+    db.session.commit()
+    form = {
+        "name": staff.name,
+        "staff_code": staff.staff_code,
+        "profession": "doctor",
+        "site_codes": sites[0].site_code,
+    }
+    url = f"/bureau/staff/{staff.id}/edit"
+    assert _post(editor, url, form | {"id_number": new}).status_code == 302
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "staff.update")).all()
+    assert len(rows) == 1 and rows[0].object_id == str(staff.id)
+    assert rows[0].note == "身份证号已更正"
+    assert new not in str(rows[0].summary)
+    # The same number typed again changes nothing and adds no row.
+    assert _post(editor, url, form | {"id_number": new}).status_code == 302
+    assert _count(db, AuditLog, AuditLog.action == "staff.update") == 1
+
+
 def test_search_staff_by_exact_id_number_only(db, editor, sites, make_staff):
     full = id_number(777, "19910203")
     make_staff([sites[0]], name="陈搜索", staff_code="N12345678", id_number=full)
