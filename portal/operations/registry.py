@@ -15,6 +15,7 @@ from portal.models.staff import StaffMember, StaffPractice
 from portal.operations.audit import record_audit
 from portal.operations.points import registration_bar
 from portal.validators import (
+    PHONE_PATTERN,
     check_credit_code,
     check_id_number,
     check_site_code,
@@ -65,6 +66,8 @@ def validate_facility_data(data: dict, existing: Facility | None = None) -> dict
             errors[field] = _("取值无效")
     if not isinstance(data.get("agreement_start"), date):
         errors["agreement_start"] = _("请填写有效的协议开始日期")
+    if not PHONE_PATTERN.match((data.get("contact_phone") or "").strip()):
+        errors["contact_phone"] = _("只能包含数字、空格和 + - ( )")
     if problem := check_credit_code(data.get("credit_code", "")):
         errors["credit_code"] = problem
     pharmacy = (kind is FacilityKind.PHARMACY) if isinstance(kind, FacilityKind) else None

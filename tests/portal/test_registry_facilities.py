@@ -81,6 +81,8 @@ INVALID_FACILITIES = [
     ("missing-name", {"name": ""}, "此项必填"),
     ("bad-date", {"agreement_start": "2020-02-30"}, "请填写有效日期"),
     ("bad-kind", {"kind": "spa"}, "Not a valid choice"),
+    # As the import refuses it: a phone number is digits, spaces and + - ( ).
+    ("phone-with-words", {"contact_phone": "请找张三 abc"}, "只能包含数字、空格和 + - ( )"),
 ]
 
 
