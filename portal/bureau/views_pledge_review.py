@@ -18,7 +18,7 @@ from portal.operations.pledge_files import pledge_document
 from portal.operations.pledge_notices import deliver_reminders
 from portal.operations.pledge_posting import record_posting_check
 from portal.operations.pledges import PledgeError, decide_pledge
-from portal.permissions import can, require
+from portal.permissions import can, ensure, require
 from portal.pledge_queries import (
     facility_pledges,
     get_pledge_or_404,
@@ -42,9 +42,13 @@ def pledge_queue():
 
 
 @bp.route("/pledges/<int:pledge_id>/review", methods=["GET", "POST"])
-@require("pledges.review")
+@require("pledges.view")
 def pledge_review(pledge_id: int):
+    """The pledge with its scans and decisions, which every bureau role may read (the
+    campaign and facility pages link here); only reviewers get (and may post) the form."""
     pledge = get_pledge_or_404(pledge_id, for_user=current_user)
+    if request.method == "POST":
+        ensure("pledges.review")
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -78,7 +82,7 @@ def pledge_review(pledge_id: int):
         pledge=pledge,
         upload=upload,
         doc=pledge_document(pledge),
-        form=form if pledge.status is PledgeStatus.UPLOADED else None,
+        form=form if pledge.status is PledgeStatus.UPLOADED and can("pledges.review") else None,
         today=china_today(),
         is_overdue=is_overdue,
     )

@@ -111,7 +111,9 @@ EXPECTED: dict[str, tuple] = {
     "bureau.pledge_template":  (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.pledge_template_new": (LOGIN, NO, NO,    NO,    NO,    NO,    OK,    NO),
     "bureau.pledge_queue":     (LOGIN, NO,    OK,    OK,    OK,    NO,    OK,    NO),
-    "bureau.pledge_review":    (LOGIN, NO,    OK,    OK,    OK,    NO,    OK,    NO),
+    # Every bureau role reads a pledge with its scans; only reviewers get (and may post)
+    # the form.
+    "bureau.pledge_review":    (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.pledge_scan":      (LOGIN, NO,    OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.pledge_document_pdf": (LOGIN, NO, OK,    OK,    OK,    OK,    OK,    OK),
     "bureau.facility_pledges_page": (LOGIN, NO, OK,  OK,    OK,    OK,    OK,    OK),

@@ -1,5 +1,6 @@
 """Who sees which pledge: a facility only its own (another's is a 404), the public the
-current campaign's status and verified scan, the API the same as JSON."""
+current campaign's status and verified scan, the API the same as JSON, and bureau roles
+that do not review pledges read them without the review form."""
 
 from __future__ import annotations
 
@@ -81,6 +82,32 @@ def test_facility_a_cannot_see_download_or_upload_b_pledge(db, client, auth, two
         "/bureau/pledges",
     ):
         assert _status(client, url) == 403, url
+
+
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.TIPOFF_HANDLER])
+def test_bureau_readers_open_the_pledge_they_are_linked_to_but_cannot_decide(
+    db, client, auth, two, make_user, role
+):
+    """The campaign and facility pages link every bureau role to a pledge with scans; a
+    role that does not review reads it there without the form, and cannot post one."""
+    _a, b, _shared, only_b, _upload = two
+    pledge = h.pledge_of(db, only_b, b)
+    make_user(role, "reader")
+    auth.login("reader")
+    review = f"/bureau/pledges/{pledge.id}/review"
+    for url in (f"/bureau/pledges/campaigns/{only_b.id}", f"/bureau/facilities/{b.id}/pledges"):
+        assert f'href="{review}"' in client.get(url).get_data(as_text=True), url
+    page = client.get(review)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"/bureau/pledges/{pledge.id}/scan?version=1" in html
+    assert 'name="outcome"' not in html
+    response = client.post(
+        review, data={"csrf_token": csrf_token(html), "outcome": "verify", "reason": ""}
+    )
+    assert response.status_code == 403
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.UPLOADED
 
 
 def test_the_loader_hides_other_facilities_pledges(db, two, make_user):
