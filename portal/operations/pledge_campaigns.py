@@ -131,6 +131,22 @@ def open_campaign(
         errors["institution_template"] = _("请选择定点医疗机构承诺书模板版本")
     if pharmacy_template is None or pharmacy_template.kind is not PledgeTemplateKind.PHARMACY:
         errors["pharmacy_template"] = _("请选择定点零售药店承诺书模板版本")
+    if not errors:
+        # The templates' rows are locked: the same form sent twice at once (a double
+        # click) is opened once, the second waiting to find the first below.
+        db.session.execute(
+            select(PledgeTemplateVersion.id)
+            .where(PledgeTemplateVersion.id.in_([institution_template.id, pharmacy_template.id]))
+            .with_for_update()
+        )
+        same = select(PledgeCampaign.id).where(
+            PledgeCampaign.year == year, PledgeCampaign.title == title.strip()[:120]
+        )
+        if db.session.scalar(same) is not None:
+            errors["title"] = _(
+                "%(year)d年度已有同名的签署活动，请勿重复发起；补充签署请另拟活动名称",
+                year=year,
+            )
     facilities = list(db.session.scalars(_targets(counties, kinds))) if not errors else []
     if not errors and not facilities:
         errors["counties"] = _("没有符合条件的在册（正常状态）定点机构")

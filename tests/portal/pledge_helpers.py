@@ -29,12 +29,14 @@ def issue_samples(actor=None):
     }
 
 
-def make_campaign(actor=None, templates=None, *, today=TODAY, deadline=DEADLINE, **filters):
+def make_campaign(
+    actor=None, templates=None, *, today=TODAY, deadline=DEADLINE, title=None, **filters
+):
     templates = templates or issue_samples(actor)
     return open_campaign(
         actor,
         year=deadline.year,
-        title=f"{deadline.year}年度维护医保基金安全承诺书签署",
+        title=title or f"{deadline.year}年度维护医保基金安全承诺书签署",
         deadline=deadline,
         institution_template=templates[PledgeTemplateKind.INSTITUTION],
         pharmacy_template=templates[PledgeTemplateKind.PHARMACY],

@@ -34,7 +34,7 @@ def two(db, make_facility, make_user):
     make_user(Role.FACILITY, "user_b", facility=b)
     templates = h.issue_samples()
     shared = h.make_campaign(templates=templates)
-    only_b = h.make_campaign(templates=templates, counties=["海安市"])
+    only_b = h.make_campaign(templates=templates, counties=["海安市"], title="海安市补充签署")
     b_upload = h.upload(None, h.pledge_of(db, only_b, b))
     db.session.commit()
     return a, b, shared, only_b, b_upload

@@ -11,12 +11,19 @@ from openpyxl import load_workbook
 from pledges.templates import load_sample
 from portal.models.audit import AuditLog
 from portal.models.enums import FacilityKind, FacilityStatus, HospitalLevel, Role
-from portal.models.pledges import Pledge, PledgeStatus, PledgeTemplateKind, PledgeTemplateVersion
+from portal.models.pledges import (
+    Pledge,
+    PledgeCampaign,
+    PledgeStatus,
+    PledgeTemplateKind,
+    PledgeTemplateVersion,
+)
 from portal.operations.pledge_campaigns import issue_template_version, sync_campaign
 from portal.operations.pledges import PledgeError
 from portal.pledge_queries import compliance
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
+from tests.portal.web_helpers import count_rows as _count
 from tests.portal.web_helpers import post_form as _post
 
 pytestmark = pytest.mark.usefixtures("storage_root")
@@ -110,21 +117,24 @@ def test_campaign_form(db, client, auth, make_user, make_facility):
     page = client.get("/bureau/pledges/campaigns/new").get_data(as_text=True)
     assert "定点医疗机构 第1版" in page and "如东县" in page
     deadline = date.today() + timedelta(days=30)
-    response = _post(
-        client,
-        "/bureau/pledges/campaigns/new",
-        {
-            "year": str(deadline.year),
-            "title": "测试年度承诺书签署",
-            "deadline": deadline.isoformat(),
-            "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
-            "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
-            "counties": "如东县",
-        },
-    )
+    form = {
+        "year": str(deadline.year),
+        "title": "测试年度承诺书签署",
+        "deadline": deadline.isoformat(),
+        "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
+        "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
+        "counties": "如东县",
+    }
+    response = _post(client, "/bureau/pledges/campaigns/new", form)
     assert response.status_code == 302
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "测试年度承诺书签署" in detail and "如东县" in detail
+    # The same form sent again (a double click) opens no second campaign, whose pledges
+    # would each be a second "not filed" deduction for the same year.
+    again = _post(client, "/bureau/pledges/campaigns/new", form)
+    assert again.status_code == 200
+    assert "年度已有同名的签署活动" in again.get_data(as_text=True)
+    assert _count(db, PledgeCampaign) == 1
     past = _post(
         client,
         "/bureau/pledges/campaigns/new",
