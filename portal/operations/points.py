@@ -148,6 +148,24 @@ def record_points(
         raise PointsError(_("决定日期不能晚于今天"), "decided_on")
     if facility.id not in {p.facility_id for p in staff.practices}:
         raise PointsError(_("该人员未在所选机构执业，不能记分"), "facility")
+    # The person's row is locked: the same decision sent twice at once (a double click)
+    # is recorded once, the second waiting to find the first below.
+    db.session.execute(select(StaffMember.id).where(StaffMember.id == staff.id).with_for_update())
+    same = select(PointRecord.id).where(
+        PointRecord.staff_id == staff.id,
+        PointRecord.facility_id == facility.id,
+        PointRecord.reference == reference.strip(),
+        PointRecord.decided_on == decided_on,
+        PointRecord.violation == violation.strip(),
+        PointRecord.revoked_at.is_(None),
+    )
+    if db.session.scalar(same) is not None:
+        raise PointsError(
+            _(
+                "该人员已按决定书 %(ref)s 就同一违规行为记分，请勿重复录入",
+                ref=reference.strip(),
+            )
+        )
     rb = staff_points_rulebook()
     record = PointRecord(
         staff=staff,

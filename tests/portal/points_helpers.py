@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import count
 
 from portal.models.enums import PointSource, Responsibility, Role, Severity
 from portal.operations.points import record_points
 
 TODAY = date(2026, 6, 15)
+
+
+#: Each record its own decision number: the same decision is recorded only once.
+_numbers = count(1)
 
 
 def record_for(actor, staff, facility, severity, tier, day=TODAY, today=TODAY):
@@ -21,7 +26,7 @@ def record_for(actor, staff, facility, severity, tier, day=TODAY, today=TODAY):
         responsibility=tier,
         decided_on=day,
         source=PointSource.FINDING,
-        reference="通医保罚〔2026〕1号",
+        reference=f"通医保罚〔2026〕{next(_numbers)}号",
         today=today,
     )
 

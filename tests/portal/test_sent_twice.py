@@ -1,0 +1,40 @@
+"""The same form sent twice (a double click, or the browser's back and send again): what
+counts for a person's standing or a facility's grade is written once, the second time
+refused with why."""
+
+from __future__ import annotations
+
+from portal.models.enums import Role
+from portal.models.points import PointRecord
+from portal.web import china_today
+from tests.portal.web_helpers import count_rows as _count
+from tests.portal.web_helpers import post_form as _post
+
+
+def test_a_point_record_sent_twice_is_recorded_once(db, client, auth, make_staff, make_user):
+    """Twice 6 points would be 12: the person's qualification terminated by a double click."""
+    make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    db.session.commit()
+    auth.login("insp")
+    url = f"/bureau/staff/{staff.id}/points/new"
+    form = {
+        "facility_id": staff.facilities[0].id,
+        "violation": "串换药品",
+        "severity": "moderate",
+        "responsibility": "main",
+        "decided_on": china_today().isoformat(),
+        "source": "finding",
+        "reference": "通医保记〔2026〕77号",
+    }
+    assert _post(client, url, form).status_code == 302
+    again = _post(client, url, form)
+    assert again.status_code == 200
+    assert "该人员已按决定书 通医保记〔2026〕77号 就同一违规行为记分" in again.get_data(
+        as_text=True
+    )
+    assert _count(db, PointRecord) == 1
+    # Another violation under the same decision is recorded.
+    other = _post(client, url, form | {"violation": "虚记费用", "severity": "minor"})
+    assert other.status_code == 302
+    assert _count(db, PointRecord) == 2

@@ -1,0 +1,112 @@
+"""The same points decision sent twice at once (a double click: the second request
+arrives while the first is still being written): on PostgreSQL the second waits for the
+person's row, then finds the first and is refused; SQLite has one writer at a time and
+refuses it as the database being busy. Either way the points are recorded once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from portal.models.enums import PointSource, Responsibility, Role, Severity
+from portal.models.points import PointRecord
+from portal.operations.points import PointsError, record_points
+from tests.portal.points_helpers import TODAY
+
+
+@pytest.fixture
+def committed_person(fresh_database_url, tmp_path):
+    """An app on a database of its own (each app context a session and a connection of
+    its own), with a person practising at a facility and an inspector, committed."""
+    from flask_migrate import upgrade
+
+    from portal.extensions import db as _db
+    from portal.operations.registry import create_facility, create_staff
+    from portal.operations.users import create_user
+    from tests.conftest import TEST_PASSWORD, make_app
+    from tests.factories import facility_data, staff_data
+
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        user = create_user(None, username="insp", display_name="检查员", role=Role.INSPECTOR,
+                           password=TEST_PASSWORD)  # fmt: skip
+        staff = create_staff(None, staff_data(1, [create_facility(None, facility_data(1))]), TODAY)
+        _db.session.commit()
+        ids = staff.id, user.id
+    try:
+        yield app, *ids
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
+
+
+def _record(staff_id: int, user_id: int):
+    from portal.extensions import db as _db
+    from portal.models.staff import StaffMember
+    from portal.models.user import User
+
+    staff = _db.session.get(StaffMember, staff_id)
+    return record_points(
+        _db.session.get(User, user_id),
+        staff,
+        facility=staff.facilities[0],
+        violation="串换药品",
+        severity=Severity.MODERATE,
+        responsibility=Responsibility.MAIN,
+        decided_on=TODAY,
+        source=PointSource.FINDING,
+        reference="通医保记〔2026〕77号",
+        today=TODAY,
+    )
+
+
+def test_the_second_of_two_identical_decisions_at_once_is_not_recorded(committed_person):
+    from portal.extensions import db as _db
+
+    app, staff_id, user_id = committed_person
+    outcome = {}
+
+    def second_click():
+        with app.app_context():
+            try:
+                _record(staff_id, user_id)
+                _db.session.commit()
+                outcome["recorded"] = True
+            except PointsError as exc:
+                _db.session.rollback()
+                outcome["refused"] = str(exc)
+            except sa.exc.OperationalError as exc:
+                _db.session.rollback()
+                outcome["busy"] = str(exc)
+
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with app.app_context():
+        sqlite = _db.engine.dialect.name == "sqlite"
+        _record(staff_id, user_id)  # the first click, not yet committed
+        other = threading.Thread(target=second_click)
+        other.start()
+        if sqlite:
+            other.join(30)
+        else:
+            with _db.engine.connect() as watcher:
+                deadline = time.monotonic() + 10
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    watcher.rollback()
+                    time.sleep(0.05)
+                assert watcher.execute(waiting).scalar() == 1, "the second click did not wait"
+        _db.session.commit()
+        other.join(10)
+        assert not other.is_alive()
+        if sqlite:
+            assert "database is locked" in outcome["busy"]
+        else:
+            assert "请勿重复录入" in outcome["refused"]
+        count = sa.select(sa.func.count()).select_from(PointRecord)
+        assert _db.session.scalar(count) == 1
