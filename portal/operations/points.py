@@ -233,6 +233,23 @@ def add_restoration(
         raise PointsError(_("请填写证明材料（如培训证书编号、检查任务编号）"))
     if granted_on > today:
         raise PointsError(_("修复日期不能晚于今天"))
+    # The person's row is locked: the same restoration sent twice at once (a double
+    # click) is granted once, the second waiting to find the first below.
+    db.session.execute(select(StaffMember.id).where(StaffMember.id == staff.id).with_for_update())
+    used = db.session.scalar(
+        select(PointRestoration.granted_on).where(
+            PointRestoration.staff_id == staff.id,
+            PointRestoration.kind == kind,
+            PointRestoration.evidence == evidence.strip(),
+        )
+    )
+    if used is not None:
+        raise PointsError(
+            _(
+                "该证明材料已于 %(d)s 用于修复，同一次培训或检查只能修复一次",
+                d=used.isoformat(),
+            )
+        )
     standing = standing_for(staff, granted_on)
     if standing.restored + rb.restore_per_item > rb.restore_max_per_cycle:
         raise PointsError(

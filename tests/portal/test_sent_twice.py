@@ -4,9 +4,11 @@ refused with why."""
 
 from __future__ import annotations
 
-from portal.models.enums import Role
-from portal.models.points import PointRecord
+from portal.models.enums import Responsibility, Role, Severity
+from portal.models.points import PointRecord, PointRestoration
+from portal.operations.points import standing_for
 from portal.web import china_today
+from tests.portal.points_helpers import record_for
 from tests.portal.web_helpers import count_rows as _count
 from tests.portal.web_helpers import post_form as _post
 
@@ -38,3 +40,29 @@ def test_a_point_record_sent_twice_is_recorded_once(db, client, auth, make_staff
     other = _post(client, url, form | {"violation": "虚记费用", "severity": "minor"})
     assert other.status_code == 302
     assert _count(db, PointRecord) == 2
+
+
+def test_a_restoration_sent_twice_is_granted_once(db, client, auth, make_staff, make_user):
+    """Restorations cannot be revoked: a second point for one training would stay."""
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    today = china_today()
+    record_for(inspector, staff, staff.facilities[0], Severity.MODERATE, Responsibility.MAIN,
+               today, today)  # fmt: skip
+    db.session.commit()
+    auth.login("insp")
+    url = f"/bureau/staff/{staff.id}/restorations"
+    form = {"kind": "training", "granted_on": today.isoformat(), "evidence": "培训证书 2026-001"}
+    page = f"/bureau/staff/{staff.id}"
+    assert _post(client, url, form, page=page).status_code == 302
+    again = _post(client, url, form, page=page)
+    assert again.status_code == 302
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert f"该证明材料已于 {today.isoformat()} 用于修复" in shown
+    assert _count(db, PointRestoration) == 1
+    assert standing_for(staff, today).restored == 1
+    # Another training, with its own certificate, restores another point.
+    assert (
+        _post(client, url, form | {"evidence": "培训证书 2026-002"}, page=page).status_code == 302
+    )
+    assert _count(db, PointRestoration) == 2
