@@ -181,6 +181,21 @@ def propose_adjustment(
         raise CreditError(_("未知的信用等级"), "grade")
     if not (reason or "").strip():
         raise CreditError(_("请填写调整理由"))
+    # The facility's row is locked: the same proposal sent twice at once (a double click)
+    # is made once, the second waiting to find the first below. Approving both would
+    # count the adjustment twice.
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    same = db.session.scalar(
+        select(CreditAdjustment.id).where(
+            CreditAdjustment.facility_id == facility.id,
+            CreditAdjustment.status == AdjustmentStatus.PENDING,
+            CreditAdjustment.points.is_not_distinct_from(points),
+            CreditAdjustment.grade.is_not_distinct_from(grade),
+            CreditAdjustment.reason == reason.strip(),
+        )
+    )
+    if same is not None:
+        raise CreditError(_("该机构已有相同的待审批调整（#%(n)d），请勿重复提交", n=same))
     checked = check_attachments(
         attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
     )

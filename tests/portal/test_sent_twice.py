@@ -4,6 +4,9 @@ refused with why."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from portal.models.credit import AdjustmentStatus, CreditAdjustment
 from portal.models.enums import Responsibility, Role, Severity
 from portal.models.points import PointRecord, PointRestoration
 from portal.operations.points import standing_for
@@ -66,3 +69,24 @@ def test_a_restoration_sent_twice_is_granted_once(db, client, auth, make_staff, 
         _post(client, url, form | {"evidence": "培训证书 2026-002"}, page=page).status_code == 302
     )
     assert _count(db, PointRestoration) == 2
+
+
+def test_an_adjustment_sent_twice_is_proposed_once(db, client, auth, make_facility, make_user):
+    """Two identical proposals awaiting approval, both approved, would count twice."""
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "credit")
+    db.session.commit()
+    auth.login("credit")
+    url = f"/bureau/facilities/{facility.id}/credit/adjust"
+    form = {"mode": "points", "points": "-2", "reason": "约谈未整改", "evidence": "档案室"}
+    assert _post(client, url, form).status_code == 302
+    again = _post(client, url, form)
+    assert again.status_code == 200
+    first = db.session.scalars(select(CreditAdjustment)).one()
+    assert f"该机构已有相同的待审批调整（#{first.id}）" in again.get_data(as_text=True)
+    # A different proposal is made; so is the same one once the first is decided.
+    assert _post(client, url, form | {"points": "-3"}).status_code == 302
+    first.status = AdjustmentStatus.REJECTED
+    db.session.commit()
+    assert _post(client, url, form).status_code == 302
+    assert _count(db, CreditAdjustment) == 3
