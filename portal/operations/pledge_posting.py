@@ -66,6 +66,25 @@ def record_posting_check(
     if errors:
         raise PledgeError(errors)
     inspection_for(facility, inspection_id)
+    # The facility's row is locked: the same check sent twice at once (a double click) is
+    # recorded once, the second waiting to find the first below. Each check found "not
+    # posted" deducts from the grade, and a check cannot be withdrawn.
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    same = select(PledgePostingCheck.id).where(
+        PledgePostingCheck.facility_id == facility.id,
+        PledgePostingCheck.campaign_id == campaign.id,
+        PledgePostingCheck.checked_on == checked_on,
+        PledgePostingCheck.posted == posted,
+        PledgePostingCheck.inspection_id.is_not_distinct_from(inspection_id),
+    )
+    if db.session.scalar(same) is not None:
+        raise PledgeError(
+            {
+                "checked_on": _(
+                    "该机构 %(d)s 的这次张贴检查已记录，请勿重复提交", d=checked_on.isoformat()
+                )
+            }
+        )
     checked = None
     if photo:
         try:

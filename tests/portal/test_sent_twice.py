@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+import pledges.render as pledge_render
 from portal.models.credit import AdjustmentStatus, CreditAdjustment
 from portal.models.enums import Responsibility, Role, Severity
+from portal.models.pledge_extras import PledgePostingCheck
 from portal.models.points import PointRecord, PointRestoration
 from portal.operations.points import standing_for
 from portal.web import china_today
+from tests.portal import pledge_helpers as h
 from tests.portal.points_helpers import record_for
 from tests.portal.web_helpers import count_rows as _count
 from tests.portal.web_helpers import post_form as _post
@@ -90,3 +93,37 @@ def test_an_adjustment_sent_twice_is_proposed_once(db, client, auth, make_facili
     db.session.commit()
     assert _post(client, url, form).status_code == 302
     assert _count(db, CreditAdjustment) == 3
+
+
+def test_a_posting_check_sent_twice_is_recorded_once(
+    db, client, auth, make_facility, make_user, storage_root, monkeypatch
+):
+    """Each check found "not posted" deducts from the grade, and a check cannot be
+    withdrawn: one inspection's finding sent twice would deduct twice."""
+    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
+    facility = make_facility()
+    campaign = h.make_campaign()
+    make_user(Role.INSPECTOR, "insp")
+    db.session.commit()
+    auth.login("insp")
+    url = f"/bureau/facilities/{facility.id}/pledges/posting"
+    form = {
+        "campaign_id": str(campaign.id),
+        "posted": "no",
+        "checked_on": h.TODAY.isoformat(),
+        "inspection_id": "0",
+        "note": "未张贴",
+    }
+    assert _post(client, url, form).status_code == 302
+    db.session.refresh(facility)
+    score = facility.credit_score
+    assert score is not None and score < 100
+    again = _post(client, url, form)
+    assert again.status_code == 200
+    assert "的这次张贴检查已记录，请勿重复提交" in again.get_data(as_text=True)
+    assert _count(db, PledgePostingCheck) == 1
+    db.session.refresh(facility)
+    assert facility.credit_score == score
+    # Found posted on a later visit the same day, after the facility put it up: recorded.
+    assert _post(client, url, form | {"posted": "yes"}).status_code == 302
+    assert _count(db, PledgePostingCheck) == 2
