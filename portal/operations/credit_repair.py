@@ -122,6 +122,10 @@ def decide_repair(
     next cycle. Where the rulebook asks for a new pledge and no pledge verified in the
     portal meets it, the facility's date is only its word: granting then needs
     ``original_checked``, the decider's statement that they checked the signed original."""
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(repair, with_for_update=True)
     if repair.status is not RepairStatus.PENDING:
         raise CreditError(_("该申请已处理"))
     if not (reason or "").strip():

@@ -231,6 +231,10 @@ def decide_adjustment(
     actor, adjustment: CreditAdjustment, *, approve: bool, note: str, today: date
 ) -> None:
     """Approve or reject; the proposer may never decide their own proposal."""
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(adjustment, with_for_update=True)
     if adjustment.status is not AdjustmentStatus.PENDING:
         raise CreditError(_("该调整已处理"))
     if adjustment.proposed_by_id == actor.id:
@@ -340,6 +344,10 @@ def decide_credit_appeal(
 ) -> None:
     """Decide an objection. Upheld against a finding revokes it (and recomputes); upheld
     against the grade recomputes it. Whoever confirmed the disputed finding may not decide."""
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(appeal, with_for_update=True)
     if appeal.status is not CreditAppealStatus.PENDING:
         raise CreditError(_("该异议已处理"))
     finding = appeal.finding

@@ -246,6 +246,10 @@ def _sync_blacklist(actor, facility: Facility) -> None:
 
 def confirm_finding(actor, finding: Finding, today: date) -> CreditGrade:
     """Confirm a draft: it now counts, and the facility's grade is recomputed."""
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(finding, with_for_update=True)
     if finding.status is not FindingStatus.DRAFT:
         raise InspectionError({"status": _("只有草稿可以认定")})
     problems = confirmation_problems(finding)
@@ -271,6 +275,10 @@ def confirm_finding(actor, finding: Finding, today: date) -> CreditGrade:
 def revoke_finding(actor, finding: Finding, reason: str, today: date) -> CreditGrade | None:
     """Revoke a finding (a draft is discarded the same way). Whoever confirmed it may not
     revoke it. A confirmed finding's revocation recomputes the grade."""
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(finding, with_for_update=True)
     if finding.status is FindingStatus.REVOKED:
         raise InspectionError({"reason": _("该违规发现已撤销")})
     was_confirmed = finding.status is FindingStatus.CONFIRMED

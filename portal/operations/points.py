@@ -196,6 +196,10 @@ def _recompute_credit(record: PointRecord, trigger: str, today: date, actor) -> 
 
 
 def revoke_record(actor, record: PointRecord, reason: str, today: date) -> None:
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(record, with_for_update=True)
     if record.revoked:
         raise PointsError(_("该记分已撤销"))
     if not reason.strip():
@@ -327,6 +331,10 @@ def file_appeal(
 
 def decide_appeal(actor, appeal: PointAppeal, *, upheld: bool, reason: str, today: date) -> None:
     """Decide an appeal; the person who recorded the points may not decide it."""
+    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
+    # at once act one after the other, the second seeing the first's decision.
+    db.session.flush()
+    db.session.refresh(appeal, with_for_update=True)
     if appeal.status is not AppealStatus.PENDING:
         raise PointsError(_("该异议已处理"))
     if appeal.record.recorded_by_id is not None and appeal.record.recorded_by_id == actor.id:
