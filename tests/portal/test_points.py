@@ -309,3 +309,20 @@ def test_terminated_person_cannot_be_registered_elsewhere(db, make_staff, make_f
         today,
     )
     assert staff.name == "改名后"
+
+
+def test_sanctions_list_says_when_a_search_finds_no_one(db, client, auth, make_staff, make_user):
+    """Filtered to nothing, the list says no one matches, not that no one is sanctioned."""
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    today = china_today()
+    _record(inspector, staff, staff.facilities[0], Severity.GRAVEST, Responsibility.GENERAL,
+            today, today)  # fmt: skip
+    db.session.commit()
+    auth.login("insp")
+    page = client.get("/bureau/sanctions").get_data(as_text=True)
+    assert staff.name in page and "共 1 人" in page
+    for query in ("?q=查无此人", "?facility=H99999999999"):
+        page = client.get("/bureau/sanctions" + query).get_data(as_text=True)
+        assert "没有符合条件的人员" in page, query
+        assert "目前没有被暂停或终止医保支付资格的人员" not in page, query
