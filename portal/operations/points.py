@@ -202,6 +202,11 @@ def revoke_record(actor, record: PointRecord, reason: str, today: date) -> None:
     db.session.refresh(record, with_for_update=True)
     if record.revoked:
         raise PointsError(_("该记分已撤销"))
+    if any(a.status is AppealStatus.PENDING for a in record.appeals):
+        # Revoked past it, the objection could only be decided "not upheld, points kept".
+        raise PointsError(
+            _("该记分有待处理的异议，请通过处理异议决定是否撤销（异议成立即撤销记分）")
+        )
     if not reason.strip():
         raise PointsError(_("请填写撤销理由"))
     before = record.audit_summary()

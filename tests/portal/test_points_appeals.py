@@ -180,3 +180,38 @@ def test_bureau_appeal_date_lies_between_the_decision_and_today(
     assert message in page
     assert 'id="filed_on"' in page and f'value="{day.isoformat()}"' in page
     assert db.session.scalars(db.select(PointAppeal)).all() == []
+
+
+def test_points_under_a_pending_objection_are_revoked_by_deciding_it(
+    db, client, auth, make_staff, make_user
+):
+    """Revoked past a pending objection, the points would leave it to be decided only as
+    "not upheld, points kept" (upholding it fails on revoked points): the objection is
+    decided instead, upholding it revokes them."""
+    from portal.models.points import PointRecord
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    make_user(Role.APPROVER, "appr")
+    staff = make_staff()
+    today = china_today()
+    record = _record(
+        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.GENERAL,
+        today, today,
+    )  # fmt: skip
+    appeal = file_appeal(None, record, reason="非本人行为", filed_on=today)
+    db.session.commit()
+    auth.login("appr")
+    page = client.get(f"/bureau/staff/{staff.id}").get_data(as_text=True)
+    assert f"/bureau/appeals/{appeal.id}" in page
+    assert f"/bureau/points/{record.id}/revoke" not in page
+    response = post_form(client, f"/bureau/points/{record.id}/revoke", {"reason": "录入错误"})
+    assert response.status_code == 200
+    assert "该记分有待处理的异议" in response.get_data(as_text=True)
+    assert not db.session.get(PointRecord, record.id).revoked
+    response = post_form(
+        client, f"/bureau/appeals/{appeal.id}", {"outcome": "upheld", "reason": "录入错误"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PointRecord, record.id).revoked
+    assert db.session.get(PointAppeal, appeal.id).status is AppealStatus.UPHELD
