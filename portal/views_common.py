@@ -4,11 +4,13 @@ commit what it did, or roll it back and show its refusal where the page has room
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import flash
+from flask_babel import gettext as _
 
 from portal.extensions import db
 
@@ -73,3 +75,41 @@ def commit_or_errors(error_type: type[Exception], show: Show) -> Iterator[Step]:
         return
     db.session.commit()
     step.committed = True
+
+
+def snapshot(summary: Mapping) -> str:
+    """A record's summary (``audit_summary``) as an edit form carries it, hidden, from the
+    page it was read on: see :func:`changed_meanwhile`."""
+    return json.dumps(summary, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def changed_meanwhile(form, object_type: str, summary: Mapping) -> bool:
+    """Whether the record changed since ``form``'s page was read (``form.seen``, its
+    :func:`snapshot` then, against ``summary`` now): a form saved as it was filled in
+    would put back what someone else changed meanwhile (a facility's agreement status,
+    say). If so, the form gets an error naming what changed and, for the next
+    submission, the record as it is now: sent again as it stands, it saves."""
+    from portal.audit_display import field_label, format_value
+
+    try:
+        seen = json.loads(form.seen.data or "")
+    except ValueError:
+        seen = None
+    now = json.loads(snapshot(summary))
+    if not isinstance(seen, dict) or seen == now:
+        return False
+    changed = [
+        _("%(f)s（现为 %(v)s）", f=field_label(object_type, k), v=format_value(object_type, k, v))
+        for k, v in now.items()
+        if seen.get(k) != v
+    ]
+    form.form_errors.append(
+        _(
+            "打开本页后，他人修改了：%(changed)s。本次修改未保存，请核对后再次提交"
+            "（再次提交将以本页填写的内容为准）",
+            changed="；".join(changed),
+        )
+    )
+    form.seen.data = snapshot(summary)
+    form.seen.raw_data = [form.seen.data]
+    return True

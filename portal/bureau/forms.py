@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
@@ -36,6 +37,8 @@ class FacilityForm(FlaskForm):
     status = SelectField(_l("状态"), choices=FacilityStatus.choices, validators=[REQUIRED])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
+    #: The facility as the edit page showed it (``portal.views_common.snapshot``).
+    seen = HiddenField()
 
     def typed_data(self) -> dict:
         return {
@@ -65,6 +68,8 @@ class StaffForm(FlaskForm):
         description=_l("多个编码用空格、逗号或分号分隔，第一个为第一执业地点"),
         validators=[REQUIRED, Length(max=400)],
     )
+    #: The person as the edit page showed them (``portal.views_common.snapshot``).
+    seen = HiddenField()
 
 
 class RevealForm(FlaskForm):

@@ -11,7 +11,7 @@ from portal.models.facility import facility_counties
 from portal.operations.registry import RegistryError, create_facility, update_facility
 from portal.permissions import require
 from portal.queries import facility_search, staff_search
-from portal.views_common import commit_or_errors, on_form
+from portal.views_common import changed_meanwhile, commit_or_errors, on_form, snapshot
 
 
 @bp.route("/facilities")
@@ -69,7 +69,10 @@ def facility_edit(facility_id: int):
     if request.method == "GET":
         for field in ("kind", "level", "ownership", "status"):
             getattr(form, field).data = getattr(facility, field).value
-    if form.validate_on_submit():
+        form.seen.data = snapshot(facility.audit_summary())
+    if form.validate_on_submit() and not changed_meanwhile(
+        form, "facility", facility.audit_summary()
+    ):
         with commit_or_errors(RegistryError, on_form(form)) as step:
             update_facility(current_user, facility, form.typed_data())
         if step.committed:

@@ -19,7 +19,7 @@ from portal.operations.registry import (
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code, staff_search
-from portal.views_common import Show, commit_or_errors, on_form
+from portal.views_common import Show, changed_meanwhile, commit_or_errors, on_form, snapshot
 from portal.web import china_today
 
 
@@ -137,7 +137,12 @@ def staff_edit(staff_id: int):
         form.profession.data = staff.profession.value
         form.id_number.data = ""
         form.site_codes.data = " ".join(f.site_code for f in staff.facilities)
-    if form.validate_on_submit() and (data := _staff_form_data(form)) is not None:
+        form.seen.data = snapshot(staff.audit_summary())
+    if (
+        form.validate_on_submit()
+        and not changed_meanwhile(form, "staff", staff.audit_summary())
+        and (data := _staff_form_data(form)) is not None
+    ):
         with commit_or_errors(RegistryError, _on_staff_form(form)) as step:
             update_staff(current_user, staff, data, china_today())
         if step.committed:
