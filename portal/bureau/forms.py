@@ -102,6 +102,8 @@ class UserEditForm(FlaskForm):
         validators=[Optional(), Length(max=12)],
     )
     active = BooleanField(_l("启用"))
+    #: The account as the edit page showed it (``portal.views_common.snapshot``).
+    seen = HiddenField()
 
 
 class ResetPasswordForm(FlaskForm):

@@ -21,7 +21,7 @@ from portal.operations.users import (
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code
-from portal.views_common import commit_or_errors, flashed, on_field
+from portal.views_common import changed_meanwhile, commit_or_errors, flashed, on_field, snapshot
 
 
 def _facility_from_form(form):
@@ -85,7 +85,8 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
         form.site_code.data = user.facility.site_code if user.facility else ""
-    if form.validate_on_submit():
+        form.seen.data = snapshot(user.audit_summary())
+    if form.validate_on_submit() and not changed_meanwhile(form, "user", user.audit_summary()):
         facility, ok = _facility_from_form(form)
         if ok:
             with commit_or_errors(UserError, on_field(form.role)) as step:

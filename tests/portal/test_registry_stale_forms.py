@@ -1,6 +1,7 @@
 """An edit form filled in while someone else changed the record: saved as it was filled
 in, it would put back what they changed (a facility's agreement status, a person's
-practice sites). It is refused, naming what changed; sent again as it stands, it saves."""
+practice sites, an account's deactivation). It is refused, naming what changed; sent
+again as it stands, it saves."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import html
 import re
 from datetime import date
 
-from portal.models.enums import FacilityStatus
+from portal.models.enums import FacilityStatus, Role
 from portal.models.facility import Facility
 from portal.models.staff import StaffMember
 from portal.operations.registry import update_facility, update_staff
@@ -70,3 +71,27 @@ def test_a_staff_form_read_before_a_practice_change_does_not_undo_it(
     db.session.expire_all()
     staff = db.session.get(StaffMember, staff.id)
     assert staff.name != "改名后" and len(staff.facilities) == 2
+
+
+def test_an_account_form_read_before_a_deactivation_does_not_undo_it(db, client, auth, make_user):
+    from portal.models.user import User
+    from portal.operations.users import update_user
+
+    make_user(Role.ADMIN, "boss")
+    target = make_user(Role.AUDITOR, "leaving")
+    db.session.commit()
+    auth.login("boss")
+    url = f"/bureau/users/{target.id}"
+    page = client.get(url).get_data(as_text=True)
+    account = page[page.index('<form method="post" novalidate') :]
+    typed = _form(account[: account.index("</form>")]) | {"display_name": "改名", "active": "y"}
+    # Meanwhile the account is deactivated in another tab.
+    update_user(None, target, display_name=target.display_name, role=target.role,
+                facility=None, active=False)  # fmt: skip
+    db.session.commit()
+    response = client.post(url, data=typed)
+    assert response.status_code == 200
+    assert "打开本页后，他人修改了：启用（现为 否）" in response.get_data(as_text=True)
+    db.session.expire_all()
+    target = db.session.get(User, target.id)
+    assert not target.active and target.display_name != "改名"
