@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField
 from portal.models.inspections import InspectionKind, InspectionTrigger
+from portal.validators import MAX_FEN
 
 _MONEY = re.compile(r"^\d+(\.\d{1,2})?$")
 
@@ -53,6 +54,10 @@ class MoneyField(StringField):
         except ValueError:
             self.data = None
             raise ValueError(str(_l("请填写有效金额（单位：元，最多两位小数）"))) from None
+        if self.data > MAX_FEN:
+            # What no column can hold (saving refuses it too): not an amount to work with.
+            self.data = None
+            raise ValueError(str(_l("金额过大，请核对")))
 
     def _value(self):
         if self.raw_data:

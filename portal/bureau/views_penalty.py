@@ -9,6 +9,7 @@ from portal.credit_queries import penalty_preview
 from portal.operations.findings import article_errors
 from portal.permissions import require
 from portal.rules import handling_results, penalty_rules, taxonomy
+from portal.validators import MAX_FEN
 
 
 @bp.route("/penalty-calculator")
@@ -52,6 +53,8 @@ def penalty_range_json():
         fine = yuan_to_fen(args["fine"]) if args.get("fine") else None
     except ValueError:
         return jsonify({"error": _("请填写有效金额（单位：元，最多两位小数）")}), 422
+    if max(loss, fine or 0) > MAX_FEN:
+        return jsonify({"error": _("金额过大，请核对")}), 422
     rng, warning = penalty_preview(
         article,
         loss,

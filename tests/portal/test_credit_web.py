@@ -148,6 +148,20 @@ def test_penalty_calculator_page_and_json(db, client, auth, make_user):
     assert "低于第38条规定的下限" in penalty["warning"]
 
 
+def test_penalty_calculator_refuses_amounts_no_record_can_hold(db, client, auth, make_user):
+    make_user(Role.AUDITOR, "aud")
+    auth.login("aud")
+    huge = "99999999999999999999999"
+    page = client.get(f"/bureau/penalty-calculator?legal_article=38&amount_involved={huge}")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "金额过大，请核对" in body and "99,999,999" not in body
+    for query in (f"amount={huge}", f"amount=100&fine={huge}"):
+        response = client.get(f"/bureau/penalty-range?article=38&{query}")
+        assert response.status_code == 422
+        assert response.get_json() == {"error": "金额过大，请核对"}
+
+
 def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_user):
     facility = make_facility()
     make_user(Role.CREDIT_OFFICER, "officer")
