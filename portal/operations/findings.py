@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models.credit import CreditGrade
+from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditGrade
 from portal.models.facility import Facility
 from portal.models.inspections import (
     Finding,
@@ -287,6 +287,24 @@ def revoke_finding(actor, finding: Finding, reason: str, today: date) -> CreditG
         raise InspectionError({"reason": message})
     if was_confirmed and finding.confirmed_by_id == getattr(actor, "id", None):
         raise InspectionError({"reason": _("认定人不能撤销本人认定的违规发现，请由其他人员处理")})
+    pending = db.session.scalar(
+        select(CreditAppeal.id).where(
+            CreditAppeal.finding_id == finding.id,
+            CreditAppeal.status == CreditAppealStatus.PENDING,
+        )
+    )
+    if was_confirmed and pending is not None:
+        # Revoked here, the objection would stay in the queue, to be decided on a finding
+        # that no longer stands; upholding it revokes the finding and answers the facility.
+        raise InspectionError(
+            {
+                "reason": _(
+                    "机构对该违规发现提出的异议（第%(n)d号）尚待处理，请在“信用异议”中作出决定："
+                    "异议成立即撤销该违规发现",
+                    n=pending,
+                )
+            }
+        )
     before = finding.audit_summary()
     finding.status = FindingStatus.REVOKED
     finding.revoked_at = utcnow()

@@ -20,6 +20,7 @@ from portal.models.credit import (
     RepairStatus,
 )
 from portal.models.enums import FacilityStatus, PointSource, Responsibility, Severity
+from portal.models.inspections import FindingStatus
 from portal.operations.credit import collect_facts, latest_grade, recompute_grade
 from portal.operations.credit_batch import recompute_batch
 from portal.operations.credit_facts import collect_facts_many
@@ -30,6 +31,8 @@ from portal.operations.credit_workflow import (
     file_credit_appeal,
     propose_adjustment,
 )
+from portal.operations.findings import revoke_finding
+from portal.operations.inspections import InspectionError
 from portal.operations.points import record_points, revoke_record
 from portal.operations.registry import update_facility
 from tests.credit_helpers import (
@@ -138,6 +141,22 @@ def test_appeal_deadline_counts_working_days_across_national_day(db, make_facili
     assert appeal.status is CreditAppealStatus.UPHELD
     assert finding.status.value == "revoked" and "异议成立" in finding.revoke_reason
     assert latest_grade(facility.id).score == Decimal("100.0")
+
+
+def test_a_finding_under_a_pending_objection_is_revoked_by_deciding_the_objection(
+    db, make_facility, people
+):
+    facility = make_facility()
+    insp = inspection(people["insp"], facility, [people["insp"], people["insp2"]])
+    finding, _row = confirmed_finding(people["insp"], insp)
+    appeal = file_credit_appeal(None, facility, finding=finding, reason="不服", today=TODAY)
+    with pytest.raises(InspectionError) as refused:
+        revoke_finding(people["approver"], finding, "复核撤销", TODAY)
+    assert f"异议（第{appeal.id}号）尚待处理" in refused.value.errors["reason"]
+    assert finding.status is FindingStatus.CONFIRMED
+    decide_credit_appeal(people["approver"], appeal, upheld=False, reason="依据充分", today=TODAY)
+    revoke_finding(people["approver"], finding, "复核撤销", TODAY)
+    assert finding.status is FindingStatus.REVOKED
 
 
 def test_grade_appeal_needs_a_grade_and_deadline_over_new_year_is_open(
