@@ -258,7 +258,8 @@ def test_facility_sees_only_its_own_credit_and_files_an_appeal(
     assert decided.status_code == 302, decided.get_data(as_text=True)
     auth.logout()
     auth.login("fac")
-    assert "异议不成立：证据充分" in client.get("/facility/credit").get_data(as_text=True)
+    credit = client.get("/facility/credit").get_data(as_text=True)
+    assert '异议不成立：<span class="multiline">证据充分</span>' in credit
 
 
 def test_facility_repair_and_self_inspection(db, client, auth, make_facility, make_user):
@@ -319,7 +320,8 @@ def test_facility_repair_and_self_inspection(db, client, auth, make_facility, ma
     assert repair.status.value == "granted"
     auth.logout()
     auth.login("fac")
-    assert "准予修复：整改到位" in client.get("/facility/credit").get_data(as_text=True)
+    credit = client.get("/facility/credit").get_data(as_text=True)
+    assert '准予修复：<span class="multiline">整改到位</span>' in credit
 
 
 def test_supervision_lists_render(db, client, auth, make_facility, make_user):
