@@ -183,7 +183,10 @@ def credit_appeal():
     form = CreditAppealForm()
     describe_limits(form.attachments)
     labels = taxonomy()
-    form.subject.choices = [("grade", _("本机构信用评价结果"))] + [
+    # Only a graded computation can be objected to: without one the objection is refused.
+    grade_row = latest_grade(facility.id)
+    graded = grade_row is not None and grade_row.graded
+    form.subject.choices = ([("grade", _("本机构信用评价结果"))] if graded else []) + [
         (
             str(f.id),
             _(
@@ -233,6 +236,8 @@ def credit_appeal():
     return render_template(
         "facility/credit_appeal.html",
         form=form,
+        graded=graded,
+        any_finding=bool(findings),
         working_days=credit_rulebook().appeal_working_days,
     )
 

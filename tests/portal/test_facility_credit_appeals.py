@@ -55,3 +55,33 @@ def test_a_subject_with_an_objection_pending_is_not_offered_again(
     assert 'name="subject"' not in page and 'name="reason"' not in page
     assert "均已有异议正在处理" in page
     assert db.session.scalar(select(func.count()).select_from(CreditAppeal)) == 2
+
+
+def test_the_grade_is_not_offered_to_a_facility_without_one(
+    db, client, auth, make_facility, make_user
+):
+    """Without a graded computation an objection to the grade is refused (“尚无信用评价结果”),
+    so the form does not offer it; with nothing at all to object to, the page says so. The
+    facility's agreement is too young for it to be graded even once a finding is confirmed."""
+    own = make_facility(agreement_start=china_today())
+    make_user(Role.FACILITY, "fac_new", facility=own)
+    db.session.commit()
+    auth.login("fac_new")
+
+    page = client.get(URL).get_data(as_text=True)
+    assert 'name="subject"' not in page and 'name="reason"' not in page
+    assert "暂无可提出异议的事项" in page
+
+    one, two = two_inspectors(make_user)
+    today = china_today()
+    finding, _ = confirmed_finding(
+        one, inspection(one, own, [one, two], start=today), today=today, decision_date=today,
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    db.session.commit()
+    form = client.get(URL).get_data(as_text=True)
+    assert 'value="grade"' not in form and f'value="{finding.id}">违规认定' in form
+    assert _file(client, str(finding.id), "涉及金额计算有误").status_code == 302
+    page = client.get(URL).get_data(as_text=True)
+    assert 'name="subject"' not in page
+    assert "本机构尚无信用评价结果，各项违规认定均已有异议正在处理" in page
