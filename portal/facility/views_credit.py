@@ -261,7 +261,11 @@ def credit_repair():
     today = china_today()
     form = RepairForm()
     pending = pending_repair(facility)
-    if form.validate_on_submit() and pending is None:
+    # Checked with today as the pledge date, the latest the form takes: what still stands
+    # in the way (no finding to repair, the clean months not up) does not depend on the
+    # date typed, so the form is not offered; a submission would only be refused.
+    can_apply = repair_check(facility, today, today).eligible
+    if pending is None and can_apply and form.validate_on_submit():
         with commit_or_errors(CreditError, on_form(form, fallback=form.statement)) as step:
             apply_repair(
                 current_user,
@@ -283,6 +287,7 @@ def credit_repair():
         "facility/credit_repair.html",
         form=form,
         pending=pending,
+        can_apply=can_apply,
         check=repair_check(facility, today, signed),
         rb=credit_rulebook(),
         signed=signed,

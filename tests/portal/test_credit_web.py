@@ -13,7 +13,12 @@ from portal.models.inspections import Finding, FindingStatus, Inspection, SelfIn
 from portal.operations.credit import latest_grade
 from portal.web import china_today
 from tests.conftest import csrf_token
-from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
+from tests.credit_helpers import (
+    confirmed_finding,
+    finding_decided_on,
+    inspection,
+    two_inspectors,
+)
 
 
 def _token(client, url: str) -> str:
@@ -335,3 +340,30 @@ def test_supervision_lists_render(db, client, auth, make_facility, make_user):
     assert "没有符合条件的机构" in streak
     for url in ("/bureau/credit/appeals", "/bureau/credit/repairs", "/bureau/credit/adjustments"):
         assert client.get(url).status_code == 200
+
+
+def test_repair_form_is_not_offered_while_the_clean_months_are_not_up(
+    db, client, auth, make_facility, make_user
+):
+    """A finding decided today: the months without a new finding are not up whatever pledge
+    date is typed, so the page gives the reason and no form (a submission would be refused);
+    with no finding at all there is nothing to repair either."""
+    facility = make_facility()
+    make_user(Role.FACILITY, "fac_wait", facility=facility)
+    db.session.commit()
+    auth.login("fac_wait")
+    page = client.get("/facility/credit/repair").get_data(as_text=True)
+    assert "没有可修复的违规认定记录" in page and 'name="statement"' not in page
+
+    finding_decided_on(china_today(), make_user, facility)
+    db.session.commit()
+    page = client.get("/facility/credit/repair").get_data(as_text=True)
+    assert "个月" in page and "方可申请" in page
+    assert 'name="statement"' not in page and 'name="pledge_signed_on"' not in page
+    assert "上述条件满足前不能申请信用修复" in page
+    sent = client.post(
+        "/facility/credit/repair",
+        data={"csrf_token": csrf_token(page), "statement": "已整改",
+              "pledge_signed_on": china_today().isoformat()},
+    )  # fmt: skip
+    assert sent.status_code == 200 and db.session.scalar(select(CreditRepair.id)) is None
