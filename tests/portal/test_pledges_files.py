@@ -170,8 +170,10 @@ def test_pledge_credit_facts(db, make_facility, make_user):
     h.verify(None, p[on_time.id])
     # Uploaded after the deadline and verified: filed late.
     h.upload(None, p[late.id], today=deadline + timedelta(days=3))
+    # Fixed times of day (10:00 China time): a time carried over from "now" could fall on
+    # the next China day, or on a day the month does not have.
     p[late.id].uploads[-1].uploaded_at = (
-        p[late.id].uploads[-1].uploaded_at.replace(year=2026, month=6)
+        p[late.id].uploads[-1].uploaded_at.replace(year=2026, month=6, day=3, hour=2, minute=0)
     )
     h.verify(None, p[late.id])
     h.upload(None, p[pending.id], today=opened)
@@ -185,9 +187,11 @@ def test_pledge_credit_facts(db, make_facility, make_user):
     # Back-date the on-time uploads and their review: the helpers act "now".
     for f in (on_time, pending, good):
         upload = p[f.id].uploads[-1]
-        upload.uploaded_at = upload.uploaded_at.replace(year=2026, month=5, day=1)
+        upload.uploaded_at = upload.uploaded_at.replace(year=2026, month=5, day=1, hour=2, minute=0)
         for decision in p[f.id].decisions:
-            decision.decided_at = decision.decided_at.replace(year=2026, month=5, day=2)
+            decision.decided_at = decision.decided_at.replace(
+                year=2026, month=5, day=2, hour=2, minute=0
+            )
     db.session.flush()
     as_of = date.today() + timedelta(days=1)
     assert pledge_credit_facts(on_time.id, as_of) == []
