@@ -72,8 +72,12 @@ def last_day(end):
     return end - timedelta(days=1) if end else None
 
 
-def page_url(page: int) -> str:
+def page_url(page: int, endpoint: str | None = None) -> str:
     """The current URL with ``page`` replaced, keeping search and filter arguments.
+
+    ``endpoint`` is the page the list belongs to, when the current request is not (a form
+    posted elsewhere and shown again with its errors): the current query string goes to that
+    page instead.
 
     The query string is copied as it came, never passed to ``url_for`` as keywords: a
     visitor's ``?endpoint=`` or ``?_method=`` would break the build (a 500 error), and
@@ -81,7 +85,11 @@ def page_url(page: int) -> str:
     Host header or add a fragment of the visitor's choosing."""
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
     args.append(("page", str(page)))
-    return url_for(request.endpoint, **(request.view_args or {})) + "?" + urlencode(args)
+    if endpoint is None:
+        base = url_for(request.endpoint, **(request.view_args or {}))
+    else:
+        base = url_for(endpoint)
+    return base + "?" + urlencode(args)
 
 
 #: File formats as users name them (the portal accepts these three, by content).

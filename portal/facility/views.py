@@ -127,24 +127,33 @@ def points_appeal(record_id: int):
 
 
 def _tasks_page(failed: tuple[int, TaskDoneForm] | None = None):
-    """The facility's tasks, each open one with a form of its own; ``failed`` is a task id
-    and the form submitted for it, shown again with what was typed and why it was refused."""
+    """The facility's tasks, a page at a time, each open one with a form of its own;
+    ``failed`` is a task id and the form submitted for it, shown again with what was typed
+    and why it was refused, on the page that lists the task."""
     # Open tasks first (the status column holds the value, which sorts "open" last).
     still_open = case((WarningTalkTask.status == TaskStatus.OPEN, 0), else_=1)
-    rows = db.session.scalars(
-        select(WarningTalkTask)
-        .where(WarningTalkTask.facility_id == current_user.facility_id)
-        .order_by(still_open, WarningTalkTask.created_at.desc(), WarningTalkTask.id.desc())
-    ).all()
+    order = (still_open, WarningTalkTask.created_at.desc(), WarningTalkTask.id.desc())
+    own = WarningTalkTask.facility_id == current_user.facility_id
+    per_page = current_app.config["PAGE_SIZE"]
+    page_no = None  # from ?page=
+    if failed:
+        ids = list(db.session.scalars(select(WarningTalkTask.id).where(own).order_by(*order)))
+        page_no = ids.index(failed[0]) // per_page + 1 if failed[0] in ids else 1
+    page = db.paginate(
+        select(WarningTalkTask).where(own).order_by(*order),
+        page=page_no,
+        per_page=per_page,
+        error_out=False,
+    )
     forms = {}
-    for task in rows:
+    for task in page.items:
         if task.status is not TaskStatus.OPEN:
             continue
         form = failed[1] if failed and failed[0] == task.id else TaskDoneForm(formdata=None)
         # Several forms on one page: each note field needs an id (and label) of its own.
         form.note.id = form.note.label.field_id = f"note-{task.id}"
         forms[task.id] = form
-    return render_template("facility/tasks.html", rows=rows, forms=forms)
+    return render_template("facility/tasks.html", page=page, forms=forms)
 
 
 @bp.route("/tasks")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from portal.database import utcnow
@@ -101,3 +102,76 @@ def test_marking_a_talk_held_asks_first(db, client, auth, make_user, make_staff,
     button = page[page.index("<button", page.index('action="/facility/tasks/')) :]
     button = button[: button.index(">")]
     assert 'data-confirm="标记后约谈情况不能再修改，确认已对 约谈戊 完成约谈？"' in button
+
+
+def _listed(page: str) -> list[str]:
+    """The people of the tasks listed, in order."""
+    return re.findall(r"<tr><td>([^<]+)</td>", page)
+
+
+def test_tasks_are_listed_a_page_at_a_time(
+    app, db, client, auth, make_user, make_staff, make_facility
+):
+    """A facility with many tasks sees them a page at a time, as the bureau's lists: open
+    ones first, then the rest, newest first (the id deciding between tasks of one moment);
+    never another facility's."""
+    per_page = app.config["PAGE_SIZE"]
+    own, other = make_facility(), make_facility()
+    _task(db, make_staff([other], name="他院人员"), other)
+    opened = [
+        _task(db, make_staff([own], name=f"待约谈{n:02d}"), own, age_days=n) for n in range(3)
+    ]
+    done = []
+    same_moment = utcnow() - timedelta(days=10)
+    for n in range(per_page):
+        task = _task(db, make_staff([own], name=f"已约谈{n:02d}"), own, status=TaskStatus.DONE)
+        task.created_at = same_moment
+        done.append(task)
+    db.session.commit()
+    make_user(Role.FACILITY, "fac_many_tasks", facility=own)
+    auth.login("fac_many_tasks")
+
+    expected = [t.staff.name for t in opened] + [t.staff.name for t in reversed(done)]
+    first = client.get("/facility/tasks").get_data(as_text=True)
+    assert _listed(first) == expected[:per_page]
+    assert f"共 {len(expected)} 条" in first and "他院人员" not in first
+    assert re.search(r'<a href="/facility/tasks\?page=2">下一页</a>', first)
+    second = client.get("/facility/tasks?page=2").get_data(as_text=True)
+    assert _listed(second) == expected[per_page:]
+    assert '<a href="/facility/tasks?page=1">上一页</a>' in second
+
+    # Not a page number: the first page; past the last: the last, saying so.
+    assert _listed(client.get("/facility/tasks?page=abc").get_data(as_text=True)) == _listed(first)
+    response = client.get("/facility/tasks?page=99")
+    assert response.status_code == 302 and response.headers["Location"].endswith("page=2")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "第 99 页不存在：共 2 页，已转到第 2 页。" in page and _listed(page) == _listed(second)
+
+
+def test_a_refused_note_is_shown_on_the_page_listing_its_task(
+    app, db, client, auth, make_user, make_staff, make_facility
+):
+    """A note refused for a task on the second page is shown again there, with the reason,
+    and the page's links lead back to the list, not to the address the form was sent to."""
+    per_page = app.config["PAGE_SIZE"]
+    own = make_facility()
+    tasks = [
+        _task(db, make_staff([own], name=f"约谈人{n:02d}"), own, age_days=n)
+        for n in range(per_page + 1)
+    ]
+    make_user(Role.FACILITY, "fac_page_two", facility=own)
+    auth.login("fac_page_two")
+    oldest = tasks[-1]
+    page = client.get("/facility/tasks?page=2").get_data(as_text=True)
+    assert _listed(page) == [oldest.staff.name]
+
+    response = client.post(
+        f"/facility/tasks/{oldest.id}/done", data={"csrf_token": csrf_token(page), "note": " "}
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _listed(html) == [oldest.staff.name]
+    field = html.index(f'id="note-{oldest.id}"')
+    assert "此项必填" in html[field:]
+    assert '<a href="/facility/tasks?page=1">上一页</a>' in html
+    assert "/done?page=" not in html
