@@ -328,11 +328,13 @@ def self_inspections():
                     "warning",
                 )
             return redirect(url_for("facility.self_inspections"))
-    reports = db.session.scalars(
+    reports = db.paginate(
         select(SelfInspectionReport)
         .where(SelfInspectionReport.facility_id == facility.id)
-        .order_by(SelfInspectionReport.filed_on.desc(), SelfInspectionReport.id.desc())
-    ).all()
+        .order_by(SelfInspectionReport.filed_on.desc(), SelfInspectionReport.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
     return render_template(
         "facility/self_inspections.html",
         form=form,
