@@ -94,7 +94,7 @@ def init_errors(app: Flask) -> None:
             ),
             "warning",
         )
-        return redirect(page_url(exc.last))
+        return redirect(page_url(exc.last, exc.arg))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

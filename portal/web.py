@@ -72,19 +72,20 @@ def last_day(end):
     return end - timedelta(days=1) if end else None
 
 
-def page_url(page: int, endpoint: str | None = None) -> str:
+def page_url(page: int, arg: str = "page", endpoint: str | None = None) -> str:
     """The current URL with ``page`` replaced, keeping search and filter arguments.
 
-    ``endpoint`` is the page the list belongs to, when the current request is not (a form
-    posted elsewhere and shown again with its errors): the current query string goes to that
-    page instead.
+    ``arg`` is the argument numbering the list's pages (``page``; on a page of several
+    lists, each one's own: the others' are kept like any other argument). ``endpoint`` is the
+    page the list belongs to, when the current request is not (a form posted elsewhere and
+    shown again with its errors): the current query string goes to that page instead.
 
     The query string is copied as it came, never passed to ``url_for`` as keywords: a
     visitor's ``?endpoint=`` or ``?_method=`` would break the build (a 500 error), and
     ``?_external=`` or ``?_anchor=`` would make every page link absolute to the request's
     Host header or add a fragment of the visitor's choosing."""
-    args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
-    args.append(("page", str(page)))
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != arg]
+    args.append((arg, str(page)))
     if endpoint is None:
         base = url_for(request.endpoint, **(request.view_args or {}))
     else:

@@ -47,17 +47,27 @@ from portal.operations.self_inspections import file_self_inspection
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
 from portal.views_common import commit_or_errors, on_form
-from portal.web import china_today
+from portal.web import china_today, page_url
 
 
-def _own_findings(confirmed_only: bool = False) -> list[Finding]:
-    stmt = select(Finding).where(
+def _own_findings_stmt(what=Finding, confirmed_only: bool = False):
+    """The facility's findings (or ``what`` of them, such as their ids), newest first."""
+    stmt = select(what).where(
         Finding.facility_id == current_user.facility_id,
         Finding.status != FindingStatus.DRAFT,
     )
     if confirmed_only:
         stmt = stmt.where(Finding.status == FindingStatus.CONFIRMED)
-    return list(db.session.scalars(stmt.order_by(Finding.decision_date.desc(), Finding.id.desc())))
+    return stmt.order_by(Finding.decision_date.desc(), Finding.id.desc())
+
+
+def _own_findings(confirmed_only: bool = False) -> list[Finding]:
+    return list(db.session.scalars(_own_findings_stmt(confirmed_only=confirmed_only)))
+
+
+def _page_of(position: int) -> int:
+    """The page of a list showing the row at ``position`` (from 0)."""
+    return position // current_app.config["PAGE_SIZE"] + 1
 
 
 def _facility_source_url(source_type: str, source_id: int, staff_id):
@@ -78,23 +88,43 @@ def _facility_source_url(source_type: str, source_id: int, staff_id):
     return None
 
 
-def _own_requests(model) -> list:
+def _source_urls(findings):
+    """``_facility_source_url`` for the credit page showing ``findings`` (a page of the
+    list of findings): a finding listed on another page is linked to that page's row, the
+    other lists' pages kept."""
+    order = None
+
+    def url(source_type: str, source_id: int, staff_id):
+        nonlocal order
+        if source_type == "finding" and all(f.id != source_id for f in findings.items):
+            if order is None:
+                order = list(db.session.scalars(_own_findings_stmt(Finding.id)))
+            if source_id in order:
+                page = _page_of(order.index(source_id))
+                return page_url(page, findings.page_arg) + f"#finding-{source_id}"
+        return _facility_source_url(source_type, source_id, staff_id)
+
+    return url
+
+
+def _own_requests_stmt(model):
     """The facility's objections or repair applications (``model``), newest first."""
-    return list(
-        db.session.scalars(
-            select(model)
-            .where(model.facility_id == current_user.facility_id)
-            .order_by(model.id.desc())
-        )
+    return (
+        select(model).where(model.facility_id == current_user.facility_id).order_by(model.id.desc())
     )
 
 
-def _pending_subjects() -> set[str]:
+def _own_requests(model) -> list:
+    return list(db.session.scalars(_own_requests_stmt(model)))
+
+
+def _pending_subjects() -> dict[str, int]:
     """What the facility's pending objections are about: "grade" (its grade) or a finding
-    id, as the objection form's subject field names them."""
+    id, as the objection form's subject field names them; each with the page of the credit
+    page's list of objections that shows the objection."""
     return {
-        "grade" if a.finding_id is None else str(a.finding_id)
-        for a in _own_requests(CreditAppeal)
+        "grade" if a.finding_id is None else str(a.finding_id): _page_of(position)
+        for position, a in enumerate(_own_requests(CreditAppeal))
         if a.status is CreditAppealStatus.PENDING
     }
 
@@ -141,25 +171,33 @@ def credit():
     today = china_today()
     current = latest_grade(facility.id)
     items = current.breakdown if current else []
-    history = db.paginate(
-        history_stmt(facility.id), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    per_page = current_app.config["PAGE_SIZE"]
+    history = db.paginate(history_stmt(facility.id), per_page=per_page, error_out=False)
+    # Each list numbers its pages with an argument of its own: paging one keeps the others.
+    findings, appeals, repairs = (
+        db.paginate(stmt, page_arg=arg, per_page=per_page, error_out=False)
+        for stmt, arg in (
+            (_own_findings_stmt(), "findings_page"),
+            (_own_requests_stmt(CreditAppeal), "appeals_page"),
+            (_own_requests_stmt(CreditRepair), "repairs_page"),
+        )
     )
     return render_template(
         "facility/credit.html",
         facility=facility,
         current=current,
         items=items,
-        links=source_links(items, _facility_source_url),
+        links=source_links(items, _source_urls(findings)),
         view=credit_view(facility, today),
         history=history,
         changes=grade_changes(facility.id, limit=10),
         rb=credit_rulebook(),
         **credit_context(),
         **grade_page_context(current, items, history),
-        findings=_own_findings(),
+        findings=findings,
         taxonomy=taxonomy(),
-        appeals=_own_requests(CreditAppeal),
-        repairs=_own_requests(CreditRepair),
+        appeals=appeals,
+        repairs=repairs,
         pending_subjects=_pending_subjects(),
         today=today,
     )
