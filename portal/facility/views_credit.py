@@ -159,6 +159,9 @@ def credit_card() -> dict:
         "pending_repairs": [r for r in repairs if r.status is RepairStatus.PENDING],
         "decided_appeals": decided(appeals),
         "decided_repairs": decided(repairs),
+        # The page of the credit page's list that shows each one (newest first, as here).
+        "appeal_pages": {a.id: _page_of(i) for i, a in enumerate(appeals)},
+        "repair_pages": {r.id: _page_of(i) for i, r in enumerate(repairs)},
         "recent_days": RECENT_DECISION_DAYS,
         "rb": credit_rulebook(),
         **credit_context(),

@@ -174,3 +174,30 @@ def test_links_to_a_finding_or_an_objection_lead_to_the_page_listing_it(
     assert re.match(
         rf'.*?<a class="muted" href="{URL}\?appeals_page=2#appeals">异议处理中</a>', row, re.S
     )
+
+
+def test_the_home_page_links_an_objection_or_repair_to_the_page_listing_it(
+    app, db, client, auth, world
+):
+    """The home page's card lists pending and recently decided objections and repair
+    applications; each leads to the page of the credit page's list that shows it."""
+    per_page = app.config["PAGE_SIZE"]
+    appeals, repairs = world["appeals"], world["repairs"]
+    # The oldest of each (on the second page) pending, the newest (first page) too.
+    for row in (appeals[0], appeals[-1]):
+        row.status, row.decision_reason = CreditAppealStatus.PENDING, ""
+    for row in (repairs[0], repairs[-1]):
+        row.status, row.decision_reason = RepairStatus.PENDING, ""
+    db.session.commit()
+    assert len(appeals) > per_page
+    auth.login("fac_lists")
+
+    home = client.get("/facility/").get_data(as_text=True)
+    for anchor, arg in (("appeals", "appeals_page"), ("repairs", "repairs_page")):
+        links = re.findall(rf'href="{URL}\?{arg}=(\d+)#{anchor}"', home)
+        assert sorted(links) == ["1", "2"], (anchor, links)
+    # The second pages show the oldest ones (the repairs' pending one has no decision text).
+    second = client.get(f"{URL}?appeals_page=2").get_data(as_text=True)
+    assert "异议理由00" in _listed(second, "appeals", "异议理由")
+    second = client.get(f"{URL}?repairs_page=2").get_data(as_text=True)
+    assert _listed(second, "repairs", "修复决定") == _labels(repairs, "修复决定")[per_page:-1]
