@@ -79,6 +79,8 @@ FIELD_LABELS: dict[str, object] = {
     "inspectors": _l("检查人员"),
     "notes": _l("备注"),
     "inspection": _l("检查记录编号"),
+    # Recorded though like these (same facility, kind and start date): confirmed another.
+    "confirmed_distinct_from": _l("经确认并非重复登记（同日同类检查记录编号）"),
     "category": _l("违规类别"),
     "amount_involved_fen": _l("涉及金额"),
     "amount_refunded_fen": _l("已退回金额"),

@@ -28,7 +28,18 @@ def credit_people(make_user) -> dict:
     }
 
 
-def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), today=None, **overrides):
+def inspection(
+    actor,
+    facility,
+    inspectors,
+    *,
+    start=date(2026, 6, 1),
+    today=None,
+    confirm_distinct=False,
+    **overrides,
+):
+    """Record an inspection (``create_inspection``). ``confirm_distinct``: another of the
+    facility's of the same kind and start, which needs the recorder's confirmation."""
     data = {
         "facility": facility,
         "kind": InspectionKind.SPECIAL,
@@ -40,7 +51,7 @@ def inspection(actor, facility, inspectors, *, start=date(2026, 6, 1), today=Non
         "notes": "",
         "inspectors": list(inspectors),
     } | overrides
-    return create_inspection(actor, data, today)
+    return create_inspection(actor, data, today, confirm_distinct=confirm_distinct)
 
 
 def finding_data(**overrides) -> dict:

@@ -9,7 +9,7 @@ and facility), never the inspection they were recorded under.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from flask_babel import gettext as _
@@ -48,6 +48,33 @@ class InspectionError(ValueError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class DuplicateInspection(InspectionError):
+    """An inspection like one already recorded: the same facility, kind and start date,
+    not cancelled (``same_inspections``). Most likely the same inspection entered twice (a
+    double click, the page sent again, a colleague entering the same paper record), which
+    would dock the facility's grade twice once its findings are confirmed.
+
+    ``existing``: those inspections, oldest first. ``recorded_since``: those of them
+    recorded after the user, shown the others, confirmed this a distinct inspection (the
+    same confirmed form sent twice finds the first); empty when nothing was confirmed."""
+
+    def __init__(self, existing: list[Inspection], recorded_since: list[Inspection] = ()):
+        self.existing = existing
+        self.recorded_since = list(recorded_since)
+        if self.recorded_since:
+            message = _(
+                "打开本页后又登记了相同的检查（检查记录 %(n)s），请核对后再确认",
+                n="、".join(f"#{i.id}" for i in self.recorded_since),
+            )
+        else:
+            message = _(
+                "该机构已有同一天开始的同类检查（检查记录 %(n)s），可能重复登记；"
+                "如确是另一次检查，请勾选确认后再保存",
+                n="、".join(f"#{i.id}" for i in existing),
+            )
+        super().__init__({"confirm_distinct": message})
 
 
 def subject_of(facility: Facility) -> str:
@@ -114,6 +141,24 @@ def lock_inspection(inspection: Inspection) -> None:
     db.session.expire(inspection, ["findings"])
 
 
+def same_inspections(facility: Facility, kind: InspectionKind, start: date) -> list[Inspection]:
+    """The inspections of ``facility`` of ``kind`` that began on ``start`` and are not
+    cancelled, oldest first: what a new one with these would most likely repeat. A
+    cancelled one was recorded by mistake, or not carried out, and repeats nothing."""
+    return list(
+        db.session.scalars(
+            select(Inspection)
+            .where(
+                Inspection.facility_id == facility.id,
+                Inspection.kind == kind,
+                Inspection.start_date == start,
+                Inspection.status != InspectionStatus.CANCELLED,
+            )
+            .order_by(Inspection.id)
+        )
+    )
+
+
 def _apply(inspection: Inspection, data: dict) -> None:
     inspection.facility = data["facility"]
     inspection.kind = data["kind"]
@@ -126,18 +171,46 @@ def _apply(inspection: Inspection, data: dict) -> None:
     inspection.inspectors = list({u.id: u for u in data["inspectors"]}.values())
 
 
-def create_inspection(actor, data: dict, today: date | None = None) -> Inspection:
+def create_inspection(
+    actor,
+    data: dict,
+    today: date | None = None,
+    *,
+    confirm_distinct: bool = False,
+    shown: Collection[int] | None = None,
+) -> Inspection:
     """Record an inspection: facility, kind, trigger, on_site, start_date, end_date,
-    reference, notes and inspectors (User objects). ``today`` defaults to China's."""
+    reference, notes and inspectors (User objects). ``today`` defaults to China's.
+
+    Refused with ``DuplicateInspection`` while the facility has an inspection of the same
+    kind begun the same day, not cancelled, unless ``confirm_distinct``: the user's word
+    that this is another inspection. ``shown``, if given, the ids of the inspections the
+    user was shown when confirming: the word covers those only, so the same confirmed form
+    sent twice (a double click) is refused the second time, for the first. The audit row of
+    an inspection so confirmed names the inspections it was confirmed distinct from."""
     errors = inspection_errors(data, today or china_today())
     if errors:
         raise InspectionError(errors)
+    facility = data["facility"]
+    # The facility's row is locked: the same inspection sent twice at once (a double
+    # click) is checked in turn, the second waiting to find the first below.
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    same = same_inspections(facility, data["kind"], data["start_date"])
+    if same and not confirm_distinct:
+        raise DuplicateInspection(same)
+    if shown is not None and (unseen := [i for i in same if i.id not in shown]):
+        raise DuplicateInspection(same, recorded_since=unseen)
     inspection = Inspection(created_by_id=getattr(actor, "id", None), status=InspectionStatus.OPEN)
     _apply(inspection, data)
     db.session.add(inspection)
     db.session.flush()
     record_audit(
-        actor, "inspection.create", "inspection", inspection.id, after=inspection.audit_summary()
+        actor,
+        "inspection.create",
+        "inspection",
+        inspection.id,
+        after=inspection.audit_summary()
+        | ({"confirmed_distinct_from": [i.id for i in same]} if same else {}),
     )
     return inspection
 

@@ -95,7 +95,8 @@ def test_same_facts_share_one_breakdown_and_keep_graded_at(db, make_facility, ma
     # Nothing changed, so the current columns keep the time the result was first computed.
     assert facility.graded_at == graded_at
     # A new finding: a new breakdown, and the facility's current columns move.
-    confirmed_finding(one, inspection(one, facility, [one, two]), category="inflated_charges")
+    another = inspection(one, facility, [one, two], confirm_distinct=True)  # the same day
+    confirmed_finding(one, another, category="inflated_charges")
     newest = latest_grade(facility.id)
     assert newest.breakdown_id != first.breakdown_id and len(newest.breakdown) == 2
     assert _count(CreditBreakdown) == breakdowns + 1

@@ -260,7 +260,7 @@ def test_posting_checks_offer_no_cancelled_inspection(db, client, recorded, make
     make_campaign()
     kept = inspection(
         recorded.inspectors[0], recorded.facility, recorded.inspectors, start=china_today(),
-        reference="通医保检〔2026〕77号",
+        reference="通医保检〔2026〕77号", confirm_distinct=True,
     )  # fmt: skip
     cancel_inspection(recorded.inspectors[0], recorded, "误登记")
     db.session.commit()

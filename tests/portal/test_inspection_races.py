@@ -137,3 +137,69 @@ def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_worl
         _db.session.expire_all()
         insp = _db.session.get(Inspection, inspection_id)
         assert insp.status is InspectionStatus.OPEN and len(insp.findings) == 1
+
+
+def test_the_second_of_two_identical_inspections_sent_at_once_is_not_recorded(committed_world):
+    """The same inspection sent twice at the same moment (a double click): the facility's
+    row is locked while the first is recorded, so the second waits, then finds the first
+    and is refused as its duplicate. SQLite has one writer at a time and refuses the
+    second as the database being busy; either way one is recorded."""
+    import threading
+    import time
+
+    from portal.extensions import db as _db
+    from portal.models.inspections import InspectionKind
+    from portal.models.user import User
+    from portal.operations.inspections import DuplicateInspection
+
+    app, inspection_id, user_id = committed_world
+    outcome = {}
+
+    def record():
+        user = _db.session.get(User, user_id)
+        existing = _db.session.get(Inspection, inspection_id)
+        return inspection(
+            user, existing.facility, existing.inspectors, start=TODAY, today=TODAY,
+            kind=InspectionKind.FLIGHT,
+        )  # fmt: skip
+
+    def second_click():
+        with app.app_context():
+            try:
+                record()
+                _db.session.commit()
+                outcome["recorded"] = True
+            except DuplicateInspection as exc:
+                outcome["refused"] = [i.id for i in exc.existing]
+                _db.session.rollback()
+            except sa.exc.OperationalError as exc:
+                _db.session.rollback()
+                outcome["busy"] = str(exc)
+
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with app.app_context():
+        sqlite = _db.engine.dialect.name == "sqlite"
+        first = record()  # the first click, not yet committed
+        other = threading.Thread(target=second_click)
+        other.start()
+        if sqlite:
+            other.join(30)
+        else:
+            with _db.engine.connect() as watcher:
+                deadline = time.monotonic() + 10
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    watcher.rollback()
+                    time.sleep(0.05)
+                assert watcher.execute(waiting).scalar() == 1, "the second click did not wait"
+        _db.session.commit()
+        other.join(10)
+        assert not other.is_alive()
+        if sqlite:
+            assert "database is locked" in outcome["busy"]
+        else:
+            assert outcome["refused"] == [first.id]
+        flights = sa.select(sa.func.count()).where(Inspection.kind == InspectionKind.FLIGHT)
+        assert _db.session.scalar(flights) == 1

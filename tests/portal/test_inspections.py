@@ -52,7 +52,8 @@ def test_on_site_inspection_needs_two_inspectors(db, make_facility, make_user):
     # A special inspection may be a desk review with one inspector.
     desk = inspection(one, facility, [one], on_site=False)
     assert desk.inspectors == [one]
-    ok = inspection(one, facility, [one, two])
+    # Another, on site, begun the same day: recorded as another inspection once confirmed.
+    ok = inspection(one, facility, [one, two], confirm_distinct=True)
     assert {u.id for u in ok.inspectors} == {one.id, two.id}
     row = db.session.scalars(
         select(AuditLog).where(AuditLog.action == "inspection.create").order_by(AuditLog.seq)
