@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -90,6 +91,18 @@ class InspectionForm(InspectionNotesForm):
         coerce=int,
         description=_l("现场检查须由2名以上检查人员实施"),
     )
+
+
+class NewInspectionForm(InspectionForm):
+    """Recording an inspection. Where the facility already has one of the same kind begun
+    the same day, the page names it and offers ``confirm_distinct``; ``shown`` carries the
+    ids of the inspections it named, which the tick covers (and no other)."""
+
+    confirm_distinct = BooleanField(_l("确认这是另一次检查，仍要登记"))
+    shown = HiddenField()
+
+    def shown_ids(self) -> set[int]:
+        return {int(n) for n in (self.shown.data or "").split(",") if n.strip().isdigit()}
 
 
 class CloseInspectionForm(FlaskForm):

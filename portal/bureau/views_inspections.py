@@ -15,6 +15,7 @@ from portal.bureau.forms_inspections import (
     CloseInspectionForm,
     InspectionForm,
     InspectionNotesForm,
+    NewInspectionForm,
 )
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.extensions import db
@@ -34,6 +35,7 @@ from portal.operations.inspections import (
     close_inspection,
     create_inspection,
     facility_fixed,
+    same_inspections,
     update_inspection,
 )
 from portal.permissions import require
@@ -125,10 +127,34 @@ def _typed(form: InspectionForm) -> dict:
     return data
 
 
+def _same_as_typed(form: NewInspectionForm) -> list[Inspection]:
+    """The inspections the form's facility, kind and start date would repeat, while all
+    three are valid (none otherwise)."""
+    facility = get_facility_by_site_code((form.site_code.data or "").strip())
+    kind = next((k for k in InspectionKind if k.value == form.kind.data), None)
+    if facility is None or kind is None or form.start_date.data is None:
+        return []
+    return same_inspections(facility, kind, form.start_date.data)
+
+
+def _offer_confirmation(form: NewInspectionForm, same: list[Inspection]) -> None:
+    """Ready the form, shown again, to confirm it is not one of ``same``: the tick stays
+    where it covers them all, and the form carries their ids for the next submission."""
+    ids = [i.id for i in same]
+    if form.confirm_distinct.data and set(ids) - form.shown_ids():
+        form.confirm_distinct.data = False  # one recorded since: looked at before ticked
+    form.shown.data = ",".join(str(n) for n in ids)
+    form.shown.raw_data = [form.shown.data]
+
+
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @require("inspections.record")
 def inspection_new():
-    form = InspectionForm()
+    """Record an inspection. One the facility already has of the same kind, begun the same
+    day and not cancelled, is most likely this one entered again (a double click, the page
+    sent again, a colleague with the same paper record): the form is shown again naming
+    it, and records this one only with a tick that it is another."""
+    form = NewInspectionForm()
     form.inspectors.choices = inspector_choices()
     if request.method == "GET":
         form.start_date.data = china_today()
@@ -140,11 +166,19 @@ def inspection_new():
         # The facility is chosen by its site code on the form.
         show = on_form(form, rename={"facility": "site_code"})
         with commit_or_errors(InspectionError, show) as step:
-            inspection = create_inspection(current_user, _typed(form))
+            inspection = create_inspection(
+                current_user,
+                _typed(form),
+                confirm_distinct=form.confirm_distinct.data,
+                shown=form.shown_ids(),
+            )
         if step.committed:
             flash(_("已登记检查，可继续录入违规发现"), "success")
             return redirect(url_for("bureau.inspection_detail", inspection_id=inspection.id))
-    return render_template("bureau/inspection_form.html", form=form)
+    # Shown again: with any inspection what was typed would repeat, whatever else is wrong.
+    same = _same_as_typed(form) if request.method == "POST" else []
+    _offer_confirmation(form, same)
+    return render_template("bureau/inspection_form.html", form=form, same=same)
 
 
 #: The fields the whole form has and the reference-and-notes one has not. A submission
