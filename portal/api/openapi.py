@@ -95,11 +95,18 @@ PATHS = {
     },
     "/inspections": {"post": {
         "summary": "登记检查及违规发现", "security": TOKEN,
-        "description": "全部成功或全部不保存；认定的违规发现即时重算机构信用等级。",
+        "description": "全部成功或全部不保存；认定的违规发现即时重算机构信用等级。"
+                       "该机构已有同一检查类型、同一开始日期且未撤销的检查时，视为可能重复登记，"
+                       "返回 409 并列出已有检查；确是另一次检查的，请求中加上 "
+                       "\"confirm_distinct\": true。",
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("InspectionCreate")}}},
         "responses": {"201": json_body(ref("InspectionCreated"), "已登记"),
-                      "401": UNAUTHORIZED, "403": ERROR, "422": UNPROCESSABLE}}},
+                      "401": UNAUTHORIZED, "403": ERROR,
+                      "409": json_body(ref("DuplicateInspection"),
+                                       "可能重复登记：existing 列出同一机构同一检查类型、"
+                                       "同一开始日期且未撤销的检查，未保存"),
+                      "422": UNPROCESSABLE}}},
 }  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from portal.models.inspections import (
     FindingStatus,
     Inspection,
     InspectionKind,
+    InspectionStatus,
     InspectionTrigger,
 )
 from portal.models.pledges import PledgeStatus, PledgeTemplateKind
@@ -130,6 +131,31 @@ def _points_fields() -> dict:
             "revoke_reason": nullable(STR),
         })},
     }  # fmt: skip
+
+
+def _duplicate_inspection() -> dict:
+    """409 to an inspection the facility already has: the validation error's fields, and
+    the inspections it would repeat (same kind and start date, not cancelled)."""
+    live = [s for s in InspectionStatus if s is not InspectionStatus.CANCELLED]
+    existing = obj(
+        {
+            "id": INT,
+            "reference": STR,
+            "kind": enum_of(InspectionKind),
+            "start_date": DATE,
+            "end_date": nullable(DATE),
+            "status": enum_of(live),
+            "url": {**URL, "description": "医保局端的检查详情页"},
+        }
+    )
+    return obj({"error": obj({
+        "code": {**INT, "enum": [409]},
+        "message": STR,
+        "fields": {"type": "object", "additionalProperties": STR,
+                   "description": "confirm_distinct：加上该字段（true）即确认为另一次检查"},
+        "existing": {"type": "array", "items": existing,
+                     "description": "已登记的同类检查：同一机构、检查类型、开始日期，未撤销"},
+    })})  # fmt: skip
 
 
 def component_schemas() -> dict:
@@ -311,9 +337,16 @@ def component_schemas() -> dict:
                     "description": "检查人员账号；现场检查至少 2 名",
                 },
                 "findings": {"type": "array", "items": ref("FindingCreate")},
+                "confirm_distinct": {
+                    **BOOL,
+                    "default": False,
+                    "description": "确认这是另一次检查：该机构已有同一检查类型、同一开始日期且"
+                    "未撤销的检查时仍予登记（否则返回 409）；审计日志记录此确认",
+                },
             },
             ["facility", "kind", "trigger", "start_date", "inspectors"],
         ),  # fmt: skip
+        "DuplicateInspection": _duplicate_inspection(),
         "InspectionCreated": obj(
             {
                 "id": INT,

@@ -1,7 +1,9 @@
 """Recording an inspection with its findings through the API (staff tokens).
 
 All or nothing: any invalid field rejects the whole request with 422 and a ``fields``
-object naming each problem (``findings[0].category``); nothing is stored.
+object naming each problem (``findings[0].category``); nothing is stored. A valid request
+for an inspection the facility already has (the same kind begun the same day, not
+cancelled) is refused with 409 naming it, unless ``confirm_distinct`` says it is another.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from portal.operations.findings import (
     finding_errors,
     missing_for_confirmation,
 )
-from portal.operations.inspections import InspectionError, create_inspection, inspection_errors
+from portal.operations.inspections import (
+    DuplicateInspection,
+    InspectionError,
+    create_inspection,
+    inspection_errors,
+)
 from portal.permissions import can
 from portal.queries import get_facility_by_site_code
 from portal.rules import taxonomy
@@ -42,6 +49,31 @@ def _unprocessable(fields: dict[str, str]):
         jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": fields}}),
         422,
     )
+
+
+def _conflict(exc: DuplicateInspection):
+    """409: the inspections the request would repeat, and the field that records it
+    anyway (in ``fields``, as a validation error names its field)."""
+    message = (
+        "该机构已有同一天开始的同类检查（检查记录 "
+        + "、".join(f"#{i.id}" for i in exc.existing)
+        + '），可能重复登记；如确是另一次检查，请在请求中加上 "confirm_distinct": true'
+    )
+    existing = [
+        {
+            "id": i.id,
+            "reference": i.reference,
+            "kind": i.kind.value,
+            "start_date": i.start_date.isoformat(),
+            "end_date": i.end_date.isoformat() if i.end_date else None,
+            "status": i.status.value,
+            "url": url_for("bureau.inspection_detail", inspection_id=i.id, _external=True),
+        }
+        for i in exc.existing
+    ]
+    fields = {"confirm_distinct": message}
+    error = {"code": 409, "message": message, "fields": fields, "existing": existing}
+    return jsonify({"error": error}), 409
 
 
 def _enum(body: dict, field: str, cls, errors: dict):
@@ -149,6 +181,7 @@ def inspections_create():
         "notes": read_text(body, "notes", errors),
         "inspectors": inspectors,
     }
+    confirm_distinct = read_bool(body, "confirm_distinct", errors)
     raw_findings = body.get("findings", [])
     if not isinstance(raw_findings, list):
         errors["findings"] = "应为数组"
@@ -164,7 +197,7 @@ def inspections_create():
     if errors:
         return _unprocessable(errors)
     try:
-        inspection = create_inspection(g.api_user, data)
+        inspection = create_inspection(g.api_user, data, confirm_distinct=confirm_distinct)
         created = []
         for i, finding_data in enumerate(findings):
             try:
@@ -177,6 +210,10 @@ def inspections_create():
                 }
                 raise
             created.append(finding)
+    except DuplicateInspection as exc:
+        answer = _conflict(exc)
+        db.session.rollback()
+        return answer
     except InspectionError as exc:
         db.session.rollback()
         return _unprocessable(exc.errors)

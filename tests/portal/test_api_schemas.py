@@ -155,6 +155,8 @@ def _requests(w: dict) -> list[tuple]:
         ("/staff/{staff_code}/points", "post", 422, f"/staff/{staff}/points",
          {"headers": token, "json": points | {"severity": "huge"}}),
         ("/inspections", "post", 201, "/inspections", {"headers": token, "json": visit}),
+        # The same again: the inspection just recorded, named.
+        ("/inspections", "post", 409, "/inspections", {"headers": token, "json": visit}),
         ("/inspections", "post", 401, "/inspections", {"json": visit}),
         ("/inspections", "post", 403, "/inspections", {"headers": auditor, "json": visit}),
         ("/inspections", "post", 422, "/inspections",

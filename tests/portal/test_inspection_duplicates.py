@@ -1,8 +1,8 @@
 """An inspection recorded again (a double click, the page sent again, a colleague entering
 the same paper record): one the facility already has of the same kind, begun the same day
 and not cancelled, is named and not recorded again unless the recorder confirms it is
-another, on the page with a tick; the audit row says so. Two sent at the same moment:
-``test_inspection_races``."""
+another, on the page with a tick and in the API with ``confirm_distinct``; the audit row
+says so. Two sent at the same moment: ``test_inspection_races``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.models.inspections import Inspection, InspectionKind, InspectionTrigger
+from portal.models.inspections import Finding, Inspection, InspectionKind, InspectionTrigger
 from portal.operations.inspections import (
     DuplicateInspection,
     cancel_inspection,
@@ -20,10 +20,12 @@ from portal.operations.inspections import (
     create_inspection,
     same_inspections,
 )
+from portal.operations.users import create_api_token
 from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.credit_helpers import TODAY, inspection, two_inspectors
-from tests.portal.web_helpers import last_audit_row, post_form
+from tests.portal.test_credit_api import _bearer, _inspection_body
+from tests.portal.web_helpers import count_rows, last_audit_row, post_form
 
 URL = "/bureau/inspections/new"
 WARNING = "可能重复登记"
@@ -255,3 +257,95 @@ def test_a_tick_with_nothing_like_it_recorded_is_a_plain_record(db, client, desk
 def test_the_new_form_offers_no_tick_until_an_inspection_is_named(db, client, desk):
     page = client.get(URL).get_data(as_text=True)
     assert TICK not in page and WARNING not in page
+
+
+# --- The API ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(db, client, make_facility, make_user):
+    """Post an inspection with a confirmed and a draft finding (``overrides`` change the
+    body) with a staff token."""
+    facility = make_facility()
+    people = two_inspectors(make_user)
+    token = create_api_token(None, people[0])
+    db.session.commit()
+
+    def post(**overrides):
+        body = _inspection_body(facility, people, **overrides)
+        return client.post("/api/v1/inspections", json=body, headers=_bearer(token))
+
+    post.facility, post.people = facility, people
+    return post
+
+
+def test_api_the_same_inspection_again_is_a_409_naming_it(db, api):
+    first = api(reference="通医保检〔2026〕40号")
+    assert first.status_code == 201, first.get_json()
+    first_id = first.get_json()["id"]
+    score = api.facility.credit_score
+    again = api(reference="通医保检〔2026〕40号")
+    assert again.status_code == 409
+    error = again.get_json()["error"]
+    assert error["code"] == 409
+    assert (
+        f"检查记录 #{first_id}" in error["message"]
+        and '"confirm_distinct": true' in error["message"]
+    )
+    assert error["fields"] == {"confirm_distinct": error["message"]}
+    (existing,) = error["existing"]
+    assert existing == {
+        "id": first_id,
+        "reference": "通医保检〔2026〕40号",
+        "kind": "double_random",
+        "start_date": china_today().isoformat(),
+        "end_date": None,
+        "status": "open",
+        "url": f"http://localhost/bureau/inspections/{first_id}",
+    }
+    # Nothing of the second is stored: the grade is docked once.
+    assert count_rows(db, Inspection) == 1 and count_rows(db, Finding) == 2
+    db.session.expire_all()
+    assert api.facility.credit_score == score
+
+
+def test_api_confirm_distinct_records_it_and_the_audit_says_so(db, api):
+    first_id = api().get_json()["id"]
+    response = api(confirm_distinct=True, findings=[])
+    assert response.status_code == 201, response.get_json()
+    second_id = response.get_json()["id"]
+    assert count_rows(db, Inspection) == 2
+    row = last_audit_row(db, "inspection.create")
+    assert row.object_id == str(second_id)
+    assert row.summary["after"]["confirmed_distinct_from"] == [first_id]
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_api_confirm_distinct_must_be_a_json_boolean(db, api, value):
+    response = api(confirm_distinct=value)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["confirm_distinct"] == "应为 true 或 false"
+    assert count_rows(db, Inspection) == 0
+
+
+def test_api_an_invalid_request_is_a_422_before_any_409(db, api):
+    assert api().status_code == 201
+    response = api(inspectors=["nobody"])
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"inspectors"}
+
+
+def test_api_a_cancelled_inspection_does_not_count(db, api):
+    first_id = api(findings=[]).get_json()["id"]
+    cancel_inspection(api.people[0], db.session.get(Inspection, first_id), "误登记")
+    db.session.commit()
+    response = api(findings=[])
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("change", ["kind", "start_date"])
+def test_api_another_kind_or_day_is_recorded(db, api, change):
+    assert api(findings=[]).status_code == 201
+    other = {"kind": "flight", "start_date": (china_today() - timedelta(days=1)).isoformat()}
+    response = api(findings=[], **{change: other[change]})
+    assert response.status_code == 201, response.get_json()
