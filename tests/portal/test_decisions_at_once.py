@@ -5,8 +5,6 @@ decision stands, with one audit row."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +13,7 @@ import sqlalchemy as sa
 from portal.models.audit import AuditLog
 from portal.models.enums import PointSource, Responsibility, Role, Severity
 from tests.credit_helpers import TODAY, finding_data, inspection
+from tests.races import second_meanwhile
 
 
 @pytest.fixture
@@ -149,27 +148,10 @@ def test_the_second_of_two_decisions_at_once_is_refused(world, case):
                 _db.session.rollback()
                 outcome["refused"] = str(exc)
 
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     with app.app_context():
         sqlite = _db.engine.dialect.name == "sqlite"
         case.decide(ids, case.first, first=True)  # not yet committed
-        other = threading.Thread(target=decide_meanwhile)
-        other.start()
-        if sqlite:
-            other.join(30)
-        else:
-            with _db.engine.connect() as watcher:
-                deadline = time.monotonic() + 10
-                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
-                    watcher.rollback()
-                    time.sleep(0.05)
-                assert watcher.execute(waiting).scalar() == 1, "the second decision did not wait"
-        _db.session.commit()
-        other.join(10)
-        assert not other.is_alive()
+        second_meanwhile(decide_meanwhile, "the second decision")
         if sqlite:
             assert "database is locked" in outcome["busy"]
         else:

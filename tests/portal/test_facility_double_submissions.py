@@ -5,8 +5,6 @@ database being busy. Either way one is filed."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 
 import pytest
@@ -20,6 +18,7 @@ from portal.models.points import PointAppeal, PointRecord
 from portal.operations.credit_repair import apply_repair
 from portal.operations.credit_workflow import CreditError, file_credit_appeal
 from portal.operations.points import PointsError, file_appeal
+from tests.races import second_meanwhile
 
 TODAY = date(2026, 8, 3)
 
@@ -85,27 +84,10 @@ def _twice(app, submit) -> dict:
                 _db.session.rollback()
                 outcome["busy"] = str(exc)
 
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     with app.app_context():
         sqlite = _db.engine.dialect.name == "sqlite"
         submit()
-        other = threading.Thread(target=second)
-        other.start()
-        if sqlite:
-            other.join(30)
-        else:
-            with _db.engine.connect() as watcher:
-                deadline = time.monotonic() + 10
-                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
-                    watcher.rollback()
-                    time.sleep(0.05)
-                assert watcher.execute(waiting).scalar() == 1, "the second did not wait"
-        _db.session.commit()
-        other.join(10)
-        assert not other.is_alive()
+        second_meanwhile(second, "the second")
         if sqlite:
             assert "database is locked" in outcome["busy"]
     return outcome

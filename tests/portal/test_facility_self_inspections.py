@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.models.enums import Role
 from portal.models.inspections import SelfInspectionReport
 from tests.conftest import csrf_token
+from tests.races import second_meanwhile
 
 
 def _count(db) -> int:
@@ -48,8 +49,6 @@ def test_the_same_report_sent_twice_at_once_is_filed_once(fresh_database_url, tm
     the first is filed, so the second waits and then finds it (PostgreSQL); SQLite has one
     writer at a time and refuses the second as the database being busy. Either way one
     report is filed."""
-    import threading
-    import time
     from datetime import date
 
     import sqlalchemy as sa
@@ -93,27 +92,10 @@ def test_the_same_report_sent_twice_at_once_is_filed_once(fresh_database_url, tm
                     _db.session.rollback()
                     outcome["busy"] = str(exc)
 
-        waiting = sa.text(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
         with app.app_context():
             sqlite = _db.engine.dialect.name == "sqlite"
             file_self_inspection(None, _db.session.get(Facility, facility_id), report, today)
-            other = threading.Thread(target=second_submission)
-            other.start()
-            if sqlite:
-                other.join(30)
-            else:
-                with _db.engine.connect() as watcher:
-                    deadline = time.monotonic() + 10
-                    while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
-                        watcher.rollback()
-                        time.sleep(0.05)
-                    assert watcher.execute(waiting).scalar() == 1, "the second did not wait"
-            _db.session.commit()
-            other.join(10)
-            assert not other.is_alive()
+            second_meanwhile(second_submission, "the second")
             if sqlite:
                 assert "database is locked" in outcome["busy"]
             else:

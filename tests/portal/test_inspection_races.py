@@ -16,6 +16,7 @@ from tests.credit_helpers import (
     finding_data,
     inspection,
 )
+from tests.races import second_meanwhile
 
 
 @pytest.fixture
@@ -82,8 +83,6 @@ def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_worl
     has a finding, checked before the finding was committed). SQLite has one writer at a
     time: the cancellation cannot write while the finding's transaction is open and fails
     as the database being busy; either way nothing is cancelled."""
-    import threading
-    import time
 
     from portal.extensions import db as _db
     from portal.models.user import User
@@ -108,28 +107,11 @@ def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_worl
                 _db.session.rollback()
                 outcome["busy"] = str(exc)
 
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     with app.app_context():
         sqlite = _db.engine.dialect.name == "sqlite"
         user = _db.session.get(User, user_id)
         add_finding(user, _db.session.get(Inspection, inspection_id), finding_data(), TODAY)
-        other = threading.Thread(target=cancel_meanwhile)
-        other.start()
-        if sqlite:
-            other.join(30)
-        else:
-            with _db.engine.connect() as watcher:
-                deadline = time.monotonic() + 10
-                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
-                    watcher.rollback()
-                    time.sleep(0.05)
-                assert watcher.execute(waiting).scalar() == 1, "the cancellation did not wait"
-        _db.session.commit()
-        other.join(10)
-        assert not other.is_alive()
+        second_meanwhile(cancel_meanwhile, "the cancellation")
         if sqlite:
             assert "database is locked" in outcome["busy"]
         else:
@@ -144,8 +126,6 @@ def test_the_second_of_two_identical_inspections_sent_at_once_is_not_recorded(co
     row is locked while the first is recorded, so the second waits, then finds the first
     and is refused as its duplicate. SQLite has one writer at a time and refuses the
     second as the database being busy; either way one is recorded."""
-    import threading
-    import time
 
     from portal.extensions import db as _db
     from portal.models.inspections import InspectionKind
@@ -176,27 +156,10 @@ def test_the_second_of_two_identical_inspections_sent_at_once_is_not_recorded(co
                 _db.session.rollback()
                 outcome["busy"] = str(exc)
 
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     with app.app_context():
         sqlite = _db.engine.dialect.name == "sqlite"
         first = record()  # the first click, not yet committed
-        other = threading.Thread(target=second_click)
-        other.start()
-        if sqlite:
-            other.join(30)
-        else:
-            with _db.engine.connect() as watcher:
-                deadline = time.monotonic() + 10
-                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
-                    watcher.rollback()
-                    time.sleep(0.05)
-                assert watcher.execute(waiting).scalar() == 1, "the second click did not wait"
-        _db.session.commit()
-        other.join(10)
-        assert not other.is_alive()
+        second_meanwhile(second_click, "the second click")
         if sqlite:
             assert "database is locked" in outcome["busy"]
         else:

@@ -5,9 +5,6 @@ refuses it as the database being busy. Either way the points are recorded once."
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +12,7 @@ from portal.models.enums import PointSource, Responsibility, Role, Severity
 from portal.models.points import PointRecord
 from portal.operations.points import PointsError, record_points
 from tests.portal.points_helpers import TODAY
+from tests.races import second_meanwhile
 
 
 @pytest.fixture
@@ -83,27 +81,10 @@ def test_the_second_of_two_identical_decisions_at_once_is_not_recorded(committed
                 _db.session.rollback()
                 outcome["busy"] = str(exc)
 
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
     with app.app_context():
         sqlite = _db.engine.dialect.name == "sqlite"
         _record(staff_id, user_id)  # the first click, not yet committed
-        other = threading.Thread(target=second_click)
-        other.start()
-        if sqlite:
-            other.join(30)
-        else:
-            with _db.engine.connect() as watcher:
-                deadline = time.monotonic() + 10
-                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
-                    watcher.rollback()
-                    time.sleep(0.05)
-                assert watcher.execute(waiting).scalar() == 1, "the second click did not wait"
-        _db.session.commit()
-        other.join(10)
-        assert not other.is_alive()
+        second_meanwhile(second_click, "the second click")
         if sqlite:
             assert "database is locked" in outcome["busy"]
         else:
