@@ -16,20 +16,43 @@ WAITING = sa.text(
 )
 
 
-def second_meanwhile(target: Callable[[], object], what: str) -> None:
-    """Run ``target`` (which opens an app context of its own) in another thread while the
-    current app context's transaction is open, then commit this one and let ``target``
-    finish.
+def second_meanwhile(
+    app,
+    action: Callable[[], object],
+    refusal: type[Exception] | tuple[type[Exception], ...],
+    what: str,
+    describe: Callable[[Exception], object] = str,
+) -> dict:
+    """Do ``action`` again, in an app context of its own in another thread, while the
+    current app context's transaction (which did it first) is open; then commit this one
+    and let the other finish. Returns what became of the second: ``{"done": True}``,
+    ``{"refused": describe(error)}`` for a ``refusal`` error, or ``{"busy": message}``.
 
-    On PostgreSQL ``target`` must be found waiting for a lock the open transaction holds
+    On PostgreSQL the second must be found waiting for a lock the open transaction holds
     (``what``, e.g. "the second click", names it in the failure); SQLite has one writer at
-    a time, so there ``target`` runs to its end first (its write refused as the database
-    being locked)."""
+    a time, so there the second runs to its end first and must be refused as the database
+    being locked."""
     from portal.extensions import db
 
-    other = threading.Thread(target=target)
+    outcome: dict = {}
+
+    def second():
+        with app.app_context():
+            try:
+                action()
+                db.session.commit()
+                outcome["done"] = True
+            except refusal as exc:
+                outcome["refused"] = describe(exc)  # before the rollback expires objects
+                db.session.rollback()
+            except sa.exc.OperationalError as exc:
+                db.session.rollback()
+                outcome["busy"] = str(exc)
+
+    other = threading.Thread(target=second)
     other.start()
-    if db.engine.dialect.name == "sqlite":
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
         other.join(30)
     else:
         with db.engine.connect() as watcher:
@@ -41,3 +64,6 @@ def second_meanwhile(target: Callable[[], object], what: str) -> None:
     db.session.commit()
     other.join(10)
     assert not other.is_alive()
+    if sqlite:
+        assert "database is locked" in outcome.get("busy", ""), outcome
+    return outcome
