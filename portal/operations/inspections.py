@@ -186,8 +186,10 @@ def create_inspection(
     kind begun the same day, not cancelled, unless ``confirm_distinct``: the user's word
     that this is another inspection. ``shown``, if given, the ids of the inspections the
     user was shown when confirming: the word covers those only, so the same confirmed form
-    sent twice (a double click) is refused the second time, for the first. The audit row of
-    an inspection so confirmed names the inspections it was confirmed distinct from."""
+    sent twice (a double click) is refused the second time, for the first; a word given for
+    none of them (the form changed to another facility, kind or date since) is asked for
+    again, as if none had been given. The audit row of an inspection so confirmed names the
+    inspections it was confirmed distinct from."""
     errors = inspection_errors(data, today or china_today())
     if errors:
         raise InspectionError(errors)
@@ -199,7 +201,11 @@ def create_inspection(
     if same and not confirm_distinct:
         raise DuplicateInspection(same)
     if shown is not None and (unseen := [i for i in same if i.id not in shown]):
-        raise DuplicateInspection(same, recorded_since=unseen)
+        # Recorded since the page was shown only when the page named some of them: a tick
+        # given for other inspections (the facility, kind or date changed on the form
+        # since) confirms nothing about these, which may have been there all along.
+        seen = any(i.id in shown for i in same)
+        raise DuplicateInspection(same, recorded_since=unseen if seen else ())
     inspection = Inspection(created_by_id=getattr(actor, "id", None), status=InspectionStatus.OPEN)
     _apply(inspection, data)
     db.session.add(inspection)

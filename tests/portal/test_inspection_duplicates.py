@@ -187,6 +187,34 @@ def test_the_confirmed_form_sent_twice_is_recorded_once(db, client, desk):
     assert row.summary["after"]["confirmed_distinct_from"] == [first.id, second.id]
 
 
+def test_a_tick_given_for_another_facility_does_not_say_one_was_recorded_since(
+    db, client, desk, make_facility
+):
+    """Named one of facility A's inspections, the recorder ticks and corrects the site code
+    to facility B, which has one of its own from before: B's is named as possibly the same,
+    not as "recorded since the page was opened", and the tick is asked for again."""
+    one, two = desk.people
+    other = make_facility(name="通州区另一医院")
+    earlier = inspection(one, other, [one, two], start=china_today(), kind=InspectionKind.ROUTINE)
+    db.session.commit()
+    assert post_form(client, URL, desk.form).status_code == 302
+    page = post_form(client, URL, desk.form).get_data(as_text=True)
+    assert WARNING in page
+    moved = desk.form | {"site_code": other.site_code}
+    response = _send_again(client, page, moved, confirm_distinct="y")
+    assert response.status_code == 200 and len(_recorded(db)) == 2
+    page = response.get_data(as_text=True)
+    assert "打开本页后又登记" not in page
+    assert (
+        f"该机构已有同一天开始的同类检查（检查记录 #{earlier.id}），可能重复登记；"
+        "如确是另一次检查，请勾选确认后再保存" in page
+    )
+    assert "checked" not in _tick(page) and _shown(page) == str(earlier.id)
+    # Ticked on that page, it is recorded.
+    assert _send_again(client, page, moved, confirm_distinct="y").status_code == 302
+    assert len(_recorded(db)) == 3
+
+
 def test_a_tick_sent_without_the_page_that_named_the_inspection_is_not_enough(db, client, desk):
     assert post_form(client, URL, desk.form).status_code == 302
     response = post_form(client, URL, desk.form | {"confirm_distinct": "y"})
