@@ -83,7 +83,10 @@ def apply_repair(
         raise CreditError(_("请填写新签署信用承诺书的日期（不晚于今天）"), "pledge_signed_on")
     check = repair_check(facility, today, pledge_signed_on)
     if not check.eligible:
-        raise CreditError("；".join(check.reasons), "statement")
+        # Met with a pledge signed today, the conditions fail on the date typed: the
+        # message goes under the date field, not under the statement.
+        on_date = repair_check(facility, today, today).eligible
+        raise CreditError("；".join(check.reasons), "pledge_signed_on" if on_date else "statement")
     repair = CreditRepair(
         facility=facility,
         statement=statement.strip(),

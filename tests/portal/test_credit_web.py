@@ -329,6 +329,41 @@ def test_facility_repair_and_self_inspection(db, client, auth, make_facility, ma
     assert '准予修复：<span class="multiline">整改到位</span>' in credit
 
 
+def test_a_pledge_date_before_the_last_finding_is_refused_on_the_date_field(
+    db, client, auth, make_facility, make_user
+):
+    """The months are up and the only condition not met is the pledge, signed (as typed)
+    before the last finding: the reason is shown under the pledge date, where the mistake
+    is, and the statement typed is kept."""
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    earlier = date(2026, 1, 5)
+    confirmed_finding(
+        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
+        decision_date=earlier, period_start=None, period_end=None,
+    )  # fmt: skip
+    make_user(Role.FACILITY, "fac_date", facility=facility)
+    db.session.commit()
+    auth.login("fac_date")
+    page = client.get("/facility/credit/repair").get_data(as_text=True)
+    sent = client.post(
+        "/facility/credit/repair",
+        data={"csrf_token": csrf_token(page), "statement": "已整改到位",
+              "pledge_signed_on": "2025-12-01"},
+    )  # fmt: skip
+    assert sent.status_code == 200 and db.session.scalar(select(CreditRepair.id)) is None
+    page = sent.get_data(as_text=True)
+    fields = {
+        re.search(r'<label for="(\w+)"', chunk).group(1): chunk
+        for chunk in page.split('<div class="field')[1:]
+        if '<label for="' in chunk
+    }
+    assert "需在最近一次违规认定后重新签署信用承诺书" in fields["pledge_signed_on"]
+    assert "has-error" not in page.split('<label for="statement"')[0].rsplit("<div", 1)[1]
+    assert "重新签署信用承诺书</div>" not in fields["statement"]
+    assert "已整改到位</textarea>" in page and 'value="2025-12-01"' in page
+
+
 def test_supervision_lists_render(db, client, auth, make_facility, make_user):
     facility = make_facility(name="重点监管医院")
     facility.credit_grade = "D"
