@@ -57,6 +57,24 @@ def test_a_subject_with_an_objection_pending_is_not_offered_again(
     assert db.session.scalar(select(func.count()).select_from(CreditAppeal)) == 2
 
 
+def test_with_no_finding_the_pending_grade_objection_is_all_the_page_speaks_of(
+    db, client, auth, make_facility, make_user
+):
+    """A graded facility without any finding objects to its grade: the form's page says
+    the objection to the grade is being handled, not that "each finding" has one too."""
+    own = make_facility()
+    recompute_grade(own, "manual", today=china_today())
+    make_user(Role.FACILITY, "fac_grade_only", facility=own)
+    db.session.commit()
+    auth.login("fac_grade_only")
+    assert _file(client, "grade", "等级计算有误").status_code == 302
+    page = client.get(URL).get_data(as_text=True)
+    assert 'name="subject"' not in page
+    assert "本机构的信用评价结果已有异议正在处理，请等待处理结果。" in page
+    assert "违规认定均已有异议" not in page
+    assert '/facility/credit#appeals">查看异议处理情况' in page
+
+
 def test_the_grade_is_not_offered_to_a_facility_without_one(
     db, client, auth, make_facility, make_user
 ):
