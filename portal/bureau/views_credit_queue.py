@@ -104,7 +104,7 @@ def repair_decide(repair_id: int):
                     original_checked=bool(form.original_checked.data),
                 )
             if step.committed:
-                flash(_("信用修复申请已决定，机构可在其信用修复页面查看结果"), "success")
+                flash(_("信用修复申请已决定，机构可在其信用页面查看结果"), "success")
                 return redirect(url_for("bureau.repairs"))
     check = basis = None
     if repair.status is RepairStatus.PENDING:

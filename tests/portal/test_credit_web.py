@@ -364,6 +364,42 @@ def test_a_pledge_date_before_the_last_finding_is_refused_on_the_date_field(
     assert "已整改到位</textarea>" in page and 'value="2025-12-01"' in page
 
 
+def test_a_decided_repair_points_the_bureau_to_where_the_facility_sees_it(
+    db, client, auth, make_facility, make_user
+):
+    """The decision is shown to the facility on “我的信用”, not on its repair page (which
+    shows the conditions again): the bureau's message after deciding says so."""
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    earlier = date(2026, 1, 5)
+    confirmed_finding(
+        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
+        decision_date=earlier, period_start=None, period_end=None,
+    )  # fmt: skip
+    repair = CreditRepair(
+        facility=facility, statement="已整改", pledge_signed_on=china_today(),
+        filed_on=china_today(),
+    )  # fmt: skip
+    db.session.add(repair)
+    make_user(Role.CREDIT_OFFICER, "officer_r")
+    make_user(Role.FACILITY, "fac_r", facility=facility)
+    db.session.commit()
+    auth.login("officer_r")
+    url = f"/bureau/credit/repairs/{repair.id}"
+    page = client.get(url).get_data(as_text=True)
+    decided = client.post(
+        url,
+        data={"csrf_token": csrf_token(page), "outcome": "reject", "reason": "整改材料不全"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "信用修复申请已决定，机构可在其信用页面查看结果" in decided
+    assert "信用修复页面" not in decided
+    auth.logout()
+    auth.login("fac_r")
+    assert "整改材料不全" in client.get("/facility/credit").get_data(as_text=True)
+    assert "整改材料不全" not in client.get("/facility/credit/repair").get_data(as_text=True)
+
+
 def test_supervision_lists_render(db, client, auth, make_facility, make_user):
     facility = make_facility(name="重点监管医院")
     facility.credit_grade = "D"
