@@ -80,6 +80,32 @@ def test_changing_the_password_ends_the_other_sessions_only(app, client, make_us
     assert not _logged_in(copy)
 
 
+def test_the_other_device_is_told_why_it_must_log_in_again(app, client, make_user):
+    """The browser whose session another ended (a log-out there) is sent to the log-in page
+    with a message saying why, not the bare "请先登录" of a visitor never logged in, and
+    comes back to the page it asked for once logged in again."""
+    make_user(Role.FACILITY, "two_desks")
+    _login(client, "two_desks")
+    other = _copy(app, client)
+    client.post("/auth/logout", data={"csrf_token": _token(client, "/")})
+    _forget_loaded_user()
+    response = other.get("/facility/self-inspections")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/login?next=%2Ffacility%2Fself-inspections")
+    _forget_loaded_user()
+    page = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert "该账号已在别处退出登录或密码已被修改，本设备上的登录已结束，请重新登录。" in page
+    assert "请先登录" not in page
+    # A visitor who never logged in is asked to log in as before.
+    _forget_loaded_user()
+    stranger = app.test_client()
+    response = stranger.get("/facility/self-inspections")
+    assert response.status_code == 302
+    _forget_loaded_user()
+    page = stranger.get(response.headers["Location"]).get_data(as_text=True)
+    assert "请先登录。" in page and "本设备上的登录已结束" not in page
+
+
 def test_a_password_reset_by_an_administrator_ends_the_users_sessions(app, client, make_user):
     user = make_user(Role.INSPECTOR, "forgetful")
     boss = make_user(Role.ADMIN, "boss")
