@@ -201,3 +201,22 @@ def test_the_home_page_links_an_objection_or_repair_to_the_page_listing_it(
     assert "异议理由00" in _listed(second, "appeals", "异议理由")
     second = client.get(f"{URL}?repairs_page=2").get_data(as_text=True)
     assert _listed(second, "repairs", "修复决定") == _labels(repairs, "修复决定")[per_page:-1]
+
+
+def test_the_history_pages_land_on_the_history(db, client, auth, make_facility, make_user):
+    """Paging the computations (计算记录), on “我的信用” and on the bureau's credit page,
+    comes back to that table, as the other lists' links do, not to the top of the page."""
+    own = make_facility()
+    for _ in range(ROWS):
+        recompute_grade(own, "manual", today=china_today())
+    make_user(Role.FACILITY, "fac_history", facility=own)
+    make_user(Role.AUDITOR, "aud_history")
+    db.session.commit()
+    for user, url in (("fac_history", URL), ("aud_history", f"/bureau/facilities/{own.id}/credit")):
+        auth.login(user)
+        page = client.get(url).get_data(as_text=True)
+        assert '<h3 id="history">' in page
+        nav = re.search(r'<h3 id="history">.*?<nav class="pagination".*?</nav>', page, re.S)
+        links = re.findall(r'<a href="([^"]+)">', nav.group(0).split('<nav class="pagination"')[1])
+        assert links and all(link.endswith("#history") for link in links), links
+        auth.logout()
