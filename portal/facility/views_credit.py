@@ -280,6 +280,8 @@ def credit_appeal():
         graded=graded,
         any_finding=bool(findings),
         working_days=credit_rulebook().appeal_working_days,
+        # Sent when nothing could be objected to any more: the reason typed is shown back.
+        unsent=form.reason.data if request.method == "POST" else None,
     )
 
 
@@ -332,6 +334,9 @@ def credit_repair():
         check=repair_check(facility, today, signed),
         rb=credit_rulebook(),
         signed=signed,
+        # Sent when the form was no longer offered (an application filed meanwhile, a new
+        # finding): the statement typed is shown back.
+        unsent=form.statement.data if request.method == "POST" else None,
     )
 
 
