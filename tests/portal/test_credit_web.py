@@ -298,6 +298,11 @@ def test_facility_repair_and_self_inspection(db, client, auth, make_facility, ma
     assert response.status_code == 302
     repair = db.session.scalar(select(CreditRepair))
     assert "等待决定" in client.get("/facility/credit/repair").get_data(as_text=True)
+    # The facility's own list shows what it wrote and the pledge date it gave.
+    listed = client.get("/facility/credit").get_data(as_text=True)
+    listed = listed[listed.index('id="repairs"') :]
+    assert '<span class="multiline">已整改到位</span>' in listed
+    assert repair.pledge_signed_on.isoformat() in listed
 
     page = client.get("/facility/self-inspections").get_data(as_text=True)
     response = client.post(
