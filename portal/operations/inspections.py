@@ -141,22 +141,65 @@ def lock_inspection(inspection: Inspection) -> None:
     db.session.expire(inspection, ["findings"])
 
 
-def same_inspections(facility: Facility, kind: InspectionKind, start: date) -> list[Inspection]:
+#: What makes two inspections most likely the same one (``same_inspections``).
+IDENTIFYING = frozenset({"facility", "kind", "start_date"})
+
+
+def same_inspections(
+    facility: Facility, kind: InspectionKind, start: date, *, besides: Inspection | None = None
+) -> list[Inspection]:
     """The inspections of ``facility`` of ``kind`` that began on ``start`` and are not
     cancelled, oldest first: what a new one with these would most likely repeat. A
-    cancelled one was recorded by mistake, or not carried out, and repeats nothing."""
-    return list(
-        db.session.scalars(
-            select(Inspection)
-            .where(
-                Inspection.facility_id == facility.id,
-                Inspection.kind == kind,
-                Inspection.start_date == start,
-                Inspection.status != InspectionStatus.CANCELLED,
-            )
-            .order_by(Inspection.id)
-        )
+    cancelled one was recorded by mistake, or not carried out, and repeats nothing.
+    ``besides``: an inspection being corrected to these, which does not repeat itself."""
+    stmt = select(Inspection).where(
+        Inspection.facility_id == facility.id,
+        Inspection.kind == kind,
+        Inspection.start_date == start,
+        Inspection.status != InspectionStatus.CANCELLED,
     )
+    if besides is not None and besides.id is not None:
+        stmt = stmt.where(Inspection.id != besides.id)
+    return list(db.session.scalars(stmt.order_by(Inspection.id)))
+
+
+def corrected_into(
+    inspection: Inspection, facility: Facility, kind: InspectionKind, start: date
+) -> list[Inspection]:
+    """The inspections ``inspection`` would repeat once corrected to ``facility``, ``kind``
+    and ``start`` (``same_inspections``, itself aside). None while these are what it has:
+    a correction leaving them be repeats nothing it did not already (a pair confirmed
+    distinct when recorded stays so), and so needs no confirmation."""
+    if (facility.id, kind, start) == (
+        inspection.facility_id,
+        inspection.kind,
+        inspection.start_date,
+    ):
+        return []
+    return same_inspections(facility, kind, start, besides=inspection)
+
+
+def _lock_facility(facility: Facility) -> None:
+    """Lock the facility's row (PostgreSQL; SQLite serialises writers) while its
+    inspections are looked through for one like that being recorded or corrected there:
+    two at once (a double click, two people with the same paper record) are checked in
+    turn, the second waiting to find the first."""
+    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+
+
+def _refuse_unconfirmed(
+    same: list[Inspection], confirm_distinct: bool, shown: Collection[int] | None
+) -> None:
+    """Refuse with ``DuplicateInspection`` unless the user confirmed the inspection is not
+    one of ``same``, having been shown them all (when ``shown`` is given)."""
+    if same and not confirm_distinct:
+        raise DuplicateInspection(same)
+    if shown is not None and (unseen := [i for i in same if i.id not in shown]):
+        # Recorded since the page was shown only when the page named some of them: a tick
+        # given for other inspections (the facility, kind or date changed on the form
+        # since) confirms nothing about these, which may have been there all along.
+        seen = any(i.id in shown for i in same)
+        raise DuplicateInspection(same, recorded_since=unseen if seen else ())
 
 
 def _apply(inspection: Inspection, data: dict) -> None:
@@ -194,18 +237,9 @@ def create_inspection(
     if errors:
         raise InspectionError(errors)
     facility = data["facility"]
-    # The facility's row is locked: the same inspection sent twice at once (a double
-    # click) is checked in turn, the second waiting to find the first below.
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    _lock_facility(facility)
     same = same_inspections(facility, data["kind"], data["start_date"])
-    if same and not confirm_distinct:
-        raise DuplicateInspection(same)
-    if shown is not None and (unseen := [i for i in same if i.id not in shown]):
-        # Recorded since the page was shown only when the page named some of them: a tick
-        # given for other inspections (the facility, kind or date changed on the form
-        # since) confirms nothing about these, which may have been there all along.
-        seen = any(i.id in shown for i in same)
-        raise DuplicateInspection(same, recorded_since=unseen if seen else ())
+    _refuse_unconfirmed(same, confirm_distinct, shown)
     inspection = Inspection(created_by_id=getattr(actor, "id", None), status=InspectionStatus.OPEN)
     _apply(inspection, data)
     db.session.add(inspection)
@@ -307,7 +341,15 @@ def _correction_errors(inspection: Inspection, wanted: dict, changed: set[str]) 
     return errors
 
 
-def update_inspection(actor, inspection: Inspection, data: dict, today: date | None = None) -> bool:
+def update_inspection(
+    actor,
+    inspection: Inspection,
+    data: dict,
+    today: date | None = None,
+    *,
+    confirm_distinct: bool = False,
+    shown: Collection[int] | None = None,
+) -> bool:
     """Correct a recorded inspection. ``data`` holds fields of ``create_inspection`` (those
     left out stay as they are) and is checked as at creation. An open inspection may change
     in all of them, a closed one in its reference and notes only (``EDITABLE_WHEN_CLOSED``),
@@ -315,6 +357,12 @@ def update_inspection(actor, inspection: Inspection, data: dict, today: date | N
     inspection, and the start may not move past a finding's decision date. Audited with the
     fields that changed, before and after; nothing changed, nothing recorded. Returns
     whether anything changed.
+
+    A correction of the facility, kind or start date that makes the inspection like others
+    (``corrected_into``) is refused with ``DuplicateInspection`` unless confirmed, as at
+    creation (``confirm_distinct`` and ``shown`` alike), and its audit row names the
+    inspections it was confirmed distinct from. One leaving those three be is never
+    refused so, whatever the inspection was already like.
 
     Every field given is compared with what is recorded, not only those still editable:
     a form filled in before the inspection was closed (or a finding fixed its facility)
@@ -336,6 +384,15 @@ def update_inspection(actor, inspection: Inspection, data: dict, today: date | N
     errors = _correction_errors(inspection, wanted, changed) | errors
     if errors:
         raise InspectionError(errors)
+    same: list[Inspection] = []
+    if changed & IDENTIFYING:
+        # The inspection's row, locked above, then the facility it is to be at: the order
+        # in which recording a posting check at an inspection locks them too. Creation
+        # locks the facility alone, and the facility left behind need not be locked (an
+        # inspection moving away from it makes none there alike).
+        _lock_facility(wanted["facility"])
+        same = corrected_into(inspection, wanted["facility"], wanted["kind"], wanted["start_date"])
+        _refuse_unconfirmed(same, confirm_distinct, shown)
     before = inspection.audit_summary()
     _apply(inspection, wanted)
     db.session.flush()
@@ -343,7 +400,12 @@ def update_inspection(actor, inspection: Inspection, data: dict, today: date | N
     if after == before:
         return False
     record_audit(
-        actor, "inspection.update", "inspection", inspection.id, before=before, after=after
+        actor,
+        "inspection.update",
+        "inspection",
+        inspection.id,
+        before=before,
+        after=after | ({"confirmed_distinct_from": [i.id for i in same]} if same else {}),
     )
     return True
 

@@ -18,9 +18,11 @@ from portal.models.inspections import (
 )
 from portal.operations.findings import add_finding, revoke_finding
 from portal.operations.inspections import (
+    DuplicateInspection,
     InspectionError,
     cancel_inspection,
     close_inspection,
+    same_inspections,
     update_inspection,
 )
 from portal.web import china_today
@@ -229,3 +231,120 @@ def test_a_cancelled_inspection_takes_no_correction(db, make_facility, make_user
         update_inspection(one, insp, {"notes": "补记"}, TODAY)
     assert exc.value.errors == {"status": "该检查已撤销，不能修改"}
     assert insp.notes == "" and audit_rows(db, "inspection.update") == []
+
+
+# --- Corrected into an inspection already recorded -------------------------------------------
+
+
+@pytest.fixture
+def pair(db, make_facility, make_user):
+    """Two facilities, two inspectors, and at the first facility a special inspection begun
+    on 1 June (``kept``) and a routine one begun on 2 June (``edited``)."""
+    here, there = make_facility(name="崇川区测试医院"), make_facility(name="港闸区测试医院")
+    one, two = two_inspectors(make_user)
+    kept = inspection(one, here, [one, two], today=TODAY)
+    edited = inspection(
+        one, here, [one, two], start=date(2026, 6, 2), kind=InspectionKind.ROUTINE, today=TODAY
+    )
+    return kept, edited, there, one
+
+
+@pytest.mark.parametrize("change", ["kind", "start_date", "facility"])
+def test_a_correction_into_an_inspection_already_recorded_is_refused_unless_confirmed(
+    db, pair, change
+):
+    kept, edited, there, one = pair
+    # Made to differ from an inspection already recorded in ``change`` alone.
+    if change == "kind":
+        update_inspection(one, edited, {"start_date": kept.start_date}, TODAY)
+        changes = {"kind": kept.kind}
+    elif change == "start_date":
+        update_inspection(one, edited, {"kind": kept.kind}, TODAY)
+        changes = {"start_date": kept.start_date}
+    else:
+        kept = inspection(one, there, kept.inspectors, start=edited.start_date, today=TODAY,
+                          kind=edited.kind)  # fmt: skip
+        changes = {"facility": there}
+    before, audited = edited.audit_summary(), len(audit_rows(db, "inspection.update"))
+    with pytest.raises(DuplicateInspection) as exc:
+        update_inspection(one, edited, changes | {"notes": "更正"}, TODAY)
+    assert exc.value.existing == [kept] and exc.value.recorded_since == []
+    assert f"检查记录 #{kept.id}" in exc.value.errors["confirm_distinct"]
+    db.session.refresh(edited)
+    assert edited.audit_summary() == before
+    assert len(audit_rows(db, "inspection.update")) == audited
+    assert update_inspection(one, edited, changes, TODAY, confirm_distinct=True, shown={kept.id})
+    row = last_audit_row(db, "inspection.update")
+    assert row.object_id == str(edited.id)
+    assert row.summary["before"]["confirmed_distinct_from"] is None
+    assert row.summary["after"]["confirmed_distinct_from"] == [kept.id]
+    alike = same_inspections(kept.facility, kept.kind, kept.start_date)
+    assert sorted(i.id for i in alike) == sorted([kept.id, edited.id])
+
+
+def test_a_confirmation_of_a_correction_covers_the_inspections_shown_only(db, pair):
+    kept, edited, _there, one = pair
+    special = {"kind": InspectionKind.SPECIAL, "start_date": date(2026, 6, 1)}
+    with pytest.raises(DuplicateInspection) as exc:  # shown nothing, the tick covers nothing
+        update_inspection(one, edited, special, TODAY, confirm_distinct=True, shown=set())
+    assert exc.value.recorded_since == [kept]
+    # One recorded since the page named the first: asked again, naming it.
+    since = inspection(one, kept.facility, kept.inspectors, today=TODAY, confirm_distinct=True)
+    with pytest.raises(DuplicateInspection) as exc:
+        update_inspection(one, edited, special, TODAY, confirm_distinct=True, shown={kept.id})
+    assert exc.value.existing == [kept, since] and exc.value.recorded_since == [since]
+    assert "打开本页后又登记了相同的检查" in exc.value.errors["confirm_distinct"]
+    update_inspection(one, edited, special, TODAY, confirm_distinct=True, shown={kept.id, since.id})
+    row = last_audit_row(db, "inspection.update")
+    assert row.summary["after"]["confirmed_distinct_from"] == [kept.id, since.id]
+
+
+def test_a_pair_confirmed_distinct_is_corrected_without_asking_again(db, pair):
+    """Two inspections alike, confirmed distinct when recorded: correcting the second in
+    anything but its facility, kind and start date is not refused for the first."""
+    kept, _edited, _there, one = pair
+    second = inspection(one, kept.facility, kept.inspectors, today=TODAY, confirm_distinct=True)
+    three = inspection(one, kept.facility, kept.inspectors, today=TODAY, confirm_distinct=True)
+    changes = {"notes": "补记检查地点", "reference": "通医保检〔2026〕7号", "on_site": False,
+               "trigger": InspectionTrigger.TIPOFF, "end_date": date(2026, 6, 3),
+               "inspectors": [one]}  # fmt: skip
+    assert update_inspection(one, second, changes, TODAY) is True
+    assert second.notes == "补记检查地点" and second.end_date == date(2026, 6, 3)
+    row = last_audit_row(db, "inspection.update")
+    assert "confirmed_distinct_from" not in row.summary["after"]
+    # The same three sent along unchanged (as the edit page does) are no change to them.
+    same = {"facility": kept.facility, "kind": kept.kind, "start_date": kept.start_date}
+    assert update_inspection(one, three, same | {"notes": "补记"}, TODAY) is True
+    assert "confirmed_distinct_from" not in last_audit_row(db, "inspection.update").summary["after"]
+    # Moved off and back, it is asked about again: the confirmation was for where it was.
+    update_inspection(one, three, {"start_date": date(2026, 6, 3)}, TODAY)
+    with pytest.raises(DuplicateInspection) as exc:
+        update_inspection(one, three, {"start_date": kept.start_date}, TODAY)
+    assert exc.value.existing == [kept, second]
+
+
+def test_a_cancelled_inspection_is_no_reason_to_ask(db, pair):
+    kept, edited, _there, one = pair
+    special = {"kind": InspectionKind.SPECIAL, "start_date": kept.start_date}
+    mistaken = inspection(one, kept.facility, kept.inspectors, today=TODAY, confirm_distinct=True)
+    cancel_inspection(one, mistaken, "误登记")
+    with pytest.raises(DuplicateInspection) as exc:  # named: the one not cancelled only
+        update_inspection(one, edited, special, TODAY)
+    assert exc.value.existing == [kept]
+    cancel_inspection(one, kept, "重复登记")
+    update_inspection(one, edited, special, TODAY)
+    assert edited.kind is InspectionKind.SPECIAL and edited.start_date == kept.start_date
+    assert "confirmed_distinct_from" not in last_audit_row(db, "inspection.update").summary["after"]
+    # Nor does the inspection count itself: moved off and back, it repeats nothing.
+    update_inspection(one, edited, {"start_date": date(2026, 6, 2)}, TODAY)
+    update_inspection(one, edited, {"start_date": kept.start_date}, TODAY)
+    assert "confirmed_distinct_from" not in last_audit_row(db, "inspection.update").summary["after"]
+
+
+def test_a_tick_with_nothing_alike_is_a_plain_correction(db, pair):
+    _kept, edited, _there, one = pair
+    update_inspection(
+        one, edited, {"kind": InspectionKind.FLIGHT}, TODAY, confirm_distinct=True, shown=set()
+    )
+    assert edited.kind is InspectionKind.FLIGHT
+    assert "confirmed_distinct_from" not in last_audit_row(db, "inspection.update").summary["after"]

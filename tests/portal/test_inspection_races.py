@@ -137,3 +137,55 @@ def test_the_second_of_two_identical_inspections_sent_at_once_is_not_recorded(co
             assert outcome["refused"] == [first.id]
         flights = sa.select(sa.func.count()).where(Inspection.kind == InspectionKind.FLIGHT)
         assert _db.session.scalar(flights) == 1
+
+
+@pytest.mark.parametrize("first", ["correction", "recording"])
+def test_an_inspection_corrected_into_one_recorded_at_the_same_moment_is_not_saved_twice(
+    committed_world, first
+):
+    """An inspection corrected to another facility and kind while the same inspection is
+    recorded there (two people entering one paper record): the facility it is to be at is
+    locked as at recording, so whichever comes second waits, then finds the first and is
+    refused as its duplicate. SQLite has one writer at a time and refuses the second as
+    the database being busy; either way one flight inspection is there."""
+
+    from portal.extensions import db as _db
+    from portal.models.facility import Facility
+    from portal.models.inspections import InspectionKind
+    from portal.models.user import User
+    from portal.operations.inspections import DuplicateInspection, update_inspection
+    from portal.operations.registry import create_facility
+    from tests.factories import facility_data
+
+    app, inspection_id, user_id = committed_world
+    with app.app_context():
+        there_id = create_facility(None, facility_data(2)).id
+        _db.session.commit()
+
+    def correct() -> int:
+        user, insp = _db.session.get(User, user_id), _db.session.get(Inspection, inspection_id)
+        there = _db.session.get(Facility, there_id)
+        update_inspection(user, insp, {"facility": there, "kind": InspectionKind.FLIGHT}, TODAY)
+        return insp.id
+
+    def record() -> int:
+        user, existing = _db.session.get(User, user_id), _db.session.get(Inspection, inspection_id)
+        there = _db.session.get(Facility, there_id)
+        return inspection(
+            user, there, existing.inspectors, start=existing.start_date, today=TODAY,
+            kind=InspectionKind.FLIGHT,
+        ).id  # fmt: skip
+
+    first_action, second_action = (correct, record) if first == "correction" else (record, correct)
+    with app.app_context():
+        first_id = first_action()  # not yet committed
+        outcome = second_meanwhile(
+            app, second_action, DuplicateInspection, f"the {first} meanwhile's rival",
+            lambda exc: [i.id for i in exc.existing],
+        )  # fmt: skip
+        if _db.engine.dialect.name != "sqlite":  # SQLite refuses it as busy
+            assert outcome["refused"] == [first_id]
+        flights = sa.select(sa.func.count()).where(
+            Inspection.kind == InspectionKind.FLIGHT, Inspection.facility_id == there_id
+        )
+        assert _db.session.scalar(flights) == 1
