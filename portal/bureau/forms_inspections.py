@@ -78,7 +78,10 @@ class InspectionNotesForm(FlaskForm):
 
 
 class InspectionForm(InspectionNotesForm):
-    """Recording an inspection, and correcting an open one."""
+    """Recording an inspection, and correcting an open one. Where the facility already has
+    one of the same kind begun the same day (or is to have, corrected), the page names it
+    and offers ``confirm_distinct``; ``shown`` carries the ids of the inspections it named,
+    which the tick covers (and no other)."""
 
     site_code = StringField(_l("被检查机构医保定点编码"), validators=[REQUIRED, Length(max=12)])
     kind = SelectField(_l("检查类型"), choices=InspectionKind.choices, validators=[REQUIRED])
@@ -91,13 +94,6 @@ class InspectionForm(InspectionNotesForm):
         coerce=int,
         description=_l("现场检查须由2名以上检查人员实施"),
     )
-
-
-class NewInspectionForm(InspectionForm):
-    """Recording an inspection. Where the facility already has one of the same kind begun
-    the same day, the page names it and offers ``confirm_distinct``; ``shown`` carries the
-    ids of the inspections it named, which the tick covers (and no other)."""
-
     confirm_distinct = BooleanField(_l("确认这是另一次检查，仍要登记"))
     shown = HiddenField()
 

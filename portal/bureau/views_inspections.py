@@ -15,7 +15,6 @@ from portal.bureau.forms_inspections import (
     CloseInspectionForm,
     InspectionForm,
     InspectionNotesForm,
-    NewInspectionForm,
 )
 from portal.bureau.loaders import get_facility_or_404, get_or_404
 from portal.extensions import db
@@ -33,6 +32,7 @@ from portal.operations.inspections import (
     cancel_inspection,
     cancellation_problems,
     close_inspection,
+    corrected_into,
     create_inspection,
     facility_fixed,
     same_inspections,
@@ -127,17 +127,27 @@ def _typed(form: InspectionForm) -> dict:
     return data
 
 
-def _same_as_typed(form: NewInspectionForm) -> list[Inspection]:
+def _same_as_typed(form: InspectionForm, inspection: Inspection | None = None) -> list[Inspection]:
     """The inspections the form's facility, kind and start date would repeat, while all
-    three are valid (none otherwise)."""
-    facility = get_facility_by_site_code((form.site_code.data or "").strip())
-    kind = next((k for k in InspectionKind if k.value == form.kind.data), None)
-    if facility is None or kind is None or form.start_date.data is None:
+    three are valid (none otherwise). ``inspection``: the one the form corrects, at its own
+    facility where the form no longer offers it, which repeats others only where the form
+    changes one of the three (``corrected_into``), and only while it is open."""
+    if inspection is not None and inspection.status is not InspectionStatus.OPEN:
         return []
-    return same_inspections(facility, kind, form.start_date.data)
+    if "site_code" in form:
+        facility = get_facility_by_site_code((form.site_code.data or "").strip())
+    else:
+        facility = inspection.facility
+    kind = next((k for k in InspectionKind if k.value == form.kind.data), None)
+    start = form.start_date.data
+    if facility is None or kind is None or start is None:
+        return []
+    if inspection is None:
+        return same_inspections(facility, kind, start)
+    return corrected_into(inspection, facility, kind, start)
 
 
-def _offer_confirmation(form: NewInspectionForm, same: list[Inspection]) -> None:
+def _offer_confirmation(form: InspectionForm, same: list[Inspection]) -> None:
     """Ready the form, shown again, to confirm it is not one of ``same``: the tick stays
     where it covers them all, and the form carries their ids for the next submission."""
     ids = [i.id for i in same]
@@ -154,7 +164,7 @@ def inspection_new():
     day and not cancelled, is most likely this one entered again (a double click, the page
     sent again, a colleague with the same paper record): the form is shown again naming
     it, and records this one only with a tick that it is another."""
-    form = NewInspectionForm()
+    form = InspectionForm()
     form.inspectors.choices = inspector_choices()
     if request.method == "GET":
         form.start_date.data = china_today()
@@ -233,7 +243,9 @@ def _outdated(form, inspection: Inspection) -> str | None:
 @require("inspections.record")
 def inspection_edit(inspection_id: int):
     """Correct an inspection: every field while it is open, its reference and notes once
-    closed; the facility only while nothing is recorded under it."""
+    closed; the facility only while nothing is recorded under it. Corrected to the facility,
+    kind and start date of another inspection not cancelled, it is shown again naming that
+    one and saved only with a tick that it is another, as when recording one."""
     inspection = get_inspection_or_404(inspection_id)
     detail = url_for("bureau.inspection_detail", inspection_id=inspection.id)
     if inspection.status is InspectionStatus.CANCELLED:
@@ -254,14 +266,22 @@ def inspection_edit(inspection_id: int):
             form.start_date.data = inspection.start_date
             form.end_date.data = inspection.end_date
             form.inspectors.data = [u.id for u in inspection.inspectors]
+    whole = "kind" in form
     if form.validate_on_submit():
-        if "kind" in form:
+        if whole:
             data = _typed(form)
+            confirmation = {
+                "confirm_distinct": form.confirm_distinct.data,
+                "shown": form.shown_ids(),
+            }
         else:
             data = {"reference": form.reference.data, "notes": form.notes.data}
+            confirmation = {}
         show = on_form(form, rename={"facility": "site_code"})
         with commit_or_errors(InspectionError, show) as step:
-            changed = update_inspection(current_user, inspection, data, china_today())
+            changed = update_inspection(
+                current_user, inspection, data, china_today(), **confirmation
+            )
         if step.committed:
             if changed:
                 flash(_("已保存对检查信息的修改"), "success")
@@ -274,12 +294,19 @@ def inspection_edit(inspection_id: int):
             form.form_errors.insert(0, _("%(why)s；本次修改未保存", why=outdated))
         closed = inspection.status is InspectionStatus.CLOSED
         fixed = None if closed else facility_fixed(inspection)
+    same: list[Inspection] = []
+    if whole:
+        # Shown again: with any inspection what was typed would repeat, whatever else is
+        # wrong (none when the form leaves facility, kind and start date as recorded).
+        same = _same_as_typed(form, inspection) if request.method == "POST" else []
+        _offer_confirmation(form, same)
     return render_template(
         "bureau/inspection_edit.html",
         form=form,
         inspection=inspection,
         closed=closed,
         facility_fixed=fixed,
+        same=same,
     )
 
 
