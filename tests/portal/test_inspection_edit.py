@@ -285,9 +285,12 @@ def test_a_correction_into_an_inspection_already_recorded_is_refused_unless_conf
 def test_a_confirmation_of_a_correction_covers_the_inspections_shown_only(db, pair):
     kept, edited, _there, one = pair
     special = {"kind": InspectionKind.SPECIAL, "start_date": date(2026, 6, 1)}
-    with pytest.raises(DuplicateInspection) as exc:  # shown nothing, the tick covers nothing
+    # Shown none of them (the form named other inspections, or none): the tick covers
+    # nothing, and the inspection is named as one already there, not one recorded since.
+    with pytest.raises(DuplicateInspection) as exc:
         update_inspection(one, edited, special, TODAY, confirm_distinct=True, shown=set())
-    assert exc.value.recorded_since == [kept]
+    assert exc.value.existing == [kept] and exc.value.recorded_since == []
+    assert "可能重复登记" in exc.value.errors["confirm_distinct"]
     # One recorded since the page named the first: asked again, naming it.
     since = inspection(one, kept.facility, kept.inspectors, today=TODAY, confirm_distinct=True)
     with pytest.raises(DuplicateInspection) as exc:
