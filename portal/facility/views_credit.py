@@ -238,9 +238,9 @@ def credit_appeal():
         )
         for f in findings
     ]
+    pending = _pending_subjects()
     if request.method == "GET":
         # A subject with an objection pending is not offered: a second one is refused.
-        pending = _pending_subjects()
         form.subject.choices = [c for c in form.subject.choices if c[0] not in pending]
         if request.args.get("finding"):
             form.subject.data = request.args["finding"]
@@ -280,6 +280,8 @@ def credit_appeal():
         graded=graded,
         any_finding=bool(findings),
         working_days=credit_rulebook().appeal_working_days,
+        # The page of the credit page's list of objections showing the newest pending one.
+        pending_page=min(pending.values(), default=1),
         # Sent when nothing could be objected to any more: the reason typed is shown back.
         unsent=form.reason.data if request.method == "POST" else None,
     )

@@ -220,3 +220,40 @@ def test_the_history_pages_land_on_the_history(db, client, auth, make_facility, 
         links = re.findall(r'<a href="([^"]+)">', nav.group(0).split('<nav class="pagination"')[1])
         assert links and all(link.endswith("#history") for link in links), links
         auth.logout()
+
+
+def test_the_objection_page_with_everything_objected_to_links_to_the_pending_ones(
+    app, db, client, auth, world
+):
+    """With every subject's objection pending the objection page offers nothing to object
+    to; its link to them leads to the page of the list showing the newest pending one."""
+    findings, appeals = world["findings"], world["appeals"]
+    for finding in findings[1:]:
+        finding.status, finding.revoke_reason = FindingStatus.REVOKED, "复核撤销"
+    # The two oldest objections (the second page) pending: one about the grade, one about
+    # the only finding still confirmed.
+    for appeal, finding in ((appeals[0], None), (appeals[1], findings[0])):
+        appeal.status, appeal.decision_reason, appeal.finding = (
+            CreditAppealStatus.PENDING,
+            "",
+            finding,
+        )
+    db.session.commit()
+    assert len(appeals) - 2 >= app.config["PAGE_SIZE"]
+    auth.login("fac_lists")
+
+    page = client.get("/facility/credit/appeal").get_data(as_text=True)
+    assert "各项违规认定均已有异议正在处理" in page and 'name="subject"' not in page
+    assert f'href="{URL}?appeals_page=2#appeals">查看异议处理情况</a>' in page
+    listed = _listed(
+        client.get(f"{URL}?appeals_page=2").get_data(as_text=True), "appeals", "异议理由"
+    )
+    assert listed == ["异议理由01", "异议理由00"]
+
+    # One pending on the first page too: the link leads there.
+    appeals[-1].status, appeals[-1].decision_reason = CreditAppealStatus.PENDING, ""
+    appeals[1].status, appeals[1].decision_reason = CreditAppealStatus.REJECTED, "不成立"
+    appeals[-1].finding = findings[0]
+    db.session.commit()
+    page = client.get("/facility/credit/appeal").get_data(as_text=True)
+    assert f'href="{URL}?appeals_page=1#appeals">查看异议处理情况</a>' in page
