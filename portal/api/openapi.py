@@ -98,7 +98,7 @@ PATHS = {
         "description": "全部成功或全部不保存；认定的违规发现即时重算机构信用等级。"
                        "该机构已有同一检查类型、同一开始日期且未撤销的检查时，视为可能重复登记，"
                        "返回 409 并列出已有检查；确是另一次检查的，请求中加上 "
-                       "\"confirm_distinct\": true。",
+                       "\"distinct_from\"（所列检查的编号）或 \"confirm_distinct\": true。",
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("InspectionCreate")}}},
         "responses": {"201": json_body(ref("InspectionCreated"), "已登记"),

@@ -152,9 +152,15 @@ def _duplicate_inspection() -> dict:
         "code": {**INT, "enum": [409]},
         "message": STR,
         "fields": {"type": "object", "additionalProperties": STR,
-                   "description": "confirm_distinct：加上该字段（true）即确认为另一次检查"},
+                   "description": "confirm_distinct：请求中加上 distinct_from（existing 的编号）"
+                                  "即确认为另一次检查；distinct_from：请求所列之外又登记了相同"
+                                  "的检查（recorded_since），请核对"},
         "existing": {"type": "array", "items": existing,
                      "description": "已登记的同类检查：同一机构、检查类型、开始日期，未撤销"},
+        "recorded_since": {"type": "array", "items": INT,
+                           "description": "existing 中不在请求的 distinct_from 之列的检查"
+                                          "（请求所列之后登记的，例如同一请求发送了两次）；"
+                                          "请求未给 distinct_from 时为空"},
     })})  # fmt: skip
 
 
@@ -341,7 +347,15 @@ def component_schemas() -> dict:
                     **BOOL,
                     "default": False,
                     "description": "确认这是另一次检查：该机构已有同一检查类型、同一开始日期且"
-                    "未撤销的检查时仍予登记（否则返回 409）；审计日志记录此确认",
+                    "未撤销的检查时仍予登记（否则返回 409）；审计日志记录此确认。"
+                    "建议改用 distinct_from，重发的请求不会重复登记",
+                },
+                "distinct_from": {
+                    "type": "array",
+                    "items": {**INT, "minimum": 1},
+                    "description": "确认这是另一次检查，有别于所列检查（409 返回的 existing "
+                    "的编号）；此外又有相同的检查时（例如同一请求因超时重发，第一次已登记）"
+                    "返回 409 并在 recorded_since 中列出，不再登记",
                 },
             },
             ["facility", "kind", "trigger", "start_date", "inspectors"],

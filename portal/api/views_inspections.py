@@ -3,10 +3,15 @@
 All or nothing: any invalid field rejects the whole request with 422 and a ``fields``
 object naming each problem (``findings[0].category``); nothing is stored. A valid request
 for an inspection the facility already has (the same kind begun the same day, not
-cancelled) is refused with 409 naming it, unless ``confirm_distinct`` says it is another.
+cancelled) is refused with 409 naming it, unless ``confirm_distinct`` says it is another,
+or ``distinct_from`` lists the ids of those it is another from (the 409's ``existing``): with
+that list, an inspection alike recorded since (the same confirmed request sent twice, after
+a timeout) is refused with 409 too, naming it in ``recorded_since``.
 """
 
 from __future__ import annotations
+
+import json
 
 from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
@@ -54,11 +59,23 @@ def _unprocessable(fields: dict[str, str]):
 def _conflict(exc: DuplicateInspection):
     """409: the inspections the request would repeat, and the field that records it
     anyway (in ``fields``, as a validation error names its field)."""
-    message = (
-        "该机构已有同一天开始的同类检查（检查记录 "
-        + "、".join(f"#{i.id}" for i in exc.existing)
-        + '），可能重复登记；如确是另一次检查，请在请求中加上 "confirm_distinct": true'
-    )
+    ids = [i.id for i in exc.existing]
+    if exc.recorded_since:
+        message = (
+            "请求所列之外，该机构又有同一天开始的同类检查（检查记录 "
+            + "、".join(f"#{i.id}" for i in exc.recorded_since)
+            + "），可能是同一请求发送了两次；请核对后再确认"
+        )
+        field = "distinct_from"
+    else:
+        message = (
+            "该机构已有同一天开始的同类检查（检查记录 "
+            + "、".join(f"#{i}" for i in ids)
+            + '），可能重复登记；如确是另一次检查，请在请求中加上 "distinct_from": '
+            + json.dumps(ids)
+            + '（或 "confirm_distinct": true）'
+        )
+        field = "confirm_distinct"
     existing = [
         {
             "id": i.id,
@@ -71,8 +88,13 @@ def _conflict(exc: DuplicateInspection):
         }
         for i in exc.existing
     ]
-    fields = {"confirm_distinct": message}
-    error = {"code": 409, "message": message, "fields": fields, "existing": existing}
+    error = {
+        "code": 409,
+        "message": message,
+        "fields": {field: message},
+        "existing": existing,
+        "recorded_since": [i.id for i in exc.recorded_since],
+    }
     return jsonify({"error": error}), 409
 
 
@@ -91,6 +113,18 @@ def _codes(value, field: str, errors: dict) -> list[str]:
         errors[field] = "应为字符串数组"
         return []
     return value
+
+
+def _ids(value, field: str, errors: dict) -> set[int] | None:
+    """An optional array of record ids (positive integers)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    ):
+        errors[field] = "应为检查记录编号（正整数）数组"
+        return None
+    return set(value)
 
 
 def _finding_data(raw, i: int, errors: dict) -> dict:
@@ -182,6 +216,8 @@ def inspections_create():
         "inspectors": inspectors,
     }
     confirm_distinct = read_bool(body, "confirm_distinct", errors)
+    # The inspections the caller was shown (a 409's ``existing``) and confirms this is not.
+    distinct_from = _ids(body.get("distinct_from"), "distinct_from", errors)
     raw_findings = body.get("findings", [])
     if not isinstance(raw_findings, list):
         errors["findings"] = "应为数组"
@@ -197,7 +233,12 @@ def inspections_create():
     if errors:
         return _unprocessable(errors)
     try:
-        inspection = create_inspection(g.api_user, data, confirm_distinct=confirm_distinct)
+        inspection = create_inspection(
+            g.api_user,
+            data,
+            confirm_distinct=confirm_distinct or distinct_from is not None,
+            shown=distinct_from,
+        )
         created = []
         for i, finding_data in enumerate(findings):
             try:

@@ -348,6 +348,59 @@ def test_api_confirm_distinct_records_it_and_the_audit_says_so(db, api):
     assert row.summary["after"]["confirmed_distinct_from"] == [first_id]
 
 
+def test_api_distinct_from_records_it_once_when_the_request_is_sent_twice(db, api):
+    """``distinct_from`` names the inspections the caller was shown: the same confirmed
+    request sent again (a retry after a timeout) finds the first and is refused."""
+    first_id = api().get_json()["id"]
+    refused = api().get_json()["error"]
+    assert f'"distinct_from": [{first_id}]' in refused["message"]
+    assert refused["recorded_since"] == []
+    body = {"distinct_from": [first_id], "findings": []}
+    response = api(**body)
+    assert response.status_code == 201, response.get_json()
+    second_id = response.get_json()["id"]
+    row = last_audit_row(db, "inspection.create")
+    assert row.summary["after"]["confirmed_distinct_from"] == [first_id]
+
+    again = api(**body)
+    assert again.status_code == 409
+    error = again.get_json()["error"]
+    assert [i["id"] for i in error["existing"]] == [first_id, second_id]
+    assert error["recorded_since"] == [second_id]
+    assert f"检查记录 #{second_id}" in error["message"] and "发送了两次" in error["message"]
+    assert error["fields"] == {"distinct_from": error["message"]}
+    assert count_rows(db, Inspection) == 2
+    # Both named: a third is recorded.
+    third = api(distinct_from=[first_id, second_id], findings=[])
+    assert third.status_code == 201, third.get_json()
+    assert count_rows(db, Inspection) == 3
+
+
+def test_api_distinct_from_naming_none_of_them_confirms_nothing(db, api):
+    first_id = api(findings=[]).get_json()["id"]
+    for listed in ([], [first_id + 100]):
+        response = api(distinct_from=listed, findings=[])
+        assert response.status_code == 409
+        error = response.get_json()["error"]
+        assert error["fields"].keys() == {"confirm_distinct"} and error["recorded_since"] == []
+    assert count_rows(db, Inspection) == 1
+
+
+def test_api_distinct_from_without_anything_alike_records_it(db, api):
+    response = api(distinct_from=[5], findings=[])
+    assert response.status_code == 201, response.get_json()
+    assert "confirmed_distinct_from" not in last_audit_row(db, "inspection.create").summary["after"]
+
+
+@pytest.mark.parametrize("value", [5, "5", [0], [True], ["5"], [1.5], {"id": 5}])
+def test_api_distinct_from_must_be_an_array_of_ids(db, api, value):
+    response = api(distinct_from=value)
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert fields["distinct_from"] == "应为检查记录编号（正整数）数组"
+    assert count_rows(db, Inspection) == 0
+
+
 @pytest.mark.parametrize("value", ["true", 1, None])
 def test_api_confirm_distinct_must_be_a_json_boolean(db, api, value):
     response = api(confirm_distinct=value)
