@@ -72,7 +72,7 @@ def test_with_no_finding_the_pending_grade_objection_is_all_the_page_speaks_of(
     assert 'name="subject"' not in page
     assert "本机构的信用评价结果已有异议正在处理，请等待处理结果。" in page
     assert "违规认定均已有异议" not in page
-    assert '/facility/credit#appeals">查看异议处理情况' in page
+    assert '/facility/credit?appeals_page=1#appeals">查看异议处理情况' in page
 
 
 def test_the_grade_is_not_offered_to_a_facility_without_one(
