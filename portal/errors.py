@@ -98,7 +98,13 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        return error_response(400, _l("页面已过期或表单校验失败，请刷新页面后重试。"))
+        return error_response(
+            400,
+            _l(
+                "页面已过期或表单校验失败，本次提交未能保存。请点击浏览器的“返回”按钮回到表单，"
+                "复制已填写的内容，刷新页面后再提交。"
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, redirect, request
 from flask_babel import lazy_gettext as _l
@@ -29,14 +30,41 @@ SESSION_ENDED_MESSAGE = _l(
 )
 
 
+#: Said besides to a browser whose form was sent after its session had ended.
+UNSENT_MESSAGE = _l(
+    "刚才提交的内容未能保存：请点击浏览器的“返回”按钮回到表单，复制已填写的内容，重新登录后再提交。"
+)
+
+
 def _unauthorized():
     """Flask-Login's redirect to the log-in page with ``next``, saying why when the session
-    was ended by a log-out or password change elsewhere rather than never opened."""
+    was ended by a log-out or password change elsewhere rather than never opened.
+
+    A form sent without a session (ended elsewhere meanwhile) was not saved: the page says
+    so, and ``next`` is the form's address or, where that answers POST only, the page the
+    form was on (the referrer, when a page of this site)."""
     if g.get("session_ended"):
         flash(SESSION_ENDED_MESSAGE, "warning")
     else:
         flash(login_manager.login_message, login_manager.login_message_category)
-    return redirect(login_url(login_manager.login_view, next_url=request.url))
+    target = request.url
+    if request.method not in ("GET", "HEAD"):
+        flash(UNSENT_MESSAGE, "warning")
+        rule = request.url_rule
+        if rule is None or "GET" not in (rule.methods or ()):
+            target = _form_page()
+    return redirect(login_url(login_manager.login_view, next_url=target))
+
+
+def _form_page() -> str | None:
+    """The page a form was sent from: the referrer when it is a page of this site."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts, here = urlsplit(referrer), urlsplit(request.host_url)
+    if (parts.scheme, parts.netloc) != (here.scheme, here.netloc):
+        return None
+    return referrer
 
 
 @login_manager.user_loader

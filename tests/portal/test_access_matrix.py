@@ -275,6 +275,9 @@ def _request(client, app, endpoint: str, url: str, headers=None):
     if _only_post(app, endpoint):
         token = csrf_token(client.get("/").get_data(as_text=True))
         data = {"csrf_token": token} | POST_DATA.get(endpoint, {})
+        # Sent from the home page, as a browser says: a visitor without a session is
+        # asked to log in and then led back there (the address answers POST only).
+        headers = {"Referer": "http://localhost/"} | (headers or {})
         return client.post(url, data=data, headers=headers)
     return client.get(url, headers=headers)
 

@@ -8,7 +8,9 @@ from flask import g
 
 from portal.auth.session import load_user
 from portal.models.enums import Role
+from portal.models.pledge_extras import PledgeContact
 from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.portal.web_helpers import count_rows
 
 NEW_PASSWORD = "New-password-42"
 
@@ -140,3 +142,51 @@ def test_a_session_must_carry_the_accounts_current_epoch(db, make_user):
     assert load_user(f"{user.id}.0") is None
     assert load_user(user.get_id()) is user
     assert load_user("x.1") is None
+
+
+def test_a_form_sent_after_the_session_ended_is_not_saved_and_the_page_says_so(
+    app, db, client, make_user, make_facility
+):
+    """A form sent by the browser whose session was ended elsewhere meanwhile is not
+    saved. The log-in page says so and how to get the text back, and leads afterwards to
+    the page the form was on (the form's own address takes POST only)."""
+    facility = make_facility()
+    make_user(Role.FACILITY, "two_desks", facility=facility)
+    _login(client, "two_desks")
+    other = _copy(app, client)
+    token = _token(other, "/facility/pledge")
+    client.post("/auth/logout", data={"csrf_token": _token(client, "/")})
+
+    def send(referrer: str | None):
+        _forget_loaded_user()
+        headers = {"Referer": referrer} if referrer else {}
+        return other.post(
+            "/facility/pledge/contact",
+            data={"email": "office@example.cn", "csrf_token": token},
+            headers=headers,
+        )
+
+    response = send("http://localhost/facility/pledge?tab=1")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/login?next=%2Ffacility%2Fpledge%3Ftab%3D1")
+    _forget_loaded_user()
+    page = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert "本设备上的登录已结束" in page
+    assert "刚才提交的内容未能保存" in page and "“返回”按钮" in page
+    assert count_rows(db, PledgeContact) == 0
+    # Logged in again, the browser is taken back to the form's page.
+    _forget_loaded_user()
+    token = csrf_token(page)
+    _forget_loaded_user()
+    back = other.post(
+        response.headers["Location"],
+        data={"username": "two_desks", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert back.headers["Location"] == "/facility/pledge?tab=1"
+    # A referrer of another site, or none, is not followed: the log-in page has no next.
+    _forget_loaded_user()
+    client.post("/auth/logout", data={"csrf_token": _token(other, "/")})
+    for referrer in ("http://elsewhere.example/facility/pledge", "https://localhost/x", None):
+        response = send(referrer)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/auth/login"), referrer
