@@ -77,6 +77,10 @@ class InspectionNotesForm(FlaskForm):
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
 
 
+#: An inspection id as the ``shown`` field carries it (ids are 64-bit at most).
+SHOWN_ID = re.compile(r"[0-9]{1,19}")
+
+
 class InspectionForm(InspectionNotesForm):
     """Recording an inspection, and correcting an open one. Where the facility already has
     one of the same kind begun the same day (or is to have, corrected), the page names it
@@ -98,7 +102,11 @@ class InspectionForm(InspectionNotesForm):
     shown = HiddenField()
 
     def shown_ids(self) -> set[int]:
-        return {int(n) for n in (self.shown.data or "").split(",") if n.strip().isdigit()}
+        """The ids the hidden field carries; anything else in it (the page altered) is
+        ignored. ASCII digits only, and no more than an id can have: ``int`` refuses other
+        Unicode digits ("²") and over 4,300 of them, which would be a 500."""
+        parts = (n.strip() for n in (self.shown.data or "").split(","))
+        return {int(n) for n in parts if SHOWN_ID.fullmatch(n)}
 
 
 class CloseInspectionForm(FlaskForm):

@@ -222,6 +222,22 @@ def test_a_tick_sent_without_the_page_that_named_the_inspection_is_not_enough(db
     assert WARNING in response.get_data(as_text=True)
 
 
+#: ``shown`` values no page of ours sends: digits ``int`` refuses (a superscript two, more
+#: digits than it converts), and digits of other scripts.
+ALTERED_SHOWN = ["\u00b2", "999999,\u00b2", "9" * 5000, "\u0661", "\uff11", "-1", "999999,,x"]
+
+
+@pytest.mark.parametrize("shown", ALTERED_SHOWN)
+def test_an_altered_shown_field_names_nothing_and_is_no_error(db, client, desk, shown):
+    first = post_form(client, URL, desk.form)
+    assert first.status_code == 302
+    response = post_form(client, URL, desk.form | {"confirm_distinct": "y", "shown": shown})
+    assert response.status_code == 200 and len(_recorded(db)) == 1
+    page = response.get_data(as_text=True)
+    assert WARNING in page and "打开本页后又登记" not in page
+    assert _shown(page) == str(_recorded(db)[0].id)
+
+
 def test_a_closed_inspection_counts_too(db, client, desk):
     one, two = desk.people
     earlier = inspection(

@@ -420,3 +420,15 @@ def test_a_cancelled_inspection_is_no_reason_to_ask_on_the_edit_page(db, client,
     db.session.refresh(recorded)
     assert recorded.kind is InspectionKind.ROUTINE
     assert "confirmed_distinct_from" not in last_audit_row(db, "inspection.update").summary["after"]
+
+
+@pytest.mark.parametrize("shown", ["\u00b2", "999999,\u00b2", "9" * 5000])
+def test_an_altered_shown_field_on_the_edit_page_is_no_error(db, client, recorded, routine, shown):
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    typed = _edit_form(recorded, kind="routine") | {"confirm_distinct": "y", "shown": shown}
+    response = post_form(client, url, typed)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f"检查记录 #{routine.id}" in _warning(page) and _shown(page) == str(routine.id)
+    db.session.refresh(recorded)
+    assert recorded.kind is InspectionKind.SPECIAL
