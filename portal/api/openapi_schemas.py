@@ -160,7 +160,8 @@ def _duplicate_inspection() -> dict:
         "recorded_since": {"type": "array", "items": INT,
                            "description": "existing 中不在请求的 distinct_from 之列的检查"
                                           "（请求所列之后登记的，例如同一请求发送了两次）；"
-                                          "请求未给 distinct_from 时为空"},
+                                          "请求未给 distinct_from，或所列均不在 existing 中"
+                                          "（确认不涵盖任何一项，按未确认处理）时为空"},
     })})  # fmt: skip
 
 
