@@ -222,6 +222,8 @@ def _edit_form(inspection: Inspection, closed: bool, fixed: str | None):
         return InspectionNotesForm()
     form = InspectionForm()
     form.inspectors.choices = inspector_choices(inspection.inspectors)
+    # What ticking it does here: the correction is saved (recording says 仍要登记).
+    form.confirm_distinct.label.text = _("确认这是另一次检查，仍要保存更正")
     if not with_facility:
         del form.site_code
     return form

@@ -268,7 +268,7 @@ def test_a_correction_without_a_csrf_token_is_refused(db, client, recorded):
 # --- Corrected into an inspection already recorded -------------------------------------------
 
 WARNING = "可能重复登记"
-TICK = "确认这是另一次检查，仍要登记"
+TICK = "确认这是另一次检查，仍要保存更正"
 
 
 def _warning(page: str) -> str:
@@ -318,7 +318,12 @@ def test_an_edit_into_an_inspection_already_recorded_names_it_and_keeps_what_was
     assert f"检查记录 #{routine.id}" in warning and "检查通知书编号 通医保检〔2026〕21号" in warning
     assert f"#{recorded.id}" not in warning  # not itself
     assert "如确是另一次检查，请勾选确认后再保存" in page and "本次修改未保存" not in page
-    assert TICK in page and "checked" not in _tick(page) and _shown(page) == str(routine.id)
+    assert (
+        TICK in page
+        and "仍要登记" not in page
+        and "checked" not in _tick(page)
+        and _shown(page) == str(routine.id)
+    )
     # What was typed is all there.
     assert '<option selected value="routine">' in page
     assert 'value="通医保检〔2026〕22号"' in page and "改为日常巡查</textarea>" in page
