@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
@@ -24,9 +25,10 @@ def init_security(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.before_request
-    def _refuse_nul_characters():
+    def _refuse_unstorable_characters():
         # PostgreSQL text cannot hold NUL: a search, form or JSON value carrying one would
-        # fail in the database (a 500) instead of being refused.
+        # fail in the database (a 500) instead of being refused. Nor can any database take
+        # a lone surrogate (below).
         values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
         if request.method == "POST":
             values += [text for pair in request.form.items(multi=True) for text in pair]
@@ -37,8 +39,16 @@ def init_security(app: Flask) -> None:
                     values.append(request.get_json(silent=True))
                 except RecursionError:  # not a ValueError, so ``silent`` lets it through
                     abort(400, _l("请求中的 JSON 嵌套层次过深"))
-        if _has_nul(values):
+        if _any_text(values, lambda text: "\x00" in text):
             abort(400, _l("请求中含有无效的空字符（NUL），请删除后重试。"))
+        # A JSON escape such as "\ud800" without its pair decodes to half a character,
+        # which cannot be encoded as UTF-8 to be stored or searched for (a 500). Query
+        # strings and forms are decoded leniently and cannot carry one.
+        if _any_text(values, LONE_SURROGATE.search):
+            abort(
+                400,
+                _l("请求中的 JSON 含有无效字符（不成对的 \\uD800–\\uDFFF 转义），请删除后重试。"),
+            )
 
     @app.after_request
     def _headers(response):
@@ -58,14 +68,19 @@ def init_security(app: Flask) -> None:
         return response
 
 
-def _has_nul(value) -> bool:
-    """Whether ``value`` (text, or JSON made of lists and objects) contains a NUL. Walked
-    with a stack of its own: JSON may nest deeper than Python's recursion allows."""
+#: A UTF-16 surrogate code point: half of a character, not text in its own right.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _any_text(value, test) -> bool:
+    """Whether ``test`` is true of any string in ``value`` (text, or JSON made of lists and
+    objects, keys included). Walked with a stack of its own: JSON may nest deeper than
+    Python's recursion allows."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if test(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())

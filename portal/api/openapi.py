@@ -40,7 +40,11 @@ BAD_PAGING = json_body(
     ref("Error"), "page 或 per_page 不是正整数；或请求含空字符（NUL）、JSON 嵌套层次过深"
 )
 #: Any request: refused before it reaches the operation.
-BAD_REQUEST = json_body(ref("Error"), "请求无效：参数或请求体含空字符（NUL），或 JSON 嵌套层次过深")
+BAD_REQUEST = json_body(
+    ref("Error"),
+    "请求无效：参数或请求体含空字符（NUL），JSON 含不成对的代理项转义（如 \\ud800），"
+    "或 JSON 嵌套层次过深",
+)
 TOO_LARGE = json_body(ref("Error"), "请求体过大")
 TOKEN = [{"bearer": []}]
 
@@ -112,7 +116,8 @@ PATHS = {
 
 def _with_common_errors(paths: dict) -> dict:
     """Every operation may answer 400 (``portal.security`` refuses a NUL anywhere in a
-    request, and JSON nested too deep), and one with a request body 413."""
+    request, a lone surrogate in a JSON body, and JSON nested too deep), and one with a
+    request body 413."""
     out = {}
     for path, operations in paths.items():
         out[path] = {}

@@ -1,8 +1,11 @@
 """Text the API stores in columns of a fixed length is refused with 422 when longer, at the
 length the OpenAPI document states: PostgreSQL would fail the statement (a 500 error) and
-SQLite would store what the web forms refuse."""
+SQLite would store what the web forms refuse. Text no column can hold (half a character,
+escaped in the JSON) is refused with 400 before the operation runs."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -87,3 +90,49 @@ def test_a_points_reference_too_long_is_refused(db, client, world, schemas):
 
     response = client.post(url, json=_points_body(facility, "号" * limit), headers=token)
     assert response.status_code == 201, response.get_json()
+
+
+# A JSON escape of half a character ("\ud800" without its pair) decodes to text that cannot
+# be encoded as UTF-8: saving or searching for it was a 500 error.
+HALF = "\ud800"
+
+
+def _json(body: dict) -> dict:
+    """Keyword arguments posting ``body`` as JSON text (non-ASCII as \\u escapes)."""
+    return {"data": json.dumps(body), "content_type": "application/json"}
+
+
+@pytest.mark.parametrize("field", ["violation", "reference"])
+def test_points_text_with_a_lone_surrogate_is_refused(db, client, world, field):
+    facility, _people, staff, token = world
+    url = f"/api/v1/staff/{staff.staff_code}/points"
+    body = _points_body(facility, "通医保罚〔2026〕9号") | {field: "串换" + HALF}
+    response = client.post(url, **_json(body), headers=token)
+    assert response.status_code == 400
+    assert "\\uD800" in response.get_json()["error"]["message"]
+    assert count_rows(db, PointRecord) == 0
+
+    body[field] = "串换\U0001f48a"  # a pair of escapes is one character, and is stored
+    response = client.post(url, **_json(body), headers=token)
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"notes": "a" + HALF},
+        {"reference": "\udfff"},
+        {"inspectors": [HALF]},
+        {"findings": [{"category": "beyond_coverage", "description": "超范围" + HALF}]},
+        {"findings": [{"category": "beyond_coverage", "description": "x", "staff": [HALF]}]},
+    ],
+)
+def test_an_inspection_with_a_lone_surrogate_is_refused(db, client, world, change):
+    facility, people, _staff, token = world
+    body = _inspection_body(facility, people, findings=[]) | change
+    response = client.post("/api/v1/inspections", **_json(body), headers=token)
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": {"code": 400, "message": response.get_json()["error"]["message"]}
+    }
+    assert count_rows(db, Inspection) == 0
