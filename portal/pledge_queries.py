@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -239,12 +239,6 @@ def search_filter(stmt: Select, q: str) -> Select:
     q = (q or "").strip()
     if not q:
         return stmt
-    from portal.queries import _like
+    from portal.queries import contains
 
-    pattern = _like(q)
-    return stmt.where(
-        or_(
-            Facility.name.ilike(pattern, escape="\\"),
-            Facility.site_code.ilike(pattern, escape="\\"),
-        )
-    )
+    return stmt.where(contains(q, Facility.name, Facility.site_code))

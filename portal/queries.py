@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from portal.extensions import db
 from portal.identity import identity_hash
@@ -17,6 +17,17 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def contains(q: str, *columns) -> ColumnElement[bool]:
+    """Rows where any of ``columns`` contains ``q``, ignoring case (``%`` and ``_`` are
+    literal). Text longer than every column holds matches nothing and is not sent: SQLite
+    refuses a LIKE pattern over 50,000 bytes ("pattern too complex", a 500 error)."""
+    lengths = [getattr(column.type, "length", None) for column in columns]
+    if None not in lengths and len(q) > max(lengths):
+        return false()
+    pattern = _like(q)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
 def facility_search(
     q: str = "", county: str = "", kind: str = "", status: str = "", ownership: str = ""
 ) -> Select:
@@ -24,14 +35,7 @@ def facility_search(
     stmt = select(Facility)
     q = (q or "").strip()
     if q:
-        pattern = _like(q)
-        stmt = stmt.where(
-            or_(
-                Facility.name.ilike(pattern, escape="\\"),
-                Facility.site_code.ilike(pattern, escape="\\"),
-                Facility.credit_code.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains(q, Facility.name, Facility.site_code, Facility.credit_code))
     county = (county or "").strip()
     if county:
         stmt = stmt.where(Facility.county == county)
@@ -49,10 +53,7 @@ def staff_search(q: str = "", facility_id: int | None = None, profession: str = 
     stmt = select(StaffMember)
     q = (q or "").strip()
     if q:
-        conditions = [
-            StaffMember.name.ilike(_like(q), escape="\\"),
-            StaffMember.staff_code.ilike(_like(q), escape="\\"),
-        ]
+        conditions = [contains(q, StaffMember.name, StaffMember.staff_code)]
         if check_id_number(q) is None:
             conditions.append(StaffMember.id_number_hash == identity_hash(q))
         stmt = stmt.where(or_(*conditions))

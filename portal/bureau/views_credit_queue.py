@@ -126,12 +126,9 @@ def self_inspections():
     stmt = select(SelfInspectionReport).join(Facility)
     q = request.args.get("q", "").strip()
     if q:
-        from portal.queries import _like
+        from portal.queries import contains
 
-        stmt = stmt.where(
-            Facility.name.ilike(_like(q), escape="\\")
-            | Facility.site_code.ilike(_like(q), escape="\\")
-        )
+        stmt = stmt.where(contains(q, Facility.name, Facility.site_code))
     late = request.args.get("late")
     if late == "1":
         stmt = stmt.where(SelfInspectionReport.on_time.is_(False))

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.bureau import bp
@@ -39,7 +39,7 @@ from portal.operations.inspections import (
     update_inspection,
 )
 from portal.permissions import require
-from portal.queries import _like, get_facility_by_site_code
+from portal.queries import contains, get_facility_by_site_code
 from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today, id_arg
 
@@ -77,14 +77,7 @@ def inspections():
     stmt = select(Inspection).join(Facility)
     q = args.get("q", "").strip()
     if q:
-        pattern = _like(q)
-        stmt = stmt.where(
-            or_(
-                Facility.name.ilike(pattern, escape="\\"),
-                Facility.site_code.ilike(pattern, escape="\\"),
-                Inspection.reference.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(contains(q, Facility.name, Facility.site_code, Inspection.reference))
     if kind := InspectionKind.from_label_or_value(args.get("kind", "")):
         stmt = stmt.where(Inspection.kind == kind)
     if trigger := InspectionTrigger.from_label_or_value(args.get("trigger", "")):

@@ -109,6 +109,19 @@ def test_facility_list_trims_county_and_q(client, facilities):
     assert body["total"] == 1
 
 
+def test_a_search_longer_than_any_name_finds_nothing_rather_than_failing(db, client, make_facility):
+    """SQLite refuses a LIKE pattern over 50,000 bytes (a 500 error); text longer than the
+    longest name cannot be part of one anyway."""
+    longest = make_facility(name="长" * 200)
+    db.session.commit()
+    for q in ("长" * 100_000, "x" * 100_000, "长" * 201):
+        response = client.get("/api/v1/facilities", query_string={"q": q})
+        assert response.status_code == 200
+        assert response.get_json()["total"] == 0
+    body = client.get("/api/v1/facilities", query_string={"q": "长" * 200}).get_json()
+    assert [i["site_code"] for i in body["items"]] == [longest.site_code]
+
+
 @pytest.mark.parametrize("kind", ["Clinic", "HOSPITAL", "零售药店", "医院", "nope"])
 def test_unknown_kind_is_a_422_naming_the_field(client, facilities, kind):
     response = client.get("/api/v1/facilities", query_string={"kind": kind})
