@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.models.inspections import Finding, Inspection, InspectionKind, InspectionTrigger
 from portal.models.staff import StaffMember
 from portal.models.user import User
+from portal.operations.bulk import rows_in
 from portal.operations.findings import (
     add_finding,
     confirm_finding,
@@ -150,11 +151,7 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
     for field in ("period_start", "period_end", "decision_date"):
         data[field] = read_date(raw, field, errors, prefix)
     codes = _codes(raw.get("staff"), prefix + "staff", errors)
-    staff = list(
-        db.session.scalars(
-            select(StaffMember).where(StaffMember.staff_code.in_([c.upper() for c in codes]))
-        )
-    )
+    staff = rows_in(select(StaffMember), StaffMember.staff_code, [c.upper() for c in codes])
     unknown = sorted({c.upper() for c in codes} - {s.staff_code for s in staff})
     if unknown:
         errors[prefix + "staff"] = "未找到人员编码：" + "、".join(unknown)
@@ -200,7 +197,7 @@ def inspections_create():
     if facility is None:
         errors["facility"] = "未找到该医保定点编码的机构"
     names = _codes(body.get("inspectors"), "inspectors", errors)
-    inspectors = list(db.session.scalars(select(User).where(User.username.in_(names))))
+    inspectors = rows_in(select(User), User.username, names)
     unknown = sorted(set(names) - {u.username for u in inspectors})
     if unknown:
         errors["inspectors"] = "未找到账号：" + "、".join(unknown)

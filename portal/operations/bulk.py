@@ -35,6 +35,18 @@ def plain_rows(statement) -> list[tuple]:
         result.close()
 
 
+def rows_in(statement, column, values: Iterable) -> list:
+    """The ORM rows of ``statement`` whose ``column`` is one of ``values``, read ``CHUNK``
+    distinct values at a time: a request may name more values than one statement can bind
+    (PostgreSQL takes at most 65,535 parameters; more was a 500 error)."""
+    values = list(dict.fromkeys(values))
+    return [
+        row
+        for start in range(0, len(values), CHUNK)
+        for row in db.session.scalars(statement.where(column.in_(values[start : start + CHUNK])))
+    ]
+
+
 def in_filters(column, values: Sequence[int]) -> Iterable:
     """WHERE clauses covering exactly ``values`` between them (one query per clause): one
     BETWEEN when the values are every integer of a range (a batch over all facilities),

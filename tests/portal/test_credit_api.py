@@ -189,6 +189,42 @@ def test_post_inspection_needs_the_permission(db, client, make_facility, make_us
     assert response.status_code == 403
 
 
+@pytest.fixture
+def bind_limit(db):
+    """At most 32,766 parameters a statement on SQLite too (its default build's limit; this
+    one's may be higher), as PostgreSQL allows at most 65,535."""
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    import sqlite3
+
+    connection = db.session.connection().connection.driver_connection
+    previous = connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+    yield
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, previous)
+
+
+def test_more_names_than_a_statement_can_bind_are_each_looked_up(
+    db, client, make_facility, make_staff, make_user, token, bind_limit
+):
+    """Names are looked up in batches: 70,000 in one IN list was a 500 error."""
+    facility = make_facility()
+    staff = make_staff([facility])
+    people = two_inspectors(make_user)
+    ghosts = [f"g{n}" for n in range(70_000)]
+    body = _inspection_body(facility, people, inspectors=[u.username for u in people] + ghosts)
+    body["findings"][1]["staff"] = [staff.staff_code.lower(), *ghosts, staff.staff_code]
+    response = client.post("/api/v1/inspections", json=body, headers=_bearer(token))
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert sorted(fields) == ["findings[1].staff", "inspectors"]
+    assert fields["inspectors"] == "未找到账号：" + "、".join(sorted(ghosts))
+    assert fields["findings[1].staff"] == "未找到人员编码：" + "、".join(
+        sorted(g.upper() for g in ghosts)
+    )
+    assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
+
+
 def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.removeprefix("/api/v1"))
 
