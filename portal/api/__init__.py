@@ -4,7 +4,18 @@ from flask import Blueprint
 
 from portal.extensions import csrf
 
-bp = Blueprint("api", __name__)
+
+class ApiBlueprint(Blueprint):
+    """Routes whose URLs are taken as written. Werkzeug otherwise answers a doubled slash
+    with a 308 redirect (an HTML body) to the URL without it, which for an empty path
+    parameter is another resource: /facilities//credit led to the facility "credit"."""
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, **options):
+        options.setdefault("merge_slashes", False)
+        super().add_url_rule(rule, endpoint, view_func, **options)
+
+
+bp = ApiBlueprint("api", __name__)
 # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
 csrf.exempt(bp)
 

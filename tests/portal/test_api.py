@@ -184,6 +184,26 @@ def test_unknown_facility_is_404_json(client, facilities, suffix):
     assert response.get_json()["error"] == {"code": 404, "message": "未找到该医保定点编码的机构"}
 
 
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/facilities//credit"),
+        ("get", "/api/v1/facilities/%2F/pledge"),
+        ("get", "/api/v1/staff//points"),
+        ("post", "/api/v1/staff//points"),
+        ("get", "/api/v1//health"),
+    ],
+)
+def test_an_empty_path_parameter_is_404_json_not_a_redirect(client, staff, token, method, url):
+    """Not a 308 redirect (an HTML body) to the URL with the slashes merged, which names
+    another resource: /facilities/credit is the facility "credit". A POST is a 405, as
+    before: Werkzeug still matches the merged path, which only GET /staff/<staff_code>
+    takes."""
+    response = getattr(client, method)(url, headers=_bearer(token), json={})
+    assert response.status_code == (404 if method == "get" else 405)
+    assert response.get_json()["error"]["code"] == response.status_code
+
+
 def test_public_api_needs_no_token_and_no_csrf(client, facilities):
     assert client.get("/api/v1/facilities").status_code == 200
 
