@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import wtforms
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -13,6 +17,28 @@ from portal.validators import check_date
 REQUIRED = DataRequired(_l("此项必填"))
 #: A required date: a value the browser could not send as a date arrives empty.
 VALID_DATE = DataRequired(_l("请填写有效日期"))
+
+
+class Form(FlaskForm):
+    """The base of the portal's forms. A submitted form reads files only into its file
+    fields: a file sent under the name of a text field (only a tampered request does that)
+    is ignored, so the field reads as left empty and says so in Chinese, instead of the
+    text validators failing on a file. Nor is a JSON body read as the form, as Flask-WTF
+    would: the pages post forms, and the API has views of its own."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _Auto:
+                return formdata
+            if not form.is_submitted():
+                return None
+            file_fields = {field.name for field in form if isinstance(field, wtforms.FileField)}
+            uploads = MultiDict(
+                [(k, v) for k, v in request.files.items(multi=True) if k in file_fields]
+            )
+            if uploads:
+                return CombinedMultiDict((uploads, request.form))
+            return request.form or None
 
 
 class DateField(wtforms.DateField):

@@ -163,3 +163,15 @@ def test_every_module_imports_on_its_own():
     assert result.returncode == 0, result.stderr
     failures = json.loads(result.stdout.strip().splitlines()[-1])
     assert failures == {}, "\n".join(f"{k}:\n{v}" for k, v in failures.items())
+
+
+def test_every_form_derives_from_the_portal_form():
+    """Forms read files only into file fields and never a JSON body (portal.form_fields.Form);
+    one derived from Flask-WTF's FlaskForm directly would again read a file sent under a
+    text field's name into that field."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "portal").rglob("*.py"))
+        if path.name != "form_fields.py" and "FlaskForm" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.form_fields import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(
         _l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)]
     )
@@ -13,7 +14,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码"))])
     new = PasswordField(
         _l("新密码"), validators=[DataRequired(_l("请输入新密码")), Length(max=200)]
@@ -23,5 +24,5 @@ class PasswordForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Button-only forms still carry a CSRF token."""

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -10,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from portal.form_fields import REQUIRED, VALID_DATE, DateField
+from portal.form_fields import REQUIRED, VALID_DATE, DateField, Form
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -21,7 +20,7 @@ from portal.models.enums import (
 )
 
 
-class FacilityForm(FlaskForm):
+class FacilityForm(Form):
     name = StringField(_l("机构名称"), validators=[REQUIRED, Length(max=200)])
     credit_code = StringField(_l("统一社会信用代码"), validators=[REQUIRED, Length(max=18)])
     site_code = StringField(_l("医保定点编码"), validators=[REQUIRED, Length(max=12)])
@@ -58,7 +57,7 @@ class FacilityForm(FlaskForm):
         }
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     name = StringField(_l("姓名"), validators=[REQUIRED, Length(max=60)])
     staff_code = StringField(_l("人员编码"), validators=[REQUIRED, Length(max=24)])
     id_number = StringField(_l("身份证号"), validators=[Optional(), Length(max=18)])
@@ -72,16 +71,16 @@ class StaffForm(FlaskForm):
     seen = HiddenField()
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     reason = StringField(_l("查看事由"), validators=[REQUIRED, Length(max=200)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("导入文件（CSV 或 XLSX）"), validators=[FileRequired(_l("请选择文件"))])
     dry_run = BooleanField(_l("仅校验，不导入"))
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     username = StringField(_l("用户名"), validators=[REQUIRED, Length(max=64)])
     display_name = StringField(_l("姓名"), validators=[REQUIRED, Length(max=60)])
     role = SelectField(_l("角色"), choices=Role.choices, validators=[REQUIRED])
@@ -93,7 +92,7 @@ class UserCreateForm(FlaskForm):
     password = PasswordField(_l("初始密码"), validators=[REQUIRED, Length(max=200)])
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField(_l("姓名"), validators=[REQUIRED, Length(max=60)])
     role = SelectField(_l("角色"), choices=Role.choices, validators=[REQUIRED])
     site_code = StringField(
@@ -106,5 +105,5 @@ class UserEditForm(FlaskForm):
     seen = HiddenField()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("新密码"), validators=[REQUIRED, Length(max=200)])

@@ -6,15 +6,14 @@ Fixed choices are given as callables: WTForms 3.3 deprecates tuples passed at co
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from portal.form_fields import REQUIRED
+from portal.form_fields import REQUIRED, Form
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(Form):
     mode = RadioField(
         _l("调整方式"),
         choices=lambda: [("points", _l("加减分值")), ("grade", _l("直接确定等级"))],
@@ -39,7 +38,7 @@ class AdjustmentForm(FlaskForm):
     )
 
 
-class AdjustmentDecisionForm(FlaskForm):
+class AdjustmentDecisionForm(Form):
     outcome = RadioField(
         _l("审批结果"),
         choices=lambda: [("approve", _l("批准，调整生效")), ("reject", _l("驳回"))],
@@ -48,7 +47,7 @@ class AdjustmentDecisionForm(FlaskForm):
     note = TextAreaField(_l("审批意见"), validators=[REQUIRED, Length(max=2000)])
 
 
-class CreditAppealDecisionForm(FlaskForm):
+class CreditAppealDecisionForm(Form):
     outcome = RadioField(
         _l("处理结果"),
         choices=lambda: [("upheld", _l("异议成立")), ("rejected", _l("异议不成立，维持原结论"))],
@@ -57,7 +56,7 @@ class CreditAppealDecisionForm(FlaskForm):
     reason = TextAreaField(_l("处理理由（将告知机构）"), validators=[REQUIRED, Length(max=4000)])
 
 
-class RepairDecisionForm(FlaskForm):
+class RepairDecisionForm(Form):
     outcome = RadioField(
         _l("决定"),
         choices=lambda: [("grant", _l("准予信用修复")), ("reject", _l("不予修复"))],

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField
+from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField, Form
 from portal.models.inspections import InspectionKind, InspectionTrigger
 from portal.validators import MAX_FEN
 
@@ -70,7 +69,7 @@ def split_codes(text: str) -> list[str]:
     return [c.upper() for c in re.split(r"[\s,，;；、]+", text or "") if c]
 
 
-class InspectionNotesForm(FlaskForm):
+class InspectionNotesForm(Form):
     """What a closed inspection still lets one correct."""
 
     reference = StringField(_l("检查通知书编号"), validators=[Optional(), Length(max=80)])
@@ -109,11 +108,11 @@ class InspectionForm(InspectionNotesForm):
         return {int(n) for n in parts if SHOWN_ID.fullmatch(n)}
 
 
-class CloseInspectionForm(FlaskForm):
+class CloseInspectionForm(Form):
     end_date = DateField(_l("结束日期"), validators=[Optional()])
 
 
-class CancelInspectionForm(FlaskForm):
+class CancelInspectionForm(Form):
     reason = TextAreaField(
         _l("撤销理由"),
         description=_l("如：误登记、重复登记、检查未实施"),
@@ -125,7 +124,7 @@ class CancelInspectionForm(FlaskForm):
     )
 
 
-class FindingForm(FlaskForm):
+class FindingForm(Form):
     category = SelectField(_l("违规类别"), validators=[REQUIRED])
     description = TextAreaField(_l("违规事实"), validators=[REQUIRED, Length(max=8000)])
     period_start = DateField(_l("违规期间自"), validators=[Optional()])
@@ -149,15 +148,15 @@ class FindingForm(FlaskForm):
     self_corrected = BooleanField(_l("在自查自纠期限内主动整改并退回"))
 
 
-class RevokeFindingForm(FlaskForm):
+class RevokeFindingForm(Form):
     reason = TextAreaField(_l("撤销理由"), validators=[REQUIRED, Length(max=2000)])
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A POST with nothing but the CSRF token (confirm, recompute ...)."""
 
 
-class PenaltyForm(FlaskForm):
+class PenaltyForm(Form):
     """The standalone calculator: read from the query string, nothing is saved."""
 
     class Meta:

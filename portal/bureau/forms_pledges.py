@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     IntegerField,
@@ -10,11 +9,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField
+from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField, Form
 from portal.models.enums import FacilityKind
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     year = IntegerField(
         _l("年度"), validators=[DataRequired(_l("请填写年度")), NumberRange(2000, 2100)]
     )
@@ -40,7 +39,7 @@ class CampaignForm(FlaskForm):
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     label = StringField(_l("适用对象"), validators=[REQUIRED, Length(max=40)])
     title = StringField(_l("标题"), validators=[REQUIRED, Length(max=60)])
     opening = TextAreaField(_l("开头语"), validators=[REQUIRED, Length(max=500)])
@@ -73,7 +72,7 @@ def _posted_choices() -> list[tuple[str, str]]:
     return [("yes", _l("已按规定张贴公示")), ("no", _l("未张贴或张贴不规范"))]
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     outcome = RadioField(_l("审核结果"), choices=_review_choices, validators=[REQUIRED])
     reason = TextAreaField(
         _l("理由"),
@@ -82,7 +81,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class RemindForm(FlaskForm):
+class RemindForm(Form):
     message = TextAreaField(
         _l("提醒内容"),
         description=_l("留空则使用默认提醒内容"),
@@ -90,11 +89,11 @@ class RemindForm(FlaskForm):
     )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A POST with nothing but the CSRF token."""
 
 
-class PostingCheckForm(FlaskForm):
+class PostingCheckForm(Form):
     campaign_id = SelectField(_l("承诺书活动"), coerce=int, validators=[REQUIRED])
     posted = RadioField(_l("检查结果"), choices=_posted_choices, validators=[REQUIRED])
     checked_on = DateField(_l("检查日期"), validators=[VALID_DATE])

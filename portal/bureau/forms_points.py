@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from portal.form_fields import REQUIRED, VALID_DATE, DateField
+from portal.form_fields import REQUIRED, VALID_DATE, DateField, Form
 from portal.models.enums import PointSource, Responsibility, RestorationKind, Severity
 
 
-class PointRecordForm(FlaskForm):
+class PointRecordForm(Form):
     facility_id = SelectField(_l("违规发生机构"), coerce=int, validators=[REQUIRED])
     violation = TextAreaField(_l("违规行为"), validators=[REQUIRED, Length(max=2000)])
     severity = SelectField(_l("情节"), choices=Severity.choices, validators=[REQUIRED])
@@ -19,18 +18,18 @@ class PointRecordForm(FlaskForm):
     reference = StringField(_l("决定书文号"), validators=[REQUIRED, Length(max=80)])
 
 
-class RestorationForm(FlaskForm):
+class RestorationForm(Form):
     kind = SelectField(_l("修复方式"), choices=RestorationKind.choices, validators=[REQUIRED])
     granted_on = DateField(_l("日期"), validators=[VALID_DATE])
     evidence = StringField(_l("证明材料"), validators=[REQUIRED, Length(max=500)])
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     filed_on = DateField(_l("提出日期"), validators=[VALID_DATE])
     reason = TextAreaField(_l("异议理由"), validators=[REQUIRED, Length(max=2000)])
 
 
-class FacilityAppealForm(FlaskForm):
+class FacilityAppealForm(Form):
     reason = TextAreaField(_l("异议理由"), validators=[REQUIRED, Length(max=2000)])
 
 
@@ -40,14 +39,14 @@ def _decision_choices() -> list[tuple[str, str]]:
     return [("upheld", _l("异议成立，撤销记分")), ("rejected", _l("异议不成立，维持记分"))]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     outcome = RadioField(_l("处理结果"), choices=_decision_choices, validators=[REQUIRED])
     reason = TextAreaField(_l("处理理由"), validators=[REQUIRED, Length(max=2000)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField(_l("撤销理由"), validators=[REQUIRED, Length(max=2000)])
 
 
-class TaskDoneForm(FlaskForm):
+class TaskDoneForm(Form):
     note = TextAreaField(_l("约谈情况"), validators=[REQUIRED, Length(max=2000)])

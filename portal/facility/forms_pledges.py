@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional
 
-from portal.form_fields import REQUIRED
+from portal.form_fields import REQUIRED, Form
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     campaign_id = HiddenField(validators=[REQUIRED])
     file = FileField(
         _l("签字盖章后的承诺书扫描件"),
@@ -16,7 +15,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     email = StringField(
         _l("通知邮箱"),
         description=_l("医保局的提醒、退回和核验通知将发送到该邮箱；留空表示不接收邮件"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
@@ -277,6 +278,40 @@ def test_password_change(client, make_user):
     client.post("/auth/logout", data={"csrf_token": _page_token(client)})
     assert "用户名或密码错误" in _login(client, "changer").get_data(as_text=True)
     assert _login(client, "changer", "New-password-42").status_code == 302
+
+
+def test_password_fields_sent_as_files_read_as_left_empty(client, make_user):
+    """Only a tampered request sends a file under a text field's name: the field reads as
+    empty and says so, instead of the password checks failing on the file (a 500)."""
+    user = make_user(Role.TIPOFF_HANDLER, "changer")
+    _login(client, "changer")
+    token = _page_token(client, "/auth/account")
+    response = client.post(
+        "/auth/account",
+        data={
+            "current": TEST_PASSWORD,
+            "new": (io.BytesIO(b"New-password-42"), "new.txt"),
+            "confirm": (io.BytesIO(b"New-password-42"), "confirm.txt"),
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 200
+    assert "请输入新密码" in response.get_data(as_text=True)
+    assert check_password_hash(user.password_hash, TEST_PASSWORD)
+
+
+def test_a_json_body_is_not_read_as_the_password_form(client, make_user):
+    user = make_user(Role.TIPOFF_HANDLER, "changer")
+    _login(client, "changer")
+    token = _page_token(client, "/auth/account")
+    response = client.post(
+        "/auth/account",
+        json={"current": TEST_PASSWORD, "new": 12345678901, "confirm": 12345678901},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+    assert "请输入新密码" in response.get_data(as_text=True)
+    assert check_password_hash(user.password_hash, TEST_PASSWORD)
 
 
 def test_account_page_needs_login(client):

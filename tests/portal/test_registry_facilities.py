@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -102,6 +103,20 @@ def test_invalid_facility_is_refused_in_chinese_and_not_saved(db, editor, change
         assert 'class="field has-error"' in body
     else:
         assert message in body
+    assert (_count(db, Facility), _count(db, AuditLog)) == before
+
+
+def test_text_fields_sent_as_files_are_refused_as_empty_and_not_saved(db, editor):
+    """A file under a text field's name (a tampered request) is ignored: the field is
+    missing, said in Chinese; the registry is unchanged (it was a 500)."""
+    before = (_count(db, Facility), _count(db, AuditLog))
+    data = form_data(facility_data(303)) | {
+        "name": (io.BytesIO("某医院".encode()), "name.txt"),
+        "legal_representative": (io.BytesIO(b"x"), "x.txt"),
+    }
+    response = _post(editor, "/bureau/facilities/new", data)
+    assert response.status_code == 200
+    assert "此项必填" in response.get_data(as_text=True)
     assert (_count(db, Facility), _count(db, AuditLog)) == before
 
 
