@@ -59,7 +59,14 @@ class CheckboxesField(wtforms.SelectMultipleField):
 
     def pre_validate(self, form):
         if self.process_errors or not self.data or self.choices is None:
-            return super().pre_validate(form)
+            super().pre_validate(form)
+        # Otherwise checked in post_validate, which runs even after an Optional() validator
+        # stopped the chain: Optional stops on a blank first value and clears the errors
+        # found before it, so a tampered "" (or "" followed by anything) would pass.
+
+    def post_validate(self, form, validation_stopped):
+        if self.process_errors or not self.data or self.choices is None:
+            return
         acceptable = {self.coerce(choice.value) for choice in self._iter_choices_normalized()}
         unacceptable = sorted({str(v) for v in self.data if v not in acceptable})
         if unacceptable:

@@ -149,6 +149,39 @@ def test_campaign_form(db, client, auth, make_user, make_facility):
     assert past.status_code == 200 and "截止日期不能早于今天" in past.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("field", "values", "message"),
+    [
+        ("kinds", [""], "“”不是有效选项"),
+        ("kinds", ["", "hospital", "bogus"], "“”、“bogus”不是有效选项"),
+        ("counties", ["", "如东县"], "“”不是有效选项"),
+    ],
+)
+def test_campaign_form_refuses_a_blank_tick(
+    db, client, auth, make_user, make_facility, field, values, message
+):
+    """Only a tampered request ticks a blank value. The boxes may be left unticked
+    (Optional), and that validator stops on a blank first value and wipes the errors found
+    before it: the blank kind then reached FacilityKind("") and was a 500."""
+    make_facility(county="如东县")
+    make_user(Role.CREDIT_OFFICER, "camp_officer")
+    templates = h.issue_samples()
+    auth.login("camp_officer")
+    deadline = date.today() + timedelta(days=30)
+    form = {
+        "year": str(deadline.year),
+        "title": "测试年度承诺书签署",
+        "deadline": deadline.isoformat(),
+        "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
+        "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
+        field: values,
+    }
+    response = _post(client, "/bureau/pledges/campaigns/new", form)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert _count(db, PledgeCampaign) == 0
+
+
 def test_campaign_form_without_templates_says_what_to_do(db, client, auth, make_user):
     make_user(Role.ADMIN, "camp_admin")
     auth.login("camp_admin")
