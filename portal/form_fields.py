@@ -42,8 +42,8 @@ class Form(FlaskForm):
 
 
 class DateField(wtforms.DateField):
-    """A date no earlier than ``portal.validators.EARLIEST_DATE``: a year typed short
-    (0202 for 2022) is refused here instead of being stored."""
+    """A date from ``portal.validators.EARLIEST_DATE`` to ``LATEST_DATE``: a year typed
+    short (0202 for 2022) or wrong (9999) is refused here instead of being stored."""
 
     def pre_validate(self, form):
         if self.data is not None and (message := check_date(self.data)):

@@ -29,6 +29,10 @@ MAX_FEN = 2**63 - 1
 #: the basic medical insurance system of the 1990s; an earlier one is a year typed short
 #: (0202 for 2022), which would be stored and then quietly fall outside every period.
 EARLIEST_DATE = date(1990, 1, 1)
+#: Nor is any later than 2100 (the last year a registry import reads, the last year of a
+#: pledge campaign): a later one is a year typed wrong, and 9999-12-31 (the last day the
+#: date input offers) broke the credit computation, which counts months past such a date.
+LATEST_DATE = date(2100, 12, 31)
 
 
 def uscc_check_char(first17: str) -> str:
@@ -87,6 +91,8 @@ def check_staff_code(code: str) -> str | None:
 def check_date(value: date) -> str | None:
     if value < EARLIEST_DATE:
         return _("日期不能早于%(d)s，请核对年份", d=EARLIEST_DATE.isoformat())
+    if value > LATEST_DATE:
+        return _("日期不能晚于%(d)s，请核对年份", d=LATEST_DATE.isoformat())
     return None
 
 

@@ -1,6 +1,6 @@
-"""A date before the earliest the portal records (a year typed short: 0202 for 2022) is
-refused wherever dates come in: the forms, the API and registry imports; nothing is
-stored."""
+"""A date before the earliest the portal records (a year typed short: 0202 for 2022), or
+after the latest (a year typed wrong: 9999), is refused wherever dates come in: the forms,
+the API and registry imports; nothing is stored."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from portal.models.facility import Facility
 from portal.models.inspections import Finding, Inspection
-from portal.validators import EARLIEST_DATE, check_date
+from portal.validators import EARLIEST_DATE, LATEST_DATE, check_date
 from tests.factories import facility_data
 from tests.portal.import_helpers import csv_bytes, facility_row, run
 from tests.portal.test_registry_facilities import form_data
@@ -18,6 +18,7 @@ from tests.portal.web_helpers import count_rows, post_form
 
 SHORT_YEAR = "0202-05-01"
 FLOOR_MESSAGE = f"日期不能早于{EARLIEST_DATE.isoformat()}，请核对年份"
+CEILING_MESSAGE = f"日期不能晚于{LATEST_DATE.isoformat()}，请核对年份"
 
 
 def test_the_floor_itself_is_accepted_and_the_day_before_is_not(app):
@@ -25,6 +26,30 @@ def test_the_floor_itself_is_accepted_and_the_day_before_is_not(app):
         assert check_date(EARLIEST_DATE) is None
         assert check_date(EARLIEST_DATE - timedelta(days=1)) == FLOOR_MESSAGE
         assert check_date(date(1, 1, 1)) == FLOOR_MESSAGE
+
+
+def test_the_ceiling_itself_is_accepted_and_the_day_after_is_not(app):
+    with app.test_request_context():
+        assert check_date(LATEST_DATE) is None
+        assert check_date(LATEST_DATE + timedelta(days=1)) == CEILING_MESSAGE
+        assert check_date(date(9999, 12, 31)) == CEILING_MESSAGE
+
+
+def test_a_facility_edited_to_an_agreement_starting_in_9999_is_refused(db, editor, make_facility):
+    """The last day the date input offers: the credit grade recomputed for the changed
+    agreement start counted months past it, out of the calendar (a 500)."""
+    facility = make_facility()
+    db.session.commit()
+    data = form_data(facility_data(1)) | {
+        "site_code": facility.site_code,
+        "credit_code": facility.credit_code,
+        "agreement_start": "9999-12-31",
+    }
+    response = post_form(editor, f"/bureau/facilities/{facility.id}/edit", data)
+    assert response.status_code == 200
+    assert CEILING_MESSAGE in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Facility, facility.id).agreement_start.year < 2100
 
 
 def test_a_facility_form_with_a_year_typed_short_is_refused(db, editor):
