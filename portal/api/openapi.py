@@ -95,6 +95,8 @@ PATHS = {
                      "schema": ref("PointsCreate")}}},
                  "responses": {"201": json_body(ref("StaffPointsCreated"), "已记分"),
                                "401": UNAUTHORIZED, "403": ERROR, "404": ERROR,
+                               "409": json_body(ref("DuplicatePoints"),
+                                                "重复记分：existing 为已登记的同一记分，未保存"),
                                "422": UNPROCESSABLE}},
     },
     "/inspections": {"post": {

@@ -290,6 +290,21 @@ def component_schemas() -> dict:
         ),  # fmt: skip
         "StaffPoints": obj(points),
         "StaffPointsCreated": obj({"id": INT, "points": INT, **points}),
+        "DuplicatePoints": obj(
+            {
+                "error": obj(
+                    {
+                        "code": {**INT, "enum": [409]},
+                        "message": STR,
+                        "existing": {
+                            **obj({"id": INT, "points": INT, "decided_on": DATE, "reference": STR}),
+                            "description": "已登记的同一记分：同一人员、机构、决定书文号、决定日期"
+                            "和违规行为，未撤销",
+                        },
+                    }
+                )
+            }
+        ),
         "PointsCreate": obj(
             {
                 "facility": STR,

@@ -219,7 +219,7 @@ def staff_points_create(staff_code: str):
     """Record points. Body: facility (site code), violation, severity, responsibility,
     decided_on (YYYY-MM-DD), source, reference. Errors name the field."""
     from portal.models.enums import PointSource, Responsibility, Severity
-    from portal.operations.points import PointsError, record_points
+    from portal.operations.points import DuplicatePoints, PointsError, record_points
     from portal.permissions import can
     from portal.web import china_today
 
@@ -261,6 +261,18 @@ def staff_points_create(staff_code: str):
             today=china_today(),
             **values,
         )
+    except DuplicatePoints as exc:
+        # The same decision sent again (a retry after a timeout): 409 naming the record,
+        # as an inspection recorded twice is.
+        existing = {
+            "id": exc.existing.id,
+            "points": exc.existing.points,
+            "decided_on": exc.existing.decided_on.isoformat(),
+            "reference": exc.existing.reference,
+        }
+        db.session.rollback()
+        error = {"code": 409, "message": str(exc), "existing": existing}
+        return jsonify({"error": error}), 409
     except PointsError as exc:
         db.session.rollback()
         return _field_error(exc.field or "record", str(exc))

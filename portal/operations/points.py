@@ -33,6 +33,15 @@ class PointsError(ValueError):
         self.field = field
 
 
+class DuplicatePoints(PointsError):
+    """A points record like a live one (same person, facility, decision number and date,
+    violation): most likely the same decision entered twice. ``existing``: that record."""
+
+    def __init__(self, message: str, existing: PointRecord):
+        super().__init__(message)
+        self.existing = existing
+
+
 def _engine_inputs(records, restorations):
     return (
         [engine.PointRecord(r.id, r.decided_on, r.points, r.revoked) for r in records],
@@ -151,7 +160,7 @@ def record_points(
     # The person's row is locked: the same decision sent twice at once (a double click)
     # is recorded once, the second waiting to find the first below.
     db.session.execute(select(StaffMember.id).where(StaffMember.id == staff.id).with_for_update())
-    same = select(PointRecord.id).where(
+    same = select(PointRecord).where(
         PointRecord.staff_id == staff.id,
         PointRecord.facility_id == facility.id,
         PointRecord.reference == reference.strip(),
@@ -159,12 +168,13 @@ def record_points(
         PointRecord.violation == violation.strip(),
         PointRecord.revoked_at.is_(None),
     )
-    if db.session.scalar(same) is not None:
-        raise PointsError(
+    if (existing := db.session.scalars(same.limit(1)).first()) is not None:
+        raise DuplicatePoints(
             _(
                 "该人员已按决定书 %(ref)s 就同一违规行为记分，请勿重复录入",
                 ref=reference.strip(),
-            )
+            ),
+            existing,
         )
     rb = staff_points_rulebook()
     record = PointRecord(

@@ -147,6 +147,9 @@ def _requests(w: dict) -> list[tuple]:
          {"headers": token}),
         ("/staff/{staff_code}/points", "post", 201, f"/staff/{staff}/points",
          {"headers": token, "json": points}),
+        # The same again: the record just made, named.
+        ("/staff/{staff_code}/points", "post", 409, f"/staff/{staff}/points",
+         {"headers": token, "json": points}),
         ("/staff/{staff_code}/points", "post", 401, f"/staff/{staff}/points", {"json": points}),
         ("/staff/{staff_code}/points", "post", 403, f"/staff/{staff}/points",
          {"headers": auditor, "json": points}),

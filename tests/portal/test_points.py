@@ -223,6 +223,37 @@ def test_api_points_refused_by_the_rules_name_the_field(
     }
 
 
+def test_api_the_same_points_record_again_is_a_409_naming_it(db, client, make_staff, make_user):
+    """The same decision sent again (a retry after a timeout) is refused with 409 naming
+    the record already there, as an inspection recorded twice is; nothing is added."""
+    from portal.operations.users import create_api_token
+
+    token = create_api_token(None, make_user(Role.INSPECTOR, "insp"))
+    staff = make_staff()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "facility": staff.facilities[0].site_code, "violation": "串换药品",
+        "severity": "minor", "responsibility": "general",
+        "decided_on": china_today().isoformat(), "source": "manual", "reference": "文号3",
+    }  # fmt: skip
+    url = f"/api/v1/staff/{staff.staff_code}/points"
+    first = client.post(url, json=body, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    again = client.post(url, json=body, headers=headers)
+    assert again.status_code == 409
+    error = again.get_json()["error"]
+    assert error["code"] == 409 and "请勿重复录入" in error["message"]
+    assert error["existing"] == {
+        "id": first.get_json()["id"], "points": first.get_json()["points"],
+        "decided_on": china_today().isoformat(), "reference": "文号3",
+    }  # fmt: skip
+    ledger = client.get(url, headers=headers).get_json()["ledger"]
+    assert len(ledger) == 1
+    # Another violation under the same decision is another record.
+    other = client.post(url, json=body | {"violation": "分解收费"}, headers=headers)
+    assert other.status_code == 201
+
+
 def test_public_page_shows_sanctions_only_when_the_rulebook_allows(
     app, db, client, make_staff, make_user, tmp_path
 ):
