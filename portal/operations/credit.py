@@ -28,6 +28,7 @@ from portal.models.facility import Facility
 from portal.models.points import PointRecord
 from portal.operations.bulk import CHUNK, run_core
 from portal.operations.credit_facts import collect_facts
+from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
 from scoring.credit import CreditResult, compute_facility_score
 
@@ -182,7 +183,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
     The facility row is locked first (PostgreSQL), so two transactions changing the same
     facility compute one after the other and the later one sees the earlier one's facts."""
     db.session.flush()
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    lock_row(Facility, facility.id)
     result = compute_facility_score(collect_facts(facility, today), today, credit_rulebook())
     now = utcnow()
     key = (facility.id, breakdown_digest(result))

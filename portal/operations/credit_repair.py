@@ -16,6 +16,7 @@ from portal.models.facility import Facility
 from portal.operations.audit import record_audit
 from portal.operations.credit import collect_facts, recompute_grade
 from portal.operations.credit_workflow import CreditError, working_deadline
+from portal.operations.locks import lock_row
 from portal.operations.pledges import latest_pledge_signed_on
 from portal.rules import credit_rulebook
 from scoring.credit_outlook import RepairEligibility, repair_eligibility
@@ -74,7 +75,7 @@ def apply_repair(
     are not met."""
     # The facility's row is locked so that an application sent twice at once (a double
     # click) is checked in turn: the second finds the first pending.
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    lock_row(Facility, facility.id)
     if pending_repair(facility) is not None:
         raise CreditError(_("已有待决定的信用修复申请"), "statement")
     if not (statement or "").strip():

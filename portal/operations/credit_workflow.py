@@ -36,6 +36,7 @@ from portal.models.facility import Facility
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.audit import record_audit
 from portal.operations.credit import latest_grade, recompute_grade
+from portal.operations.locks import lock_row
 from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
 from scoring.workdays import CalendarError
@@ -184,7 +185,7 @@ def propose_adjustment(
     # The facility's row is locked: the same proposal sent twice at once (a double click)
     # is made once, the second waiting to find the first below. Approving both would
     # count the adjustment twice.
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    lock_row(Facility, facility.id)
     same = db.session.scalar(
         select(CreditAdjustment.id).where(
             CreditAdjustment.facility_id == facility.id,
@@ -296,7 +297,7 @@ def file_credit_appeal(
         raise CreditError(_("请填写异议理由"))
     # The facility's row is locked so that the same objection sent twice at once (a double
     # click) is checked in turn: the second finds the first pending.
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    lock_row(Facility, facility.id)
     pending = select(CreditAppeal.id).where(
         CreditAppeal.facility_id == facility.id,
         CreditAppeal.status == CreditAppealStatus.PENDING,

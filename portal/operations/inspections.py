@@ -30,6 +30,7 @@ from portal.models.inspections import (
 from portal.models.pledge_extras import PledgePostingCheck
 from portal.models.user import User
 from portal.operations.audit import record_audit
+from portal.operations.locks import lock_row
 from portal.rules import handling_results, taxonomy
 from portal.web import china_today
 
@@ -179,14 +180,6 @@ def corrected_into(
     return same_inspections(facility, kind, start, besides=inspection)
 
 
-def _lock_facility(facility: Facility) -> None:
-    """Lock the facility's row (PostgreSQL; SQLite serialises writers) while its
-    inspections are looked through for one like that being recorded or corrected there:
-    two at once (a double click, two people with the same paper record) are checked in
-    turn, the second waiting to find the first."""
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
-
-
 def _refuse_unconfirmed(
     same: list[Inspection], confirm_distinct: bool, shown: Collection[int] | None
 ) -> None:
@@ -237,7 +230,9 @@ def create_inspection(
     if errors:
         raise InspectionError(errors)
     facility = data["facility"]
-    _lock_facility(facility)
+    # Two like inspections recorded at once (a double click, two people with the same
+    # paper record) look through the facility's inspections in turn.
+    lock_row(Facility, facility.id)
     same = same_inspections(facility, data["kind"], data["start_date"])
     _refuse_unconfirmed(same, confirm_distinct, shown)
     inspection = Inspection(created_by_id=getattr(actor, "id", None), status=InspectionStatus.OPEN)
@@ -390,7 +385,7 @@ def update_inspection(
         # in which recording a posting check at an inspection locks them too. Creation
         # locks the facility alone, and the facility left behind need not be locked (an
         # inspection moving away from it makes none there alike).
-        _lock_facility(wanted["facility"])
+        lock_row(Facility, wanted["facility"].id)
         same = corrected_into(inspection, wanted["facility"], wanted["kind"], wanted["start_date"])
         _refuse_unconfirmed(same, confirm_distinct, shown)
     before = inspection.audit_summary()

@@ -14,6 +14,7 @@ from portal.models.facility import Facility
 from portal.models.pledge_extras import PledgePostingCheck
 from portal.models.pledges import Pledge, PledgeCampaign
 from portal.operations.audit import record_audit
+from portal.operations.locks import lock_row
 from portal.operations.pledges import PledgeError
 from portal.pledge_text import upload_message
 
@@ -69,7 +70,7 @@ def record_posting_check(
     # The facility's row is locked: the same check sent twice at once (a double click) is
     # recorded once, the second waiting to find the first below. Each check found "not
     # posted" deducts from the grade, and a check cannot be withdrawn.
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    lock_row(Facility, facility.id)
     same = select(PledgePostingCheck.id).where(
         PledgePostingCheck.facility_id == facility.id,
         PledgePostingCheck.campaign_id == campaign.id,

@@ -19,6 +19,7 @@ from portal.models.facility import Facility
 from portal.models.points import PointAppeal, PointRecord, PointRestoration, WarningTalkTask
 from portal.models.staff import StaffMember
 from portal.operations.audit import record_audit
+from portal.operations.locks import lock_row
 from portal.rules import staff_points_rulebook, workday_calendar
 from scoring import staff_points as engine
 from scoring.workdays import CalendarError
@@ -159,7 +160,7 @@ def record_points(
         raise PointsError(_("该人员未在所选机构执业，不能记分"), "facility")
     # The person's row is locked: the same decision sent twice at once (a double click)
     # is recorded once, the second waiting to find the first below.
-    db.session.execute(select(StaffMember.id).where(StaffMember.id == staff.id).with_for_update())
+    lock_row(StaffMember, staff.id)
     same = select(PointRecord).where(
         PointRecord.staff_id == staff.id,
         PointRecord.facility_id == facility.id,
@@ -254,7 +255,7 @@ def add_restoration(
         raise PointsError(_("修复日期不能晚于今天"))
     # The person's row is locked: the same restoration sent twice at once (a double
     # click) is granted once, the second waiting to find the first below.
-    db.session.execute(select(StaffMember.id).where(StaffMember.id == staff.id).with_for_update())
+    lock_row(StaffMember, staff.id)
     used = db.session.scalar(
         select(PointRestoration.granted_on).where(
             PointRestoration.staff_id == staff.id,

@@ -12,6 +12,7 @@ from portal.models.facility import Facility
 from portal.models.inspections import SelfInspectionReport
 from portal.operations.audit import record_audit
 from portal.operations.inspections import InspectionError
+from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
 from portal.validators import MAX_FEN
 
@@ -41,7 +42,7 @@ def file_self_inspection(actor, facility: Facility, data: dict, today: date):
     problems = data["problems"].strip()
     # The same report sent again (a double click on the button, the page resent) files no
     # second copy. The facility's row is locked so that two at once are checked in turn.
-    db.session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+    lock_row(Facility, facility.id)
     same = select(SelfInspectionReport.id).where(
         SelfInspectionReport.facility_id == facility.id,
         SelfInspectionReport.filed_on == today,
