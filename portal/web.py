@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from werkzeug.routing import IntegerConverter
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -70,6 +70,12 @@ def yuan(fen: int | None) -> str:
 def last_day(end):
     """Sanction ends are exclusive; people read the last day in force."""
     return end - timedelta(days=1) if end else None
+
+
+def page_of(position: int) -> int:
+    """The page of a list (``PAGE_SIZE`` rows a page) that shows the row at ``position``,
+    counted from 0."""
+    return position // current_app.config["PAGE_SIZE"] + 1
 
 
 def page_url(page: int, arg: str = "page", endpoint: str | None = None) -> str:

@@ -21,7 +21,7 @@ from portal.operations.points import (
 )
 from portal.queries import sanctioned_staff, staff_search
 from portal.views_common import commit_or_errors, flashed, on_field
-from portal.web import china_today
+from portal.web import china_today, page_of
 
 
 @bp.route("/")
@@ -138,7 +138,7 @@ def _tasks_page(failed: tuple[int, TaskDoneForm] | None = None):
     page_no = None  # from ?page=
     if failed:
         ids = list(db.session.scalars(select(WarningTalkTask.id).where(own).order_by(*order)))
-        page_no = ids.index(failed[0]) // per_page + 1 if failed[0] in ids else 1
+        page_no = page_of(ids.index(failed[0])) if failed[0] in ids else 1
     page = db.paginate(
         select(WarningTalkTask).where(own).order_by(*order),
         page=page_no,

@@ -47,7 +47,7 @@ from portal.operations.self_inspections import file_self_inspection
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
 from portal.views_common import commit_or_errors, on_form
-from portal.web import china_today, page_url
+from portal.web import china_today, page_of, page_url
 
 
 def _own_findings_stmt(what=Finding, confirmed_only: bool = False):
@@ -63,11 +63,6 @@ def _own_findings_stmt(what=Finding, confirmed_only: bool = False):
 
 def _own_findings(confirmed_only: bool = False) -> list[Finding]:
     return list(db.session.scalars(_own_findings_stmt(confirmed_only=confirmed_only)))
-
-
-def _page_of(position: int) -> int:
-    """The page of a list showing the row at ``position`` (from 0)."""
-    return position // current_app.config["PAGE_SIZE"] + 1
 
 
 def _facility_source_url(source_type: str, source_id: int, staff_id):
@@ -100,7 +95,7 @@ def _source_urls(findings):
             if order is None:
                 order = list(db.session.scalars(_own_findings_stmt(Finding.id)))
             if source_id in order:
-                page = _page_of(order.index(source_id))
+                page = page_of(order.index(source_id))
                 return page_url(page, findings.page_arg) + f"#finding-{source_id}"
         return _facility_source_url(source_type, source_id, staff_id)
 
@@ -123,7 +118,7 @@ def _pending_subjects() -> dict[str, int]:
     id, as the objection form's subject field names them; each with the page of the credit
     page's list of objections that shows the objection."""
     return {
-        "grade" if a.finding_id is None else str(a.finding_id): _page_of(position)
+        "grade" if a.finding_id is None else str(a.finding_id): page_of(position)
         for position, a in enumerate(_own_requests(CreditAppeal))
         if a.status is CreditAppealStatus.PENDING
     }
@@ -160,8 +155,8 @@ def credit_card() -> dict:
         "decided_appeals": decided(appeals),
         "decided_repairs": decided(repairs),
         # The page of the credit page's list that shows each one (newest first, as here).
-        "appeal_pages": {a.id: _page_of(i) for i, a in enumerate(appeals)},
-        "repair_pages": {r.id: _page_of(i) for i, r in enumerate(repairs)},
+        "appeal_pages": {a.id: page_of(i) for i, a in enumerate(appeals)},
+        "repair_pages": {r.id: page_of(i) for i, r in enumerate(repairs)},
         "recent_days": RECENT_DECISION_DAYS,
         "rb": credit_rulebook(),
         **credit_context(),
