@@ -39,12 +39,13 @@ def init_security(app: Flask) -> None:
                     values.append(request.get_json(silent=True))
                 except RecursionError:  # not a ValueError, so ``silent`` lets it through
                     abort(400, _l("请求中的 JSON 嵌套层次过深"))
-        if _any_text(values, lambda text: "\x00" in text):
+        bad = _first_unstorable(values)
+        if bad == "\x00":
             abort(400, _l("请求中含有无效的空字符（NUL），请删除后重试。"))
-        # A JSON escape such as "\ud800" without its pair decodes to half a character,
-        # which cannot be encoded as UTF-8 to be stored or searched for (a 500). Query
-        # strings and forms are decoded leniently and cannot carry one.
-        if _any_text(values, LONE_SURROGATE.search):
+        if bad is not None:
+            # A JSON escape such as "\ud800" without its pair decodes to half a character,
+            # which cannot be encoded as UTF-8 to be stored or searched for (a 500). Query
+            # strings and forms are decoded leniently and cannot carry one.
             abort(
                 400,
                 _l("请求中的 JSON 含有无效字符（不成对的 \\uD800–\\uDFFF 转义），请删除后重试。"),
@@ -68,26 +69,27 @@ def init_security(app: Flask) -> None:
         return response
 
 
-#: A UTF-16 surrogate code point: half of a character, not text in its own right.
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: What no text column takes: NUL (PostgreSQL), and a UTF-16 surrogate code point, half of
+#: a character that cannot be encoded as UTF-8 (any database).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _any_text(value, test) -> bool:
-    """Whether ``test`` is true of any string in ``value`` (text, or JSON made of lists and
-    objects, keys included). Walked with a stack of its own: JSON may nest deeper than
-    Python's recursion allows."""
+def _first_unstorable(value) -> str | None:
+    """The first ``UNSTORABLE`` character found in any string of ``value`` (text, or JSON
+    made of lists and objects, keys included), or None. Walked with a stack of its own:
+    JSON may nest deeper than Python's recursion allows."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if test(item):
-                return True
+            if found := UNSTORABLE.search(item):
+                return found.group()
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+    return None
 
 
 def safe_next_url(target: str | None) -> str | None:
