@@ -131,7 +131,7 @@ def _same_as_typed(form: InspectionForm, inspection: Inspection | None = None) -
         facility = get_facility_by_site_code((form.site_code.data or "").strip())
     else:
         facility = inspection.facility
-    kind = next((k for k in InspectionKind if k.value == form.kind.data), None)
+    kind = InspectionKind.from_label_or_value(form.kind.data)
     start = form.start_date.data
     if facility is None or kind is None or start is None:
         return []
