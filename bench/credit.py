@@ -342,7 +342,8 @@ def run(rounds: int = 5, scale: float = 1.0) -> None:
         f"credit: recompute all grades vs bare SELECT of the input rows on PostgreSQL "
         f"({sizes['facilities']:,} facilities, {sizes['findings']:,} findings, "
         f"{sizes['staff']:,} staff, {sizes['points']:,} point records; {bare_rows:,} input "
-        f"rows; built in {built:.1f} s; batches of {BATCH_SIZE}, {jobs} worker process(es))\n"
+        f"rows; built in {built:.1f} s; batches of {BATCH_SIZE}, {jobs} process(es): the "
+        f"recompute's own and {jobs - 1} worker(s))\n"
         + line("first recompute (every breakdown new)", first, first_changed)
         + line("repeat recompute (same facts, daily run)", repeat, repeat_changed)
         + f"  peak memory: Python allocations of one process recomputing everything "

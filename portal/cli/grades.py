@@ -9,7 +9,8 @@ import click
 
 from portal.operations.credit_batch import BATCH_SIZE
 
-#: Worker processes for ``grades recompute`` on PostgreSQL: the CPUs, at most four.
+#: Processes for ``grades recompute`` on PostgreSQL (the command's own and workers): the
+#: CPUs, at most four.
 DEFAULT_JOBS = min(os.cpu_count() or 1, 4)
 
 
@@ -32,7 +33,7 @@ def grades_group() -> None:
     default=DEFAULT_JOBS,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="worker processes on PostgreSQL (SQLite always uses one)",
+    help="processes on PostgreSQL, this one and N-1 workers (SQLite always uses one)",
 )
 def grades_recompute(as_of, batch_size: int, jobs: int) -> None:
     """Recompute every facility's grade; each computation is added to the history and

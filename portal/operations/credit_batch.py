@@ -1,5 +1,5 @@
 """Recomputing many facilities: bulk reads and writes per batch (COPY and one UPDATE on
-PostgreSQL), and every facility in batches, in worker processes on PostgreSQL.
+PostgreSQL), and every facility in batches, shared with forked workers on PostgreSQL.
 
 ``recompute_batch`` is ``portal.operations.credit.recompute_grade`` for a batch: the same
 history rows, stored breakdowns and current columns, with a fixed handful of queries.
@@ -11,6 +11,8 @@ import contextlib
 import gc
 import json
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -143,39 +145,123 @@ def recompute_all(
     recompute`` and the benchmark run exactly this). Returns (facilities, grades changed).
     ``facility_ids`` defaults to every facility.
 
-    With ``jobs`` > 1 on PostgreSQL, batches run in that many worker processes (forked,
-    each with its own connections); SQLite has a single writer, so it runs them here.
+    With ``jobs`` > 1 on PostgreSQL, ``jobs`` processes share the batches: this one and
+    ``jobs - 1`` forked workers, each with its own connections; SQLite has a single
+    writer, so it runs them here.
 
     The cyclic garbage collector is paused within a batch: a batch creates hundreds of
     thousands of short-lived tuples and no reference cycles worth collecting, and each
     automatic collection would walk every object of the application as well."""
     ids = list(facility_ids) if facility_ids is not None else all_facility_ids()
     chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    changed = 0
+    report = progress if progress is not None else _ignore
     parallel = jobs > 1 and len(chunks) > 1 and db.engine.dialect.name == "postgresql"
     if not parallel:
+        changed = 0
         for chunk in chunks:
             changed += _run_batch(chunk, as_of)
-            if progress is not None:
-                progress(len(chunk))
+            report(len(chunk))
         return len(ids), changed
-    # Workers inherit the application by fork; no connection may cross the fork, so the
-    # session ends here (objects loaded before are detached) and the pool is emptied.
-    db.session.remove()
-    db.engine.dispose()
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(chunks)), initializer=_worker_start) as pool:
-        for size, batch_changed in pool.imap_unordered(
-            _worker_batch, [(chunk, as_of) for chunk in chunks]
-        ):
-            changed += batch_changed
-            if progress is not None:
-                progress(size)
-        # Let the workers leave on their own; leaving the block would otherwise terminate
-        # them by signal, which may find one waiting on a queue lock the pool holds.
-        pool.close()
-        pool.join()
-    return len(ids), changed
+    return len(ids), _Shared(chunks, as_of, report).run(min(jobs, len(chunks)))
+
+
+def _ignore(_size: int) -> None:
+    pass
+
+
+class _Shared:
+    """Batches shared between this process and forked workers. Each process takes the
+    next batch nobody has taken (a counter in shared memory), so a slow batch holds up no
+    one, and this process works too: its connection is open already, where a worker
+    starts its own, and it would otherwise only wait. Workers report each batch done
+    (size, grades changed) through a pipe, and leave on their own when no batch is left,
+    or when this process has gone."""
+
+    def __init__(self, chunks: list[Sequence[int]], as_of: date, report: Callable) -> None:
+        self.chunks, self.as_of, self.report = chunks, as_of, report
+        self.context = multiprocessing.get_context("fork")
+        self.next = self.context.Value("q", 0)
+        self.parent = os.getpid()
+
+    def take(self) -> Sequence[int] | None:
+        with self.next.get_lock():
+            index = self.next.value
+            self.next.value = index + 1
+        return self.chunks[index] if index < len(self.chunks) else None
+
+    def stop(self) -> None:
+        """No more batches for anyone (each process finishes the one it has)."""
+        with self.next.get_lock():
+            self.next.value = len(self.chunks)
+
+    def run(self, processes: int) -> int:
+        # No connection may cross the fork: the session ends here (its connection goes
+        # back to this process's pool, for its own batches; workers start a pool each).
+        db.session.remove()
+        pipes = {}
+        for _ in range(processes - 1):
+            receive, send = self.context.Pipe(duplex=False)
+            worker = self.context.Process(target=self._work, args=(send,), daemon=True)
+            worker.start()
+            send.close()
+            pipes[receive] = worker
+        changed = 0
+        try:
+            while (chunk := self.take()) is not None:
+                changed += _run_batch(chunk, self.as_of)
+                self.report(len(chunk))
+                changed += self._collect(pipes, wait=False)
+            changed += self._collect(pipes, wait=True)
+        except BaseException:
+            self.stop()
+            for worker in pipes.values():
+                worker.join()
+            raise
+        return changed
+
+    def _collect(self, pipes: dict, wait: bool) -> int:
+        """Grades changed in the batches workers report done; with ``wait``, until every
+        worker has left. A worker's error is raised here."""
+        changed = 0
+        while pipes:
+            ready = multiprocessing.connection.wait(list(pipes), None if wait else 0)
+            if not ready:
+                break
+            for pipe in ready:
+                try:
+                    message = pipe.recv()
+                except EOFError:
+                    message = RuntimeError(
+                        f"重算信用等级的工作进程意外退出（退出码 {pipes[pipe].exitcode}）"
+                    )
+                if isinstance(message, tuple):
+                    size, batch_changed = message
+                    changed += batch_changed
+                    self.report(size)
+                    continue
+                pipes.pop(pipe).join()
+                pipe.close()
+                if isinstance(message, BaseException):
+                    raise message
+        return changed
+
+    def _work(self, send) -> None:
+        # The pool copied from the parent is dropped without touching its connections.
+        db.engine.dispose(close=False)
+        # A SIGTERM handler inherited from the parent (a service's, say) must not keep a
+        # worker alive when it is told to stop.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            while os.getppid() == self.parent and (chunk := self.take()) is not None:
+                send.send((len(chunk), _run_batch(chunk, self.as_of)))
+        except BaseException as exc:
+            self.stop()
+            try:
+                send.send(exc)
+            except Exception:  # an exception that does not pickle: its text, then
+                send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            raise
+        send.send(None)
 
 
 def _run_batch(chunk: Sequence[int], as_of: date) -> int:
@@ -187,19 +273,6 @@ def _run_batch(chunk: Sequence[int], as_of: date) -> int:
             db.session.rollback()
             raise
     return changed
-
-
-def _worker_start() -> None:
-    # Drop the pool copied from the parent without touching its connections.
-    db.engine.dispose(close=False)
-    # A SIGTERM handler inherited from the parent (a service's, say) must not keep a
-    # worker alive when the pool terminates it after an error.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _worker_batch(task: tuple[Sequence[int], date]) -> tuple[int, int]:
-    chunk, as_of = task
-    return len(chunk), _run_batch(chunk, as_of)
 
 
 @contextlib.contextmanager

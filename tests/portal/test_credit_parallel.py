@@ -8,6 +8,7 @@ import contextlib
 import multiprocessing
 import signal
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -107,5 +108,74 @@ def test_workers_end_on_their_own(fresh_database_url, tmp_path):
                     assert recompute_all(TODAY, batch_size=2, jobs=2) == (7, changed)
         finally:
             signal.signal(signal.SIGTERM, previous)
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _batch_rows(facility_ids=None) -> int:
+    query = select(func.count()).select_from(CreditGrade).where(CreditGrade.trigger == "batch")
+    if facility_ids is not None:
+        query = query.where(CreditGrade.facility_id.in_(facility_ids))
+    return _db.session.scalar(query)
+
+
+def _fail_batches(where: str, monkeypatch, record) -> None:
+    """Batches fail in this process (``here``) or in the workers (``worker``); the ids of
+    each failed batch are appended to the file ``record``, one line per batch."""
+    import os
+
+    from portal.operations import credit_batch
+
+    parent, real = os.getpid(), credit_batch.recompute_batch
+
+    def batch(chunk, as_of, *args, **kwargs):
+        if (os.getpid() == parent) == (where == "here"):
+            with open(record, "a") as out:
+                out.write(" ".join(map(str, chunk)) + "\n")
+            raise ValueError(f"批次 {list(chunk)} 失败")
+        return real(chunk, as_of, *args, **kwargs)
+
+    monkeypatch.setattr(credit_batch, "recompute_batch", batch)
+
+
+def _failed_ids(record) -> list[int]:
+    return [int(i) for i in record.read_text().split()]
+
+
+def test_a_batch_failing_in_a_worker_is_raised_here(fresh_database_url, tmp_path, monkeypatch):
+    """The error of a batch that fails in a worker is raised by the call, the batch is
+    rolled back and the workers are gone. (On SQLite the batches run here: the first one
+    fails.)"""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    record = tmp_path / "failed"
+    with app.app_context():
+        upgrade()
+        _seven_facilities_four_with_findings()
+        parallel = _db.engine.dialect.name == "postgresql"
+        _fail_batches("worker" if parallel else "here", monkeypatch, record)
+        with _deadline(60), pytest.raises(ValueError, match="失败"):
+            recompute_all(TODAY, batch_size=1, jobs=2)
+        assert multiprocessing.active_children() == []
+        failed = _failed_ids(record)
+        assert len(failed) == 1
+        assert _batch_rows(failed) == 0
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_a_batch_failing_here_stops_the_workers(fresh_database_url, tmp_path, monkeypatch):
+    """A batch failing in this process stops the run: workers finish the batch they have
+    (at most the one taken while this process was failing) and take no other."""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    record = tmp_path / "failed"
+    with app.app_context():
+        upgrade()
+        _seven_facilities_four_with_findings()
+        _fail_batches("here", monkeypatch, record)
+        with _deadline(60), pytest.raises(ValueError, match="失败"):
+            recompute_all(TODAY, batch_size=1, jobs=2)
+        assert multiprocessing.active_children() == []
+        assert len(_failed_ids(record)) == 1
+        assert _batch_rows() <= 1
         _db.session.remove()
         _db.engine.dispose()
