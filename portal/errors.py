@@ -116,6 +116,11 @@ def init_errors(app: Flask) -> None:
             custom = None
         if code == 413 and custom is None:
             custom = too_large_message()
+        if code == 405 and "//" in request.path:
+            # An empty path segment names nothing. Werkzeug matches the path with the
+            # slashes merged for other methods than GET, so POST /staff//points met
+            # GET /staff/<staff_code> and was a 405 where GET is a 404.
+            code, custom = 404, None
         return error_response(code, custom)
 
     @app.errorhandler(Exception)
