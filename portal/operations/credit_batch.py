@@ -231,16 +231,21 @@ class _Shared:
                 try:
                     message = pipe.recv()
                 except EOFError:
-                    message = RuntimeError(
-                        f"重算信用等级的工作进程意外退出（退出码 {pipes[pipe].exitcode}）"
-                    )
+                    message = "exit"
+                except Exception as exc:  # an error that would not unpickle here
+                    message = RuntimeError(f"重算信用等级的工作进程出错：{exc}")
                 if isinstance(message, tuple):
                     size, batch_changed = message
                     changed += batch_changed
                     self.report(size)
                     continue
-                pipes.pop(pipe).join()
+                worker = pipes.pop(pipe)
+                worker.join()
                 pipe.close()
+                if message == "exit":  # gone without a word: killed, say
+                    message = RuntimeError(
+                        f"重算信用等级的工作进程意外退出（退出码 {worker.exitcode}）"
+                    )
                 if isinstance(message, BaseException):
                     raise message
         return changed

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
+import time
 
 import pytest
 from flask_migrate import upgrade
@@ -119,20 +121,25 @@ def _batch_rows(facility_ids=None) -> int:
     return _db.session.scalar(query)
 
 
-def _fail_batches(where: str, monkeypatch, record) -> None:
-    """Batches fail in this process (``here``) or in the workers (``worker``); the ids of
-    each failed batch are appended to the file ``record``, one line per batch."""
-    import os
-
+def _fail_batches(where: str, monkeypatch, record=None) -> None:
+    """Batches fail in this process (``here``) or in the workers (``worker``, where
+    without ``record`` the worker exits at once, as if killed); the ids of each failed
+    batch are appended to the file ``record``, one line per batch. Batches meant to
+    succeed here take a while, so that a worker starts before this process has done them
+    all."""
     from portal.operations import credit_batch
 
     parent, real = os.getpid(), credit_batch.recompute_batch
 
     def batch(chunk, as_of, *args, **kwargs):
         if (os.getpid() == parent) == (where == "here"):
+            if record is None:
+                os._exit(3)
             with open(record, "a") as out:
                 out.write(" ".join(map(str, chunk)) + "\n")
             raise ValueError(f"批次 {list(chunk)} 失败")
+        if os.getpid() == parent:
+            time.sleep(0.05)
         return real(chunk, as_of, *args, **kwargs)
 
     monkeypatch.setattr(credit_batch, "recompute_batch", batch)
@@ -177,5 +184,24 @@ def test_a_batch_failing_here_stops_the_workers(fresh_database_url, tmp_path, mo
         assert multiprocessing.active_children() == []
         assert len(_failed_ids(record)) == 1
         assert _batch_rows() <= 1
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_a_worker_gone_without_a_word_is_an_error(fresh_database_url, tmp_path, monkeypatch):
+    """A worker that dies (killed, say) fails the run with its exit code rather than
+    leaving its batches unreported. (On SQLite there are no workers: every batch runs
+    here.)"""
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        _seven_facilities_four_with_findings()
+        _fail_batches("worker", monkeypatch)
+        if _db.engine.dialect.name == "postgresql":
+            with _deadline(60), pytest.raises(RuntimeError, match="意外退出（退出码 3）"):
+                recompute_all(TODAY, batch_size=1, jobs=2)
+        else:
+            assert recompute_all(TODAY, batch_size=1, jobs=2) == (7, 3)
+        assert multiprocessing.active_children() == []
         _db.session.remove()
         _db.engine.dispose()
