@@ -25,6 +25,18 @@ def _token(client, url: str) -> str:
     return csrf_token(client.get(url).get_data(as_text=True))
 
 
+def _found_in_january(make_facility, make_user):
+    """A facility with one confirmed finding, inspected and decided on 5 January 2026."""
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    earlier = date(2026, 1, 5)
+    confirmed_finding(
+        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
+        decision_date=earlier, period_start=None, period_end=None,
+    )  # fmt: skip
+    return facility
+
+
 def test_inspector_records_inspection_and_finding_on_the_web(
     db, client, auth, make_facility, make_staff, make_user
 ):
@@ -268,13 +280,7 @@ def test_facility_sees_only_its_own_credit_and_files_an_appeal(
 
 
 def test_facility_repair_and_self_inspection(db, client, auth, make_facility, make_user):
-    facility = make_facility()
-    one, two = two_inspectors(make_user)
-    earlier = date(2026, 1, 5)
-    confirmed_finding(
-        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
-        decision_date=earlier, period_start=None, period_end=None,
-    )  # fmt: skip
+    facility = _found_in_january(make_facility, make_user)
     make_user(Role.FACILITY, "fac", facility=facility)
     db.session.commit()
     auth.login("fac")
@@ -340,13 +346,7 @@ def test_a_pledge_date_before_the_last_finding_is_refused_on_the_date_field(
     """The months are up and the only condition not met is the pledge, signed (as typed)
     before the last finding: the reason is shown under the pledge date, where the mistake
     is, and the statement typed is kept."""
-    facility = make_facility()
-    one, two = two_inspectors(make_user)
-    earlier = date(2026, 1, 5)
-    confirmed_finding(
-        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
-        decision_date=earlier, period_start=None, period_end=None,
-    )  # fmt: skip
+    facility = _found_in_january(make_facility, make_user)
     make_user(Role.FACILITY, "fac_date", facility=facility)
     db.session.commit()
     auth.login("fac_date")
@@ -374,13 +374,7 @@ def test_a_decided_repair_points_the_bureau_to_where_the_facility_sees_it(
 ):
     """The decision is shown to the facility on “我的信用”, not on its repair page (which
     shows the conditions again): the bureau's message after deciding says so."""
-    facility = make_facility()
-    one, two = two_inspectors(make_user)
-    earlier = date(2026, 1, 5)
-    confirmed_finding(
-        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
-        decision_date=earlier, period_start=None, period_end=None,
-    )  # fmt: skip
+    facility = _found_in_january(make_facility, make_user)
     repair = CreditRepair(
         facility=facility, statement="已整改", pledge_signed_on=china_today(),
         filed_on=china_today(),
