@@ -109,6 +109,18 @@ def test_campaign_targets_active_facilities_with_the_filter(db, make_facility):
     assert h.pledge_of(db, campaign, late) is not None
 
 
+def _campaign_form(templates, deadline: date, **extra) -> dict:
+    """The new-campaign form for this year's campaign with the sample templates."""
+    return {
+        "year": str(deadline.year),
+        "title": "测试年度承诺书签署",
+        "deadline": deadline.isoformat(),
+        "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
+        "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
+        **extra,
+    }
+
+
 def test_campaign_form(db, client, auth, make_user, make_facility):
     make_facility(county="如东县")
     make_user(Role.CREDIT_OFFICER, "camp_officer")
@@ -117,14 +129,7 @@ def test_campaign_form(db, client, auth, make_user, make_facility):
     page = client.get("/bureau/pledges/campaigns/new").get_data(as_text=True)
     assert "定点医疗机构 第1版" in page and "如东县" in page
     deadline = date.today() + timedelta(days=30)
-    form = {
-        "year": str(deadline.year),
-        "title": "测试年度承诺书签署",
-        "deadline": deadline.isoformat(),
-        "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
-        "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
-        "counties": "如东县",
-    }
+    form = _campaign_form(templates, deadline, counties="如东县")
     response = _post(client, "/bureau/pledges/campaigns/new", form)
     assert response.status_code == 302
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -168,14 +173,7 @@ def test_campaign_form_refuses_a_blank_tick(
     templates = h.issue_samples()
     auth.login("camp_officer")
     deadline = date.today() + timedelta(days=30)
-    form = {
-        "year": str(deadline.year),
-        "title": "测试年度承诺书签署",
-        "deadline": deadline.isoformat(),
-        "institution_template": str(templates[PledgeTemplateKind.INSTITUTION].id),
-        "pharmacy_template": str(templates[PledgeTemplateKind.PHARMACY].id),
-        field: values,
-    }
+    form = _campaign_form(templates, deadline, **{field: values})
     response = _post(client, "/bureau/pledges/campaigns/new", form)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
