@@ -23,7 +23,8 @@ from portal.models.user import User
 from portal.operations.credit import all_facility_ids
 from portal.operations.credit_batch import recompute_batch
 from portal.operations.findings import add_finding, confirm_finding
-from portal.operations.inspections import cancel_inspection, create_inspection
+from portal.operations.inspection_changes import cancel_inspection
+from portal.operations.inspections import create_inspection
 from portal.operations.pledge_campaigns import issue_template_version, open_campaign
 from portal.operations.pledges import decide_pledge, record_upload
 from portal.rules import penalty_rules, taxonomy

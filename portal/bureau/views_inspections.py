@@ -26,17 +26,19 @@ from portal.models.inspections import (
     InspectionTrigger,
 )
 from portal.models.user import User
-from portal.operations.inspections import (
-    INSPECTOR_ROLES,
-    InspectionError,
+from portal.operations.inspection_changes import (
     cancel_inspection,
     cancellation_problems,
     close_inspection,
+    facility_fixed,
+    update_inspection,
+)
+from portal.operations.inspections import (
+    INSPECTOR_ROLES,
+    InspectionError,
     corrected_into,
     create_inspection,
-    facility_fixed,
     same_inspections,
-    update_inspection,
 )
 from portal.permissions import require
 from portal.queries import contains, get_facility_by_site_code

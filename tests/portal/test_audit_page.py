@@ -16,7 +16,7 @@ from portal.models.inspections import InspectionKind
 from portal.operations.audit import record_audit, verify_chain
 from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
 from portal.operations.findings import add_finding
-from portal.operations.inspections import update_inspection
+from portal.operations.inspection_changes import update_inspection
 from tests.credit_helpers import TODAY, finding_data, inspection, two_inspectors
 
 

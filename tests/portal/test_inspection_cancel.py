@@ -13,7 +13,8 @@ import pytest
 from portal.models.enums import Role
 from portal.models.inspections import InspectionStatus
 from portal.operations.findings import add_finding, revoke_finding
-from portal.operations.inspections import InspectionError, cancel_inspection, close_inspection
+from portal.operations.inspection_changes import cancel_inspection, close_inspection
+from portal.operations.inspections import InspectionError
 from portal.operations.pledges import PledgeError
 from portal.web import china_today
 from tests.credit_helpers import (

@@ -13,13 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from portal.models.inspections import Finding, Inspection, InspectionKind, InspectionTrigger
-from portal.operations.inspections import (
-    DuplicateInspection,
-    cancel_inspection,
-    close_inspection,
-    create_inspection,
-    same_inspections,
-)
+from portal.operations.inspection_changes import cancel_inspection, close_inspection
+from portal.operations.inspections import DuplicateInspection, create_inspection, same_inspections
 from portal.operations.users import create_api_token
 from portal.web import china_today
 from tests.conftest import csrf_token

@@ -17,14 +17,12 @@ from portal.models.inspections import (
     InspectionTrigger,
 )
 from portal.operations.findings import add_finding, revoke_finding
-from portal.operations.inspections import (
-    DuplicateInspection,
-    InspectionError,
+from portal.operations.inspection_changes import (
     cancel_inspection,
     close_inspection,
-    same_inspections,
     update_inspection,
 )
+from portal.operations.inspections import DuplicateInspection, InspectionError, same_inspections
 from portal.web import china_today
 from tests.credit_helpers import (
     TODAY,

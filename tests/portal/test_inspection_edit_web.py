@@ -17,10 +17,7 @@ from portal.models.inspections import (
     InspectionStatus,
 )
 from portal.operations.findings import add_finding
-from portal.operations.inspections import (
-    cancel_inspection,
-    close_inspection,
-)
+from portal.operations.inspection_changes import cancel_inspection, close_inspection
 from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.credit_helpers import (

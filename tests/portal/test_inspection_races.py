@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from portal.models.enums import Role
 from portal.models.inspections import Inspection, InspectionStatus
 from portal.operations.findings import add_finding
-from portal.operations.inspections import InspectionError, cancel_inspection
+from portal.operations.inspection_changes import cancel_inspection
+from portal.operations.inspections import InspectionError
 from tests.credit_helpers import (
     TODAY,
     finding_data,
@@ -153,7 +154,8 @@ def test_an_inspection_corrected_into_one_recorded_at_the_same_moment_is_not_sav
     from portal.models.facility import Facility
     from portal.models.inspections import InspectionKind
     from portal.models.user import User
-    from portal.operations.inspections import DuplicateInspection, update_inspection
+    from portal.operations.inspection_changes import update_inspection
+    from portal.operations.inspections import DuplicateInspection
     from portal.operations.registry import create_facility
     from tests.factories import facility_data
 

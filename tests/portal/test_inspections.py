@@ -19,7 +19,8 @@ from portal.operations.findings import (
     revoke_finding,
     update_finding,
 )
-from portal.operations.inspections import InspectionError, close_inspection
+from portal.operations.inspection_changes import close_inspection
+from portal.operations.inspections import InspectionError
 from tests.credit_helpers import (
     TODAY,
     confirmed_finding,

@@ -184,7 +184,7 @@ def test_inspection_cancellation_migrates_both_ways(fresh_database_url, tmp_path
     """0012 lets the status check take "cancelled"; going back refuses while a cancelled
     inspection exists, which the older schema could not hold, and then takes it away."""
     from portal.models.enums import Role
-    from portal.operations.inspections import cancel_inspection
+    from portal.operations.inspection_changes import cancel_inspection
     from portal.operations.registry import create_facility
     from portal.operations.users import create_user
     from tests.credit_helpers import inspection
