@@ -30,7 +30,7 @@ def init_security(app: Flask) -> None:
         # fail in the database (a 500) instead of being refused. Nor can any database take
         # a lone surrogate (below).
         values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
-        if request.method == "POST":
+        if request.method in ("POST", "PUT", "PATCH"):  # the methods that carry a body
             values += [text for pair in request.form.items(multi=True) for text in pair]
             # Uploaded files' names (their contents are the upload checks' business).
             values += [f.filename or "" for f in request.files.values()]

@@ -19,4 +19,11 @@ bp = ApiBlueprint("api", __name__)
 # The API authenticates with bearer tokens, not cookies, so CSRF does not apply.
 csrf.exempt(bp)
 
-from portal.api import openapi, pledges, views, views_credit, views_inspections  # noqa: E402, F401
+from portal.api import (  # noqa: E402, F401
+    openapi,
+    pledges,
+    views,
+    views_credit,
+    views_inspection_changes,
+    views_inspections,
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from portal.api import bp
+from portal.api.openapi_inspection_schemas import inspection_schemas
 from portal.api.openapi_schemas import (
     STR,
     component_schemas,
@@ -27,6 +28,13 @@ UNAUTHORIZED = json_body(ref("Error"), "缺少或无效的接口令牌")
 SITE_CODE = {"name": "site_code", "in": "path", "required": True, "schema": STR,
              "description": "医保定点机构编码（H 或 P 加 11 位数字）"}  # fmt: skip
 STAFF_CODE = {"name": "staff_code", "in": "path", "required": True, "schema": STR}
+INSPECTION_ID = {
+    "name": "inspection_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "检查记录编号",
+}
 PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
      "description": "页码，从 1 开始；超出末页时 items 为空。非正整数返回 400"},
@@ -113,6 +121,42 @@ PATHS = {
                                        "可能重复登记：existing 列出同一机构同一检查类型、"
                                        "同一开始日期且未撤销的检查，未保存"),
                       "422": UNPROCESSABLE}}},
+    "/inspections/{inspection_id}": {
+        "get": {"summary": "检查记录（含违规发现概要）", "security": TOKEN,
+                "parameters": [INSPECTION_ID],
+                "responses": {"200": json_body(ref("Inspection"), "检查"), "401": UNAUTHORIZED,
+                              "404": ERROR}},
+        "patch": {
+            "summary": "更正检查信息", "security": TOKEN, "parameters": [INSPECTION_ID],
+            "description": "只给出要修改的字段，其余不变；全部有效才保存。检查进行中可改各项"
+                           "（已录入违规发现的不能更换机构，开始日期不能晚于违规发现的决定日期），"
+                           "已结束的只能改检查通知书编号和备注，已撤销的不能修改。"
+                           "改为与另一未撤销检查同一机构、检查类型和开始日期时返回 409，"
+                           "确认方式同 POST /inspections。违规发现不在此修改。",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": ref("InspectionUpdate")}}},
+            "responses": {"200": json_body(ref("InspectionUpdated"), "已保存（或无改动）"),
+                          "401": UNAUTHORIZED, "403": ERROR, "404": ERROR,
+                          "409": json_body(ref("DuplicateInspection"),
+                                           "可能与已有检查重复：existing 列出同一机构同一检查"
+                                           "类型、同一开始日期且未撤销的检查，未保存"),
+                          "422": UNPROCESSABLE}},
+    },
+    "/inspections/{inspection_id}/close": {"post": {
+        "summary": "结束检查", "security": TOKEN, "parameters": [INSPECTION_ID],
+        "description": "尚有违规发现草稿时不能结束；请求体可为空。",
+        "requestBody": {"required": False, "content": {"application/json": {
+            "schema": ref("InspectionClose")}}},
+        "responses": {"200": json_body(ref("Inspection"), "已结束"), "401": UNAUTHORIZED,
+                      "403": ERROR, "404": ERROR, "422": UNPROCESSABLE}}},
+    "/inspections/{inspection_id}/cancel": {"post": {
+        "summary": "撤销检查（误登记或未实施）", "security": TOKEN, "parameters": [INSPECTION_ID],
+        "description": "检查保留并注明撤销理由，不再录入违规发现、不能修改。其下违规发现"
+                       "须先撤销认定或作废草稿，否则返回 422 并说明。",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("InspectionCancel")}}},
+        "responses": {"200": json_body(ref("Inspection"), "已撤销"), "401": UNAUTHORIZED,
+                      "403": ERROR, "404": ERROR, "422": UNPROCESSABLE}}},
 }  # fmt: skip
 
 
@@ -143,7 +187,7 @@ def openapi_document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "paths": _with_common_errors(PATHS),
         "components": {
-            "schemas": component_schemas(),
+            "schemas": component_schemas() | inspection_schemas(),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

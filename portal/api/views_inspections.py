@@ -50,14 +50,14 @@ REFERENCE_MAX = text_limit(Inspection.reference)
 DECISION_NUMBER_MAX = text_limit(Finding.decision_number)
 
 
-def _unprocessable(fields: dict[str, str]):
+def unprocessable(fields: dict[str, str]):
     return (
         jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": fields}}),
         422,
     )
 
 
-def _conflict(exc: DuplicateInspection):
+def conflict(exc: DuplicateInspection):
     """409: the inspections the request would repeat, and the field that records it
     anyway (in ``fields``, as a validation error names its field)."""
     ids = [i.id for i in exc.existing]
@@ -99,7 +99,7 @@ def _conflict(exc: DuplicateInspection):
     return jsonify({"error": error}), 409
 
 
-def _enum(body: dict, field: str, cls, errors: dict):
+def read_enum(body: dict, field: str, cls, errors: dict):
     try:
         return cls(body.get(field))
     except ValueError:
@@ -116,7 +116,7 @@ def _codes(value, field: str, errors: dict) -> list[str]:
     return value
 
 
-def _ids(value, field: str, errors: dict) -> set[int] | None:
+def read_ids(value, field: str, errors: dict) -> set[int] | None:
     """An optional array of record ids (positive integers)."""
     if value is None:
         return None
@@ -126,6 +126,16 @@ def _ids(value, field: str, errors: dict) -> set[int] | None:
         errors[field] = "应为检查记录编号（正整数）数组"
         return None
     return set(value)
+
+
+def read_inspectors(body: dict, errors: dict) -> list[User]:
+    """The accounts ``inspectors`` names (usernames); an unknown one is an error."""
+    names = _codes(body.get("inspectors"), "inspectors", errors)
+    inspectors = rows_in(select(User), User.username, names)
+    unknown = sorted(set(names) - {u.username for u in inspectors})
+    if unknown:
+        errors["inspectors"] = "未找到账号：" + "、".join(unknown)
+    return inspectors
 
 
 def _finding_data(raw, i: int, errors: dict) -> dict:
@@ -191,20 +201,16 @@ def inspections_create():
         abort(403, "该令牌的账号无权登记检查")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _unprocessable({"body": "请求体必须是 JSON 对象"})
+        return unprocessable({"body": "请求体必须是 JSON 对象"})
     errors: dict[str, str] = {}
     facility = get_facility_by_site_code(str(body.get("facility", "")))
     if facility is None:
         errors["facility"] = "未找到该医保定点编码的机构"
-    names = _codes(body.get("inspectors"), "inspectors", errors)
-    inspectors = rows_in(select(User), User.username, names)
-    unknown = sorted(set(names) - {u.username for u in inspectors})
-    if unknown:
-        errors["inspectors"] = "未找到账号：" + "、".join(unknown)
+    inspectors = read_inspectors(body, errors)
     data = {
         "facility": facility,
-        "kind": _enum(body, "kind", InspectionKind, errors),
-        "trigger": _enum(body, "trigger", InspectionTrigger, errors),
+        "kind": read_enum(body, "kind", InspectionKind, errors),
+        "trigger": read_enum(body, "trigger", InspectionTrigger, errors),
         "on_site": read_bool(body, "on_site", errors, default=True),
         "start_date": read_date(body, "start_date", errors, required=True),
         "end_date": read_date(body, "end_date", errors),
@@ -214,7 +220,7 @@ def inspections_create():
     }
     confirm_distinct = read_bool(body, "confirm_distinct", errors)
     # The inspections the caller was shown (a 409's ``existing``) and confirms this is not.
-    distinct_from = _ids(body.get("distinct_from"), "distinct_from", errors)
+    distinct_from = read_ids(body.get("distinct_from"), "distinct_from", errors)
     raw_findings = body.get("findings", [])
     if not isinstance(raw_findings, list):
         errors["findings"] = "应为数组"
@@ -228,7 +234,7 @@ def inspections_create():
         )
         errors = checks | errors
     if errors:
-        return _unprocessable(errors)
+        return unprocessable(errors)
     try:
         inspection = create_inspection(
             g.api_user,
@@ -249,12 +255,12 @@ def inspections_create():
                 raise
             created.append(finding)
     except DuplicateInspection as exc:
-        answer = _conflict(exc)
+        answer = conflict(exc)
         db.session.rollback()
         return answer
     except InspectionError as exc:
         db.session.rollback()
-        return _unprocessable(exc.errors)
+        return unprocessable(exc.errors)
     db.session.commit()
     from portal.api.views import facility_json
 

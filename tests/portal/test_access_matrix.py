@@ -161,6 +161,10 @@ EXPECTED: dict[str, tuple] = {
     "api.facility_credit_history": (OK,   OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "api.openapi":             (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "api.inspections_create":  (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.inspection":          (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.inspection_update":   (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.inspection_close":    (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.inspection_cancel":   (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
 }
 
 #: endpoint -> who is allowed to ask for a missing object, and gets 404 for it.
@@ -225,6 +229,10 @@ MISSING_OBJECT: dict[str, object] = {
     "facility.credit_attachment": Role.FACILITY,
     "api.facility_credit":     "anonymous",
     "api.facility_credit_history": "anonymous",
+    "api.inspection":          "token",
+    "api.inspection_update":   "admin-token",
+    "api.inspection_close":    "admin-token",
+    "api.inspection_cancel":   "admin-token",
 }
 # fmt: on
 
@@ -279,6 +287,8 @@ def _request(client, app, endpoint: str, url: str, headers=None):
         # asked to log in and then led back there (the address answers POST only).
         headers = {"Referer": "http://localhost/"} | (headers or {})
         return client.post(url, data=data, headers=headers)
+    if endpoint.startswith("api.") and "PATCH" in _rules(app)[endpoint].methods:
+        return client.patch(url, json={}, headers=headers)
     return client.get(url, headers=headers)
 
 

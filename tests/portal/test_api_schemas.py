@@ -75,8 +75,9 @@ def world(db, make_facility, make_staff, make_user):
     one, two = two_inspectors(make_user)
     graded = make_facility(name="评级医院")
     ungraded = make_facility(name="未评医院")
+    found = inspection(one, graded, [one, two], start=today)
     confirmed_finding(
-        one, inspection(one, graded, [one, two], start=today), today=today, decision_date=today,
+        one, found, today=today, decision_date=today,
         period_start=None, period_end=None, category="inflated_charges",
         amount_involved_fen=2_500_000,
     )  # fmt: skip
@@ -88,10 +89,16 @@ def world(db, make_facility, make_staff, make_user):
     outside = make_facility(name="新定点医院")  # opened after the campaign: no pledge
     staff = make_staff([graded, ungraded])
     record_for(one, staff, graded, Severity.GRAVEST, Responsibility.MAIN, day=today, today=today)
+    # Two more inspections to correct, close and cancel (a day apart, of the same kind).
+    to_change = inspection(one, graded, [one, two], start=date(2026, 6, 1))
+    to_close = inspection(one, graded, [one, two], start=date(2026, 6, 2))
     token = create_api_token(None, one)
     auditor = create_api_token(None, make_user(Role.AUDITOR, "schema_auditor"))
     db.session.commit()
     return {
+        "found": found.id,
+        "to_change": to_change.id,
+        "to_close": to_close.id,
         "graded": graded.site_code,
         "ungraded": ungraded.site_code,
         "outside": outside.site_code,
@@ -164,7 +171,39 @@ def _requests(w: dict) -> list[tuple]:
         ("/inspections", "post", 403, "/inspections", {"headers": auditor, "json": visit}),
         ("/inspections", "post", 422, "/inspections",
          {"headers": token, "json": visit | {"kind": "nope"}}),
+        *_inspection_requests(w),
         *_refused_requests(w),
+    ]  # fmt: skip
+
+
+def _inspection_requests(w: dict) -> list[tuple]:
+    """Reading, correcting, closing and cancelling an inspection, in that order."""
+    token, auditor = _bearer(w["token"]), _bearer(w["auditor"])
+    one = "/inspections/{inspection_id}"
+    found, change, close = (f"/inspections/{w[k]}" for k in ("found", "to_change", "to_close"))
+    missing = "/inspections/987654321"
+    notes, reason = {"notes": "补记"}, {"reason": "误录"}
+    return [
+        (one, "get", 200, found, {"headers": token}),
+        (one, "get", 401, found, {}),
+        (one, "get", 404, missing, {"headers": token}),
+        (one, "patch", 200, found, {"headers": token, "json": notes}),  # with its finding
+        # Moved to the start date of the other one, of the same kind: confirmation wanted.
+        (one, "patch", 409, change, {"headers": token, "json": {"start_date": "2026-06-02"}}),
+        (one, "patch", 401, change, {"json": notes}),
+        (one, "patch", 403, change, {"headers": auditor, "json": notes}),
+        (one, "patch", 404, missing, {"headers": token, "json": notes}),
+        (one, "patch", 422, change, {"headers": token, "json": {"kind": "nope"}}),
+        (one + "/close", "post", 200, close + "/close", {"headers": token, "json": {}}),
+        (one + "/close", "post", 401, close + "/close", {}),
+        (one + "/close", "post", 403, close + "/close", {"headers": auditor}),
+        (one + "/close", "post", 404, missing + "/close", {"headers": token}),
+        (one + "/close", "post", 422, close + "/close", {"headers": token}),  # closed already
+        (one + "/cancel", "post", 200, change + "/cancel", {"headers": token, "json": reason}),
+        (one + "/cancel", "post", 401, change + "/cancel", {"json": reason}),
+        (one + "/cancel", "post", 403, change + "/cancel", {"headers": auditor, "json": reason}),
+        (one + "/cancel", "post", 404, missing + "/cancel", {"headers": token, "json": reason}),
+        (one + "/cancel", "post", 422, change + "/cancel", {"headers": token, "json": reason}),
     ]  # fmt: skip
 
 
@@ -180,14 +219,20 @@ def _refused_requests(w: dict) -> list[tuple]:
         "/facilities/{site_code}/pledge": f"/facilities/{sc}/pledge",
         "/staff/{staff_code}": f"/staff/{staff}",
         "/staff/{staff_code}/points": f"/staff/{staff}/points",
+        "/inspections/{inspection_id}": f"/inspections/{w['found']}",
     }  # fmt: skip
     out = [(path, "get", 400, url + "?q=%00", {"headers": token}) for path, url in urls.items()]
     too_large = b"[" + b" " * current_app.config["MAX_CONTENT_LENGTH"] + b"]"
-    points = "/staff/{staff_code}/points"
-    for path, url in ((points, urls[points]), ("/inspections", "/inspections")):
+    points, one = "/staff/{staff_code}/points", "/inspections/{inspection_id}"
+    found = urls[one]
+    for method, path, url in (("post", points, urls[points]),
+                              ("post", "/inspections", "/inspections"),
+                              ("patch", one, found),
+                              ("post", one + "/close", found + "/close"),
+                              ("post", one + "/cancel", found + "/cancel")):  # fmt: skip
         out += [
-            (path, "post", 400, url, {"headers": token, "json": {"facility": "\x00"}}),
-            (path, "post", 413, url, {"headers": token, "data": too_large,
+            (path, method, 400, url, {"headers": token, "json": {"facility": "\x00"}}),
+            (path, method, 413, url, {"headers": token, "data": too_large,
                                       "content_type": "application/json"}),
         ]  # fmt: skip
     return out
