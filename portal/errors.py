@@ -34,6 +34,23 @@ TITLES = {
 }
 
 
+def _taken_by_another_method(exc: HTTPException) -> bool:
+    """Whether a route takes the request's path with one of the methods a 405 offers.
+    Werkzeug answers 405 when a route of another method matches the path's pattern before
+    its converters have checked the values, so a path that names nothing would be a 405:
+    PATCH /inspections/<id too large for an id>, where GET is a 404, or POST
+    /staff//points (an empty segment) meeting GET /staff/<staff_code> with the slashes
+    merged."""
+    adapter = current_app.create_url_adapter(request)
+    for method in getattr(exc, "valid_methods", None) or ():
+        try:
+            adapter.match(request.path, method=method)
+        except HTTPException:  # not found (or a redirect elsewhere) with this method either
+            continue
+        return True
+    return False
+
+
 def error_response(code: int, message: str | None = None):
     message = str(message or MESSAGES.get(code, MESSAGES[500]))
     if request.path.startswith("/api/"):
@@ -116,10 +133,7 @@ def init_errors(app: Flask) -> None:
             custom = None
         if code == 413 and custom is None:
             custom = too_large_message()
-        if code == 405 and "//" in request.path:
-            # An empty path segment names nothing. Werkzeug matches the path with the
-            # slashes merged for other methods than GET, so POST /staff//points met
-            # GET /staff/<staff_code> and was a 405 where GET is a 404.
+        if code == 405 and not _taken_by_another_method(exc):
             code, custom = 404, None
         return error_response(code, custom)
 

@@ -11,9 +11,10 @@ from werkzeug.routing import IntegerConverter
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
-#: Largest id the database can hold (a signed 64-bit integer). A larger number looked up
-#: by id overflows the driver (SQLite: OverflowError), a 500 error instead of a 404.
-MAX_ID = 2**63 - 1
+#: Largest id the database can hold: ids are INTEGER columns, signed 32-bit on PostgreSQL.
+#: A larger number looked up by id fails in the database (PostgreSQL: integer out of range;
+#: SQLite past 64 bits: OverflowError), a 500 error instead of a 404.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -19,6 +19,8 @@ from tests.portal.web_helpers import count_rows
 
 #: Past the largest 64-bit integer: the database driver cannot even look it up.
 HUGE = "9" * 25
+#: Past the largest id column (32-bit on PostgreSQL), which a lookup there refuses.
+PAST_INTEGER = str(2**31)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +35,9 @@ HUGE = "9" * 25
         f"/bureau/pledges/campaigns/{HUGE}",
         f"/bureau/users/{HUGE}",
         f"/bureau/pledges/templates/new?from={HUGE}",
+        f"/bureau/facilities/{PAST_INTEGER}",
+        f"/bureau/inspections/{PAST_INTEGER}",
+        f"/bureau/pledges/templates/new?from={PAST_INTEGER}",
     ],
 )
 def test_an_id_too_large_for_the_database_is_not_found(client, auth, make_user, url):
