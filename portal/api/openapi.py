@@ -21,6 +21,7 @@ from portal.api.openapi_schemas import (
 )
 from portal.api.views import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from portal.models.enums import FacilityKind
+from portal.web import MAX_ID
 
 ERROR = json_body(ref("Error"), "错误（message 为中文说明）")
 UNPROCESSABLE = json_body(ref("ValidationError"), "数据校验失败，fields 按字段列出问题")
@@ -32,7 +33,7 @@ INSPECTION_ID = {
     "name": "inspection_id",
     "in": "path",
     "required": True,
-    "schema": {"type": "integer", "minimum": 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     "description": "检查记录编号",
 }
 PAGING = [

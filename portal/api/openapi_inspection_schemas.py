@@ -56,33 +56,47 @@ def inspection_schemas() -> dict:
         "InspectionUpdated": obj(
             {**fields, "changed": {**BOOL, "description": "是否有改动（无改动时不记审计日志）"}}
         ),
-        "InspectionUpdate": obj(
+        "InspectionUpdate": {
+            **obj(
+                {
+                    "facility": {
+                        **STR,
+                        "description": "医保定点机构编码；已录入违规发现后不能更换",
+                    },
+                    "kind": enum_of(InspectionKind),
+                    "trigger": enum_of(InspectionTrigger),
+                    "on_site": BOOL,
+                    "start_date": DATE,
+                    "end_date": nullable(DATE),
+                    "reference": nullable(
+                        {**text(Inspection.reference), "description": "null 即清空"}
+                    ),
+                    "notes": nullable({**STR, "description": "null 即清空"}),
+                    "inspectors": {"type": "array", "items": STR, "description": "检查人员账号"},
+                    "confirm_distinct": {
+                        **BOOL,
+                        "default": False,
+                        "description": "同 POST /inspections",
+                    },
+                    "distinct_from": {
+                        "type": "array",
+                        "items": {**INT, "minimum": 1},
+                        "description": "同 POST /inspections",
+                    },
+                },
+                [],
+            ),
+            "additionalProperties": False,
+            "minProperties": 1,
+            "description": "至少给出一项要修改的字段；其他字段（如 findings、status）返回 422",
+        },
+        "InspectionClose": obj(
             {
-                "facility": {**STR, "description": "医保定点机构编码；已录入违规发现后不能更换"},
-                "kind": enum_of(InspectionKind),
-                "trigger": enum_of(InspectionTrigger),
-                "on_site": BOOL,
-                "start_date": DATE,
-                "end_date": nullable(DATE),
-                "reference": text(Inspection.reference),
-                "notes": STR,
-                "inspectors": {"type": "array", "items": STR, "description": "检查人员账号"},
-                "confirm_distinct": {
-                    **BOOL,
-                    "default": False,
-                    "description": "同 POST /inspections",
-                },
-                "distinct_from": {
-                    "type": "array",
-                    "items": {**INT, "minimum": 1},
-                    "description": "同 POST /inspections",
-                },
+                "end_date": nullable(
+                    {**DATE, "description": "结束日期；不填或 null 取已登记的结束日期，否则为今天"}
+                )
             },
             [],
         ),  # fmt: skip
-        "InspectionClose": obj(
-            {"end_date": {**DATE, "description": "结束日期；不填取已登记的结束日期，否则为今天"}},
-            [],
-        ),
         "InspectionCancel": obj({"reason": {**STR, "description": "撤销理由，必填"}}),
     }

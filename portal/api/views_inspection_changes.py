@@ -20,6 +20,7 @@ from portal.api.views_inspections import (
     REFERENCE_MAX,
     conflict,
     read_enum,
+    read_facility,
     read_ids,
     read_inspectors,
     unprocessable,
@@ -29,11 +30,15 @@ from portal.models.inspections import Inspection, InspectionKind, InspectionTrig
 from portal.operations.inspection_changes import (
     cancel_inspection,
     close_inspection,
+    inspection_data,
     update_inspection,
 )
-from portal.operations.inspections import DuplicateInspection, InspectionError
+from portal.operations.inspections import (
+    DuplicateInspection,
+    InspectionError,
+    inspection_errors,
+)
 from portal.permissions import can
-from portal.queries import get_facility_by_site_code
 from portal.web import china_iso, china_today
 
 NOT_FOUND = "未找到该检查记录"
@@ -85,9 +90,10 @@ def _may_record() -> None:
 
 
 def _body(empty_ok: bool = False) -> dict | None:
-    """The JSON object sent, or None when the body is not one; with ``empty_ok``, no body
-    at all reads as ``{}``."""
-    if empty_ok and not request.get_data():
+    """The JSON object sent, or None when the body is not one (a form, say); with
+    ``empty_ok``, no body at all reads as ``{}``. The length is asked, not the body: a
+    form's body has been read by then (``portal.security``) and would look empty."""
+    if empty_ok and not request.content_length:
         return {}
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
@@ -104,9 +110,7 @@ def _correction(body: dict, errors: dict) -> dict:
     """The fields ``body`` sends, read as ``POST /inspections`` reads them."""
     data: dict = {}
     if "facility" in body:
-        data["facility"] = get_facility_by_site_code(str(body["facility"] or ""))
-        if data["facility"] is None:
-            errors["facility"] = "未找到该医保定点编码的机构"
+        data["facility"] = read_facility(body, errors)
     if "kind" in body:
         data["kind"] = read_enum(body, "kind", InspectionKind, errors)
     if "trigger" in body:
@@ -142,14 +146,20 @@ def inspection_update(inspection_id: int):
     data = _correction(body, errors)
     confirm_distinct = read_bool(body, "confirm_distinct", errors)
     distinct_from = read_ids(body.get("distinct_from"), "distinct_from", errors)
+    today = china_today()
     if errors:
-        return unprocessable(errors)
+        # The operation's own checks too, on the fields read (the others as recorded), so
+        # that one answer names every problem, as POST /inspections does.
+        current = inspection_data(inspection)
+        wanted = current | {f: v for f, v in data.items() if f not in errors}
+        checks = inspection_errors(wanted, today, named=current["inspectors"])
+        return unprocessable(checks | errors)
     try:
         changed = update_inspection(
             g.api_user,
             inspection,
             data,
-            china_today(),
+            today,
             confirm_distinct=confirm_distinct or distinct_from is not None,
             shown=distinct_from,
         )

@@ -128,6 +128,18 @@ def read_ids(value, field: str, errors: dict) -> set[int] | None:
     return set(value)
 
 
+def read_facility(body: dict, errors: dict):
+    """The facility whose site code ``facility`` gives (a string; any case)."""
+    code = body.get("facility")
+    if code is not None and not isinstance(code, str):
+        errors["facility"] = "应为字符串（医保定点编码）"
+        return None
+    facility = get_facility_by_site_code(code or "")
+    if facility is None:
+        errors["facility"] = "未找到该医保定点编码的机构"
+    return facility
+
+
 def read_inspectors(body: dict, errors: dict) -> list[User]:
     """The accounts ``inspectors`` names (usernames); an unknown one is an error."""
     names = _codes(body.get("inspectors"), "inspectors", errors)
@@ -203,9 +215,7 @@ def inspections_create():
     if not isinstance(body, dict):
         return unprocessable({"body": "请求体必须是 JSON 对象"})
     errors: dict[str, str] = {}
-    facility = get_facility_by_site_code(str(body.get("facility", "")))
-    if facility is None:
-        errors["facility"] = "未找到该医保定点编码的机构"
+    facility = read_facility(body, errors)
     inspectors = read_inspectors(body, errors)
     data = {
         "facility": facility,

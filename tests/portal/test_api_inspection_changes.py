@@ -12,6 +12,7 @@ from portal.models.enums import Role
 from portal.models.inspections import Inspection, InspectionKind, InspectionStatus
 from portal.operations.findings import add_finding
 from portal.operations.users import create_api_token
+from portal.web import china_today
 from tests.credit_helpers import confirmed_finding, finding_data, inspection, two_inspectors
 from tests.portal.web_helpers import audit_rows
 
@@ -35,6 +36,7 @@ def api(db, client, make_facility, make_user):
         def __init__(self):
             self.inspection, self.facility, self.people = insp, facility, (one, two)
             self.url = f"/api/v1/inspections/{insp.id}"
+            self.headers = _bearer(token)
 
         def get(self, url=None, **kwargs):
             return client.get(url or self.url, headers=_bearer(token), **kwargs)
@@ -102,15 +104,26 @@ def test_a_refused_correction_names_every_problem_and_changes_nothing(db, api):
     )
     assert response.status_code == 422
     fields = response.get_json()["error"]["fields"]
-    assert set(fields) == {"kind", "status"}
+    # One inspector for an on-site inspection: the operation's own check, named together
+    # with the fields refused on reading.
+    assert set(fields) == {"kind", "status", "inspectors"}
     assert fields["status"] == "不能通过本接口修改"
+    assert "2名以上" in fields["inspectors"]
     assert api.fresh().notes == ""
-    # Valid types, but one inspector for an on-site inspection: the operation's own check.
+    # Valid types: the operation refuses it.
     response = api.patch({"notes": "改", "inspectors": [api.people[0].username]})
     assert response.status_code == 422
     assert "2名以上" in response.get_json()["error"]["fields"]["inspectors"]
     assert api.fresh().notes == "" and len(api.fresh().inspectors) == 2
     assert audit_rows(db, "inspection.update") == []
+
+
+@pytest.mark.parametrize("value", [123, ["H32060200001"], {"site_code": "x"}, True])
+def test_a_facility_that_is_not_a_string_is_refused_as_such(api, value):
+    response = api.patch({"facility": value})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["facility"] == "应为字符串（医保定点编码）"
+    assert api.fresh().facility_id == api.facility.id
 
 
 @pytest.mark.parametrize("body", [{}, {"confirm_distinct": True}, [], "notes"])
@@ -163,7 +176,7 @@ def test_close_without_a_body_ends_it_today_and_only_once(db, api):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "closed" and body["closed_at"].endswith("+08:00")
-    assert api.fresh().end_date is not None
+    assert api.fresh().end_date == china_today()
     again = api.post("close", {})
     assert again.status_code == 422
     assert again.get_json()["error"]["fields"]["end_date"] == "该检查已结束"
@@ -179,10 +192,30 @@ def test_close_is_refused_while_a_draft_finding_waits(db, api):
     assert api.fresh().status is InspectionStatus.OPEN
 
 
-def test_close_refuses_a_body_that_is_not_an_object(api):
-    response = api.post("close", data="[", content_type="application/json")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"data": "[", "content_type": "application/json"},
+        {"data": "[]", "content_type": "application/json"},
+        # A form is not read as no body (which would close it today, not on the date sent).
+        {"data": {"end_date": "2026-06-02"}},
+    ],
+)
+def test_close_refuses_a_body_that_is_not_a_json_object(api, kwargs):
+    response = api.post("close", **kwargs)
     assert response.status_code == 422
     assert "body" in response.get_json()["error"]["fields"]
+    assert api.fresh().status is InspectionStatus.OPEN
+
+
+def test_an_id_past_the_database_integer_is_not_found(client, api):
+    """Ids are 32-bit on PostgreSQL: a larger one must not reach the database."""
+    url = f"/api/v1/inspections/{2**31}"
+    assert api.get(url).status_code == 404
+    assert api.patch({"notes": "改"}, url=url).status_code == 404
+    for action in ("close", "cancel"):
+        response = client.post(f"{url}/{action}", json={}, headers=api.headers)
+        assert response.status_code == 404 and response.is_json
 
 
 def test_cancel_needs_a_reason_and_then_keeps_it(db, api):
