@@ -24,14 +24,8 @@ from portal.models.enums import (
 )
 from portal.models.facility import Facility
 from portal.models.points import PointAppeal, PointRecord
-from portal.operations.points import (
-    PointsError,
-    add_restoration,
-    decide_appeal,
-    file_appeal,
-    record_points,
-    revoke_record,
-)
+from portal.operations.point_appeals import decide_appeal, file_appeal
+from portal.operations.points import PointsError, add_restoration, record_points, revoke_record
 from portal.permissions import require
 from portal.queries import sanctioned_staff
 from portal.views_common import commit_or_errors, flashed, on_field

@@ -103,7 +103,8 @@ def staff_detail(staff_id: int):
 def _points_context(staff) -> dict:
     from portal.bureau.forms_points import RestorationForm
     from portal.models.points import PointRecord, PointRestoration
-    from portal.operations.points import appeal_deadline, standing_for
+    from portal.operations.point_appeals import appeal_deadline
+    from portal.operations.points import standing_for
 
     today = china_today()
     records = db.session.scalars(

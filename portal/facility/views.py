@@ -10,15 +10,13 @@ from portal.facility.views_credit import credit_card
 from portal.models.enums import TaskStatus
 from portal.models.points import PointRecord, WarningTalkTask
 from portal.models.staff import StaffPractice
-from portal.operations.points import (
-    PointsError,
+from portal.operations.point_appeals import (
     appeal_deadline,
     appeal_open,
     appeal_refusal,
-    complete_task,
     file_appeal,
-    standings_for,
 )
+from portal.operations.points import PointsError, complete_task, standings_for
 from portal.queries import sanctioned_staff, staff_search
 from portal.views_common import commit_or_errors, flashed, on_field
 from portal.web import china_today, page_of

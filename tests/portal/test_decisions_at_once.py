@@ -27,7 +27,8 @@ def world(fresh_database_url, tmp_path):
     from portal.models.credit import CreditAppeal
     from portal.operations.credit_workflow import propose_adjustment
     from portal.operations.findings import add_finding
-    from portal.operations.points import file_appeal, record_points
+    from portal.operations.point_appeals import file_appeal
+    from portal.operations.points import record_points
     from portal.operations.registry import create_facility, create_staff
     from portal.operations.users import create_user
     from tests.conftest import TEST_PASSWORD, make_app
@@ -103,7 +104,7 @@ class Case:
         from portal.models.user import User
         from portal.operations.credit_workflow import decide_adjustment, decide_credit_appeal
         from portal.operations.findings import confirm_finding
-        from portal.operations.points import decide_appeal
+        from portal.operations.point_appeals import decide_appeal
 
         user = _db.session.get(User, ids[who])
         if self.obj == "adjustment":

@@ -17,7 +17,8 @@ from portal.models.facility import Facility
 from portal.models.points import PointAppeal, PointRecord
 from portal.operations.credit_repair import apply_repair
 from portal.operations.credit_workflow import CreditError, file_credit_appeal
-from portal.operations.points import PointsError, file_appeal
+from portal.operations.point_appeals import file_appeal
+from portal.operations.points import PointsError
 from tests.races import second_meanwhile
 
 TODAY = date(2026, 8, 3)

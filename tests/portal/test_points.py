@@ -13,13 +13,8 @@ from portal.models.enums import (
     TaskStatus,
 )
 from portal.models.points import PointRecord, WarningTalkTask
-from portal.operations.points import (
-    PointsError,
-    add_restoration,
-    decide_appeal,
-    file_appeal,
-    standing_for,
-)
+from portal.operations.point_appeals import decide_appeal, file_appeal
+from portal.operations.points import PointsError, add_restoration, standing_for
 from portal.operations.registry import RegistryError, update_staff
 from portal.web import china_today
 from tests.conftest import csrf_token

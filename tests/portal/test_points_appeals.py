@@ -8,7 +8,8 @@ import pytest
 
 from portal.models.enums import AppealStatus, Responsibility, Role, Severity
 from portal.models.points import PointAppeal
-from portal.operations.points import PointsError, appeal_deadline, decide_appeal, file_appeal
+from portal.operations.point_appeals import appeal_deadline, decide_appeal, file_appeal
+from portal.operations.points import PointsError
 from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.portal.points_helpers import TODAY, december_record
