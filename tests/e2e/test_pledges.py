@@ -11,6 +11,7 @@ import pytest
 
 from portal.extensions import db as _db
 from portal.models.enums import Role
+from tests.e2e.dialogs import accept_dialogs
 from tests.pledges import samples
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +69,7 @@ def _watch(page) -> list[str]:
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", on_response)
-    page.on("dialog", lambda dialog: dialog.accept())
+    accept_dialogs(page)
     return errors
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models.enums import Role
+from tests.e2e.dialogs import accept_dialogs
 from tests.factories import facility_data, staff_data
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +58,7 @@ def test_inspector_records_points_and_both_facilities_see_the_suspension(
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # the "确认记分？" confirmation
+    accept_dialogs(page)  # the "确认记分？" confirmation
     try:
         _login(page, live_server.url, *live_server.inspector)
         page.wait_for_url(re.compile(r"/bureau/$"))
