@@ -18,11 +18,11 @@ from portal.api.auth import token_required
 from portal.api.fields import read_bool, read_date, read_text
 from portal.api.views_inspections import (
     REFERENCE_MAX,
-    conflict,
     read_enum,
     read_facility,
     read_ids,
     read_inspectors,
+    refused,
     unprocessable,
 )
 from portal.extensions import db
@@ -34,7 +34,6 @@ from portal.operations.inspection_changes import (
     update_inspection,
 )
 from portal.operations.inspections import (
-    DuplicateInspection,
     InspectionError,
     inspection_errors,
 )
@@ -163,13 +162,8 @@ def inspection_update(inspection_id: int):
             confirm_distinct=confirm_distinct or distinct_from is not None,
             shown=distinct_from,
         )
-    except DuplicateInspection as exc:
-        answer = conflict(exc)
-        db.session.rollback()
-        return answer
     except InspectionError as exc:
-        db.session.rollback()
-        return unprocessable(exc.errors)
+        return refused(exc)
     db.session.commit()
     return jsonify(inspection_json(inspection) | {"changed": changed})
 
@@ -190,8 +184,7 @@ def inspection_close(inspection_id: int):
     try:
         close_inspection(g.api_user, inspection, end_date, china_today())
     except InspectionError as exc:
-        db.session.rollback()
-        return unprocessable(exc.errors)
+        return refused(exc)
     db.session.commit()
     return jsonify(inspection_json(inspection))
 
@@ -213,7 +206,6 @@ def inspection_cancel(inspection_id: int):
     try:
         cancel_inspection(g.api_user, inspection, reason)
     except InspectionError as exc:
-        db.session.rollback()
-        return unprocessable(exc.errors)
+        return refused(exc)
     db.session.commit()
     return jsonify(inspection_json(inspection))

@@ -99,6 +99,14 @@ def conflict(exc: DuplicateInspection):
     return jsonify({"error": error}), 409
 
 
+def refused(exc: InspectionError):
+    """The answer to a refused inspection operation, its changes rolled back: 409 naming
+    the inspections a likely duplicate would repeat, 422 naming the fields otherwise."""
+    answer = conflict(exc) if isinstance(exc, DuplicateInspection) else unprocessable(exc.errors)
+    db.session.rollback()
+    return answer
+
+
 def read_enum(body: dict, field: str, cls, errors: dict):
     try:
         return cls(body.get(field))
@@ -264,13 +272,8 @@ def inspections_create():
                 }
                 raise
             created.append(finding)
-    except DuplicateInspection as exc:
-        answer = conflict(exc)
-        db.session.rollback()
-        return answer
     except InspectionError as exc:
-        db.session.rollback()
-        return unprocessable(exc.errors)
+        return refused(exc)
     db.session.commit()
     from portal.api.views import facility_json
 
