@@ -21,6 +21,7 @@ from portal.api.openapi_schemas import (
 )
 from portal.api.views import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from portal.models.enums import FacilityKind
+from portal.models.inspections import InspectionKind, InspectionStatus
 from portal.web import MAX_ID
 
 ERROR = json_body(ref("Error"), "错误（message 为中文说明）")
@@ -108,7 +109,25 @@ PATHS = {
                                                 "重复记分：existing 为已登记的同一记分，未保存"),
                                "422": UNPROCESSABLE}},
     },
-    "/inspections": {"post": {
+    "/inspections": {"get": {
+        "summary": "检查记录列表（分页，开始日期新的在前）", "security": TOKEN,
+        "description": "例如请求超时后，按机构和开始日期查找已登记的检查。",
+        "parameters": [
+            {"name": "facility", "in": "query", "schema": STR,
+             "description": "医保定点机构编码；未找到时返回 422"},
+            {"name": "status", "in": "query", "schema": enum_of(InspectionStatus),
+             "description": "检查状态；其他取值返回 422"},
+            {"name": "kind", "in": "query", "schema": enum_of(InspectionKind),
+             "description": "检查类型；其他取值返回 422"},
+            {"name": "start_from", "in": "query", "schema": {"type": "string", "format": "date"},
+             "description": "开始日期不早于（YYYY-MM-DD）"},
+            {"name": "start_to", "in": "query", "schema": {"type": "string", "format": "date"},
+             "description": "开始日期不晚于（YYYY-MM-DD）"},
+            *PAGING,
+        ],
+        "responses": {"200": json_body(page_of("Inspection"), "检查记录"),
+                      "400": BAD_PAGING, "401": UNAUTHORIZED, "422": UNPROCESSABLE}},
+                    "post": {
         "summary": "登记检查及违规发现", "security": TOKEN,
         "description": "全部成功或全部不保存；认定的违规发现即时重算机构信用等级。"
                        "该机构已有同一检查类型、同一开始日期且未撤销的检查时，视为可能重复登记，"

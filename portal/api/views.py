@@ -62,7 +62,7 @@ def _positive_int(name: str, default: int) -> int:
     return int(text)
 
 
-def _page_args() -> tuple[int, int]:
+def page_args() -> tuple[int, int]:
     """(page, per_page) from the query string; 400 unless both are whole numbers >= 1."""
     page = _positive_int("page", 1)
     per_page = min(MAX_PER_PAGE, _positive_int("per_page", DEFAULT_PER_PAGE))
@@ -71,7 +71,7 @@ def _page_args() -> tuple[int, int]:
 
 @bp.route("/facilities")
 def facilities():
-    page_no, per_page = _page_args()
+    page_no, per_page = page_args()
     # An unknown kind or grade is refused rather than ignored: ignoring it would list every
     # facility as if the filter had matched. Kinds are the documented values, as written.
     errors = {}

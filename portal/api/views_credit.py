@@ -11,7 +11,7 @@ from flask import jsonify, url_for
 
 from portal.api import bp
 from portal.api.auth import token_user
-from portal.api.views import _page_args, facility_or_404
+from portal.api.views import facility_or_404, page_args
 from portal.extensions import db
 from portal.models.facility import Facility
 from portal.operations.credit import latest_grade
@@ -108,7 +108,7 @@ def facility_credit_history(site_code: str):
     from portal.credit_queries import history_stmt
 
     facility = facility_or_404(site_code)
-    page_no, per_page = _page_args()
+    page_no, per_page = page_args()
     page = db.paginate(history_stmt(facility.id), page=page_no, per_page=per_page, error_out=False)
     return jsonify(
         {

@@ -1,5 +1,5 @@
-"""Reading, correcting, closing and cancelling a recorded inspection through the API (staff
-tokens), as the bureau's inspection pages do: the same operations
+"""Listing, reading, correcting, closing and cancelling recorded inspections through the API
+(staff tokens), as the bureau's inspection pages do: the same operations
 (``portal.operations.inspection_changes``), checks and audit rows.
 
 A correction sends only the fields it changes. It is refused whole (422, ``fields`` naming
@@ -12,10 +12,13 @@ as when recording one (``distinct_from`` or ``confirm_distinct``).
 from __future__ import annotations
 
 from flask import abort, g, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_bool, read_date, read_text
+from portal.api.views import invalid_choice, page_args
 from portal.api.views_inspections import (
     REFERENCE_MAX,
     read_enum,
@@ -26,7 +29,12 @@ from portal.api.views_inspections import (
     unprocessable,
 )
 from portal.extensions import db
-from portal.models.inspections import Inspection, InspectionKind, InspectionTrigger
+from portal.models.inspections import (
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    InspectionTrigger,
+)
 from portal.operations.inspection_changes import (
     cancel_inspection,
     close_inspection,
@@ -38,6 +46,7 @@ from portal.operations.inspections import (
     inspection_errors,
 )
 from portal.permissions import can
+from portal.queries import get_facility_by_site_code
 from portal.web import china_iso, china_today
 
 NOT_FOUND = "未找到该检查记录"
@@ -96,6 +105,57 @@ def _body(empty_ok: bool = False) -> dict | None:
         return {}
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
+
+
+@bp.route("/inspections", methods=["GET"])
+@token_required
+def inspections():
+    """Inspections, the latest begun first, by facility, status, kind and start date
+    (paginated): a client that lost the answer to a request finds what it recorded."""
+    page_no, per_page = page_args()
+    args, errors = request.args, {}
+    stmt = select(Inspection).options(
+        selectinload(Inspection.facility),
+        selectinload(Inspection.inspectors),
+        selectinload(Inspection.findings),
+    )
+    if code := args.get("facility", "").strip():
+        facility = get_facility_by_site_code(code)
+        if facility is None:
+            errors["facility"] = "未找到该医保定点编码的机构"
+        else:
+            stmt = stmt.where(Inspection.facility_id == facility.id)
+    for field, cls, column in (
+        ("status", InspectionStatus, Inspection.status),
+        ("kind", InspectionKind, Inspection.kind),
+    ):
+        if value := args.get(field, "").strip():
+            if value in {m.value for m in cls}:
+                stmt = stmt.where(column == cls(value))
+            else:
+                errors[field] = invalid_choice(cls)
+    for field, bound in (("start_from", Inspection.start_date.__ge__),
+                         ("start_to", Inspection.start_date.__le__)):  # fmt: skip
+        if field in args:
+            day = read_date(args, field, errors)
+            if day is not None:
+                stmt = stmt.where(bound(day))
+    if errors:
+        return unprocessable(errors)
+    page = db.paginate(
+        stmt.order_by(Inspection.start_date.desc(), Inspection.id.desc()),
+        page=page_no,
+        per_page=per_page,
+        error_out=False,
+    )
+    return jsonify(
+        {
+            "items": [inspection_json(i) for i in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+        }
+    )
 
 
 @bp.route("/inspections/<int:inspection_id>", methods=["GET"])

@@ -161,6 +161,7 @@ EXPECTED: dict[str, tuple] = {
     "api.facility_credit_history": (OK,   OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "api.openapi":             (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "api.inspections_create":  (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.inspections":         (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
     "api.inspection":          (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
     "api.inspection_update":   (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
     "api.inspection_close":    (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),

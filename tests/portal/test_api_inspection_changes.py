@@ -243,3 +243,55 @@ def test_cancel_is_refused_while_a_confirmed_finding_counts(db, api):
     assert "已认定的违规发现" in response.get_json()["error"]["fields"]["status"]
     assert api.fresh().status is InspectionStatus.OPEN
     assert audit_rows(db, "inspection.cancel") == []
+
+
+def test_the_list_finds_inspections_by_facility_status_kind_and_start(
+    db, client, api, make_facility
+):
+    one, two = api.people
+    later = inspection(one, api.facility, [one, two], start=date(2026, 7, 1))
+    flight = inspection(
+        one, api.facility, [one, two], start=date(2026, 8, 1), kind=InspectionKind.FLIGHT
+    )
+    elsewhere = inspection(one, make_facility(name="别处医院"), [one, two], start=START)
+    db.session.commit()
+    assert api.post("cancel", {"reason": "重复录入"}).status_code == 200
+
+    def ids(query: str = "") -> list[int]:
+        response = api.get(f"/api/v1/inspections{query}")
+        assert response.status_code == 200, response.get_json()
+        return [i["id"] for i in response.get_json()["items"]]
+
+    # The latest begun first.
+    assert ids() == [flight.id, later.id, elsewhere.id, api.inspection.id]
+    site = api.facility.site_code
+    assert ids(f"?facility={site.lower()}") == [flight.id, later.id, api.inspection.id]
+    assert ids(f"?facility={site}&status=cancelled") == [api.inspection.id]
+    assert ids("?kind=flight") == [flight.id]
+    assert ids("?start_from=2026-07-01&start_to=2026-07-31") == [later.id]
+    page = api.get("/api/v1/inspections?per_page=2&page=2").get_json()
+    assert ([i["id"] for i in page["items"]], page["total"]) == (
+        [elsewhere.id, api.inspection.id],
+        4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("facility=H99999999999", "facility"),
+        ("status=done", "status"),
+        ("kind=Flight", "kind"),
+        ("start_from=2026-7-1", "start_from"),
+        ("start_to=yesterday", "start_to"),
+    ],
+)
+def test_the_list_refuses_a_filter_it_cannot_apply(api, query, field):
+    response = api.get(f"/api/v1/inspections?{query}")
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == [field]
+
+
+def test_the_list_needs_a_staff_token(client, api):
+    assert client.get("/api/v1/inspections").status_code == 401
+    assert api.get("/api/v1/inspections?page=0").status_code == 400

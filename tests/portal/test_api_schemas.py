@@ -183,7 +183,12 @@ def _inspection_requests(w: dict) -> list[tuple]:
     found, change, close = (f"/inspections/{w[k]}" for k in ("found", "to_change", "to_close"))
     missing = "/inspections/987654321"
     notes, reason = {"notes": "补记"}, {"reason": "误录"}
+    listed = f"/inspections?facility={w['graded']}&status=open&start_from=2026-01-01"
     return [
+        ("/inspections", "get", 200, listed, {"headers": token}),
+        ("/inspections", "get", 400, "/inspections?per_page=0", {"headers": token}),
+        ("/inspections", "get", 401, "/inspections", {}),
+        ("/inspections", "get", 422, "/inspections?status=done&kind=x", {"headers": token}),
         (one, "get", 200, found, {"headers": token}),
         (one, "get", 401, found, {}),
         (one, "get", 404, missing, {"headers": token}),
@@ -219,6 +224,7 @@ def _refused_requests(w: dict) -> list[tuple]:
         "/facilities/{site_code}/pledge": f"/facilities/{sc}/pledge",
         "/staff/{staff_code}": f"/staff/{staff}",
         "/staff/{staff_code}/points": f"/staff/{staff}/points",
+        "/inspections": "/inspections",
         "/inspections/{inspection_id}": f"/inspections/{w['found']}",
     }  # fmt: skip
     out = [(path, "get", 400, url + "?q=%00", {"headers": token}) for path, url in urls.items()]
