@@ -120,9 +120,10 @@ PATHS = {
             {"name": "kind", "in": "query", "schema": enum_of(InspectionKind),
              "description": "检查类型；其他取值返回 422"},
             {"name": "start_from", "in": "query", "schema": {"type": "string", "format": "date"},
-             "description": "开始日期不早于（YYYY-MM-DD）"},
+             "description": "开始日期不早于（YYYY-MM-DD）；格式不对返回 422，空值不筛选"},
             {"name": "start_to", "in": "query", "schema": {"type": "string", "format": "date"},
-             "description": "开始日期不晚于（YYYY-MM-DD）"},
+             "description": "开始日期不晚于（YYYY-MM-DD，含当天）；格式不对或早于 start_from "
+                            "返回 422，空值不筛选"},
             *PAGING,
         ],
         "responses": {"200": json_body(page_of("Inspection"), "检查记录"),

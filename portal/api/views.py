@@ -38,6 +38,8 @@ def facility_json(facility) -> dict:
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 BAD_PAGING = "page 和 per_page 必须为正整数"
+#: Digits of page and per_page read: more than any page count or cap.
+PAGING_DIGITS = 12
 FACILITY_NOT_FOUND = "未找到该医保定点编码的机构"
 #: The longest decision reference a point record holds (also in the OpenAPI document).
 POINTS_REFERENCE_MAX = text_limit(PointRecord.reference)
@@ -57,9 +59,14 @@ def _positive_int(name: str, default: int) -> int:
         return default
     text = text.strip()
     # Digits only: int() would also take "+5", "1_0" and non-ASCII digits.
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+    if not (text.isascii() and text.isdigit()):
         abort(400, BAD_PAGING)
-    return int(text)
+    digits = text.lstrip("0")
+    if not digits:
+        abort(400, BAD_PAGING)
+    # A longer number is past any page there is (the caller caps it), and is never
+    # converted whole: Python refuses over 4,300 digits (a 500 error).
+    return int(digits) if len(digits) <= PAGING_DIGITS else 10**PAGING_DIGITS
 
 
 def page_args() -> tuple[int, int]:

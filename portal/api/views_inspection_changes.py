@@ -134,12 +134,14 @@ def inspections():
                 stmt = stmt.where(column == cls(value))
             else:
                 errors[field] = invalid_choice(cls)
-    for field, bound in (("start_from", Inspection.start_date.__ge__),
-                         ("start_to", Inspection.start_date.__le__)):  # fmt: skip
-        if field in args:
-            day = read_date(args, field, errors)
-            if day is not None:
-                stmt = stmt.where(bound(day))
+    days = {field: read_date({field: args.get(field, "").strip()}, field, errors)
+            for field in ("start_from", "start_to")}  # fmt: skip
+    if days["start_from"] is not None:
+        stmt = stmt.where(Inspection.start_date >= days["start_from"])
+    if days["start_to"] is not None:
+        stmt = stmt.where(Inspection.start_date <= days["start_to"])
+        if days["start_from"] is not None and days["start_from"] > days["start_to"]:
+            errors["start_to"] = "不能早于 start_from"
     if errors:
         return unprocessable(errors)
     page = db.paginate(

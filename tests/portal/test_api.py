@@ -161,10 +161,18 @@ def test_paging_with_spaces_around_the_number_is_accepted(client, facilities):
     assert (body["page"], body["per_page"]) == (2, 3)
 
 
-def test_huge_page_is_empty_not_an_error(client, facilities):
-    response = client.get("/api/v1/facilities?page=99999999999999999999999")
+@pytest.mark.parametrize("page", ["99999999999999999999999", "9" * 5000])
+def test_huge_page_is_empty_not_an_error(client, facilities, page):
+    # 5,000 digits: more than Python converts to an integer.
+    response = client.get(f"/api/v1/facilities?page={page}")
     assert response.status_code == 200
     assert response.get_json()["items"] == []
+
+
+def test_leading_zeros_do_not_change_the_page(client, facilities):
+    body = client.get("/api/v1/facilities?page=" + "0" * 20 + "2&per_page=03").get_json()
+    assert (body["page"], body["per_page"]) == (2, 3)
+    assert client.get("/api/v1/facilities?page=000").status_code == 400
 
 
 def test_one_facility(client, facilities):

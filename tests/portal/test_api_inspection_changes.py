@@ -269,6 +269,7 @@ def test_the_list_finds_inspections_by_facility_status_kind_and_start(
     assert ids(f"?facility={site}&status=cancelled") == [api.inspection.id]
     assert ids("?kind=flight") == [flight.id]
     assert ids("?start_from=2026-07-01&start_to=2026-07-31") == [later.id]
+    assert ids("?start_from=2026-07-01%20&start_to=2026-07-01") == [later.id]  # both inclusive
     page = api.get("/api/v1/inspections?per_page=2&page=2").get_json()
     assert ([i["id"] for i in page["items"]], page["total"]) == (
         [elsewhere.id, api.inspection.id],
@@ -284,6 +285,7 @@ def test_the_list_finds_inspections_by_facility_status_kind_and_start(
         ("kind=Flight", "kind"),
         ("start_from=2026-7-1", "start_from"),
         ("start_to=yesterday", "start_to"),
+        ("start_from=2026-08-01&start_to=2026-07-01", "start_to"),
     ],
 )
 def test_the_list_refuses_a_filter_it_cannot_apply(api, query, field):
