@@ -1,22 +1,31 @@
-"""Confirmation prompts (data-confirm) in browser tests."""
+"""Confirmation prompts (data-confirm) in browser tests.
+
+The page's ``window.confirm`` is replaced before any of its scripts run: it says yes and
+notes the question in the tab's session storage, which outlives the navigation the
+confirmed step starts, so a test can check what was asked. Native prompts were answered
+through Playwright's dialog events before, and in some full runs on this machine the
+prompt on the pledge review page was gone by the time the answer came: the form was never
+sent and the test timed out. What the app does (ask before the step, go on when told yes)
+is tested all the same; the browser's own dialog box is not the app's."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Error as PlaywrightError
+import json
+
+ANSWER_YES = """
+window.confirm = function (message) {
+  var asked = JSON.parse(window.sessionStorage.getItem("e2e-confirm") || "[]");
+  asked.push(String(message));
+  window.sessionStorage.setItem("e2e-confirm", JSON.stringify(asked));
+  return true;
+};
+"""
 
 
-def accept_dialogs(page) -> None:
-    """Accept every prompt ``page`` shows. A prompt already gone when the handler runs
-    (seen once, under load: "No dialog is showing") is let be: the error, raised inside
-    Playwright's event dispatch, would otherwise stall the test's next wait until it times
-    out. A prompt dismissed without being accepted still fails the test, at the wait for
-    the page the confirmed step leads to."""
+def answer_yes_to_confirmations(page) -> None:
+    page.add_init_script(ANSWER_YES)
 
-    def accept(dialog) -> None:
-        try:
-            dialog.accept()
-        except PlaywrightError as exc:
-            if "No dialog is showing" not in str(exc):
-                raise
 
-    page.on("dialog", accept)
+def confirmations(page) -> list[str]:
+    """The questions the tab has asked so far, oldest first."""
+    return json.loads(page.evaluate("window.sessionStorage.getItem('e2e-confirm') || '[]'"))

@@ -11,7 +11,7 @@ import pytest
 
 from portal.extensions import db as _db
 from portal.models.enums import Role
-from tests.e2e.dialogs import accept_dialogs
+from tests.e2e.dialogs import answer_yes_to_confirmations, confirmations
 from tests.pledges import samples
 
 pytestmark = pytest.mark.e2e
@@ -54,7 +54,8 @@ def pledge_world(live_server):
 
 def _watch(page) -> list[str]:
     """Console errors, failed requests (the browser's own favicon probe aside) and page
-    errors; confirmation prompts (data-confirm) are accepted."""
+    errors; confirmation prompts (data-confirm) are answered yes and noted
+    (``answer_yes_to_confirmations``)."""
     errors: list[str] = []
 
     def on_console(msg):
@@ -69,7 +70,7 @@ def _watch(page) -> list[str]:
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", on_response)
-    accept_dialogs(page)
+    answer_yes_to_confirmations(page)
     return errors
 
 
@@ -150,6 +151,7 @@ def test_pledge_from_download_to_public_verification(
     page.get_by_label("核验通过").check()
     page.get_by_role("button", name="提交审核结果").click()
     page.wait_for_url(re.compile(r"/bureau/pledges/review$"))
+    assert confirmations(page) == ["确认提交审核结果？"]
     assert page.get_by_text(f"已核验通过：{NAME}").is_visible()
     assert page.get_by_text("没有待审核的承诺书扫描件。").is_visible()
     assert errors == []

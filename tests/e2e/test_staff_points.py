@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models.enums import Role
-from tests.e2e.dialogs import accept_dialogs
+from tests.e2e.dialogs import answer_yes_to_confirmations, confirmations
 from tests.factories import facility_data, staff_data
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +58,7 @@ def test_inspector_records_points_and_both_facilities_see_the_suspension(
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    accept_dialogs(page)  # the "确认记分？" confirmation
+    answer_yes_to_confirmations(page)
     try:
         _login(page, live_server.url, *live_server.inspector)
         page.wait_for_url(re.compile(r"/bureau/$"))
@@ -73,6 +73,7 @@ def test_inspector_records_points_and_both_facilities_see_the_suspension(
         page.get_by_label("违规行为").fill("串换诊疗项目收费")
         page.get_by_role("button", name="记分", exact=True).click()
         page.wait_for_url(re.compile(r"/bureau/staff/\d+#points$"))
+        assert [q[:5] for q in confirmations(page)] == ["确认记分？"]
         assert page.get_by_text("已记 10 分").is_visible()
         assert page.get_by_text("暂停中").is_visible()
     finally:
