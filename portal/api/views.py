@@ -98,7 +98,7 @@ def facilities():
         if problem:
             errors["grade"] = problem
     if errors:
-        return _field_errors(errors)
+        return unprocessable(errors)
     page = db.paginate(stmt, page=page_no, per_page=per_page, error_out=False)
     return jsonify(
         {
@@ -256,7 +256,7 @@ def staff_points_create(staff_code: str):
     ):
         errors["reference"] = message
     if errors:
-        return _field_errors(errors)
+        return unprocessable(errors)
     try:
         record = record_points(
             g.api_user,
@@ -287,11 +287,13 @@ def staff_points_create(staff_code: str):
     return jsonify({"id": record.id, "points": record.points} | _points_json(staff)), 201
 
 
-def invalid_choice(cls) -> str:
-    return "取值无效，可选：" + "、".join(m.value for m in cls)
+def invalid_choice(choices) -> str:
+    """The message for a value not among ``choices`` (an enum class, or strings)."""
+    return "取值无效，可选：" + "、".join(str(getattr(c, "value", c)) for c in choices)
 
 
-def _field_errors(errors: dict[str, str]):
+def unprocessable(errors: dict[str, str]):
+    """422 naming each field's problem."""
     return jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": errors}}), 422
 
 

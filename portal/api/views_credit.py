@@ -11,7 +11,7 @@ from flask import jsonify, url_for
 
 from portal.api import bp
 from portal.api.auth import token_user
-from portal.api.views import facility_or_404, page_args
+from portal.api.views import facility_or_404, invalid_choice, page_args
 from portal.extensions import db
 from portal.models.facility import Facility
 from portal.operations.credit import latest_grade
@@ -30,7 +30,7 @@ def grade_filter(stmt, grade: str):
     """Restrict a facility query to one current grade; (stmt, problem message)."""
     grades = [b.grade for b in credit_rulebook().grades]
     if grade not in grades:
-        return stmt, "取值无效，可选：" + "、".join(grades)
+        return stmt, invalid_choice(grades)
     return stmt.where(Facility.credit_grade == grade), None
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_bool, read_date, read_text
-from portal.api.views import invalid_choice, page_args
+from portal.api.views import FACILITY_NOT_FOUND, invalid_choice, page_args, unprocessable
 from portal.api.views_inspections import (
     REFERENCE_MAX,
     read_enum,
@@ -26,7 +26,6 @@ from portal.api.views_inspections import (
     read_ids,
     read_inspectors,
     refused,
-    unprocessable,
 )
 from portal.extensions import db
 from portal.models.inspections import (
@@ -122,7 +121,7 @@ def inspections():
     if code := args.get("facility", "").strip():
         facility = get_facility_by_site_code(code)
         if facility is None:
-            errors["facility"] = "未找到该医保定点编码的机构"
+            errors["facility"] = FACILITY_NOT_FOUND
         else:
             stmt = stmt.where(Inspection.facility_id == facility.id)
     for field, cls, column in (

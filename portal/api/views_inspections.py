@@ -19,6 +19,7 @@ from sqlalchemy import select
 from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_bool, read_date, read_text, text_limit
+from portal.api.views import FACILITY_NOT_FOUND, facility_json, invalid_choice, unprocessable
 from portal.extensions import db
 from portal.models.inspections import Finding, Inspection, InspectionKind, InspectionTrigger
 from portal.models.staff import StaffMember
@@ -48,13 +49,6 @@ MONEY_FIELDS = ("amount_involved_fen", "amount_refunded_fen", "amount_recovered_
 #: document). Category and legal article are checked against their lists instead.
 REFERENCE_MAX = text_limit(Inspection.reference)
 DECISION_NUMBER_MAX = text_limit(Finding.decision_number)
-
-
-def unprocessable(fields: dict[str, str]):
-    return (
-        jsonify({"error": {"code": 422, "message": "数据校验失败", "fields": fields}}),
-        422,
-    )
 
 
 def conflict(exc: DuplicateInspection):
@@ -111,7 +105,7 @@ def read_enum(body: dict, field: str, cls, errors: dict):
     try:
         return cls(body.get(field))
     except ValueError:
-        errors[field] = "取值无效，可选：" + "、".join(m.value for m in cls)
+        errors[field] = invalid_choice(cls)
         return None
 
 
@@ -144,7 +138,7 @@ def read_facility(body: dict, errors: dict):
         return None
     facility = get_facility_by_site_code(code or "")
     if facility is None:
-        errors["facility"] = "未找到该医保定点编码的机构"
+        errors["facility"] = FACILITY_NOT_FOUND
     return facility
 
 
@@ -275,8 +269,6 @@ def inspections_create():
     except InspectionError as exc:
         return refused(exc)
     db.session.commit()
-    from portal.api.views import facility_json
-
     return (
         jsonify(
             {
