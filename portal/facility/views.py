@@ -78,7 +78,10 @@ def _own_staff_ids() -> set[int]:
 
 @bp.route("/staff/<int:staff_id>/points")
 def staff_points(staff_id: int):
-    """A person's point record, for a facility where the person practises."""
+    """A person's point record, for a facility where the person practises. Records decided
+    at another facility count towards the person's standing and are listed with their
+    points and dates, but what they were for is that facility's business: no violation,
+    reference or objections, and no objection from here."""
     if staff_id not in _own_staff_ids():
         abort(404)
     from portal.models.staff import StaffMember
@@ -95,8 +98,13 @@ def staff_points(staff_id: int):
         person=person,
         records=records,
         standing=standings_for([staff_id], today)[staff_id],
+        own_facility_id=current_user.facility_id,
         deadlines={r.id: appeal_deadline(r) for r in records if not r.revoked},
-        open_appeals={r.id for r in records if appeal_open(r, today)},
+        open_appeals={
+            r.id
+            for r in records
+            if r.facility_id == current_user.facility_id and appeal_open(r, today)
+        },
         today=today,
     )
 
@@ -104,7 +112,13 @@ def staff_points(staff_id: int):
 @bp.route("/points/<int:record_id>/appeal", methods=["GET", "POST"])
 def points_appeal(record_id: int):
     record = db.session.get(PointRecord, record_id)
-    if record is None or record.staff_id not in _own_staff_ids():
+    # Only the facility the points were decided at objects to them (the person's other
+    # facilities see the record's points, not what it was for).
+    if (
+        record is None
+        or record.facility_id != current_user.facility_id
+        or record.staff_id not in _own_staff_ids()
+    ):
         abort(404)
     if request.method == "GET":
         # No form to fill in for an objection that cannot be filed: say why.

@@ -126,3 +126,41 @@ def test_a_staff_search_without_match_does_not_say_no_staff_are_registered(
     auth.logout()
     auth.login("fac_empty")
     assert "暂无登记的医保相关人员" in client.get("/facility/staff").get_data(as_text=True)
+
+
+def test_a_person_shared_with_another_facility_is_objected_to_only_where_decided(
+    db, client, auth, make_user, make_staff, make_facility
+):
+    """Points decided at the other facility count in the person's standing here, but only
+    the deciding facility sees what they were for and may object to them."""
+    from portal.models.points import PointAppeal
+
+    own = make_facility(name="自家医院")
+    other = make_facility(name="别家医院")
+    shared = make_staff([own, other], name="孙两地")
+    theirs = _points_record(shared, other)
+    ours = _points_record(shared, own)
+    ours.reference = "通医保处〔2026〕2号"
+    make_user(Role.FACILITY, "shared_facility", facility=own)
+    db.session.commit()
+    auth.login("shared_facility")
+
+    page = client.get(f"/facility/staff/{shared.id}/points").get_data(as_text=True)
+    assert "通医保处〔2026〕2号" in page  # ours, in full
+    assert "通医保处〔2026〕1号" not in page and "别家医院" not in page  # theirs, without detail
+    assert "由其他机构处理，详情不予显示" in page
+    assert f"/facility/points/{ours.id}/appeal" in page
+    assert f"/facility/points/{theirs.id}/appeal" not in page
+
+    assert client.get(f"/facility/points/{theirs.id}/appeal").status_code == 404
+    token = csrf_token(page)
+    response = client.post(
+        f"/facility/points/{theirs.id}/appeal", data={"csrf_token": token, "reason": "代他院提出"}
+    )
+    assert response.status_code == 404
+    assert db.session.query(PointAppeal).count() == 0
+    response = client.post(
+        f"/facility/points/{ours.id}/appeal", data={"csrf_token": token, "reason": "本院提出"}
+    )
+    assert response.status_code == 302
+    assert [a.record_id for a in db.session.query(PointAppeal)] == [ours.id]
