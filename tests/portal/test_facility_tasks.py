@@ -175,3 +175,25 @@ def test_a_refused_note_is_shown_on_the_page_listing_its_task(
     assert "此项必填" in html[field:]
     assert '<a href="/facility/tasks?page=1">上一页</a>' in html
     assert "/done?page=" not in html
+
+
+def test_a_talk_over_points_decided_elsewhere_names_their_points_not_their_violation(
+    db, client, auth, make_user, make_staff, make_facility
+):
+    """The talk is held at every facility where the person practises; what the points
+    were for is the deciding facility's business (as on the person's points page)."""
+    own, other = make_facility(), make_facility()
+    shared = make_staff([own, other], name="孙两地")
+    task = WarningTalkTask(staff=shared, facility=own, record=points_record(shared, other))
+    db.session.add(task)
+    db.session.add(WarningTalkTask(staff=shared, facility=other, record=task.record))
+    db.session.commit()
+    make_user(Role.FACILITY, "fac_shared_talk", facility=own)
+    auth.login("fac_shared_talk")
+    page = client.get("/facility/tasks").get_data(as_text=True)
+    assert "孙两地" in page and f"其他机构记分 {task.record.points} 分" in page
+    assert task.record.violation not in page
+    make_user(Role.FACILITY, "fac_deciding_talk", facility=other)
+    auth.logout()
+    auth.login("fac_deciding_talk")
+    assert task.record.violation in client.get("/facility/tasks").get_data(as_text=True)
