@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -15,14 +16,21 @@ from portal.models.pledges import PledgeCampaign
 from portal.pledge_queries import campaign_pledges
 from portal.web import china_time
 
-#: Spreadsheet programs run text that starts with these as a formula.
+#: Spreadsheet programs run text that starts with these as a formula once it is edited.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+def _append(sheet, values: list) -> None:
+    """A row whose text cells hold text as written: never a formula (openpyxl would make
+    one of a value starting with "="), marked as text for when a cell is edited, without
+    an apostrophe in the value, and without the control characters XLSX cannot hold (a
+    name typed with one would otherwise fail the whole export)."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True
 
 
 def overdue_workbook(
@@ -47,28 +55,29 @@ def overdue_workbook(
     book = Workbook()
     sheet = book.active
     sheet.title = _("逾期未报送")
-    sheet.append([_safe(h) for h in headers])
+    _append(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     stmt = campaign_pledges(campaign, today, county=county, kind=kind, status="overdue")
     for pledge in db.session.scalars(stmt):
         facility = pledge.facility
-        sheet.append(
+        _append(
+            sheet,
             [
-                _safe(facility.county),
-                _safe(facility.name),
+                facility.county,
+                facility.name,
                 facility.site_code,
                 facility.credit_code,
                 facility.kind.label,
-                _safe(facility.legal_representative),
-                _safe(facility.contact_name),
-                _safe(facility.contact_phone),
+                facility.legal_representative,
+                facility.contact_name,
+                facility.contact_phone,
                 pledge.status.label,
-                _safe(pledge.rejection_reason),
+                pledge.rejection_reason,
                 campaign.deadline,
                 (today - campaign.deadline).days,
                 china_time(pledge.last_uploaded_at),
-            ]
+            ],
         )
     widths = [12, 36, 16, 22, 14, 16, 10, 16, 14, 30, 14, 10, 18]
     for index, width in enumerate(widths, start=1):

@@ -266,13 +266,33 @@ def test_compliance_page_and_xlsx_export(db, client, auth, make_user, counted):
     assert rows[0][:3] == ("县（市、区）", "机构名称", "医保定点编码")
     names = sorted(r[1] for r in rows[1:])
     # Today is past 2026-05-31: not downloaded, downloaded and rejected are overdue.
-    assert names == sorted(
-        [facilities[0].name, facilities[1].name, "'" + facilities[4].name]
-    )  # a name that starts with "=" is written as text, never as a formula
-    rejected = next(r for r in rows[1:] if r[1].startswith("'"))
+    assert names == sorted([facilities[0].name, facilities[1].name, facilities[4].name])
+    # A name that starts with "=" is written as text, as typed: never as a formula, and
+    # marked as text so that editing the cell keeps it so.
+    cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[1].value.startswith("="))
+    assert cell.data_type == "s" and cell.quotePrefix
+    rejected = next(r for r in rows[1:] if r[1].startswith("="))
     assert rejected[9] == "公章不清晰" and rejected[11] > 0
     filtered = client.get(f"/bureau/pledges/campaigns/{campaign.id}/overdue.xlsx?county=海门区")
     assert len(list(load_workbook(io.BytesIO(filtered.get_data())).active.iter_rows())) == 2
+
+
+def test_overdue_export_leaves_out_control_characters_xlsx_cannot_hold(
+    db, client, auth, make_user, counted
+):
+    """A control character typed into a name (a form stored it before they were refused)
+    is left out of the export rather than failing it; a leading "+" stays as written."""
+    campaign, facilities = counted
+    facilities[0].name = "控制\x1b字符医院"
+    facilities[0].contact_phone = "+86 513 8512 3456"
+    db.session.commit()
+    make_user(Role.AUDITOR, "ctl_auditor")
+    auth.login("ctl_auditor")
+    response = client.get(f"/bureau/pledges/campaigns/{campaign.id}/overdue.xlsx")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.get_data())).active.iter_rows(values_only=True))
+    row = next(r for r in rows if r[1] == "控制字符医院")
+    assert row[7] == "+86 513 8512 3456"
 
 
 # --- Review queue ------------------------------------------------------------------------
