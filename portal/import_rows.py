@@ -222,13 +222,18 @@ def parse_facility(raw: dict, existing: Facility | None) -> tuple[str, dict, lis
         "site_code": cells.code("site_code"),
         "name": cells.text("name"),
         "kind": cells.enum("kind", FacilityKind),
-        "level": cells.enum("level", HospitalLevel, default=HospitalLevel.UNRATED),
         "ownership": cells.enum("ownership", Ownership),
         "county": cells.text("county"),
         "address": cells.text("address"),
         "legal_representative": cells.text("legal_representative"),
         "agreement_start": cells.date("agreement_start"),
     }
+    # A blank level is 未定级 for a new facility and for any but a hospital (only hospitals
+    # are graded by level); an existing hospital keeps the level stored.
+    if cell_text(raw.get("level")):
+        data["level"] = cells.enum("level", HospitalLevel)
+    elif existing is None or data["kind"] is not FacilityKind.HOSPITAL:
+        data["level"] = HospitalLevel.UNRATED
     if cell_text(raw.get("status")):
         data["status"] = cells.enum("status", FacilityStatus)
     elif existing is None:

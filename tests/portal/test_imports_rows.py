@@ -10,6 +10,7 @@ from portal.models import (
     Facility,
     FacilityKind,
     FacilityStatus,
+    HospitalLevel,
     Profession,
     StaffMember,
 )
@@ -96,6 +97,34 @@ def test_rows_with_too_many_or_too_few_cells(db):
     assert [r.line for r in report.rows] == [2, 4]
     assert "第 14 列没有表头" in report.rows[0].errors[0]
     assert any("该行只有 11 列，表头有 13 列" in e for e in report.rows[1].errors)
+
+
+def test_a_blank_level_keeps_a_hospitals_level_and_is_unrated_otherwise(db, make_facility):
+    """Like the other optional cells, a blank level keeps what is stored on update; a new
+    facility, or one that is no hospital, is 未定级."""
+    hospital = make_facility(level=HospitalLevel.TERTIARY)
+    into_clinic = make_facility(level=HospitalLevel.SECONDARY)
+    rows = [
+        facility_row(
+            1,
+            **{"医保定点编码": hospital.site_code, "统一社会信用代码": hospital.credit_code},
+            医院等级="",
+        ),
+        facility_row(
+            2,
+            **{"医保定点编码": into_clinic.site_code, "统一社会信用代码": into_clinic.credit_code},
+            机构类别="诊所",
+            医院等级="",
+        ),
+        facility_row(3, 医院等级=""),
+    ]
+    report = run("facilities", csv_bytes(rows))
+    assert report.ok, report.lines()
+    db.session.expire_all()
+    assert hospital.level is HospitalLevel.TERTIARY
+    assert into_clinic.level is HospitalLevel.UNRATED
+    created = db.session.scalar(select(Facility).where(Facility.site_code == site_code(3)))
+    assert created.level is HospitalLevel.UNRATED
 
 
 def test_update_existing_facility_is_audited(db, make_facility):
