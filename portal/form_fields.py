@@ -12,9 +12,20 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.validators import check_date
+from portal.validators import check_date, control_character_error, has_visible
 
-REQUIRED = DataRequired(_l("此项必填"))
+
+class Required(DataRequired):
+    """``DataRequired`` that also takes text of only invisible characters (a zero-width
+    space, which ``strip()`` keeps) as left blank."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and field.data and not has_visible(field.data):
+            field.data = ""
+        super().__call__(form, field)
+
+
+REQUIRED = Required(_l("此项必填"))
 #: A required date: a value the browser could not send as a date arrives empty.
 VALID_DATE = DataRequired(_l("请填写有效日期"))
 
@@ -39,6 +50,22 @@ class Form(FlaskForm):
             if uploads:
                 return CombinedMultiDict((uploads, request.form))
             return request.form or None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every field's own validators, and for each text field typed in: no control
+        characters (line breaks and tabs only in a multi-line field)."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if (
+                isinstance(field, wtforms.StringField)
+                and not isinstance(field, wtforms.PasswordField | wtforms.HiddenField)
+                and isinstance(field.data, str)
+            ):
+                multiline = isinstance(field, wtforms.TextAreaField)
+                if message := control_character_error(field.data, multiline):
+                    field.errors = [*field.errors, message]
+                    valid = False
+        return valid
 
 
 class DateField(wtforms.DateField):

@@ -6,6 +6,7 @@ Each ``check_*`` returns ``None`` when the value is valid and a Chinese message 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from flask_babel import gettext as _
@@ -93,6 +94,24 @@ def check_date(value: date) -> str | None:
         return _("日期不能早于%(d)s，请核对年份", d=EARLIEST_DATE.isoformat())
     if value > LATEST_DATE:
         return _("日期不能晚于%(d)s，请核对年份", d=LATEST_DATE.isoformat())
+    return None
+
+
+def has_visible(text: str) -> bool:
+    """Whether ``text`` has a character one can see: not only spaces, control characters
+    or format characters (a zero-width space, a byte-order mark), which ``strip()`` keeps."""
+    return any(unicodedata.category(c)[0] not in "ZC" for c in text)
+
+
+def control_character_error(text: str, multiline: bool = True) -> str | None:
+    """A message when ``text`` holds a control character: none is typed on purpose, some
+    break what the text goes into (an XLSX export), and a single line holds no tab or
+    line break either."""
+    allowed = "\t\r\n" if multiline else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
+        if multiline:
+            return _("不能包含控制字符")
+        return _("不能包含换行、制表符等控制字符")
     return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from portal.validators import check_date
+from portal.validators import check_date, control_character_error
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -46,7 +46,8 @@ def read_bool(body: dict, field: str, errors: dict, prefix: str = "", default: b
 def read_text(
     body: dict, field: str, errors: dict, prefix: str = "", max_length: int | None = None
 ) -> str:
-    """A string; with ``max_length``, one that fits once trimmed (as it is stored)."""
+    """A string; with ``max_length``, one that fits once trimmed (as it is stored). Line
+    breaks and tabs are kept; other control characters are refused, as on the pages."""
     value = body.get(field)
     if value is None:
         return ""
@@ -54,6 +55,9 @@ def read_text(
         errors[prefix + field] = "应为字符串"
         return ""
     if max_length is not None and (message := length_error(value, max_length)):
+        errors[prefix + field] = message
+        return ""
+    if message := control_character_error(value):
         errors[prefix + field] = message
         return ""
     return value

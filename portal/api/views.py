@@ -3,12 +3,13 @@ from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.auth import token_required
-from portal.api.fields import length_error, read_date, text_limit
+from portal.api.fields import read_date, read_text, text_limit
 from portal.extensions import db
 from portal.models.enums import FacilityKind
 from portal.models.points import PointRecord
 from portal.models.staff import StaffMember
 from portal.queries import facility_search, get_facility_by_site_code
+from portal.validators import has_visible
 from portal.web import china_iso, last_day
 
 
@@ -248,13 +249,13 @@ def staff_points_create(staff_code: str):
         except ValueError:
             errors[field] = invalid_choice(cls)
     decided_on = read_date(body, "decided_on", errors, required=True)
-    for field in ("violation", "reference"):
-        if not isinstance(body.get(field), str) or not body[field].strip():
+    texts = {
+        field: read_text(body, field, errors, max_length=limit)
+        for field, limit in (("violation", None), ("reference", POINTS_REFERENCE_MAX))
+    }
+    for field, text in texts.items():
+        if field not in errors and not has_visible(text):
             errors[field] = "此项必填"
-    if "reference" not in errors and (
-        message := length_error(body["reference"], POINTS_REFERENCE_MAX)
-    ):
-        errors["reference"] = message
     if errors:
         return unprocessable(errors)
     try:
@@ -262,9 +263,9 @@ def staff_points_create(staff_code: str):
             g.api_user,
             staff,
             facility=facility,
-            violation=body["violation"],
+            violation=texts["violation"],
             decided_on=decided_on,
-            reference=body["reference"],
+            reference=texts["reference"],
             today=china_today(),
             **values,
         )

@@ -19,6 +19,7 @@ from portal.operations.credit_workflow import CreditError, working_deadline
 from portal.operations.locks import lock_row
 from portal.operations.pledges import latest_pledge_signed_on
 from portal.rules import credit_rulebook
+from portal.validators import has_visible
 from scoring.credit_outlook import RepairEligibility, repair_eligibility
 
 
@@ -78,7 +79,7 @@ def apply_repair(
     lock_row(Facility, facility.id)
     if pending_repair(facility) is not None:
         raise CreditError(_("已有待决定的信用修复申请"), "statement")
-    if not (statement or "").strip():
+    if not has_visible(statement or ""):
         raise CreditError(_("请填写整改情况说明"), "statement")
     if pledge_signed_on is None or pledge_signed_on > today:
         raise CreditError(_("请填写新签署信用承诺书的日期（不晚于今天）"), "pledge_signed_on")
@@ -132,7 +133,7 @@ def decide_repair(
     db.session.refresh(repair, with_for_update=True)
     if repair.status is not RepairStatus.PENDING:
         raise CreditError(_("该申请已处理"))
-    if not (reason or "").strip():
+    if not has_visible(reason or ""):
         raise CreditError(_("请填写决定理由（将告知机构）"))
     basis = None
     if grant:

@@ -39,6 +39,7 @@ from portal.operations.credit import latest_grade, recompute_grade
 from portal.operations.locks import lock_row
 from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
+from portal.validators import has_visible
 from scoring.workdays import CalendarError
 
 
@@ -180,7 +181,7 @@ def propose_adjustment(
         raise CreditError(_("请填写调整分值或目标等级（二选一）"), "points")
     if grade is not None and grade not in {b.grade for b in rb.grades}:
         raise CreditError(_("未知的信用等级"), "grade")
-    if not (reason or "").strip():
+    if not has_visible(reason or ""):
         raise CreditError(_("请填写调整理由"))
     # The facility's row is locked: the same proposal sent twice at once (a double click)
     # is made once, the second waiting to find the first below. Approving both would
@@ -200,7 +201,7 @@ def propose_adjustment(
     checked = check_attachments(
         attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
     )
-    if not checked and not (evidence or "").strip():
+    if not checked and not has_visible(evidence or ""):
         # The approver decides on the evidence: a file, or where the paper one is kept.
         raise CreditError(
             _("请上传证明材料文件，或写明证明材料的文书编号、名称及存放位置"), "attachments"
@@ -240,7 +241,7 @@ def decide_adjustment(
         raise CreditError(_("该调整已处理"))
     if adjustment.proposed_by_id == actor.id:
         raise CreditError(_("提出人不能审批本人提出的调整，须由另一名审批人决定"))
-    if not (note or "").strip():
+    if not has_visible(note or ""):
         raise CreditError(_("请填写审批意见"))
     before = adjustment.audit_summary()
     adjustment.status = AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
@@ -293,7 +294,7 @@ def file_credit_appeal(
     grade_row = latest_grade(facility.id)
     if finding is None and (grade_row is None or not grade_row.graded):
         raise CreditError(_("本机构尚无信用评价结果，无需提出异议"), "finding")
-    if not (reason or "").strip():
+    if not has_visible(reason or ""):
         raise CreditError(_("请填写异议理由"))
     # The facility's row is locked so that the same objection sent twice at once (a double
     # click) is checked in turn: the second finds the first pending.
@@ -354,7 +355,7 @@ def decide_credit_appeal(
     finding = appeal.finding
     if finding is not None and finding.confirmed_by_id == actor.id:
         raise CreditError(_("违规发现的认定人不能处理针对它的异议，请由其他人员处理"))
-    if not (reason or "").strip():
+    if not has_visible(reason or ""):
         raise CreditError(_("请填写处理理由（将告知机构）"))
     appeal.status = CreditAppealStatus.UPHELD if upheld else CreditAppealStatus.REJECTED
     appeal.decided_by_id = actor.id

@@ -29,7 +29,7 @@ from portal.operations.inspections import (
     subject_of,
 )
 from portal.rules import handling_results, penalty_rules, taxonomy
-from portal.validators import MAX_FEN
+from portal.validators import MAX_FEN, has_visible
 from scoring.penalties import ArticleRule
 
 #: Whom a finding is against, in the penalty rulebook's ``applies_to`` terms: a finding is
@@ -82,7 +82,7 @@ def finding_errors(
     category = taxonomy().get(data.get("category") or "")
     if category is None or category.subject != subject_of(facility):
         errors["category"] = _("请选择适用于%(k)s的违规类别", k=facility.kind.label)
-    if not (data.get("description") or "").strip():
+    if not has_visible(data.get("description") or ""):
         errors["description"] = _("请描述违规事实")
     start, end = data.get("period_start"), data.get("period_end")
     if start and end and end < start:
@@ -200,7 +200,7 @@ def confirmation_problems(finding: Finding) -> dict[str, str]:
 
 def missing_for_confirmation(number: str, decided, article: str, results) -> dict[str, str]:
     problems: dict[str, str] = {}
-    if not (number or "").strip():
+    if not has_visible(number or ""):
         problems["decision_number"] = _("认定前须填写决定书文号")
     if decided is None:
         problems["decision_date"] = _("认定前须填写决定日期")
@@ -282,7 +282,7 @@ def revoke_finding(actor, finding: Finding, reason: str, today: date) -> CreditG
     if finding.status is FindingStatus.REVOKED:
         raise InspectionError({"reason": _("该违规发现已撤销")})
     was_confirmed = finding.status is FindingStatus.CONFIRMED
-    if not (reason or "").strip():
+    if not has_visible(reason or ""):
         message = _("请填写撤销理由") if was_confirmed else _("请填写作废理由")
         raise InspectionError({"reason": message})
     if was_confirmed and finding.confirmed_by_id == getattr(actor, "id", None):

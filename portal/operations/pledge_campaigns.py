@@ -24,6 +24,7 @@ from portal.models.pledges import (
 )
 from portal.operations.audit import record_audit
 from portal.operations.pledges import PledgeError
+from portal.validators import has_visible
 
 # --- Templates ----------------------------------------------------------------------------
 
@@ -37,7 +38,7 @@ def issue_template_version(
         text = template_from_dict(dict(data) | {"kind": kind.value})
     except TemplateError as exc:
         raise PledgeError(exc.errors) from exc
-    if not (note or "").strip():
+    if not has_visible(note or ""):
         raise PledgeError({"note": _("请填写签发说明（如文件文号或修订原因）")})
     latest = db.session.scalar(
         select(PledgeTemplateVersion)
@@ -120,7 +121,7 @@ def open_campaign(
     errors: dict[str, str] = {}
     if not 2000 <= year <= 2100:
         errors["year"] = _("年度无效")
-    if not (title or "").strip():
+    if not has_visible(title or ""):
         errors["title"] = _("此项必填")
     if deadline < today:
         errors["deadline"] = _("截止日期不能早于今天")

@@ -15,6 +15,7 @@ from portal.models.points import PointAppeal, PointRecord
 from portal.operations.audit import record_audit
 from portal.operations.points import PointsError, revoke_record
 from portal.rules import staff_points_rulebook, workday_calendar
+from portal.validators import has_visible
 from scoring.workdays import CalendarError
 
 
@@ -76,7 +77,7 @@ def file_appeal(
     refusal = appeal_refusal(record, filed_on)
     if refusal is not None:
         raise PointsError(refusal)
-    if not reason.strip():
+    if not has_visible(reason):
         raise PointsError(_("请填写异议理由"))
     appeal = PointAppeal(
         record=record,
@@ -106,7 +107,7 @@ def decide_appeal(actor, appeal: PointAppeal, *, upheld: bool, reason: str, toda
         raise PointsError(_("该异议已处理"))
     if appeal.record.recorded_by_id is not None and appeal.record.recorded_by_id == actor.id:
         raise PointsError(_("记分人不能处理针对本人记分的异议，请由其他人员处理"))
-    if not reason.strip():
+    if not has_visible(reason):
         raise PointsError(_("请填写处理理由"))
     appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     appeal.decided_by_id = actor.id

@@ -22,6 +22,7 @@ from portal.models.staff import StaffMember
 from portal.operations.audit import record_audit
 from portal.operations.locks import lock_row
 from portal.rules import staff_points_rulebook
+from portal.validators import has_visible
 from scoring import staff_points as engine
 
 
@@ -111,9 +112,9 @@ def record_points(
     today: date,
 ) -> PointRecord:
     """Record points for one violation; the rulebook gives the points."""
-    if not violation.strip():
+    if not has_visible(violation):
         raise PointsError(_("请填写违规行为"), "violation")
-    if not reference.strip():
+    if not has_visible(reference):
         raise PointsError(_("请填写决定书文号"), "reference")
     if decided_on > today:
         raise PointsError(_("决定日期不能晚于今天"), "decided_on")
@@ -179,7 +180,7 @@ def revoke_record(actor, record: PointRecord, reason: str, today: date) -> None:
         raise PointsError(
             _("该记分有待处理的异议，请通过处理异议决定是否撤销（异议成立即撤销记分）")
         )
-    if not reason.strip():
+    if not has_visible(reason):
         raise PointsError(_("请填写撤销理由"))
     before = record.audit_summary()
     record.revoked_at = utcnow()
@@ -210,7 +211,7 @@ def add_restoration(
 ) -> PointRestoration:
     """Restore points for training or inspection work, within the rulebook's cap."""
     rb = staff_points_rulebook()
-    if not evidence.strip():
+    if not has_visible(evidence):
         raise PointsError(_("请填写证明材料（如培训证书编号、检查任务编号）"))
     if granted_on > today:
         raise PointsError(_("修复日期不能晚于今天"))
@@ -270,7 +271,7 @@ def add_restoration(
 def complete_task(actor, task: WarningTalkTask, note: str) -> None:
     if task.status is not TaskStatus.OPEN:
         raise PointsError(_("该约谈任务不是待办状态"))
-    if not note.strip():
+    if not has_visible(note):
         raise PointsError(_("请填写约谈情况"))
     task.status = TaskStatus.DONE
     task.done_at = utcnow()

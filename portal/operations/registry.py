@@ -20,6 +20,7 @@ from portal.validators import (
     check_id_number,
     check_site_code,
     check_staff_code,
+    has_visible,
     mask_id_number,
 )
 
@@ -53,7 +54,7 @@ def validate_facility_data(data: dict, existing: Facility | None = None) -> dict
     errors: dict[str, str] = {}
     kind = data.get("kind")
     for field in ("name", "county", "address", "legal_representative"):
-        if not (data.get(field) or "").strip():
+        if not has_visible(data.get(field) or ""):
             errors[field] = _("此项必填")
     if not isinstance(kind, FacilityKind):
         errors["kind"] = _("机构类别无效")
@@ -134,7 +135,7 @@ def update_facility(actor, facility: Facility, data: dict) -> Facility:
 
 def validate_staff_data(data: dict, existing: StaffMember | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not (data.get("name") or "").strip():
+    if not has_visible(data.get("name") or ""):
         errors["name"] = _("此项必填")
     if problem := check_staff_code(data.get("staff_code", "")):
         errors["staff_code"] = problem

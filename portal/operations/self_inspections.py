@@ -14,7 +14,7 @@ from portal.operations.audit import record_audit
 from portal.operations.inspections import InspectionError
 from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
-from portal.validators import MAX_FEN
+from portal.validators import MAX_FEN, has_visible
 
 
 def file_self_inspection(actor, facility: Facility, data: dict, today: date):
@@ -30,7 +30,7 @@ def file_self_inspection(actor, facility: Facility, data: dict, today: date):
         errors["period_end"] = _("结束日期不能早于开始日期")
     elif end > today:
         errors["period_end"] = _("自查期间不能晚于今天")
-    if not (data.get("problems") or "").strip():
+    if not has_visible(data.get("problems") or ""):
         errors["problems"] = _("请填写自查发现的问题及整改情况")
     refunded = data.get("amount_refunded_fen", 0)
     if not isinstance(refunded, int) or refunded < 0:

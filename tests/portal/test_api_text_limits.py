@@ -136,3 +136,33 @@ def test_an_inspection_with_a_lone_surrogate_is_refused(db, client, world, chang
         "error": {"code": 400, "message": response.get_json()["error"]["message"]}
     }
     assert count_rows(db, Inspection) == 0
+
+
+def test_a_control_character_in_api_text_is_refused_but_line_breaks_are_kept(db, client, world):
+    """As on the pages: no control characters (an XLSX export cannot hold them), but a
+    description may run over several lines."""
+    facility, people, _staff, token = world
+    body = _inspection_body(facility, people)
+    body["findings"][0]["description"] = "重复\x1b收费"
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"findings[0].description": "不能包含控制字符"}
+    assert count_rows(db, Inspection) == 0
+
+    body["findings"][0]["description"] = "重复收费：\n\t1. 某项目"
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("violation", "message"),
+    [("\u200b\ufeff", "此项必填"), ("串换\x07药品", "不能包含控制字符"), (7, "应为字符串")],
+)
+def test_points_text_no_one_can_read_is_refused(db, client, world, violation, message):
+    facility, _people, staff, token = world
+    body = _points_body(facility, "通医保记〔2026〕9号") | {"violation": violation}
+    url = f"/api/v1/staff/{staff.staff_code}/points"
+    response = client.post(url, json=body, headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"violation": message}
+    assert count_rows(db, PointRecord) == 0

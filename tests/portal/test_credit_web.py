@@ -195,6 +195,11 @@ def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_u
     proposal = {"csrf_token": token, "mode": "points", "points": "-3", "reason": "未按期整改"}
     no_evidence = client.post(url, data=proposal).get_data(as_text=True)
     assert "请上传证明材料文件，或写明证明材料的文书编号、名称及存放位置" in no_evidence
+    # Evidence or a reason no one can see (zero-width spaces) is none.
+    unseen = client.post(url, data=proposal | {"evidence": "\u200b"}).get_data(as_text=True)
+    assert "请上传证明材料文件，或写明证明材料的文书编号、名称及存放位置" in unseen
+    unseen = proposal | {"reason": "\u200b\ufeff", "evidence": "整改通知书"}
+    assert "此项必填" in client.post(url, data=unseen).get_data(as_text=True)
     assert db.session.scalar(select(CreditAdjustment)) is None
     response = client.post(url, data=proposal | {"evidence": "整改通知书（档案室）"})
     assert response.status_code == 302

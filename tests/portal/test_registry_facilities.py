@@ -84,6 +84,10 @@ INVALID_FACILITIES = [
     ("bad-kind", {"kind": "spa"}, "Not a valid choice"),
     # As the import refuses it: a phone number is digits, spaces and + - ( ).
     ("phone-with-words", {"contact_phone": "请找张三 abc"}, "只能包含数字、空格和 + - ( )"),
+    # Text no one sees is no name; a control character broke the XLSX export later.
+    ("invisible-name", {"name": "\u200b\ufeff"}, "此项必填"),
+    ("escape-in-name", {"name": "控制\x1b字符医院"}, "不能包含换行、制表符等控制字符"),
+    ("line-break-in-address", {"address": "工农路\n1号"}, "不能包含换行、制表符等控制字符"),
 ]
 
 

@@ -70,6 +70,8 @@ def test_create_staff_with_multi_site_practice(db, editor, sites):
         ({"id_number": "12345"}, "身份证号应为18位"),
         ({"staff_code": "12345"}, "人员编码应为1位大写字母加8至20位数字"),
         ({"name": ""}, "此项必填"),
+        ({"name": "\u200b"}, "此项必填"),  # a zero-width space, which strip() keeps
+        ({"name": "李\x1b四"}, "不能包含换行、制表符等控制字符"),
     ],
 )
 def test_invalid_staff_is_refused_and_not_saved(db, editor, sites, change, message):
