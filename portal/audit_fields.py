@@ -101,6 +101,8 @@ FIELD_LABELS: dict[str, object] = {
     "source": _l("线索来源"),
     "revoked": _l("已撤销"),
     "granted_on": _l("修复日期"),
+    "standing": _l("医保支付资格"),
+    "total": _l("本周期累计记分"),
     "record": _l("记分记录编号"),
     # Credit
     "grade": _l("信用等级"),
@@ -227,6 +229,12 @@ ENUM_FIELDS: dict[tuple[str, str], type[LabelledEnum]] = {
 
 #: Coded values of a field shown by name, by field (enum fields are in ENUM_FIELDS).
 VALUE_LABELS: dict[str, dict[str, object]] = {
+    # A person's payment qualification (``scoring.staff_points.Status``).
+    "standing": {
+        "normal": _l("正常"),
+        "suspended": _l("暂停"),
+        "terminated": _l("终止"),
+    },
     # What a granted credit repair's new-pledge condition rested on.
     "pledge_basis": {
         "verified_scan": _l("系统中经核验的承诺书扫描件"),

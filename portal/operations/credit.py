@@ -296,16 +296,33 @@ def all_facility_ids() -> list[int]:
 def recompute_after_points(record: PointRecord, trigger: str, *, today: date, actor=None) -> None:
     """A point record changed: recompute every facility where the person has point records
     in that cycle (a sanction counts where the person's records helped reach it)."""
-    year = record.decided_on.year
+    recompute_for_person(
+        record.staff_id,
+        record.decided_on.year,
+        trigger,
+        today=today,
+        actor=actor,
+        also=record.facility_id,
+    )
+
+
+def recompute_for_person(
+    staff_id: int, year: int, trigger: str, *, today: date, actor=None, also: int | None = None
+) -> None:
+    """The person's standing in cycle ``year`` changed (a record, or a restoration that
+    lowers the total): recompute every facility where the person has point records in
+    that cycle, and facility ``also``."""
     facility_ids = set(
         db.session.scalars(
             select(PointRecord.facility_id).where(
-                PointRecord.staff_id == record.staff_id,
+                PointRecord.staff_id == staff_id,
                 PointRecord.decided_on >= date(year, 1, 1),
                 PointRecord.decided_on <= date(year, 12, 31),
             )
         )
-    ) | {record.facility_id}
+    )
+    if also is not None:
+        facility_ids.add(also)
     for facility_id in sorted(facility_ids):
         recompute_grade(db.session.get(Facility, facility_id), trigger, today=today, actor=actor)
 

@@ -243,6 +243,7 @@ def add_restoration(
         )
     if standing.total <= 0:
         raise PointsError(_("该人员本周期没有可修复的记分"))
+    before = standing_for(staff, today)
     row = PointRestoration(
         staff=staff,
         kind=kind,
@@ -253,18 +254,29 @@ def add_restoration(
     )
     db.session.add(row)
     db.session.flush()
+    after = standing_for(staff, today)
     record_audit(
         actor,
         "points.restore",
         "point_restoration",
         row.id,
+        before={"standing": str(before.status), "total": before.total},
         after={
             "staff": staff.staff_code,
             "kind": kind.value,
             "points": row.points,
             "granted_on": granted_on.isoformat(),
+            "standing": str(after.status),
+            "total": after.total,
         },
     )
+    # A restoration dated before a later record lowers the total the record reached: a
+    # suspension or warning talk may fall away, and with it a deduction from the grade
+    # of each facility where the person's records counted.
+    sync_warning_tasks(staff, today)
+    from portal.operations.credit import recompute_for_person
+
+    recompute_for_person(staff.id, granted_on.year, "points.restore", today=today, actor=actor)
     return row
 
 

@@ -19,7 +19,13 @@ from portal.models.credit import (
     CreditGrade,
     RepairStatus,
 )
-from portal.models.enums import FacilityStatus, PointSource, Responsibility, Severity
+from portal.models.enums import (
+    FacilityStatus,
+    PointSource,
+    Responsibility,
+    RestorationKind,
+    Severity,
+)
 from portal.models.inspections import FindingStatus
 from portal.operations.credit import collect_facts, latest_grade, recompute_grade
 from portal.operations.credit_batch import recompute_batch
@@ -33,7 +39,7 @@ from portal.operations.credit_workflow import (
 )
 from portal.operations.findings import revoke_finding
 from portal.operations.inspections import InspectionError
-from portal.operations.points import record_points, revoke_record
+from portal.operations.points import add_restoration, record_points, revoke_record
 from portal.operations.registry import update_facility
 from tests.credit_helpers import (
     TODAY,
@@ -208,6 +214,40 @@ def test_staff_sanction_counts_at_the_facility_and_revocation_restores(
     revoke_record(people["approver"], last, "复核不成立", TODAY)
     assert latest_grade(facility.id).score == Decimal("100.0")
     assert latest_grade(elsewhere.id).trigger == "points.revoke"
+
+
+def test_a_restoration_that_lifts_a_suspension_restores_the_grades(
+    db, make_facility, make_staff, people
+):
+    """Dated before the record that crossed the threshold, a restoration keeps the total
+    below it: the suspension falls away, and so does its deduction at each facility."""
+    facility, elsewhere = make_facility(), make_facility()
+    staff = make_staff([facility, elsewhere])
+    for at, severity, day, number in (
+        (facility, Severity.MODERATE, date(2026, 5, 20), 3),  # 6 points
+        (elsewhere, Severity.MINOR, date(2026, 6, 10), 4),  # 9: suspended for a month
+    ):
+        record_points(
+            people["insp"], staff, facility=at, violation="串换药品", severity=severity,
+            responsibility=Responsibility.MAIN, decided_on=day, source=PointSource.FINDING,
+            reference=f"通医保罚〔2026〕{number}号", today=TODAY,
+        )  # fmt: skip
+    assert {latest_grade(f.id).score for f in (facility, elsewhere)} == {Decimal("98.0")}
+    add_restoration(
+        people["officer"],
+        staff,
+        kind=RestorationKind.TRAINING,
+        granted_on=date(2026, 6, 1),
+        evidence="培训证书001",
+        today=TODAY,
+    )
+    for where in (facility, elsewhere):
+        row = latest_grade(where.id)
+        assert row.score == Decimal("100.0") and row.trigger == "points.restore"
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "points.restore")).one()
+    before, after = audit.summary["before"], audit.summary["after"]
+    assert (before["standing"], before["total"]) == ("suspended", 9)
+    assert (after["standing"], after["total"]) == ("normal", 8)
 
 
 def test_staff_sanction_facts_match_the_points_module(db, make_facility, make_staff, people):
