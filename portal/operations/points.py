@@ -281,6 +281,10 @@ def add_restoration(
 
 
 def complete_task(actor, task: WarningTalkTask, note: str) -> None:
+    # Re-read under a row lock: the same task marked twice at once (a double click) is
+    # marked once, the second finding it done (its note does not replace the first's).
+    db.session.flush()
+    db.session.refresh(task, with_for_update=True)
     if task.status is not TaskStatus.OPEN:
         raise PointsError(_("该约谈任务不是待办状态"))
     if not has_visible(note):

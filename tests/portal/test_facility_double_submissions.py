@@ -1,7 +1,7 @@
 """The same request of a facility sent twice at the same moment (a double click on the
-button): the second waits for the first, then finds it pending and is refused
-(PostgreSQL's row lock); SQLite has one writer at a time and refuses the second as the
-database being busy. Either way one is filed."""
+button): the second waits for the first (PostgreSQL's row lock; SQLite's write lock,
+which every transaction takes as it begins), then finds it pending and is refused. One is
+filed."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from portal.extensions import db as _db
 from portal.models.credit import CreditAppeal, CreditRepair
 from portal.models.enums import Responsibility, Role, Severity
 from portal.models.facility import Facility
-from portal.models.points import PointAppeal, PointRecord
+from portal.models.points import PointAppeal, PointRecord, WarningTalkTask
 from portal.operations.credit_repair import apply_repair
 from portal.operations.credit_workflow import CreditError, file_credit_appeal
 from portal.operations.point_appeals import file_appeal
-from portal.operations.points import PointsError
+from portal.operations.points import PointsError, complete_task
 from tests.races import second_meanwhile
 
 TODAY = date(2026, 8, 3)
@@ -58,8 +58,10 @@ def world(fresh_database_url, tmp_path):
         record = record_for(
             one, staff, facility, Severity.MINOR, Responsibility.GENERAL, TODAY, TODAY
         )
+        task = WarningTalkTask(staff=staff, facility=facility, record=record)
+        _db.session.add(task)
         _db.session.commit()
-        ids = {"facility": facility.id, "record": record.id}
+        ids = {"facility": facility.id, "record": record.id, "task": task.id}
     try:
         yield app, ids
     finally:
@@ -88,7 +90,7 @@ def test_an_objection_to_the_grade_sent_twice_at_once_is_filed_once(world):
         file_credit_appeal(None, facility, finding=None, reason="等级计算有误", today=TODAY)
 
     outcome = _twice(app, submit)
-    assert "busy" in outcome or "已有待处理的同一事项异议" in outcome["refused"]
+    assert "已有待处理的同一事项异议" in outcome["refused"]
     assert _count(app, CreditAppeal) == 1
 
 
@@ -102,7 +104,7 @@ def test_a_repair_application_sent_twice_at_once_is_filed_once(world):
         )
 
     outcome = _twice(app, submit)
-    assert "busy" in outcome or "已有待决定的信用修复申请" in outcome["refused"]
+    assert "已有待决定的信用修复申请" in outcome["refused"]
     assert _count(app, CreditRepair) == 1
 
 
@@ -114,5 +116,25 @@ def test_an_objection_to_points_sent_twice_at_once_is_filed_once(world):
         file_appeal(None, record, reason="记录有误", filed_on=TODAY)
 
     outcome = _twice(app, submit)
-    assert "busy" in outcome or "该记分已有待处理的异议" in outcome["refused"]
+    assert "该记分已有待处理的异议" in outcome["refused"]
     assert _count(app, PointAppeal) == 1
+
+
+def test_a_talk_marked_held_twice_at_once_is_marked_once(world):
+    """The second waits, then finds the task done: its note does not replace the first's,
+    and the talk is audited once."""
+    from portal.models.audit import AuditLog
+
+    app, ids = world
+    notes = iter(["第一次填写", "第二次填写"])
+
+    def submit():
+        complete_task(None, _db.session.get(WarningTalkTask, ids["task"]), next(notes))
+
+    outcome = _twice(app, submit)
+    assert "该约谈任务不是待办状态" in outcome["refused"]
+    with app.app_context():
+        assert _db.session.get(WarningTalkTask, ids["task"]).note == "第一次填写"
+    done = sa.select(sa.func.count()).where(AuditLog.action == "points.talk_done")
+    with app.app_context():
+        assert _db.session.scalar(done) == 1

@@ -81,9 +81,8 @@ def test_a_finding_added_to_an_inspection_read_before_its_cancellation_is_refuse
 def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_world):
     """The inspection's row is locked while a finding is added: a cancellation meanwhile
     waits, then sees the finding and is refused (rather than cancelling an inspection that
-    has a finding, checked before the finding was committed). SQLite has one writer at a
-    time: the cancellation cannot write while the finding's transaction is open and fails
-    as the database being busy; either way nothing is cancelled."""
+    has a finding, checked before the finding was committed). On SQLite the cancellation
+    waits for the write lock every transaction takes as it begins."""
 
     from portal.extensions import db as _db
     from portal.models.user import User
@@ -100,8 +99,7 @@ def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_worl
         outcome = second_meanwhile(
             app, cancel, InspectionError, "the cancellation", lambda exc: exc.errors
         )
-        if _db.engine.dialect.name != "sqlite":  # SQLite refuses it as busy
-            assert "违规发现草稿" in outcome["refused"]["status"]
+        assert "违规发现草稿" in outcome["refused"]["status"]
         _db.session.expire_all()
         insp = _db.session.get(Inspection, inspection_id)
         assert insp.status is InspectionStatus.OPEN and len(insp.findings) == 1
@@ -110,8 +108,8 @@ def test_a_cancellation_meanwhile_waits_for_a_finding_being_added(committed_worl
 def test_the_second_of_two_identical_inspections_sent_at_once_is_not_recorded(committed_world):
     """The same inspection sent twice at the same moment (a double click): the facility's
     row is locked while the first is recorded, so the second waits, then finds the first
-    and is refused as its duplicate. SQLite has one writer at a time and refuses the
-    second as the database being busy; either way one is recorded."""
+    and is refused as its duplicate (on SQLite it waits for the write lock). One is
+    recorded."""
 
     from portal.extensions import db as _db
     from portal.models.inspections import InspectionKind
@@ -134,8 +132,7 @@ def test_the_second_of_two_identical_inspections_sent_at_once_is_not_recorded(co
             app, record, DuplicateInspection, "the second click",
             lambda exc: [i.id for i in exc.existing],
         )  # fmt: skip
-        if _db.engine.dialect.name != "sqlite":  # SQLite refuses it as busy
-            assert outcome["refused"] == [first.id]
+        assert outcome["refused"] == [first.id]
         flights = sa.select(sa.func.count()).where(Inspection.kind == InspectionKind.FLIGHT)
         assert _db.session.scalar(flights) == 1
 
@@ -185,8 +182,7 @@ def test_an_inspection_corrected_into_one_recorded_at_the_same_moment_is_not_sav
             app, second_action, DuplicateInspection, f"the {first} meanwhile's rival",
             lambda exc: [i.id for i in exc.existing],
         )  # fmt: skip
-        if _db.engine.dialect.name != "sqlite":  # SQLite refuses it as busy
-            assert outcome["refused"] == [first_id]
+        assert outcome["refused"] == [first_id]
         flights = sa.select(sa.func.count()).where(
             Inspection.kind == InspectionKind.FLIGHT, Inspection.facility_id == there_id
         )
