@@ -8,6 +8,7 @@ Files are stored through a ``portal.storage.FileBatch`` so the caller's
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from datetime import date
 
@@ -86,6 +87,8 @@ def record_upload(
 ) -> PledgeUpload:
     """Check ``data`` by content, store it and add it as the pledge's next version.
 
+    The same file as the version awaiting review (sent twice by a double click, or again
+    to be sure) is that version: it is returned, and nothing is added.
     Raises :class:`PledgeError` (nothing stored) for a refused file or a verified pledge.
     """
     _lock(pledge)
@@ -95,6 +98,13 @@ def record_upload(
         checked = check_upload(data, filename, max_bytes=max_bytes, max_pages=max_pages)
     except UploadRejected as exc:
         raise PledgeError({"file": upload_message(exc)}) from exc
+    latest = pledge.latest_upload
+    if (
+        pledge.status is PledgeStatus.UPLOADED
+        and latest is not None
+        and latest.file_key == hashlib.sha256(data).hexdigest()
+    ):
+        return latest
     stored = files.store(data)
     before = pledge.audit_summary()
     version = (

@@ -195,6 +195,31 @@ def test_verified_pledge_cannot_be_uploaded_again(db, client, auth, setup, rende
     )
 
 
+def test_the_same_file_sent_again_while_awaiting_review_adds_no_version(
+    db, client, auth, setup, renders
+):
+    """A double click, or the same scan sent again to be sure: one version to review.
+    Another file is a new version; after a rejection, even the same one is."""
+    facility, campaign = setup
+    pledge = h.pledge_of(db, campaign, facility)
+    db.session.commit()
+    auth.login("pl_facility")
+    scan = samples.good_pdf(pages=2)
+    for _ in range(2):
+        _upload(client, scan, "scan.pdf", campaign.id)
+        assert "已上传第 1 版扫描件" in _flashes(client)
+    assert [u.version for u in pledge.uploads] == [1]
+    assert (
+        db.session.scalar(db.select(db.func.count()).where(AuditLog.action == "pledge.upload")) == 1
+    )
+    _upload(client, samples.good_pdf(pages=3), "scan.pdf", campaign.id)
+    h.reject(None, pledge)
+    db.session.commit()
+    _upload(client, samples.good_pdf(pages=3), "scan.pdf", campaign.id)
+    db.session.expire_all()
+    assert [u.version for u in pledge.uploads] == [1, 2, 3]
+
+
 FUZZ = {
     "wrong magic": (b"GIF89a" + b"\0" * 500, "scan.pdf", "文件格式不受支持"),
     "truncated pdf": (samples.good_pdf()[:-40], "scan.pdf", "PDF 文件不完整"),
