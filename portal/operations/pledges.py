@@ -98,13 +98,17 @@ def record_upload(
         checked = check_upload(data, filename, max_bytes=max_bytes, max_pages=max_pages)
     except UploadRejected as exc:
         raise PledgeError({"file": upload_message(exc)}) from exc
-    latest = pledge.latest_upload
-    if (
-        pledge.status is PledgeStatus.UPLOADED
-        and latest is not None
-        and latest.file_key == hashlib.sha256(data).hexdigest()
-    ):
-        return latest
+    if pledge.status is PledgeStatus.UPLOADED:
+        # Read, not through ``pledge.uploads``: loaded here, that list would miss the
+        # version added below.
+        latest = db.session.scalar(
+            select(PledgeUpload)
+            .where(PledgeUpload.pledge_id == pledge.id)
+            .order_by(PledgeUpload.version.desc())
+            .limit(1)
+        )
+        if latest is not None and latest.file_key == hashlib.sha256(data).hexdigest():
+            return latest
     stored = files.store(data)
     before = pledge.audit_summary()
     version = (
