@@ -48,6 +48,10 @@ def send_stored(key: str, media_type: str, download_name: str, *, attachment: bo
     )
     response.set_etag(key)  # content-addressed: the key is the content's digest
     response.cache_control.no_cache = True
+    # Outside the public site a file is the logged-in viewer's (a facility's own scans,
+    # its pre-filled pledge, what a reviewer opens): no shared cache may keep a copy.
+    if request.blueprint != "public":
+        response.cache_control.private = True
     # Stored files are data, never a page: no scripts, no plugins, framed only by us.
     response.headers["Content-Security-Policy"] = FILE_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"

@@ -153,9 +153,9 @@ def pledge_contact():
     form = ContactForm()
     if form.validate_on_submit():
         with commit_or_errors(PledgeError, on_form(form)) as step:
-            set_contact_email(current_user, current_user.facility, form.email.data or "")
+            saved = set_contact_email(current_user, current_user.facility, form.email.data or "")
         if step.committed:
-            flash(_("通知邮箱已保存") if form.email.data else _("已取消邮件通知"), "success")
+            flash(_("通知邮箱已保存") if saved else _("已取消邮件通知"), "success")
             return redirect(url_for("facility.pledge"))
     flash(_("通知邮箱未保存，请按“邮件通知”中的提示修改后重新保存"), "danger")
     return _pledge_page(contact_form=form)

@@ -217,3 +217,21 @@ def test_a_remembered_public_pdf_is_only_for_the_address_it_was_made_for(
         forged = [etag(variant, base_url="http://evil.example") for _ in range(2)]
         assert forged[0] == forged[1] != own
         assert etag(variant) == own
+
+
+def test_a_facilitys_own_files_are_marked_private_and_public_ones_are_not(db, client, auth, two):
+    """A shared cache (a proxy) may keep the public signed pledge, never what a facility
+    opens in its own area: its unverified scans and pre-filled pledge."""
+    _a, b, _shared, only_b, b_upload = two
+    auth.login("user_b")
+    for url in (f"/facility/pledge/scan?campaign={only_b.id}", "/facility/pledge/pdf"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.cache_control.private and response.cache_control.no_cache, url
+        response.close()
+    auth.logout()
+    h.verify(None, h.pledge_of(db, only_b, b))
+    db.session.commit()
+    response = client.get(f"/facilities/{b.site_code}/pledge/signed")
+    assert response.status_code == 200 and not response.cache_control.private
+    response.close()

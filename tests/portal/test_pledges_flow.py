@@ -335,6 +335,10 @@ def test_contact_email_is_validated_and_audited(db, client, auth, setup):
         assert "通知邮箱未保存" in page and why in page
         assert f'value="{typed}"' in page and 'value="yb@example.cn"' not in page
         assert db.session.get(PledgeContact, facility.id).email == "yb@example.cn"
+    # Spaces only are no address: the notices stop, and the message says so.
+    client.post("/facility/pledge/contact", data={"csrf_token": token, "email": "   "})
+    assert "已取消邮件通知" in _flashes(client)
+    assert db.session.get(PledgeContact, facility.id) is None
 
 
 def test_csrf_is_required_for_uploads(app, db, client, auth, setup):
