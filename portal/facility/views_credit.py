@@ -322,7 +322,9 @@ def credit_repair():
         from portal.operations.pledges import latest_pledge_signed_on
 
         form.pledge_signed_on.data = latest_pledge_signed_on(facility.id, today)
-    signed = form.pledge_signed_on.data
+    # A date the form refused (later than today, say) is no pledge date to check against:
+    # the conditions are shown as without one, beside the field's error.
+    signed = None if form.pledge_signed_on.errors else form.pledge_signed_on.data
     return render_template(
         "facility/credit_repair.html",
         form=form,

@@ -372,6 +372,18 @@ def test_a_pledge_date_before_the_last_finding_is_refused_on_the_date_field(
     assert "has-error" not in page.split('<label for="statement"')[0].rsplit("<div", 1)[1]
     assert "重新签署信用承诺书</div>" not in fields["statement"]
     assert "已整改到位</textarea>" in page and 'value="2025-12-01"' in page
+    # A date the form refuses (tomorrow) is checked as no pledge date at all: the page
+    # does not say the conditions are met beside the refusal.
+    tomorrow = (china_today() + timedelta(days=1)).isoformat()
+    sent = client.post(
+        "/facility/credit/repair",
+        data={"csrf_token": csrf_token(page), "statement": "已整改到位",
+              "pledge_signed_on": tomorrow},
+    )  # fmt: skip
+    page = sent.get_data(as_text=True)
+    assert "不晚于今天" in page
+    assert "符合修复条件。" not in page
+    assert db.session.scalar(select(CreditRepair.id)) is None
 
 
 def test_a_decided_repair_points_the_bureau_to_where_the_facility_sees_it(
