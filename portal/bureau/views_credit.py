@@ -282,11 +282,15 @@ def adjustment_decide(adjustment_id: int):
             if step.committed:
                 flash(_("已处理调整申请"), "success")
                 grade = adjustment.facility.credit_grade
-                if (
-                    adjustment.status is AdjustmentStatus.APPROVED
-                    and adjustment.grade is not None
-                    and grade != adjustment.grade
-                ):
+                approved = adjustment.status is AdjustmentStatus.APPROVED
+                if approved and grade is None:
+                    # Not graded this cycle (under contract for too short a time): the
+                    # adjustment counts once the facility is graded.
+                    flash(
+                        _("调整已批准；该机构本周期暂不参加信用评价，调整在其参加评价后计入"),
+                        "warning",
+                    )
+                elif approved and adjustment.grade is not None and grade != adjustment.grade:
                     flash(
                         _(
                             "调整已批准，但因封顶，本周期等级仍为 %(g)s 级，"
