@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import flash
+from flask import flash, request
 from flask_babel import gettext as _
 
 from portal.extensions import db
@@ -45,6 +45,14 @@ def on_field(field) -> Show:
         field.errors.append(str(exc))
 
     return show
+
+
+def say_if_decided(pending: bool) -> None:
+    """After a decision was sent for something no longer pending (decided before, or by
+    someone else meanwhile): say so, as the page no longer shows the form whose field the
+    refusal would stand under."""
+    if request.method == "POST" and not pending:
+        flash(_("该事项已经处理，处理结果见下方；本次提交未作任何更改"), "warning")
 
 
 def flashed(category: str = "danger") -> Show:

@@ -17,7 +17,7 @@ from portal.models.inspections import SelfInspectionReport
 from portal.operations.credit_repair import decide_repair, repair_review
 from portal.operations.credit_workflow import CreditError, decide_credit_appeal
 from portal.permissions import can, ensure, require
-from portal.views_common import commit_or_errors, on_form
+from portal.views_common import commit_or_errors, on_form, say_if_decided
 from portal.web import china_today
 
 
@@ -67,6 +67,7 @@ def credit_appeal_decide(credit_appeal_id: int):
                     if warning:
                         flash(warning, "warning")
                 return redirect(url_for("bureau.credit_appeals"))
+    say_if_decided(appeal.status is CreditAppealStatus.PENDING)
     return render_template(
         "bureau/credit_appeal_decide.html",
         appeal=appeal,
@@ -106,6 +107,7 @@ def repair_decide(repair_id: int):
             if step.committed:
                 flash(_("信用修复申请已决定，机构可在其信用页面查看结果"), "success")
                 return redirect(url_for("bureau.repairs"))
+    say_if_decided(repair.status is RepairStatus.PENDING)
     check = basis = None
     if repair.status is RepairStatus.PENDING:
         check, basis = repair_review(repair, today)

@@ -28,7 +28,7 @@ from portal.operations.point_appeals import decide_appeal, file_appeal
 from portal.operations.points import PointsError, add_restoration, record_points, revoke_record
 from portal.permissions import require
 from portal.queries import sanctioned_staff
-from portal.views_common import commit_or_errors, flashed, on_field
+from portal.views_common import commit_or_errors, flashed, on_field, say_if_decided
 from portal.web import china_today
 
 
@@ -170,6 +170,7 @@ def appeal_decide(appeal_id: int):
         if step.committed:
             flash(_("异议已处理"), "success")
             return redirect(url_for("bureau.appeals"))
+    say_if_decided(appeal.status is AppealStatus.PENDING)
     return render_template("bureau/appeal_decide.html", appeal=appeal, form=form)
 
 
