@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -61,7 +62,9 @@ _IMAGE_MARKUP = re.compile(rb"<\s*(?:!doctype|html|script|svg|body|iframe)[\s>/]
 MESSAGES = {
     "empty": "上传的文件为空（0 字节），请重新选择文件。",
     "too_large": "文件过大：上限为 {max_mb} MB，请压缩或降低扫描分辨率后重新上传。",
-    "bad_name": "文件名无效：文件名不能包含路径（如 ../ 或 /）或控制字符，请重命名后上传。",
+    "bad_name": "文件名无效：文件名不能包含路径（如 ../ 或 /）、控制字符或改变文字方向等"
+    "不可见的格式字符，请重命名后上传。",
+    "long_name": "文件名过长（不能超过 {max_length} 个字符），请重命名后上传。",
     "markup": "文件内容是网页、SVG 或脚本，并非扫描件或照片，已拒收。",
     "unsupported": "文件格式不受支持：只接受 PDF、JPEG 或 PNG（按文件内容识别，与扩展名无关）。",
     "not_allowed": "此处只接受以下格式：{allowed}。",
@@ -109,24 +112,34 @@ class CheckedFile:
         return KINDS[self.kind][1]
 
 
+#: Longest file name taken (most file systems' limit).
+MAX_NAME_LENGTH = 255
+
+
 def check_name(filename: str | None) -> None:
-    """Refuse names that try to name a path: ``..``, slashes, drive letters, control
-    characters. The name is never used to store the file, only to show it."""
+    """Refuse names that try to name a path (``..``, slashes, drive letters), control
+    characters, and invisible format characters: a right-to-left override shows
+    "\u202egnp.exe" as "exe.png". The name is never used to store the file, only to show
+    it."""
     name = filename or ""
     if (
         "/" in name
         or "\\" in name
         or ".." in name
         or re.match(r"^[A-Za-z]:", name)
-        or any(ord(c) < 32 or ord(c) == 127 for c in name)
-        or len(name) > 255
+        or any(unicodedata.category(c) in ("Cc", "Cf") for c in name)
     ):
         raise UploadRejected("bad_name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UploadRejected("long_name", max_length=MAX_NAME_LENGTH)
 
 
 def display_name(filename: str | None, fallback: str = "upload") -> str:
     """A short, harmless name to show (never a path)."""
-    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", filename or "").strip().lstrip(".")
+    name = "".join(
+        c for c in filename or "" if c not in "/\\" and unicodedata.category(c) not in ("Cc", "Cf")
+    )
+    name = name.strip().lstrip(".")
     return (name or fallback)[:120]
 
 

@@ -11,7 +11,11 @@ from pledges.uploads import UploadRejected
 UPLOAD_MESSAGES = {
     "empty": _l("上传的文件为空（0 字节），请重新选择文件。"),
     "too_large": _l("文件过大：上限为 %(max_mb)s MB，请压缩或降低扫描分辨率后重新上传。"),
-    "bad_name": _l("文件名无效：文件名不能包含路径（如 ../ 或 /）或控制字符，请重命名后上传。"),
+    "bad_name": _l(
+        "文件名无效：文件名不能包含路径（如 ../ 或 /）、控制字符或改变文字方向等"
+        "不可见的格式字符，请重命名后上传。"
+    ),
+    "long_name": _l("文件名过长（不能超过 %(max_length)s 个字符），请重命名后上传。"),
     "markup": _l("文件内容是网页、SVG 或脚本，并非扫描件或照片，已拒收。"),
     "unsupported": _l(
         "文件格式不受支持：只接受 PDF、JPEG 或 PNG（按文件内容识别，与扩展名无关）。"

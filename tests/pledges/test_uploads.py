@@ -55,6 +55,11 @@ BAD = {
     "absolute name": (samples.good_pdf(), "/etc/passwd", "bad_name"),
     "drive letter": (samples.good_pdf(), "C:evil.pdf", "bad_name"),
     "control chars": (samples.good_pdf(), "a\x00.pdf", "bad_name"),
+    "c1 control": (samples.good_pdf(), "a\x85.pdf", "bad_name"),
+    # Shown as "exe.png": a right-to-left override reverses what follows it.
+    "right-to-left override": (samples.image("PNG"), "\u202egnp.exe", "bad_name"),
+    "zero-width space": (samples.good_pdf(), "scan\u200b.pdf", "bad_name"),
+    "name too long": (samples.good_pdf(), "扫" * 252 + ".pdf", "long_name"),
 }
 
 
@@ -93,6 +98,7 @@ def test_display_name_never_keeps_a_path():
     assert "/" not in display_name("a/b/c.pdf") and "\\" not in display_name("a\\b.pdf")
     assert display_name("") == "upload"
     assert display_name(".hidden") == "hidden"
+    assert display_name("\u202egnp.exe") == "gnp.exe"
 
 
 def _png_header_only(width: int, height: int) -> bytes:

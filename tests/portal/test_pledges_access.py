@@ -235,3 +235,14 @@ def test_a_facilitys_own_files_are_marked_private_and_public_ones_are_not(db, cl
     response = client.get(f"/facilities/{b.site_code}/pledge/signed")
     assert response.status_code == 200 and not response.cache_control.private
     response.close()
+
+
+def test_a_name_too_long_is_refused_for_its_length(app):
+    """Not as a path or control character, as it was."""
+    from pledges.uploads import UploadRejected, check_upload
+    from portal.pledge_text import upload_message
+
+    with pytest.raises(UploadRejected) as caught, app.test_request_context():
+        check_upload(samples.good_pdf(), "扫" * 300 + ".pdf")
+    with app.test_request_context():
+        assert upload_message(caught.value) == "文件名过长（不能超过 255 个字符），请重命名后上传。"
