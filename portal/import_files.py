@@ -170,7 +170,22 @@ def _read_csv(text: str, limit: int) -> Table:
                 break
             rows.append((line, [c.strip() for c in cells]))
     except csv.Error as exc:
-        raise TableFileError(_("CSV 文件格式错误：%(detail)s", detail=str(exc))) from exc
+        # The csv module words its errors in English; say what is wrong, and where.
+        if "field larger than field limit" in str(exc):
+            raise TableFileError(
+                _(
+                    "CSV 文件第 %(n)d 行附近有单元格内容过长（超过 %(max)d 个字符），"
+                    "请检查是否缺少配对的引号",
+                    n=reader.line_num,
+                    max=csv.field_size_limit(),
+                )
+            ) from exc
+        raise TableFileError(
+            _(
+                "CSV 文件第 %(n)d 行附近格式错误，请检查引号是否配对，或在 Excel 中另存为 XLSX",
+                n=reader.line_num,
+            )
+        ) from exc
     return Table("csv", rows, truncated)
 
 
