@@ -15,6 +15,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.validators import check_date, control_character_error, has_visible
 
 
+def stripped(value):
+    """A field filter: a code pasted with spaces around it is the code (so a length check
+    measures the code, not the spaces)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class Required(DataRequired):
     """``DataRequired`` that also takes text of only invisible characters (a zero-width
     space, which ``strip()`` keeps) as left blank."""

@@ -9,7 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from portal.form_fields import REQUIRED, VALID_DATE, DateField, Form
+from portal.form_fields import REQUIRED, VALID_DATE, DateField, Form, Required, stripped
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -22,8 +22,12 @@ from portal.models.enums import (
 
 class FacilityForm(Form):
     name = StringField(_l("机构名称"), validators=[REQUIRED, Length(max=200)])
-    credit_code = StringField(_l("统一社会信用代码"), validators=[REQUIRED, Length(max=18)])
-    site_code = StringField(_l("医保定点编码"), validators=[REQUIRED, Length(max=12)])
+    credit_code = StringField(
+        _l("统一社会信用代码"), filters=[stripped], validators=[REQUIRED, Length(max=18)]
+    )
+    site_code = StringField(
+        _l("医保定点编码"), filters=[stripped], validators=[REQUIRED, Length(max=12)]
+    )
     kind = SelectField(_l("机构类别"), choices=FacilityKind.choices, validators=[REQUIRED])
     level = SelectField(_l("医院等级"), choices=HospitalLevel.choices, validators=[REQUIRED])
     ownership = SelectField(_l("所有制"), choices=Ownership.choices, validators=[REQUIRED])
@@ -59,8 +63,12 @@ class FacilityForm(Form):
 
 class StaffForm(Form):
     name = StringField(_l("姓名"), validators=[REQUIRED, Length(max=60)])
-    staff_code = StringField(_l("人员编码"), validators=[REQUIRED, Length(max=24)])
-    id_number = StringField(_l("身份证号"), validators=[Optional(), Length(max=18)])
+    staff_code = StringField(
+        _l("人员编码"), filters=[stripped], validators=[REQUIRED, Length(max=24)]
+    )
+    id_number = StringField(
+        _l("身份证号"), filters=[stripped], validators=[Optional(), Length(max=18)]
+    )
     profession = SelectField(_l("职业类别"), choices=Profession.choices, validators=[REQUIRED])
     site_codes = StringField(
         _l("执业机构医保定点编码"),
@@ -72,7 +80,9 @@ class StaffForm(Form):
 
 
 class RevealForm(Form):
-    reason = StringField(_l("查看事由"), validators=[REQUIRED, Length(max=200)])
+    reason = StringField(
+        _l("查看事由"), validators=[Required(_l("请填写查看事由")), Length(max=200)]
+    )
 
 
 class ImportForm(Form):

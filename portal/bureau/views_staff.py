@@ -158,7 +158,10 @@ def staff_reveal(staff_id: int):
     staff = get_staff_or_404(staff_id)
     form = RevealForm()
     if not form.validate_on_submit():
-        flash(_("请填写查看事由"), "danger")
+        # The reason's own error (left empty, too long, a control character), else the
+        # form's (an expired page).
+        errors = form.reason.errors or [e for field in form for e in field.errors]
+        flash(_("未显示完整身份证号：%(why)s", why="；".join(map(str, errors))), "danger")
         return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
     full = reveal_id_number(current_user, staff, form.reason.data)
     db.session.commit()

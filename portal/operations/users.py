@@ -101,7 +101,9 @@ def update_user(
     user.facility = facility
     user.active = active
     db.session.flush()
-    record_audit(actor, "user.update", "user", user.id, before=before, after=user.audit_summary())
+    after = user.audit_summary()
+    if after != before:  # a form saved unchanged is no change to record
+        record_audit(actor, "user.update", "user", user.id, before=before, after=after)
     return user
 
 

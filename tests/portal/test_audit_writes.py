@@ -156,6 +156,13 @@ def test_account_writes_through_the_web_are_audited(db, admin_client, make_facil
     _assert_row(row, admin, "user.update", "user", user.id)
     assert row.summary["before"] == {"display_name": "新账号", "active": True}
     assert row.summary["after"] == {"display_name": "改名账号", "active": False}
+    # Saved again unchanged: nothing to record.
+    response = _post(
+        client,
+        f"/bureau/users/{user.id}",
+        {"display_name": "改名账号", "role": "facility", "site_code": facility.site_code},
+    )
+    assert response.status_code == 302 and _last(db).id == row.id
 
     response = _post(client, f"/bureau/users/{user.id}/password", {"password": "Reset-password-7"})
     assert response.status_code == 302

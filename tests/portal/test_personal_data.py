@@ -121,6 +121,14 @@ def test_reveal_needs_a_reason(db, client, auth, make_user, sample):
     body = response.get_data(as_text=True)
     assert "请填写查看事由" in body
     assert full not in body
+    # A reason too long is told as too long, not as missing.
+    response = client.post(
+        f"/bureau/staff/{staff.id}/reveal",
+        data={"reason": "核" * 201, "csrf_token": token},
+        follow_redirects=True,
+    )
+    body = response.get_data(as_text=True)
+    assert "200" in body and "请填写查看事由" not in body and full not in body
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "staff.reveal_id")) is None
 
 

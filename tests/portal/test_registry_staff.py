@@ -46,10 +46,13 @@ def _staff(db, staff_code: str) -> StaffMember | None:
 def test_create_staff_with_multi_site_practice(db, editor, sites):
     a, b, c = sites
     codes = f"{b.site_code}，{a.site_code.lower()}; {c.site_code} {b.site_code}"
-    response = _post(editor, "/bureau/staff/new", _staff_form(401, codes, profession="nurse"))
+    # Codes pasted with spaces around them (an ID number 18 characters long without).
+    form = _staff_form(401, codes, profession="nurse")
+    form |= {"staff_code": f" {form['staff_code']} ", "id_number": f"  {form['id_number']}  "}
+    response = _post(editor, "/bureau/staff/new", form)
     assert response.status_code == 302
     staff = _staff(db, "D320700000401")
-    assert staff is not None
+    assert staff is not None and staff.id_number_masked.endswith(form["id_number"][-6:-2])
     assert [f.site_code for f in staff.facilities] == [b.site_code, a.site_code, c.site_code]
     primary = [p.facility.site_code for p in staff.practices if p.is_primary]
     assert primary == [b.site_code]
