@@ -6,6 +6,8 @@ objection or a granted repair recomputes the grade in the same transaction.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -135,17 +137,25 @@ def _store_attachments(
 # --- Adjustments -----------------------------------------------------------------------
 
 
+#: Adjustment points as typed: an optional sign, digits, at most one decimal point.
+POINTS_TEXT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+
+
 def _points(value, base: int) -> Decimal | None:
     """Adjustment points typed by a person: a number, not 0, within ±``base``, with at
     most one decimal."""
     if value is None or value == "":
         return None
+    # Full-width digits and signs, as a Chinese input method types them, read as digits.
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # Written as people write points: digits, a sign, a decimal point. Decimal would also
+    # take "1_0" (10), "1e1" (recorded as 1E+1), "inf" and "nan".
+    if not POINTS_TEXT.match(text):
+        raise CreditError(_("调整分值须为数字"), "points")
     try:
-        points = Decimal(str(value))
+        points = Decimal(text)
     except InvalidOperation as exc:
         raise CreditError(_("调整分值须为数字"), "points") from exc
-    if not points.is_finite():  # "inf" and "nan" parse, but are no number of points
-        raise CreditError(_("调整分值须为数字"), "points")
     # The range first: rounding a number as large as 1e27 to one decimal would overflow.
     if points == 0 or abs(points) > base:
         raise CreditError(_("调整分值须在 ±%(n)d 分之间且不为0", n=base), "points")

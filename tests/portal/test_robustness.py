@@ -184,10 +184,12 @@ def test_a_refund_too_large_to_store_is_refused_on_the_self_inspection_form(
 @pytest.mark.parametrize(
     ("points", "message"),
     [
-        *((p, "调整分值须为数字") for p in ("inf", "-inf", "nan", "sNaN")),
-        # Too large to round to one decimal (1e27 would overflow the rounding): refused by
-        # range before that.
-        *((p, "调整分值须在 ±100 分之间且不为0") for p in ("1e27", "-1e28", "100.05")),
+        # Not written as points are: Decimal would read "1_0" as 10 and "1e1" as 1E+1.
+        *(
+            (p, "调整分值须为数字")
+            for p in ("inf", "-inf", "nan", "sNaN", "1_0", "1e1", "1e27", "0x10", "3分")
+        ),
+        *((p, "调整分值须在 ±100 分之间且不为0") for p in ("100.05", "-101", "0", "-0.0")),
     ],
 )
 def test_adjustment_points_not_a_number_or_out_of_range_are_refused_on_the_form(
@@ -207,6 +209,19 @@ def test_adjustment_points_not_a_number_or_out_of_range_are_refused_on_the_form(
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert db.session.query(CreditAdjustment).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "points"),
+    [("－３", "-3"), ("+2", "2"), (".5", "0.5"), (" -4.5 ", "-4.5"), ("２．５", "2.5")],
+)
+def test_adjustment_points_as_people_type_them(typed, points):
+    """Full-width digits and signs (a Chinese input method's) read as the digits."""
+    from decimal import Decimal
+
+    from portal.operations.credit_workflow import _points
+
+    assert _points(typed, 100) == Decimal(points)
 
 
 # --- NUL characters, which PostgreSQL text cannot hold -----------------------------------
