@@ -12,6 +12,7 @@ from portal.audit_labels import ACTION_LABELS, SYSTEM_ACTOR
 from portal.bureau import bp
 from portal.extensions import db
 from portal.models.audit import AuditLog
+from portal.models.user import User
 from portal.permissions import require
 from portal.queries import registry_counts
 
@@ -44,6 +45,8 @@ def audit():
         stmt = stmt.where(AuditLog.action.startswith(code, autoescape=True))
     if actor:
         names = {actor, SYSTEM_ACTOR} if actor == actor_text(SYSTEM_ACTOR) else {actor}
+        # The list shows people by name: a name typed finds its accounts' rows too.
+        names |= set(db.session.scalars(select(User.username).where(User.display_name == actor)))
         stmt = stmt.where(AuditLog.actor_name.in_(names))
     page = db.paginate(
         stmt.order_by(AuditLog.seq.desc()),

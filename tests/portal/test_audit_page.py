@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.models.audit import AuditLog
 from portal.models.enums import Role
 from portal.models.inspections import InspectionKind
+from portal.models.user import User
 from portal.operations.audit import record_audit, verify_chain
 from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
 from portal.operations.findings import add_finding
@@ -210,3 +211,14 @@ def test_inspection_changes_read_in_the_forms_order_with_names(
     assert "被检查机构：H00000000000 → H00000000001" in old
     assert "检查人员：left_long_ago → —" in old
     assert old.index("被检查机构") < old.index("检查人员") < old.index("zz")
+
+
+def test_audit_filter_finds_a_person_by_name_or_username(db, auditor_page, adjustment_and_finding):
+    """The list shows people by name; the filter takes the name as well as the username."""
+    approver = db.session.scalar(select(User).where(User.username == "label_approver"))
+    approver.display_name = "陆明辉"
+    db.session.commit()
+    for typed in ("陆明辉", "label_approver"):
+        page = auditor_page(f"?actor={typed}")
+        assert "批准信用人工调整" in page and "提出信用人工调整" not in page, typed
+    assert "暂无审计记录" in auditor_page("?actor=无此人")
