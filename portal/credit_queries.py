@@ -14,6 +14,7 @@ from portal.credit_notes import override_held, worst_cap_grade
 from portal.extensions import db
 from portal.models.credit import APPROVE_TRIGGER, CreditGrade
 from portal.models.facility import Facility
+from portal.models.inspections import Finding
 from portal.models.points import PointRecord
 from portal.queries import facility_search
 from portal.rules import credit_rulebook, penalty_rules
@@ -109,6 +110,31 @@ def source_links(items: list[dict], url_for_type) -> dict[tuple[str, int], str]:
         if url:
             links[key] = url
     return links
+
+
+def source_references(items: list[dict], facility_id: int) -> dict[tuple[str, int], str]:
+    """The decision number of each finding and point record the items name, by (source
+    type, source id): the number people know a decision by, where a database id means
+    nothing. Only the facility's own: a person's points decided at another facility keep
+    their id (what they were for is that facility's business)."""
+    wanted = {
+        kind: {i["source_id"] for i in items if i.get("source_type") == kind}
+        for kind in ("finding", "point_record")
+    }
+    references = {}
+    for kind, model, column in (
+        ("finding", Finding, Finding.decision_number),
+        ("point_record", PointRecord, PointRecord.reference),
+    ):
+        if not wanted[kind]:
+            continue
+        rows = db.session.execute(
+            select(model.id, column).where(
+                model.id.in_(wanted[kind]), model.facility_id == facility_id
+            )
+        )
+        references.update(((kind, i), number) for i, number in rows if number)
+    return references
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from portal.credit_queries import (
     key_grades,
     key_supervision_stmt,
     source_links,
+    source_references,
     worst_streak_stmt,
 )
 from portal.extensions import db
@@ -109,6 +110,7 @@ def facility_credit(facility_id: int):
         current=current,
         items=items,
         links=source_links(items, bureau_source_url),
+        references=source_references(items, facility.id),
         view=credit_view(facility, today),
         history=history,
         changes=grade_changes(facility.id, limit=10),

@@ -25,6 +25,7 @@ from portal.credit_queries import (
     grade_changes,
     history_stmt,
     source_links,
+    source_references,
 )
 from portal.database import utcnow
 from portal.extensions import db
@@ -186,6 +187,7 @@ def credit():
         current=current,
         items=items,
         links=source_links(items, _source_urls(findings)),
+        references=source_references(items, facility.id),
         view=credit_view(facility, today),
         history=history,
         changes=grade_changes(facility.id, limit=10),

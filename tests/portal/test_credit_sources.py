@@ -1,0 +1,47 @@
+"""The breakdown names the record behind each line by its decision number, as the facility
+knows it, instead of a database id; a person's points decided at another facility keep
+their id (what they were for is that facility's business)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.models.enums import PointSource, Responsibility, Role, Severity
+from portal.operations.credit import latest_grade
+from portal.operations.points import record_points
+from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+
+
+def test_breakdown_sources_read_as_decision_numbers(
+    db, client, auth, make_facility, make_staff, make_user
+):
+    facility, elsewhere = make_facility(), make_facility()
+    one, two = two_inspectors(make_user)
+    finding, _row = confirmed_finding(one, inspection(one, facility, [one, two]))
+    staff = make_staff([facility, elsewhere])
+    for at, severity, day, number in (
+        (facility, Severity.MODERATE, date(2026, 3, 1), "通医保记〔2026〕31号"),
+        (elsewhere, Severity.MINOR, date(2026, 4, 1), "通医保记〔2026〕32号"),  # suspended
+    ):
+        last = record_points(
+            one, staff, facility=at, violation="串换药品", severity=severity,
+            responsibility=Responsibility.MAIN, decided_on=day, source=PointSource.FINDING,
+            reference=number, today=TODAY,
+        )  # fmt: skip
+    items = latest_grade(facility.id).breakdown
+    assert {i["source_type"] for i in items} == {"finding", "point_record"}
+    make_user(Role.FACILITY, "sources_facility", facility=facility)
+    make_user(Role.AUDITOR, "sources_auditor")
+    db.session.commit()
+
+    for username, url in (
+        ("sources_facility", "/facility/credit"),
+        ("sources_auditor", f"/bureau/facilities/{facility.id}/credit"),
+    ):
+        auth.login(username)
+        page = client.get(url).get_data(as_text=True)
+        assert f"违规认定 {finding.decision_number}" in page, username
+        assert f"违规认定 #{finding.id}" not in page, username
+        # The suspension came from the record decided at the other facility.
+        assert f"人员记分 #{last.id}" in page and "通医保记〔2026〕32号" not in page, username
+        auth.logout()
