@@ -56,13 +56,15 @@ def install_sqlite_pragmas(engine) -> None:
     """On SQLite: enforce foreign keys and let SQLAlchemy own transactions, so that
     SAVEPOINT (used for per-test rollback and nested work) behaves as on PostgreSQL.
 
-    Every transaction begins IMMEDIATE, taking the database's write lock at once: a
-    transaction that reads, then writes (nearly every form sent) cannot then find another
-    writer in its way, which SQLite answers with "database is locked" at once rather than
-    waiting (two reading transactions would each wait for the other to end). The second
-    of two requests at once waits for the first to commit, up to the busy timeout, and
-    then sees what it did, as a row lock makes it on PostgreSQL. SQLite has one writer at
-    a time in any case; the embedded database serves a handful of users."""
+    Every transaction but a page being read (GET) begins IMMEDIATE, taking the database's
+    write lock at once: a transaction that reads, then writes (nearly every form sent)
+    cannot then find another writer in its way, which SQLite answers with "database is
+    locked" at once rather than waiting (two reading transactions would each wait for the
+    other to end). The second of two requests at once waits for the first to commit, up to
+    the busy timeout, and then sees what it did, as a row lock makes it on PostgreSQL.
+    SQLite has one writer at a time in any case; the embedded database serves a handful of
+    users. Code that waits on something else (a mail server, worker processes) ends its
+    transaction first."""
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
@@ -77,4 +79,11 @@ def install_sqlite_pragmas(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        from flask import has_request_context, request
+
+        # A page being read takes no write lock: it reads beside a writer (rollback
+        # journal: until that writer commits) and queues no one.
+        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

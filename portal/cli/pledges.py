@@ -110,6 +110,9 @@ def render_campaign(campaign_id: int, workers: int | None, variant: str, base_ur
     )
     failures: list[str] = []
     started = time.perf_counter()
+    # Nothing is held while the workers render (SQLite's write lock would keep the site
+    # waiting): each rendering is saved in a transaction of its own.
+    db.session.commit()
     if jobs:
         # "spawn": workers import only the pure renderer, never a copy of this process's
         # database connections or threads.
@@ -126,7 +129,9 @@ def render_campaign(campaign_id: int, workers: int | None, variant: str, base_ur
                         with commit_with_files() as files:
                             save_rendered(pledge, v, doc, pdf, files)
                     except Exception as exc:  # one bad document must not stop the rest
-                        failures.append(f"{pledge.document_number} {v}: {exc}")
+                        # From the document, not the row: reading the row would open a
+                        # transaction and hold it while the next rendering is awaited.
+                        failures.append(f"{doc.document_number} {v}: {exc}")
                     bar.update(1)
     elapsed = time.perf_counter() - started
     done = len(jobs) - len(failures)

@@ -154,6 +154,9 @@ def deliver_reminders(reminder_ids: list[int]) -> tuple[int, int]:
         )
         for r, to in outgoing
     ]
+    # The notices are committed already (see above): ending the read here holds no lock
+    # (SQLite's write lock) while the mail server answers.
+    db.session.commit()
     try:
         failures = send_messages(messages)
     except Exception as exc:  # the server is unreachable: every message failed

@@ -5,6 +5,8 @@ finds the first and is refused. The points are recorded once."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -74,3 +76,24 @@ def test_the_second_of_two_identical_decisions_at_once_is_not_recorded(committed
         assert "请勿重复录入" in outcome["refused"]
         count = sa.select(sa.func.count()).select_from(PointRecord)
         assert _db.session.scalar(count) == 1
+
+
+def test_a_page_is_read_while_a_decision_is_being_written(committed_person):
+    """A page being read takes no write lock (on SQLite, where a form's transaction takes
+    it as it begins): it is served while a decision is still being written, instead of
+    waiting for it and failing as the database being locked."""
+    from portal.extensions import db as _db
+
+    app, staff_id, user_id = committed_person
+    served = {}
+
+    def read_page():  # another thread: a request of its own, with its own connection
+        served["status"] = app.test_client().get("/facilities").status_code
+
+    with app.app_context():
+        _record(staff_id, user_id)  # written, not yet committed: the write lock is held
+        reader = threading.Thread(target=read_page)
+        reader.start()
+        reader.join(30)
+        _db.session.rollback()
+    assert served == {"status": 200}
