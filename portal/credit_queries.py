@@ -112,11 +112,12 @@ def source_links(items: list[dict], url_for_type) -> dict[tuple[str, int], str]:
     return links
 
 
-def source_references(items: list[dict], facility_id: int) -> dict[tuple[str, int], str]:
+def source_references(items: list[dict], facility_id: int | None) -> dict[tuple[str, int], str]:
     """The decision number of each finding and point record the items name, by (source
     type, source id): the number people know a decision by, where a database id means
-    nothing. Only the facility's own: a person's points decided at another facility keep
-    their id (what they were for is that facility's business)."""
+    nothing. With ``facility_id`` (the facility's own page), only that facility's: a
+    person's points decided at another facility keep their id (what they were for is
+    that facility's business); the bureau sees every number."""
     wanted = {
         kind: {i["source_id"] for i in items if i.get("source_type") == kind}
         for kind in ("finding", "point_record")
@@ -128,11 +129,10 @@ def source_references(items: list[dict], facility_id: int) -> dict[tuple[str, in
     ):
         if not wanted[kind]:
             continue
-        rows = db.session.execute(
-            select(model.id, column).where(
-                model.id.in_(wanted[kind]), model.facility_id == facility_id
-            )
-        )
+        stmt = select(model.id, column).where(model.id.in_(wanted[kind]))
+        if facility_id is not None:
+            stmt = stmt.where(model.facility_id == facility_id)
+        rows = db.session.execute(stmt)
         references.update(((kind, i), number) for i, number in rows if number)
     return references
 

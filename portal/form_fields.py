@@ -9,10 +9,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.validators import check_date, control_character_error, has_visible
+
+
+def one_line(value):
+    """A field filter for a list of codes: tabs and line breaks (codes pasted from a
+    spreadsheet's row or column) separate them as spaces do."""
+    if isinstance(value, str):
+        return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return value
 
 
 def stripped(value):
@@ -27,7 +35,8 @@ class Required(DataRequired):
 
     def __call__(self, form, field):
         if isinstance(field.data, str) and field.data and not has_visible(field.data):
-            field.data = ""
+            field.errors[:] = []
+            raise StopValidation(self.message)
         super().__call__(form, field)
 
 

@@ -161,6 +161,7 @@ def _read_csv(text: str, limit: int) -> Table:
     rows: list[tuple[int, list]] = []
     truncated = False
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 0  # the record being read (a record may span lines)
     try:
         for line, cells in enumerate(reader, 1):
             if _is_blank(cells):
@@ -170,20 +171,21 @@ def _read_csv(text: str, limit: int) -> Table:
                 break
             rows.append((line, [c.strip() for c in cells]))
     except csv.Error as exc:
+        line += 1  # the record after the last one read
         # The csv module words its errors in English; say what is wrong, and where.
         if "field larger than field limit" in str(exc):
             raise TableFileError(
                 _(
-                    "CSV 文件第 %(n)d 行附近有单元格内容过长（超过 %(max)d 个字符），"
+                    "CSV 文件第 %(n)d 行有单元格内容过长（超过 %(max)d 个字符），"
                     "请检查是否缺少配对的引号",
-                    n=reader.line_num,
+                    n=line,
                     max=csv.field_size_limit(),
                 )
             ) from exc
         raise TableFileError(
             _(
-                "CSV 文件第 %(n)d 行附近格式错误，请检查引号是否配对，或在 Excel 中另存为 XLSX",
-                n=reader.line_num,
+                "CSV 文件第 %(n)d 行格式错误，请检查引号是否配对，或在 Excel 中另存为 XLSX",
+                n=line,
             )
         ) from exc
     return Table("csv", rows, truncated)

@@ -44,10 +44,16 @@ def read_bool(body: dict, field: str, errors: dict, prefix: str = "", default: b
 
 
 def read_text(
-    body: dict, field: str, errors: dict, prefix: str = "", max_length: int | None = None
+    body: dict,
+    field: str,
+    errors: dict,
+    prefix: str = "",
+    max_length: int | None = None,
+    multiline: bool = True,
 ) -> str:
-    """A string; with ``max_length``, one that fits once trimmed (as it is stored). Line
-    breaks and tabs are kept; other control characters are refused, as on the pages."""
+    """A string; with ``max_length``, one that fits once trimmed (as it is stored). Control
+    characters are refused, as on the pages; a ``multiline`` text keeps line breaks and
+    tabs (a description), a single line (a reference, a decision number) has none."""
     value = body.get(field)
     if value is None:
         return ""
@@ -57,7 +63,7 @@ def read_text(
     if max_length is not None and (message := length_error(value, max_length)):
         errors[prefix + field] = message
         return ""
-    if message := control_character_error(value):
+    if message := control_character_error(value, multiline):
         errors[prefix + field] = message
         return ""
     return value

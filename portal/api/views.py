@@ -250,7 +250,7 @@ def staff_points_create(staff_code: str):
             errors[field] = invalid_choice(cls)
     decided_on = read_date(body, "decided_on", errors, required=True)
     texts = {
-        field: read_text(body, field, errors, max_length=limit)
+        field: read_text(body, field, errors, max_length=limit, multiline=limit is None)
         for field, limit in (("violation", None), ("reference", POINTS_REFERENCE_MAX))
     }
     for field, text in texts.items():

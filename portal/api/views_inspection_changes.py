@@ -182,7 +182,9 @@ def _correction(body: dict, errors: dict) -> dict:
     if "end_date" in body:
         data["end_date"] = read_date(body, "end_date", errors)
     if "reference" in body:
-        data["reference"] = read_text(body, "reference", errors, max_length=REFERENCE_MAX)
+        data["reference"] = read_text(
+            body, "reference", errors, max_length=REFERENCE_MAX, multiline=False
+        )
     if "notes" in body:
         data["notes"] = read_text(body, "notes", errors)
     if "inspectors" in body:

@@ -158,11 +158,11 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
         errors[f"findings[{i}]"] = "应为 JSON 对象"
         return {}
     data = {
-        field: read_text(raw, field, errors, prefix)
+        field: read_text(raw, field, errors, prefix, multiline=field == "description")
         for field in ("category", "description", "legal_article")
     }
     data["decision_number"] = read_text(
-        raw, "decision_number", errors, prefix, max_length=DECISION_NUMBER_MAX
+        raw, "decision_number", errors, prefix, max_length=DECISION_NUMBER_MAX, multiline=False
     )
     data["self_corrected"] = read_bool(raw, "self_corrected", errors, prefix)
     data["self_inspection"] = None
@@ -226,7 +226,9 @@ def inspections_create():
         "on_site": read_bool(body, "on_site", errors, default=True),
         "start_date": read_date(body, "start_date", errors, required=True),
         "end_date": read_date(body, "end_date", errors),
-        "reference": read_text(body, "reference", errors, max_length=REFERENCE_MAX),
+        "reference": read_text(
+            body, "reference", errors, max_length=REFERENCE_MAX, multiline=False
+        ),
         "notes": read_text(body, "notes", errors),
         "inspectors": inspectors,
     }

@@ -9,7 +9,15 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from portal.form_fields import REQUIRED, VALID_DATE, DateField, Form, Required, stripped
+from portal.form_fields import (
+    REQUIRED,
+    VALID_DATE,
+    DateField,
+    Form,
+    Required,
+    one_line,
+    stripped,
+)
 from portal.models.enums import (
     FacilityKind,
     FacilityStatus,
@@ -73,6 +81,7 @@ class StaffForm(Form):
     site_codes = StringField(
         _l("执业机构医保定点编码"),
         description=_l("多个编码用空格、逗号或分号分隔，第一个为第一执业地点"),
+        filters=[one_line],
         validators=[REQUIRED, Length(max=400)],
     )
     #: The person as the edit page showed them (``portal.views_common.snapshot``).
@@ -97,6 +106,7 @@ class UserCreateForm(Form):
     site_code = StringField(
         _l("所属定点机构编码"),
         description=_l("仅定点机构用户填写"),
+        filters=[stripped],
         validators=[Optional(), Length(max=12)],
     )
     password = PasswordField(_l("初始密码"), validators=[REQUIRED, Length(max=200)])
@@ -108,6 +118,7 @@ class UserEditForm(Form):
     site_code = StringField(
         _l("所属定点机构编码"),
         description=_l("仅定点机构用户填写"),
+        filters=[stripped],
         validators=[Optional(), Length(max=12)],
     )
     active = BooleanField(_l("启用"))

@@ -15,7 +15,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.form_fields import REQUIRED, VALID_DATE, CheckboxesField, DateField, Form
+from portal.form_fields import (
+    REQUIRED,
+    VALID_DATE,
+    CheckboxesField,
+    DateField,
+    Form,
+    one_line,
+    stripped,
+)
 from portal.models.inspections import InspectionKind, InspectionTrigger
 from portal.validators import MAX_FEN
 
@@ -86,7 +94,9 @@ class InspectionForm(InspectionNotesForm):
     and offers ``confirm_distinct``; ``shown`` carries the ids of the inspections it named,
     which the tick covers (and no other)."""
 
-    site_code = StringField(_l("被检查机构医保定点编码"), validators=[REQUIRED, Length(max=12)])
+    site_code = StringField(
+        _l("被检查机构医保定点编码"), filters=[stripped], validators=[REQUIRED, Length(max=12)]
+    )
     kind = SelectField(_l("检查类型"), choices=InspectionKind.choices, validators=[REQUIRED])
     trigger = SelectField(_l("检查来由"), choices=InspectionTrigger.choices, validators=[REQUIRED])
     on_site = BooleanField(_l("现场检查"), default=True)
@@ -135,6 +145,7 @@ class FindingForm(Form):
     staff_codes = StringField(
         _l("责任人员编码"),
         description=_l("多个编码用空格、逗号或分号分隔"),
+        filters=[one_line],
         validators=[Optional(), Length(max=1000)],
     )
     results = CheckboxesField(_l("处理结果"))

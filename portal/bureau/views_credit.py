@@ -57,6 +57,7 @@ from portal.operations.credit_workflow import (
 from portal.permissions import can, ensure, require
 from portal.rules import credit_rulebook
 from portal.storage import commit_with_files
+from portal.validators import has_visible
 from portal.views_common import commit_or_errors, form_errors, on_form
 from portal.web import china_today
 
@@ -110,7 +111,7 @@ def facility_credit(facility_id: int):
         current=current,
         items=items,
         links=source_links(items, bureau_source_url),
-        references=source_references(items, facility.id),
+        references=source_references(items, None),
         view=credit_view(facility, today),
         history=history,
         changes=grade_changes(facility.id, limit=10),
@@ -182,7 +183,7 @@ def credit_supervision():
 def _chosen_value_given(form: AdjustmentForm) -> bool:
     """The field of the chosen way of adjusting is filled in; else its error is on it."""
     field = form.points if form.mode.data == "points" else form.grade
-    if (field.data or "").strip():
+    if has_visible(field.data or ""):
         return True
     field.errors = [*field.errors, _("请填写%(f)s", f=field.label.text)]
     return False

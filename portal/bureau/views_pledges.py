@@ -133,13 +133,17 @@ def pledge_overdue_export(campaign_id: int):
     data = overdue_workbook(campaign, china_today(), filters["county"], filters["kind"])
     import io
 
-    return send_file(
+    response = send_file(
         io.BytesIO(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         as_attachment=True,
         download_name=f"{campaign.year}-承诺书逾期未报送名单.xlsx",
         max_age=0,
     )
+    # Names and phone numbers of contacts: kept by no cache, shared or not.
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.route("/pledges/campaigns/<int:campaign_id>/remind", methods=["POST"])

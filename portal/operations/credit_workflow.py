@@ -7,7 +7,6 @@ objection or a granted repair recomputes the grade in the same transaction.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -137,6 +136,15 @@ def _store_attachments(
 # --- Adjustments -----------------------------------------------------------------------
 
 
+#: Full-width digits, signs and point (U+FF10-FF19, U+FF0B, U+FF0D, U+FF0E) and the minus
+#: sign U+2212, as their ASCII forms.
+FULL_WIDTH = {
+    **{0xFF10 + n: str(n) for n in range(10)},
+    0xFF0B: "+",
+    0xFF0D: "-",
+    0xFF0E: ".",
+    0x2212: "-",
+}
 #: Adjustment points as typed: an optional sign, digits, at most one decimal point.
 POINTS_TEXT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
 
@@ -146,11 +154,12 @@ def _points(value, base: int) -> Decimal | None:
     most one decimal."""
     if value is None or value == "":
         return None
-    # Full-width digits and signs, as a Chinese input method types them, read as digits.
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # Full-width digits and signs, as a Chinese input method types them, read as digits;
+    # so does the minus sign of a word processor.
+    text = str(value).translate(FULL_WIDTH).strip()
     # Written as people write points: digits, a sign, a decimal point. Decimal would also
     # take "1_0" (10), "1e1" (recorded as 1E+1), "inf" and "nan".
-    if not POINTS_TEXT.match(text):
+    if not POINTS_TEXT.fullmatch(text):
         raise CreditError(_("调整分值须为数字"), "points")
     try:
         points = Decimal(text)

@@ -27,6 +27,7 @@ from portal.operations.inspections import (
     refuse_unconfirmed,
 )
 from portal.operations.locks import lock_row
+from portal.validators import has_visible
 from portal.web import china_today
 
 #: What a closed inspection still lets one correct. Its findings were decided on the
@@ -221,7 +222,7 @@ def cancel_inspection(actor, inspection: Inspection, reason: str) -> None:
     if problems:
         raise InspectionError(problems)
     reason = (reason or "").strip()
-    if not reason:
+    if not has_visible(reason):
         raise InspectionError({"reason": _("请填写撤销理由")})
     before = inspection.audit_summary()
     inspection.status = InspectionStatus.CANCELLED

@@ -32,6 +32,7 @@ from portal.operations.audit import record_audit
 from portal.operations.bulk import id_filters, in_filters, run_core
 from portal.pledge_queries import china_date, end_of_day
 from portal.pledge_text import upload_message
+from portal.validators import has_visible
 from portal.web import china_today
 from scoring.credit import PledgeFact
 
@@ -160,7 +161,7 @@ def decide_pledge(
     if pledge.status is not PledgeStatus.UPLOADED or upload is None:
         raise PledgeError(_("该承诺书当前没有待审核的扫描件。"))
     reason = (reason or "").strip()
-    if not verify and not reason:
+    if not verify and not has_visible(reason):
         raise PledgeError({"reason": _("退回时必须填写理由，机构将看到该理由")})
     before = pledge.audit_summary()
     now = utcnow()

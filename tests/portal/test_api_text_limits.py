@@ -166,3 +166,12 @@ def test_points_text_no_one_can_read_is_refused(db, client, world, violation, me
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"violation": message}
     assert count_rows(db, PointRecord) == 0
+
+
+def test_a_line_break_in_a_single_line_api_field_is_refused(db, client, world):
+    facility, people, _staff, token = world
+    body = _inspection_body(facility, people, findings=[], reference="通医保检\n〔2026〕1号")
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"reference": "不能包含换行、制表符等控制字符"}
+    assert count_rows(db, Inspection) == 0

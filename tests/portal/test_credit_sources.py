@@ -1,6 +1,6 @@
 """The breakdown names the record behind each line by its decision number, as the facility
 knows it, instead of a database id; a person's points decided at another facility keep
-their id (what they were for is that facility's business)."""
+their id on the facility's page (what they were for is that facility's business)."""
 
 from __future__ import annotations
 
@@ -34,14 +34,18 @@ def test_breakdown_sources_read_as_decision_numbers(
     make_user(Role.AUDITOR, "sources_auditor")
     db.session.commit()
 
+    pages = {}
     for username, url in (
         ("sources_facility", "/facility/credit"),
         ("sources_auditor", f"/bureau/facilities/{facility.id}/credit"),
     ):
         auth.login(username)
-        page = client.get(url).get_data(as_text=True)
+        pages[username] = page = client.get(url).get_data(as_text=True)
         assert f"违规认定 {finding.decision_number}" in page, username
         assert f"违规认定 #{finding.id}" not in page, username
-        # The suspension came from the record decided at the other facility.
-        assert f"人员记分 #{last.id}" in page and "通医保记〔2026〕32号" not in page, username
         auth.logout()
+    # The suspension came from the record decided at the other facility: the facility
+    # sees its id, the bureau its number.
+    assert f"人员记分 #{last.id}" in pages["sources_facility"]
+    assert "通医保记〔2026〕32号" not in pages["sources_facility"]
+    assert "人员记分 通医保记〔2026〕32号" in pages["sources_auditor"]

@@ -164,9 +164,9 @@ def test_unreadable_files_are_rejected_in_chinese(db, data, expected):
 def test_a_cell_too_long_for_csv_is_named_in_chinese(db):
     """An unpaired quote makes the rest of a file one cell: the csv module's English
     "field larger than field limit" is said in Chinese, with where to look."""
-    data = csv_bytes([facility_row(31, 地址="长" * 140_000)])
+    data = csv_bytes([facility_row(30), facility_row(31, 地址="长" * 140_000)])
     report = run("facilities", data)
     assert not report.ok and report.rows == []
-    assert "第 2 行附近有单元格内容过长" in report.file_error
+    assert "第 3 行有单元格内容过长" in report.file_error
     assert "field" not in report.file_error
     assert count(db, AuditLog) == 0

@@ -48,9 +48,10 @@ def test_cancel_is_refused_while_findings_are_not_revoked(db, make_facility, mak
         revoke_finding(one, draft, " ", TODAY)
     assert exc.value.errors == {"reason": "请填写作废理由"}  # a draft is discarded
     revoke_finding(one, draft, "随检查撤销", TODAY)
-    with pytest.raises(InspectionError) as exc:
-        cancel_inspection(one, insp, "  ")
-    assert exc.value.errors == {"reason": "请填写撤销理由"}
+    for blank in ("  ", "\u200b\ufeff"):  # spaces, or characters no one sees
+        with pytest.raises(InspectionError) as exc:
+            cancel_inspection(one, insp, blank)
+        assert exc.value.errors == {"reason": "请填写撤销理由"}
     assert insp.status is InspectionStatus.OPEN
     grade = facility.credit_grade, facility.credit_score
     cancel_inspection(one, insp, " 重复登记 ")

@@ -144,8 +144,8 @@ def test_an_inspection_corrected_into_one_recorded_at_the_same_moment_is_not_sav
     """An inspection corrected to another facility and kind while the same inspection is
     recorded there (two people entering one paper record): the facility it is to be at is
     locked as at recording, so whichever comes second waits, then finds the first and is
-    refused as its duplicate. SQLite has one writer at a time and refuses the second as
-    the database being busy; either way one flight inspection is there."""
+    refused as its duplicate (on SQLite it waits for the write lock). One flight
+    inspection is there."""
 
     from portal.extensions import db as _db
     from portal.models.facility import Facility

@@ -261,6 +261,8 @@ def test_compliance_page_and_xlsx_export(db, client, auth, make_user, counted):
     response = client.get(f"/bureau/pledges/campaigns/{campaign.id}/overdue.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
+    # Contacts' names and phone numbers: no cache may keep the file.
+    assert response.cache_control.private and response.cache_control.no_store
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("县（市、区）", "机构名称", "医保定点编码")

@@ -110,12 +110,13 @@ def test_four_states_through_the_web(db, client, auth, setup, renders, storage_r
     assert "根据参保患者病情" in html  # the generated text beside the scan
     assert f"/bureau/pledges/{pledge.id}/scan" in html
     token = csrf_token(html)
-    missing_reason = client.post(
-        f"/bureau/pledges/{pledge.id}/review", data={"csrf_token": token, "outcome": "reject"}
-    )
-    assert missing_reason.status_code == 200 and "退回时必须填写理由" in missing_reason.get_data(
-        as_text=True
-    )
+    for reason in ("", "\u200b"):  # none, or one no one can see
+        missing_reason = client.post(
+            f"/bureau/pledges/{pledge.id}/review",
+            data={"csrf_token": token, "outcome": "reject", "reason": reason},
+        )
+        assert missing_reason.status_code == 200
+        assert "退回时必须填写理由" in missing_reason.get_data(as_text=True)
     client.post(
         f"/bureau/pledges/{pledge.id}/review",
         data={"csrf_token": token, "outcome": "reject", "reason": "未加盖公章"},

@@ -45,7 +45,8 @@ def _staff(db, staff_code: str) -> StaffMember | None:
 
 def test_create_staff_with_multi_site_practice(db, editor, sites):
     a, b, c = sites
-    codes = f"{b.site_code}，{a.site_code.lower()}; {c.site_code} {b.site_code}"
+    # Separated as typed, and by a tab (pasted from a spreadsheet row).
+    codes = f"{b.site_code}，{a.site_code.lower()}; {c.site_code}\t{b.site_code}"
     # Codes pasted with spaces around them (an ID number 18 characters long without).
     form = _staff_form(401, codes, profession="nurse")
     form |= {"staff_code": f" {form['staff_code']} ", "id_number": f"  {form['id_number']}  "}

@@ -187,7 +187,7 @@ def test_a_refund_too_large_to_store_is_refused_on_the_self_inspection_form(
         # Not written as points are: Decimal would read "1_0" as 10 and "1e1" as 1E+1.
         *(
             (p, "调整分值须为数字")
-            for p in ("inf", "-inf", "nan", "sNaN", "1_0", "1e1", "1e27", "0x10", "3分")
+            for p in ("inf", "-inf", "nan", "sNaN", "1_0", "1e1", "1e27", "0x10", "3分", "1²", "①⓪")
         ),
         *((p, "调整分值须在 ±100 分之间且不为0") for p in ("100.05", "-101", "0", "-0.0")),
     ],
@@ -213,7 +213,14 @@ def test_adjustment_points_not_a_number_or_out_of_range_are_refused_on_the_form(
 
 @pytest.mark.parametrize(
     ("typed", "points"),
-    [("－３", "-3"), ("+2", "2"), (".5", "0.5"), (" -4.5 ", "-4.5"), ("２．５", "2.5")],
+    [
+        ("－３", "-3"),
+        ("+2", "2"),
+        (".5", "0.5"),
+        (" -4.5 ", "-4.5"),
+        ("２．５", "2.5"),
+        ("\u22123", "-3"),  # the minus sign a word processor writes
+    ],
 )
 def test_adjustment_points_as_people_type_them(typed, points):
     """Full-width digits and signs (a Chinese input method's) read as the digits."""
