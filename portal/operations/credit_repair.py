@@ -9,13 +9,13 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import CreditRepair, RepairStatus
 from portal.models.facility import Facility
 from portal.operations.audit import record_audit
 from portal.operations.credit import collect_facts, recompute_grade
 from portal.operations.credit_workflow import CreditError, working_deadline
+from portal.operations.decisions import record_decision
 from portal.operations.locks import lock_row
 from portal.operations.pledges import latest_pledge_signed_on
 from portal.rules import credit_rulebook
@@ -150,24 +150,18 @@ def decide_repair(
                     ),
                     "original_checked",
                 )
-    repair.status = RepairStatus.GRANTED if grant else RepairStatus.REJECTED
-    repair.decided_by_id = actor.id
-    repair.decided_at = utcnow()
-    repair.decision_reason = reason.strip()
     if grant:
         repair.granted_on = today
-    db.session.flush()
-    record_audit(
+    record_decision(
         actor,
+        repair,
+        RepairStatus.GRANTED if grant else RepairStatus.REJECTED,
+        reason,
         "credit.repair_grant" if grant else "credit.repair_reject",
-        "credit_repair",
-        repair.id,
-        after={"status": repair.status.value}
-        | (
+        **(
             {"pledge_basis": "verified_scan" if basis == "record" else "original_checked"}
             if basis
             else {}
         ),
-        note=reason.strip(),
     )
     recompute_grade(repair.facility, "repair.decide", today=today, actor=actor)

@@ -37,6 +37,7 @@ from portal.models.facility import Facility
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.audit import record_audit
 from portal.operations.credit import latest_grade, recompute_grade
+from portal.operations.decisions import record_decision
 from portal.operations.locks import lock_row
 from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
@@ -376,19 +377,8 @@ def decide_credit_appeal(
         raise CreditError(_("违规发现的认定人不能处理针对它的异议，请由其他人员处理"))
     if not has_visible(reason or ""):
         raise CreditError(_("请填写处理理由（将告知机构）"))
-    appeal.status = CreditAppealStatus.UPHELD if upheld else CreditAppealStatus.REJECTED
-    appeal.decided_by_id = actor.id
-    appeal.decided_at = utcnow()
-    appeal.decision_reason = reason.strip()
-    db.session.flush()
-    record_audit(
-        actor,
-        "credit.appeal_decide",
-        "credit_appeal",
-        appeal.id,
-        after={"status": appeal.status.value},
-        note=reason.strip(),
-    )
+    status = CreditAppealStatus.UPHELD if upheld else CreditAppealStatus.REJECTED
+    record_decision(actor, appeal, status, reason, "credit.appeal_decide")
     if not upheld:
         return
     if finding is not None and finding.status is FindingStatus.CONFIRMED:

@@ -8,11 +8,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from portal.database import utcnow
 from portal.extensions import db
 from portal.models.enums import AppealStatus
 from portal.models.points import PointAppeal, PointRecord
 from portal.operations.audit import record_audit
+from portal.operations.decisions import record_decision
 from portal.operations.points import PointsError, revoke_record
 from portal.rules import staff_points_rulebook, workday_calendar
 from portal.validators import has_visible
@@ -109,18 +109,7 @@ def decide_appeal(actor, appeal: PointAppeal, *, upheld: bool, reason: str, toda
         raise PointsError(_("记分人不能处理针对本人记分的异议，请由其他人员处理"))
     if not has_visible(reason):
         raise PointsError(_("请填写处理理由"))
-    appeal.status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
-    appeal.decided_by_id = actor.id
-    appeal.decided_at = utcnow()
-    appeal.decision_reason = reason.strip()
-    db.session.flush()
-    record_audit(
-        actor,
-        "points.appeal_decide",
-        "point_appeal",
-        appeal.id,
-        after={"status": appeal.status.value},
-        note=reason.strip(),
-    )
+    status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
+    record_decision(actor, appeal, status, reason, "points.appeal_decide")
     if upheld:
         revoke_record(actor, appeal.record, _("异议成立：%(r)s", r=reason.strip()), today)

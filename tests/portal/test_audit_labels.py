@@ -40,6 +40,18 @@ def _dynamic_actions():
         ("portal/operations/credit_deadlines.py", "model.__tablename__"): [
             m.__tablename__ for m, *_ in _waiting()
         ],
+        # record_decision: the decisions on a facility's requests, and what they decide.
+        ("portal/operations/decisions.py", "action"): [
+            "points.appeal_decide",
+            "credit.appeal_decide",
+            "credit.repair_grant",
+            "credit.repair_reject",
+        ],
+        ("portal/operations/decisions.py", "request.__tablename__"): [
+            "point_appeal",
+            "credit_appeal",
+            "credit_repair",
+        ],
     }
 
 
@@ -275,3 +287,19 @@ def test_every_stored_facility_is_a_site_code(recorded):
     assert len(values) >= 6
     for value in values:
         assert "site_code" in ast.unparse(value), ast.unparse(value)
+
+
+def test_every_decision_recorded_is_among_the_actions_checked(app):
+    """The actions ``record_decision`` is called with are the ones listed for it above."""
+    with app.app_context():
+        listed = set(_dynamic_actions()[("portal/operations/decisions.py", "action")])
+    called = {
+        action
+        for where, tree in _source_files()
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "record_decision"
+        for action in _strings(call.args[4], where, {})
+    }
+    assert called == listed
