@@ -14,8 +14,9 @@ from portal.extensions import db
 from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditRepair, RepairStatus
 from portal.models.facility import Facility
 from portal.models.inspections import SelfInspectionReport
+from portal.operations.credit_appeals import decide_credit_appeal
 from portal.operations.credit_repair import decide_repair, repair_review
-from portal.operations.credit_workflow import CreditError, decide_credit_appeal
+from portal.operations.credit_workflow import CreditError
 from portal.permissions import can, ensure, require
 from portal.views_common import commit_or_errors, on_form, say_if_decided
 from portal.web import china_today

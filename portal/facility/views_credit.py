@@ -41,8 +41,9 @@ from portal.models.credit import (
 from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
 from portal.models.staff import StaffPractice
 from portal.operations.credit import latest_grade
+from portal.operations.credit_appeals import file_credit_appeal
 from portal.operations.credit_repair import apply_repair, pending_repair, repair_check
-from portal.operations.credit_workflow import CreditError, file_credit_appeal
+from portal.operations.credit_workflow import CreditError
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
 from portal.rules import credit_rulebook, taxonomy

@@ -1,4 +1,5 @@
-"""Manual adjustments (four eyes) and objections (异议); see credit_repair for repair.
+"""Manual adjustments (four eyes) and the evidence files of requests; objections (异议) are
+in credit_appeals, repair in credit_repair.
 
 Every decision records who decided, when and why; an approved adjustment, an upheld
 objection or a granted repair recomputes the grade in the same transaction.
@@ -29,15 +30,11 @@ from portal.models.credit import (
     APPROVE_TRIGGER,
     AdjustmentStatus,
     CreditAdjustment,
-    CreditAppeal,
-    CreditAppealStatus,
     CreditAttachment,
 )
 from portal.models.facility import Facility
-from portal.models.inspections import Finding, FindingStatus
 from portal.operations.audit import record_audit
-from portal.operations.credit import latest_grade, recompute_grade
-from portal.operations.decisions import record_decision
+from portal.operations.credit import recompute_grade
 from portal.operations.locks import lock_row
 from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
@@ -103,7 +100,7 @@ def check_attachments(
     return checked
 
 
-def _store_attachments(
+def store_attachments(
     actor,
     files,
     uploads: Sequence[tuple[bytes, str | None]],
@@ -237,7 +234,7 @@ def propose_adjustment(
     )
     db.session.add(adjustment)
     db.session.flush()
-    rows = _store_attachments(actor, files, attachments, checked, adjustment=adjustment)
+    rows = store_attachments(actor, files, attachments, checked, adjustment=adjustment)
     record_audit(
         actor,
         "credit.adjust_propose",
@@ -285,108 +282,6 @@ def decide_adjustment(
         recompute_grade(
             adjustment.facility, f"{APPROVE_TRIGGER}:{adjustment.id}", today=today, actor=actor
         )
-
-
-# --- Objections ------------------------------------------------------------------------
-
-
-def file_credit_appeal(
-    actor,
-    facility: Facility,
-    *,
-    finding: Finding | None,
-    reason: str,
-    today: date,
-    attachments: Sequence[tuple[bytes, str | None]] = (),
-    files=None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    max_pages: int = DEFAULT_MAX_PAGES,
-    max_files: int = MAX_ATTACHMENTS,
-) -> CreditAppeal:
-    """An objection to one of the facility's confirmed findings, or (no finding) to its
-    current grade. The bureau's deadline runs in working days from filing.
-
-    ``attachments`` and ``files`` as for :func:`propose_adjustment`."""
-    if finding is not None and (
-        finding.facility_id != facility.id or finding.status is not FindingStatus.CONFIRMED
-    ):
-        raise CreditError(_("只能对本机构已认定的违规发现提出异议"), "finding")
-    grade_row = latest_grade(facility.id)
-    if finding is None and (grade_row is None or not grade_row.graded):
-        raise CreditError(_("本机构尚无信用评价结果，无需提出异议"), "finding")
-    if not has_visible(reason or ""):
-        raise CreditError(_("请填写异议理由"))
-    # The facility's row is locked so that the same objection sent twice at once (a double
-    # click) is checked in turn: the second finds the first pending.
-    lock_row(Facility, facility.id)
-    pending = select(CreditAppeal.id).where(
-        CreditAppeal.facility_id == facility.id,
-        CreditAppeal.status == CreditAppealStatus.PENDING,
-        CreditAppeal.finding_id == finding.id
-        if finding is not None
-        else CreditAppeal.finding_id.is_(None),
-    )
-    if db.session.scalar(pending) is not None:
-        raise CreditError(_("已有待处理的同一事项异议，请等待处理结果"), "finding")
-    checked = check_attachments(
-        attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
-    )
-    appeal = CreditAppeal(
-        facility=facility,
-        finding=finding,
-        grade_row=grade_row,
-        reason=reason.strip(),
-        filed_on=today,
-        filed_by_id=getattr(actor, "id", None),
-        deadline=working_deadline(today, credit_rulebook().appeal_working_days),
-        status=CreditAppealStatus.PENDING,
-    )
-    db.session.add(appeal)
-    db.session.flush()
-    rows = _store_attachments(actor, files, attachments, checked, appeal=appeal)
-    record_audit(
-        actor,
-        "credit.appeal_file",
-        "credit_appeal",
-        appeal.id,
-        after={
-            "facility": facility.site_code,
-            "finding": finding.id if finding else None,
-            "grade": grade_row.grade if grade_row else None,
-            "filed_on": today.isoformat(),
-            "attachments": [row.audit_summary() for row in rows],
-        },
-        note=appeal.reason,
-    )
-    return appeal
-
-
-def decide_credit_appeal(
-    actor, appeal: CreditAppeal, *, upheld: bool, reason: str, today: date
-) -> None:
-    """Decide an objection. Upheld against a finding revokes it (and recomputes); upheld
-    against the grade recomputes it. Whoever confirmed the disputed finding may not decide."""
-    # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
-    # at once act one after the other, the second seeing the first's decision.
-    db.session.flush()
-    db.session.refresh(appeal, with_for_update=True)
-    if appeal.status is not CreditAppealStatus.PENDING:
-        raise CreditError(_("该异议已处理"))
-    finding = appeal.finding
-    if finding is not None and finding.confirmed_by_id == actor.id:
-        raise CreditError(_("违规发现的认定人不能处理针对它的异议，请由其他人员处理"))
-    if not has_visible(reason or ""):
-        raise CreditError(_("请填写处理理由（将告知机构）"))
-    status = CreditAppealStatus.UPHELD if upheld else CreditAppealStatus.REJECTED
-    record_decision(actor, appeal, status, reason, "credit.appeal_decide")
-    if not upheld:
-        return
-    if finding is not None and finding.status is FindingStatus.CONFIRMED:
-        from portal.operations.findings import revoke_finding
-
-        revoke_finding(actor, finding, _("异议成立：%(r)s", r=reason.strip()), today)
-    else:
-        recompute_grade(appeal.facility, "appeal.upheld", today=today, actor=actor)
 
 
 def manual_recompute(actor, facility: Facility, today: date):

@@ -28,15 +28,10 @@ from portal.models.enums import (
 )
 from portal.models.inspections import FindingStatus
 from portal.operations.credit import collect_facts, latest_grade, recompute_grade
+from portal.operations.credit_appeals import decide_credit_appeal, file_credit_appeal
 from portal.operations.credit_batch import recompute_batch
 from portal.operations.credit_facts import collect_facts_many
-from portal.operations.credit_workflow import (
-    CreditError,
-    decide_adjustment,
-    decide_credit_appeal,
-    file_credit_appeal,
-    propose_adjustment,
-)
+from portal.operations.credit_workflow import CreditError, decide_adjustment, propose_adjustment
 from portal.operations.findings import revoke_finding
 from portal.operations.inspections import InspectionError
 from portal.operations.points import add_restoration, record_points, revoke_record

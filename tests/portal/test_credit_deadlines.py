@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from portal.models.audit import AuditLog
 from portal.models.credit import CreditRepair, RepairStatus
+from portal.operations.credit_appeals import file_credit_appeal
 from portal.operations.credit_deadlines import fill_missing_deadlines, missing_deadlines
-from portal.operations.credit_workflow import file_credit_appeal
 from tests.calendars import calendar_file
 from tests.credit_helpers import finding_decided_on
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from portal.models.credit import CreditAdjustment
 from portal.models.enums import Role
-from portal.operations.credit_workflow import decide_adjustment, file_credit_appeal
+from portal.operations.credit_appeals import file_credit_appeal
+from portal.operations.credit_workflow import decide_adjustment
 from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.credit_helpers import confirmed_finding, finding_decided_on, inspection, two_inspectors

@@ -102,7 +102,8 @@ class Case:
         from portal.models.inspections import Finding
         from portal.models.points import PointAppeal
         from portal.models.user import User
-        from portal.operations.credit_workflow import decide_adjustment, decide_credit_appeal
+        from portal.operations.credit_appeals import decide_credit_appeal
+        from portal.operations.credit_workflow import decide_adjustment
         from portal.operations.findings import confirm_finding
         from portal.operations.point_appeals import decide_appeal
 

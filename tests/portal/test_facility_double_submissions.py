@@ -15,8 +15,9 @@ from portal.models.credit import CreditAppeal, CreditRepair
 from portal.models.enums import Responsibility, Role, Severity
 from portal.models.facility import Facility
 from portal.models.points import PointAppeal, PointRecord, WarningTalkTask
+from portal.operations.credit_appeals import file_credit_appeal
 from portal.operations.credit_repair import apply_repair
-from portal.operations.credit_workflow import CreditError, file_credit_appeal
+from portal.operations.credit_workflow import CreditError
 from portal.operations.point_appeals import file_appeal
 from portal.operations.points import PointsError, complete_task
 from tests.races import second_meanwhile

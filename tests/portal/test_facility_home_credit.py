@@ -11,13 +11,9 @@ from portal.database import utcnow
 from portal.models.credit import CreditRepair
 from portal.models.enums import Role
 from portal.operations.credit import recompute_grade
+from portal.operations.credit_appeals import decide_credit_appeal, file_credit_appeal
 from portal.operations.credit_repair import decide_repair
-from portal.operations.credit_workflow import (
-    decide_adjustment,
-    decide_credit_appeal,
-    file_credit_appeal,
-    propose_adjustment,
-)
+from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
 from portal.web import china_time, china_today
 from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
 
