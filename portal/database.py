@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
@@ -79,8 +80,6 @@ def install_sqlite_pragmas(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        from flask import has_request_context, request
-
         # A page being read takes no write lock: it reads beside a writer (rollback
         # journal: until that writer commits) and queues no one.
         if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):

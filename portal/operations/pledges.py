@@ -8,12 +8,11 @@ Files are stored through a ``portal.storage.FileBatch`` so the caller's
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pledges.uploads import UploadRejected, check_upload, display_name
 from portal.database import utcnow
@@ -99,25 +98,21 @@ def record_upload(
         checked = check_upload(data, filename, max_bytes=max_bytes, max_pages=max_pages)
     except UploadRejected as exc:
         raise PledgeError({"file": upload_message(exc)}) from exc
-    if pledge.status is PledgeStatus.UPLOADED:
-        # Read, not through ``pledge.uploads``: loaded here, that list would miss the
-        # version added below.
-        latest = db.session.scalar(
-            select(PledgeUpload)
-            .where(PledgeUpload.pledge_id == pledge.id)
-            .order_by(PledgeUpload.version.desc())
-            .limit(1)
-        )
-        if latest is not None and latest.file_key == hashlib.sha256(data).hexdigest():
-            return latest
+    # Files are stored by content: the same file is the same key, stored once.
     stored = files.store(data)
+    # Read, not through ``pledge.uploads``: loaded here, that list would miss the version
+    # added below.
+    latest = db.session.scalar(
+        select(PledgeUpload)
+        .where(PledgeUpload.pledge_id == pledge.id)
+        .order_by(PledgeUpload.version.desc())
+        .limit(1)
+    )
+    awaiting_review = pledge.status is PledgeStatus.UPLOADED and latest is not None
+    if awaiting_review and latest.file_key == stored.key:
+        return latest
     before = pledge.audit_summary()
-    version = (
-        db.session.scalar(
-            select(func.max(PledgeUpload.version)).where(PledgeUpload.pledge_id == pledge.id)
-        )
-        or 0
-    ) + 1
+    version = (latest.version if latest is not None else 0) + 1
     now = utcnow()
     upload = PledgeUpload(
         pledge_id=pledge.id,
