@@ -229,3 +229,15 @@ def inspection_seen_by(db, client, auth, make_user, facility, role) -> tuple:
     auth.login("outsider")
     token = csrf_token(client.get("/bureau/").get_data(as_text=True))
     return insp, token, client.get(f"/bureau/inspections/{insp.id}").get_data(as_text=True)
+
+
+def found_in_january(make_facility, make_user):
+    """A facility with one confirmed finding, inspected and decided on 5 January 2026."""
+    facility = make_facility()
+    one, two = two_inspectors(make_user)
+    earlier = date(2026, 1, 5)
+    confirmed_finding(
+        one, inspection(one, facility, [one, two], start=earlier), today=earlier,
+        decision_date=earlier, period_start=None, period_end=None,
+    )  # fmt: skip
+    return facility
