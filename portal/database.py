@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
@@ -19,6 +19,30 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: Requests that only read: on SQLite their transactions begin without the write lock.
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+_WRITE_NEXT = "medcredit_write_next"
+
+
+def begin_writing() -> None:
+    """Call before a request that reads (GET) writes something: the first download of a
+    pledge, a PDF rendered on first view, an API token's last use. On SQLite the reading
+    transaction ends here (it has written nothing) and the next one takes the write lock
+    as it begins, so that it waits for a writer at work rather than failing at once as the
+    database being locked (a reader that has read may not take the write lock while
+    another holds it). Objects read before are read again. Elsewhere it does nothing:
+    PostgreSQL locks rows, not the database."""
+    from portal.extensions import db
+
+    if not has_request_context() or request.method not in READ_METHODS:
+        return
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session().in_transaction():
+        db.session.commit()
+    setattr(g, _WRITE_NEXT, True)
 
 
 def utcnow() -> datetime:
@@ -65,7 +89,7 @@ def install_sqlite_pragmas(engine) -> None:
     the busy timeout, and then sees what it did, as a row lock makes it on PostgreSQL.
     SQLite has one writer at a time in any case; the embedded database serves a handful of
     users. Code that waits on something else (a mail server, worker processes) ends its
-    transaction first."""
+    transaction first; a page being read that then writes calls ``begin_writing``."""
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
@@ -81,8 +105,13 @@ def install_sqlite_pragmas(engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # A page being read takes no write lock: it reads beside a writer (rollback
-        # journal: until that writer commits) and queues no one.
-        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        # journal: until that writer commits) and queues no one; unless it is about to
+        # write (``begin_writing``).
+        if (
+            has_request_context()
+            and request.method in READ_METHODS
+            and not g.pop(_WRITE_NEXT, False)
+        ):
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")

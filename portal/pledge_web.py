@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, request
 from flask_babel import gettext as _
 
+from portal.database import begin_writing
 from portal.extensions import db
 from portal.models.pledges import Pledge
 from portal.operations.pledge_files import (
@@ -77,6 +78,7 @@ def send_rendered(pledge: Pledge, variant: str, *, attachment: bool = True, befo
         key = cached_key(pledge.template_version_id, variant, pledge_document(pledge), storage)
         if key is not None:
             return send_stored(key, "application/pdf", name, attachment=attachment)
+    begin_writing()
     with commit_with_files() as files:
         key, _rendered = rendered_pdf(pledge, variant, files)
         if before_commit is not None:

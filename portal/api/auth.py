@@ -9,7 +9,7 @@ from flask import abort, g, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.database import utcnow
+from portal.database import begin_writing, utcnow
 from portal.extensions import db
 from portal.models.user import ApiToken, User
 
@@ -20,6 +20,7 @@ def token_user() -> User | None:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return None
+    begin_writing()  # the token's last use is written below, on every request
     row = db.session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == ApiToken.hash_token(token), ApiToken.revoked_at.is_(None)

@@ -29,6 +29,7 @@ from portal.models.pledges import (
 )
 from portal.operations.audit import record_audit
 from portal.operations.bulk import id_filters, in_filters, run_core
+from portal.operations.locks import lock_row
 from portal.pledge_queries import china_date, end_of_day
 from portal.pledge_text import upload_message
 from portal.validators import has_visible
@@ -52,14 +53,18 @@ class PledgeError(ValueError):
 def _lock(pledge: Pledge) -> None:
     """Re-read the pledge under a row lock (PostgreSQL; SQLite serialises writers), so two
     uploads or two reviewers at once act one after the other on its current state."""
-    db.session.refresh(pledge, with_for_update=True)
+    lock_row(Pledge, pledge.id)
+    db.session.refresh(pledge, ["first_downloaded_at", "first_downloaded_by_id", "status"])
 
 
 # --- Facility actions -----------------------------------------------------------------------
 
 
 def mark_downloaded(actor, pledge: Pledge) -> bool:
-    """Record the facility's first download; True when this was it."""
+    """Record the facility's first download; True when this was it. Two first downloads
+    at once record one: the second waits for the pledge's row, then finds it recorded."""
+    lock_row(Pledge, pledge.id)
+    db.session.refresh(pledge, ["first_downloaded_at", "first_downloaded_by_id", "status"])
     if pledge.first_downloaded_at is not None:
         return False
     before = pledge.audit_summary()
