@@ -162,6 +162,21 @@ def validate_staff_data(data: dict, existing: StaffMember | None = None) -> dict
     facilities = data.get("facilities")
     if facilities is not None and not facilities:
         errors["facilities"] = _("请至少选择一个执业机构")
+    elif facilities:
+        # Practising where the agreement has ended bills nothing: no new link there (a
+        # link already open stays, as the person's history).
+        open_links = (
+            {p.facility_id for p in existing.practices if p.end_date is None} if existing else set()
+        )
+        ended = [
+            f"{f.name}（{f.site_code}）"
+            for f in facilities
+            if f.status == FacilityStatus.TERMINATED and f.id not in open_links
+        ]
+        if ended:
+            errors["facilities"] = _(
+                "%(names)s 已解除医保服务协议，不能新增执业登记", names="、".join(ended)
+            )
     return errors
 
 

@@ -239,3 +239,41 @@ def test_facility_detail_lists_its_current_staff(db, editor, sites, make_staff):
     db.session.commit()
     page = editor.get(f"/bureau/facilities/{sites[0].id}").get_data(as_text=True)
     assert _listed_staff(page) == ["两地医生"]
+
+
+def test_no_new_practice_where_the_agreement_has_ended(db, editor, sites, make_staff):
+    """A facility whose agreement is terminated takes no new practice link; a person
+    already linked there keeps the link when the form is saved again."""
+    from portal.models.enums import FacilityStatus
+
+    a, b, c = sites
+    staff = make_staff([a, b], name="孙立")
+    b.status = c.status = FacilityStatus.TERMINATED
+    db.session.commit()
+    before = (_count(db, StaffMember), _count(db, StaffPractice), _count(db, AuditLog))
+
+    form = _staff_form(407, f"{a.site_code} {c.site_code}")
+    response = _post(editor, "/bureau/staff/new", form)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f"{c.name}（{c.site_code}） 已解除医保服务协议，不能新增执业登记" in page
+    assert (_count(db, StaffMember), _count(db, StaffPractice), _count(db, AuditLog)) == before
+
+    url = f"/bureau/staff/{staff.id}/edit"
+    edit = {"name": staff.name, "staff_code": staff.staff_code, "id_number": "",
+            "profession": "doctor"}  # fmt: skip
+    every = f"{a.site_code} {b.site_code} {c.site_code}"
+    refused = _post(editor, url, edit | {"site_codes": every}).get_data(as_text=True)
+    # Only the new link is refused: the open one at b is not named.
+    assert f"{c.name}（{c.site_code}） 已解除医保服务协议" in refused
+    assert f"{b.name}（{b.site_code}）、" not in refused
+    assert _count(db, StaffPractice) == before[1]
+    # The open link at the terminated facility stays; the name change is saved.
+    kept = _post(
+        editor, url, edit | {"name": "孙立新", "site_codes": f"{a.site_code} {b.site_code}"}
+    )
+    assert kept.status_code == 302
+    db.session.expire_all()
+    staff = db.session.get(StaffMember, staff.id)
+    assert staff.name == "孙立新"
+    assert [f.site_code for f in staff.facilities] == [a.site_code, b.site_code]
