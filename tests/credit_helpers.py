@@ -197,6 +197,22 @@ def inspection_begun_today(db, auth, make_user, facility):
     return insp
 
 
+def inspection_edit_form(insp, **changes) -> dict:
+    """The bureau's edit form of ``insp`` as the page fills it, with ``changes``."""
+    form = {
+        "site_code": insp.facility.site_code,
+        "kind": insp.kind.value,
+        "trigger": insp.trigger.value,
+        "on_site": "y",
+        "start_date": insp.start_date.isoformat(),
+        "end_date": "",
+        "reference": insp.reference,
+        "notes": insp.notes,
+        "inspectors": [str(u.id) for u in insp.inspectors],
+    }
+    return form | changes
+
+
 def finding_form(token: str | None = None, **overrides) -> dict:
     """The new-finding form's fields for a draft that saves (``overrides`` change any);
     with ``token``, the CSRF token too (``post_form`` brings the page's own)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import func, select
 
 from portal.models.audit import AuditLog
@@ -13,6 +16,11 @@ def post_form(client, url: str, data: dict, page: str | None = None):
     ``page`` is given)."""
     token = csrf_token(client.get(page or url).get_data(as_text=True))
     return client.post(url, data={"csrf_token": token} | data)
+
+
+def page_text(markup: str) -> str:
+    """A page's text as read: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
 
 
 def count_rows(db, model, *where) -> int:
