@@ -61,6 +61,23 @@ def flashed(category: str = "danger") -> Show:
     return lambda exc: flash(str(exc), category)
 
 
+def filter_choice(enum, name: str, default: str = ""):
+    """A list's filter ``name`` from the query string as a member of ``enum`` (by value or
+    label), or None for all. A value naming no member (an old bookmark, an address typed
+    by hand) lists all and says so, rather than silently."""
+    text = request.args.get(name, default).strip()
+    member = enum.from_label_or_value(text)
+    if member is None and text:
+        flash(_("筛选条件“%(value)s”无效，已显示全部。", value=text[:40]), "warning")
+    return member
+
+
+def filter_value(enum, name: str) -> str:
+    """``filter_choice`` as the member's value, "" for all (for queries taking text)."""
+    member = filter_choice(enum, name)
+    return member.value if member else ""
+
+
 @dataclass
 class Step:
     """What became of a :func:`commit_or_errors` block."""

@@ -58,7 +58,7 @@ from portal.permissions import can, ensure, require
 from portal.rules import credit_rulebook
 from portal.storage import commit_with_files
 from portal.validators import has_visible
-from portal.views_common import commit_or_errors, form_errors, on_form
+from portal.views_common import commit_or_errors, filter_choice, filter_value, form_errors, on_form
 from portal.web import china_today
 
 
@@ -157,7 +157,7 @@ def credit_supervision():
     which = args.get("list", "key")
     filters = {
         "county": args.get("county", ""),
-        "kind": args.get("kind", ""),
+        "kind": filter_value(FacilityKind, "kind"),
         "q": args.get("q", ""),
     }
     cycle = china_today().year
@@ -235,7 +235,7 @@ def adjustment_new(facility_id: int):
 @bp.route("/credit/adjustments")
 @require("registry.view")
 def adjustments():
-    status = AdjustmentStatus.from_label_or_value(request.args.get("status", "pending"))
+    status = filter_choice(AdjustmentStatus, "status", "pending")
     stmt = select(CreditAdjustment).order_by(CreditAdjustment.proposed_at, CreditAdjustment.id)
     if status:
         stmt = stmt.where(CreditAdjustment.status == status)

@@ -18,12 +18,12 @@ from portal.operations.credit_appeals import decide_credit_appeal
 from portal.operations.credit_repair import decide_repair, repair_review
 from portal.operations.credit_workflow import CreditError
 from portal.permissions import can, ensure, require
-from portal.views_common import commit_or_errors, on_form, say_if_decided
+from portal.views_common import commit_or_errors, filter_choice, on_form, say_if_decided
 from portal.web import china_today
 
 
 def _queue(model, status_enum, default="pending"):
-    status = status_enum.from_label_or_value(request.args.get("status", default))
+    status = filter_choice(status_enum, "status", default)
     # Oldest deadline first: what must be decided soonest is on top.
     stmt = select(model).order_by(model.deadline.is_(None), model.deadline, model.id)
     if status:

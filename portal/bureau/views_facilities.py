@@ -11,7 +11,7 @@ from portal.models.facility import facility_counties
 from portal.operations.registry import RegistryError, create_facility, update_facility
 from portal.permissions import require
 from portal.queries import facility_search, staff_search
-from portal.views_common import changed_meanwhile, commit_or_errors, on_form, snapshot
+from portal.views_common import changed_meanwhile, commit_or_errors, filter_value, on_form, snapshot
 
 
 @bp.route("/facilities")
@@ -21,9 +21,9 @@ def facilities():
     stmt = facility_search(
         q=args.get("q", ""),
         county=args.get("county", ""),
-        kind=args.get("kind", ""),
-        status=args.get("status", ""),
-        ownership=args.get("ownership", ""),
+        kind=filter_value(FacilityKind, "kind"),
+        status=filter_value(FacilityStatus, "status"),
+        ownership=filter_value(Ownership, "ownership"),
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(

@@ -42,7 +42,7 @@ from portal.operations.inspections import (
 )
 from portal.permissions import require
 from portal.queries import contains, get_facility_by_site_code
-from portal.views_common import commit_or_errors, on_form
+from portal.views_common import commit_or_errors, filter_choice, on_form
 from portal.web import china_today, id_arg
 
 
@@ -80,11 +80,11 @@ def inspections():
     q = args.get("q", "").strip()
     if q:
         stmt = stmt.where(contains(q, Facility.name, Facility.site_code, Inspection.reference))
-    if kind := InspectionKind.from_label_or_value(args.get("kind", "")):
+    if kind := filter_choice(InspectionKind, "kind"):
         stmt = stmt.where(Inspection.kind == kind)
-    if trigger := InspectionTrigger.from_label_or_value(args.get("trigger", "")):
+    if trigger := filter_choice(InspectionTrigger, "trigger"):
         stmt = stmt.where(Inspection.trigger == trigger)
-    if status := InspectionStatus.from_label_or_value(args.get("status", "")):
+    if status := filter_choice(InspectionStatus, "status"):
         stmt = stmt.where(Inspection.status == status)
     if county := args.get("county", ""):
         stmt = stmt.where(Facility.county == county)

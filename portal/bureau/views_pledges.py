@@ -32,7 +32,7 @@ from portal.pledge_queries import (
     latest_templates,
     search_filter,
 )
-from portal.views_common import commit_or_errors, flashed, on_form
+from portal.views_common import commit_or_errors, filter_value, flashed, on_form
 from portal.web import china_today
 
 
@@ -96,7 +96,7 @@ def _filters() -> dict:
     status = args.get("status", "")
     return {
         "county": args.get("county", "").strip(),
-        "kind": args.get("kind", "").strip(),
+        "kind": filter_value(FacilityKind, "kind"),
         "status": status if status in STATUS_FILTERS else "",
     }
 

@@ -28,7 +28,7 @@ from portal.operations.point_appeals import decide_appeal, file_appeal
 from portal.operations.points import PointsError, add_restoration, record_points, revoke_record
 from portal.permissions import require
 from portal.queries import sanctioned_staff
-from portal.views_common import commit_or_errors, flashed, on_field, say_if_decided
+from portal.views_common import commit_or_errors, filter_choice, flashed, on_field, say_if_decided
 from portal.web import china_today
 
 
@@ -145,7 +145,7 @@ def points_revoke(record_id: int):
 @bp.route("/appeals")
 @require("registry.view")
 def appeals():
-    status = AppealStatus.from_label_or_value(request.args.get("status", "pending"))
+    status = filter_choice(AppealStatus, "status", "pending")
     stmt = select(PointAppeal).order_by(PointAppeal.filed_on, PointAppeal.id)
     if status:
         stmt = stmt.where(PointAppeal.status == status)

@@ -19,7 +19,14 @@ from portal.operations.registry import (
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code, staff_search
-from portal.views_common import Show, changed_meanwhile, commit_or_errors, on_form, snapshot
+from portal.views_common import (
+    Show,
+    changed_meanwhile,
+    commit_or_errors,
+    filter_value,
+    on_form,
+    snapshot,
+)
 from portal.web import china_today
 
 
@@ -69,7 +76,9 @@ def staff_list():
         facility = get_facility_by_site_code(site_code)
         facility_id = facility.id if facility else -1  # unknown code: an empty result
     stmt = staff_search(
-        q=args.get("q", ""), profession=args.get("profession", ""), facility_id=facility_id
+        q=args.get("q", ""),
+        profession=filter_value(Profession, "profession"),
+        facility_id=facility_id,
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("bureau/staff_list.html", page=page, professions=Profession)

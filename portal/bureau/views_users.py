@@ -21,7 +21,14 @@ from portal.operations.users import (
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code
-from portal.views_common import changed_meanwhile, commit_or_errors, flashed, on_field, snapshot
+from portal.views_common import (
+    changed_meanwhile,
+    commit_or_errors,
+    filter_choice,
+    flashed,
+    on_field,
+    snapshot,
+)
 
 
 def _facility_from_form(form):
@@ -47,7 +54,7 @@ def users():
                 User.display_name.contains(q, autoescape=True),
             )
         )
-    if role := Role.from_label_or_value(request.args.get("role", "")):
+    if role := filter_choice(Role, "role"):
         stmt = stmt.where(User.role == role)
     page = db.paginate(
         stmt.order_by(User.username), per_page=current_app.config["PAGE_SIZE"], error_out=False

@@ -7,7 +7,7 @@ from portal.bureau.forms_points import FacilityAppealForm, TaskDoneForm
 from portal.extensions import db
 from portal.facility import bp
 from portal.facility.views_credit import credit_card
-from portal.models.enums import TaskStatus
+from portal.models.enums import Profession, TaskStatus
 from portal.models.points import PointRecord, WarningTalkTask
 from portal.models.staff import StaffPractice
 from portal.operations.point_appeals import (
@@ -18,7 +18,7 @@ from portal.operations.point_appeals import (
 )
 from portal.operations.points import PointsError, complete_task, standings_for
 from portal.queries import sanctioned_staff, staff_search
-from portal.views_common import commit_or_errors, flashed, on_field
+from portal.views_common import commit_or_errors, filter_value, flashed, on_field
 from portal.web import china_today, page_of
 
 
@@ -48,7 +48,7 @@ def staff():
     stmt = staff_search(
         q=request.args.get("q", ""),
         facility_id=current_user.facility_id,
-        profession=request.args.get("profession", ""),
+        profession=filter_value(Profession, "profession"),
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     standings = standings_for([s.id for s in page.items], china_today())

@@ -12,6 +12,7 @@ from portal.queries import (
 )
 from portal.rules import credit_rulebook, staff_points_rulebook
 from portal.validators import mask_name
+from portal.views_common import filter_value
 from portal.web import china_today
 
 
@@ -24,7 +25,7 @@ def home():
 def facilities():
     args = request.args
     stmt = facility_search(
-        q=args.get("q", ""), county=args.get("county", ""), kind=args.get("kind", "")
+        q=args.get("q", ""), county=args.get("county", ""), kind=filter_value(FacilityKind, "kind")
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
