@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -73,6 +74,8 @@ def _posted_choices() -> list[tuple[str, str]]:
 
 
 class ReviewForm(Form):
+    #: The scan version the page showed: the decision is about that one.
+    version = HiddenField()
     outcome = RadioField(_l("审核结果"), choices=_review_choices, validators=[REQUIRED])
     reason = TextAreaField(
         _l("理由"),

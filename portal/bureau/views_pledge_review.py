@@ -57,6 +57,7 @@ def pledge_review(pledge_id: int):
                 pledge,
                 verify=form.outcome.data == "verify",
                 reason=form.reason.data or "",
+                shown_version=_version(form.version.data),
             )
         except PledgeError as exc:
             db.session.rollback()
@@ -77,6 +78,7 @@ def pledge_review(pledge_id: int):
             )
             return redirect(url_for("bureau.pledge_queue"))
     upload = pledge.latest_upload
+    form.version.data = upload.version if upload else ""
     return render_template(
         "bureau/pledges/review.html",
         pledge=pledge,
@@ -86,6 +88,13 @@ def pledge_review(pledge_id: int):
         today=china_today(),
         is_overdue=is_overdue,
     )
+
+
+def _version(text: str | None) -> int:
+    """The scan version a review form carries; 0 (no version) when it carries none, which
+    the decision refuses as not the latest."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else 0
 
 
 @bp.route("/pledges/<int:pledge_id>/scan")

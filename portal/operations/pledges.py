@@ -152,14 +152,26 @@ def record_upload(
 
 
 def decide_pledge(
-    actor, pledge: Pledge, *, verify: bool, reason: str
+    actor, pledge: Pledge, *, verify: bool, reason: str, shown_version: int | None = None
 ) -> tuple[PledgeDecision, PledgeReminder]:
     """Verify the latest scan, or reject it with a reason; returns the decision and the
-    notice to the facility (to email after the commit)."""
+    notice to the facility (to email after the commit). ``shown_version`` is the version
+    the reviewer was shown: a newer one uploaded meanwhile is refused, not decided unseen."""
     _lock(pledge)
     upload = pledge.latest_upload
     if pledge.status is not PledgeStatus.UPLOADED or upload is None:
         raise PledgeError(_("该承诺书当前没有待审核的扫描件。"))
+    if shown_version is not None and shown_version != upload.version:
+        if shown_version < 1:  # a form that did not say which version it showed
+            raise PledgeError(
+                _("未能确认审核的是哪一版扫描件，本次审核未保存：请刷新页面后再审核。")
+            )
+        raise PledgeError(
+            _(
+                "机构已上传新的扫描件（第%(v)d版），本次审核未保存：请查看新扫描件后再审核。",
+                v=upload.version,
+            )
+        )
     reason = (reason or "").strip()
     if not verify and not has_visible(reason):
         raise PledgeError({"reason": _("退回时必须填写理由，机构将看到该理由")})

@@ -113,13 +113,13 @@ def test_four_states_through_the_web(db, client, auth, setup, renders, storage_r
     for reason in ("", "\u200b"):  # none, or one no one can see
         missing_reason = client.post(
             f"/bureau/pledges/{pledge.id}/review",
-            data={"csrf_token": token, "outcome": "reject", "reason": reason},
+            data={"csrf_token": token, "version": "1", "outcome": "reject", "reason": reason},
         )
         assert missing_reason.status_code == 200
         assert "退回时必须填写理由" in missing_reason.get_data(as_text=True)
     client.post(
         f"/bureau/pledges/{pledge.id}/review",
-        data={"csrf_token": token, "outcome": "reject", "reason": "未加盖公章"},
+        data={"csrf_token": token, "version": "1", "outcome": "reject", "reason": "未加盖公章"},
     )
     db.session.refresh(pledge)
     assert pledge.status is PledgeStatus.REJECTED and pledge.rejection_reason == "未加盖公章"
@@ -149,7 +149,8 @@ def test_four_states_through_the_web(db, client, auth, setup, renders, storage_r
     auth.login("pl_officer")
     token = csrf_token(client.get(f"/bureau/pledges/{pledge.id}/review").get_data(as_text=True))
     response = client.post(
-        f"/bureau/pledges/{pledge.id}/review", data={"csrf_token": token, "outcome": "verify"}
+        f"/bureau/pledges/{pledge.id}/review",
+        data={"csrf_token": token, "version": "2", "outcome": "verify"},
     )
     assert response.status_code == 302
     db.session.refresh(pledge)
