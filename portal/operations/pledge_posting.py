@@ -16,6 +16,7 @@ from portal.models.pledges import Pledge, PledgeCampaign
 from portal.operations.audit import record_audit
 from portal.operations.locks import lock_row
 from portal.operations.pledges import PledgeError
+from portal.pledge_queries import china_date
 from portal.pledge_text import upload_message
 
 
@@ -55,8 +56,14 @@ def record_posting_check(
     """Record whether the pledge of ``campaign`` is posted at ``facility``, with an optional
     photo (JPEG or PNG, checked by content)."""
     errors: dict[str, str] = {}
+    opened = china_date(campaign.created_at)
     if checked_on > today:
         errors["checked_on"] = _("检查日期不能晚于今天")
+    elif checked_on < opened:
+        # The pledge of this campaign did not exist yet: it could not have been posted.
+        errors["checked_on"] = _(
+            "检查日期不能早于该承诺书活动的发起日（%(d)s）", d=opened.isoformat()
+        )
     in_campaign = db.session.scalar(
         select(Pledge.id).where(
             Pledge.campaign_id == campaign.id, Pledge.facility_id == facility.id
@@ -71,18 +78,23 @@ def record_posting_check(
     # recorded once, the second waiting to find the first below. Each check found "not
     # posted" deducts from the grade, and a check cannot be withdrawn.
     lock_row(Facility, facility.id)
+    # One finding a day: the same result that day, however it was recorded (with or
+    # without the inspection it belongs to), deducts once. A later check the same day may
+    # find it otherwise (posted while the inspectors were there).
     same = select(PledgePostingCheck.id).where(
         PledgePostingCheck.facility_id == facility.id,
         PledgePostingCheck.campaign_id == campaign.id,
         PledgePostingCheck.checked_on == checked_on,
         PledgePostingCheck.posted == posted,
-        PledgePostingCheck.inspection_id.is_not_distinct_from(inspection_id),
     )
     if db.session.scalar(same) is not None:
         raise PledgeError(
             {
                 "checked_on": _(
-                    "该机构 %(d)s 的这次张贴检查已记录，请勿重复提交", d=checked_on.isoformat()
+                    "该机构 %(d)s 已记录过“%(result)s”的张贴检查，同一天同一结果只记录一次，"
+                    "请勿重复提交",
+                    d=checked_on.isoformat(),
+                    result=_("已张贴") if posted else _("未张贴"),
                 )
             }
         )

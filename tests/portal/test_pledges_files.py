@@ -164,6 +164,7 @@ def test_pledge_credit_facts(db, make_facility, make_user):
     on_time, late, pending, never, good = (make_facility() for _ in range(5))
     opened, deadline = date(2026, 3, 1), date(2026, 5, 31)
     campaign = h.make_campaign(today=opened, deadline=deadline)
+    campaign.created_at = campaign.created_at.replace(year=2026, month=3, day=1, hour=2)
     p = {f.id: h.pledge_of(db, campaign, f) for f in (on_time, late, pending, never, good)}
 
     h.upload(None, p[on_time.id], today=opened)

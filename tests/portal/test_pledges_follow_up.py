@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import smtplib
+from datetime import timedelta
 
 import pytest
 
@@ -168,6 +169,20 @@ def test_inspector_records_a_posting_check_with_a_photo(
     assert bad.status_code == 200 and "网页、SVG 或脚本" in bad.get_data(as_text=True)
     assert sorted(p.name for p in storage_root.rglob("*") if p.is_file()) == before
     assert db.session.scalar(db.select(db.func.count()).select_from(PledgePostingCheck)) == 1
+
+
+def test_a_posting_check_dated_before_the_campaign_opened_is_refused(db, make_facility):
+    """Its pledge did not exist yet, so it could not have been posted: no deduction."""
+    facility = make_facility()
+    campaign = h.make_campaign()
+    with pytest.raises(PledgeError) as refused:
+        h.posting_check(None, facility, campaign, checked_on=h.TODAY - timedelta(days=1))
+    assert refused.value.errors == {
+        "checked_on": f"检查日期不能早于该承诺书活动的发起日（{h.TODAY.isoformat()}）"
+    }
+    assert db.session.scalar(db.select(db.func.count()).select_from(PledgePostingCheck)) == 0
+    assert facility.credit_score is None
+    h.posting_check(None, facility, campaign, checked_on=h.TODAY)  # the day it opened: fine
 
 
 def test_posting_check_links_an_inspection_of_the_same_facility(db, make_facility, make_user):

@@ -13,6 +13,7 @@ from portal.models.pledge_extras import PledgePostingCheck
 from portal.models.points import PointRecord, PointRestoration
 from portal.operations.points import standing_for
 from portal.web import china_today
+from tests.credit_helpers import inspection, two_inspectors
 from tests.portal import pledge_helpers as h
 from tests.portal.points_helpers import record_for
 from tests.portal.web_helpers import count_rows as _count
@@ -120,7 +121,14 @@ def test_a_posting_check_sent_twice_is_recorded_once(
     assert score is not None and score < 100
     again = _post(client, url, form)
     assert again.status_code == 200
-    assert "的这次张贴检查已记录，请勿重复提交" in again.get_data(as_text=True)
+    assert "已记录过“未张贴”的张贴检查，同一天同一结果只记录一次" in again.get_data(as_text=True)
+    assert _count(db, PledgePostingCheck) == 1
+    # The same finding sent again linked to an inspection is the same finding.
+    one, two = two_inspectors(make_user, prefix="pc")
+    visit = inspection(one, facility, [one, two], start=h.TODAY)
+    db.session.commit()
+    linked = _post(client, url, form | {"inspection_id": str(visit.id)})
+    assert "同一天同一结果只记录一次" in linked.get_data(as_text=True)
     assert _count(db, PledgePostingCheck) == 1
     db.session.refresh(facility)
     assert facility.credit_score == score
