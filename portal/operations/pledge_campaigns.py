@@ -75,8 +75,15 @@ def issue_template_version(
 # --- Campaigns ----------------------------------------------------------------------------
 
 
-def _targets(counties: list[str], kinds: list[FacilityKind]):
+def _targets(counties: list[str], kinds: list[FacilityKind], year: int | None = None):
+    """Active facilities of the filter; with ``year``, only those without a pledge of that
+    year yet. A facility signs one pledge a year: a further campaign in the same year
+    (补充签署: facilities designated since, say) takes only those not in one already, and
+    leaves a pledge already signed, or awaiting review, where it is."""
     stmt = select(Facility).where(Facility.status == FacilityStatus.ACTIVE)
+    if year is not None:
+        of_year = select(Pledge.facility_id).join(PledgeCampaign).where(PledgeCampaign.year == year)
+        stmt = stmt.where(Facility.id.not_in(of_year))
     if counties:
         stmt = stmt.where(Facility.county.in_(counties))
     if kinds:
@@ -148,9 +155,15 @@ def open_campaign(
                 "%(year)d年度已有同名的签署活动，请勿重复发起；补充签署请另拟活动名称",
                 year=year,
             )
-    facilities = list(db.session.scalars(_targets(counties, kinds))) if not errors else []
+    facilities = list(db.session.scalars(_targets(counties, kinds, year))) if not errors else []
     if not errors and not facilities:
-        errors["counties"] = _("没有符合条件的在册（正常状态）定点机构")
+        if db.session.scalar(_targets(counties, kinds).limit(1)) is not None:
+            errors["counties"] = _(
+                "符合条件的定点机构%(year)d年度均已纳入签署活动（每家机构每年签署一份承诺书）",
+                year=year,
+            )
+        else:
+            errors["counties"] = _("没有符合条件的在册（正常状态）定点机构")
     if errors:
         raise PledgeError(errors)
     campaign = PledgeCampaign(
@@ -180,10 +193,10 @@ def open_campaign(
 
 def sync_campaign(actor, campaign: PledgeCampaign) -> int:
     """Add pledges for active facilities that match the campaign's filter but joined (or
-    became active) after it opened. Returns how many were added."""
+    became active) after it opened, and have no pledge of the campaign's year yet. Returns
+    how many were added."""
     kinds = [FacilityKind(k) for k in campaign.target_kinds or []]
-    have = select(Pledge.facility_id).where(Pledge.campaign_id == campaign.id)
-    stmt = _targets(list(campaign.target_counties or []), kinds).where(Facility.id.not_in(have))
+    stmt = _targets(list(campaign.target_counties or []), kinds, campaign.year)
     added = _add_pledges(campaign, db.session.scalars(stmt))
     if added:
         record_audit(

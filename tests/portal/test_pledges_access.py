@@ -27,13 +27,14 @@ def fast_render(monkeypatch):
 
 @pytest.fixture
 def two(db, make_facility, make_user):
-    """Facility A and B; B alone is in a second campaign; B has uploaded a scan."""
+    """Facility A and B, each in a campaign of its county (one pledge a year each: B is
+    not in A's); B has uploaded a scan."""
     a = make_facility(name="甲方医院")
     b = make_facility(name="乙方医院", county="海安市")
     make_user(Role.FACILITY, "user_a", facility=a)
     make_user(Role.FACILITY, "user_b", facility=b)
     templates = h.issue_samples()
-    shared = h.make_campaign(templates=templates)
+    shared = h.make_campaign(templates=templates, counties=[a.county])
     only_b = h.make_campaign(templates=templates, counties=["海安市"], title="海安市补充签署")
     b_upload = h.upload(None, h.pledge_of(db, only_b, b))
     db.session.commit()

@@ -109,6 +109,36 @@ def test_campaign_targets_active_facilities_with_the_filter(db, make_facility):
     assert h.pledge_of(db, campaign, late) is not None
 
 
+def test_a_further_campaign_in_the_year_takes_only_facilities_without_a_pledge(db, make_facility):
+    """One pledge a year: a supplementary campaign (补充签署) leaves a signed, verified
+    pledge, and one awaiting review, where they are; the public still sees them."""
+    from portal.pledge_queries import current_pledge
+
+    signed, waiting = make_facility(), make_facility()
+    templates = h.issue_samples()
+    first = h.make_campaign(templates=templates)
+    h.upload(None, h.pledge_of(db, first, signed))
+    h.verify(None, h.pledge_of(db, first, signed))
+    h.upload(None, h.pledge_of(db, first, waiting))
+    with pytest.raises(PledgeError) as refused:
+        h.make_campaign(templates=templates, title="补充签署")
+    year = first.year
+    assert refused.value.errors == {
+        "counties": f"符合条件的定点机构{year}年度均已纳入签署活动（每家机构每年签署一份承诺书）"
+    }
+    designated_since = make_facility()
+    second = h.make_campaign(templates=templates, title="补充签署")
+    in_second = db.session.scalars(
+        db.select(Pledge.facility_id).where(Pledge.campaign_id == second.id)
+    )
+    assert list(in_second) == [designated_since.id]
+    assert current_pledge(signed.id).campaign_id == first.id
+    assert current_pledge(signed.id).status is PledgeStatus.VERIFIED
+    assert current_pledge(waiting.id).status is PledgeStatus.UPLOADED
+    # Synchronising the first campaign does not take the facility the second one has.
+    assert sync_campaign(None, first) == 0
+
+
 def _campaign_form(templates, deadline: date, **extra) -> dict:
     """The new-campaign form for this year's campaign with the sample templates."""
     return {
