@@ -3,7 +3,7 @@ reminders, and adding facilities registered after a campaign opened."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -58,6 +58,11 @@ def _template_choices(kind: PledgeTemplateKind) -> list[tuple[int, str]]:
     return [(v.id, v.label) for v in versions]
 
 
+#: How long the new-campaign form suggests for signing, when 31 May has passed: a deadline
+#: of today would make every facility overdue the next day.
+SUGGESTED_SIGNING_TIME = timedelta(days=30)
+
+
 @bp.route("/pledges/campaigns/new", methods=["GET", "POST"])
 @require("pledges.manage")
 def pledge_campaign_new():
@@ -69,7 +74,8 @@ def pledge_campaign_new():
     if request.method == "GET":
         form.year.data = today.year
         form.title.data = _("%(year)d年度维护医保基金安全承诺书签署", year=today.year)
-        form.deadline.data = max(today, date(today.year, 5, 31))
+        # The usual filing date (31 May), or a month from today once it has passed.
+        form.deadline.data = max(today + SUGGESTED_SIGNING_TIME, date(today.year, 5, 31))
     if form.validate_on_submit():
         with commit_or_errors(PledgeError, on_form(form, fallback=form.title)) as step:
             campaign = open_campaign(

@@ -126,12 +126,18 @@ def open_campaign(
     """Open a campaign and create a pledge for every active facility it targets (all of
     them when ``counties`` and ``kinds`` are empty)."""
     errors: dict[str, str] = {}
-    if not 2000 <= year <= 2100:
-        errors["year"] = _("年度无效")
+    # A campaign is for last year (signed late), this year or next: a year mistyped by
+    # decades would otherwise stand as every facility's current pledge until then.
+    if abs(year - today.year) > 1:
+        errors["year"] = _(
+            "年度应为%(first)d至%(last)d年之间", first=today.year - 1, last=today.year + 1
+        )
     if not has_visible(title or ""):
         errors["title"] = _("此项必填")
     if deadline < today:
         errors["deadline"] = _("截止日期不能早于今天")
+    elif "year" not in errors and deadline.year not in (year, year + 1):
+        errors["deadline"] = _("截止日期应在%(year)d年或%(next)d年内", year=year, next=year + 1)
     if (
         institution_template is None
         or institution_template.kind is not PledgeTemplateKind.INSTITUTION

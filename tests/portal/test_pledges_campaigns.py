@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -182,6 +183,44 @@ def test_campaign_form(db, client, auth, make_user, make_facility):
         },
     )
     assert past.status_code == 200 and "截止日期不能早于今天" in past.get_data(as_text=True)
+
+
+def test_a_campaign_year_far_from_today_or_a_deadline_in_another_year_is_refused(db, make_facility):
+    """A year mistyped by decades would stand as every facility's current pledge."""
+    from portal.operations.pledge_campaigns import open_campaign
+
+    make_facility()
+    templates = h.issue_samples()
+    today = h.TODAY
+
+    def errors(year: int, deadline: date) -> dict:
+        with pytest.raises(PledgeError) as refused:
+            open_campaign(
+                None, year=year, title="年度签署", deadline=deadline,
+                institution_template=templates[PledgeTemplateKind.INSTITUTION],
+                pharmacy_template=templates[PledgeTemplateKind.PHARMACY],
+                counties=[], kinds=[], note="", today=today,
+            )  # fmt: skip
+        return refused.value.errors
+
+    soon = today + timedelta(days=10)
+    allowed = f"年度应为{today.year - 1}至{today.year + 1}年之间"
+    assert errors(today.year + 36, soon) == {"year": allowed}
+    assert errors(today.year - 26, soon) == {"year": allowed}
+    assert errors(today.year, date(today.year + 2, 1, 10)) == {
+        "deadline": f"截止日期应在{today.year}年或{today.year + 1}年内"
+    }
+    assert _count(db, PledgeCampaign) == 0
+
+
+def test_the_campaign_form_suggests_a_deadline_not_yet_passed(db, client, auth, make_user):
+    """Its suggestion, sent as it is, must not make every facility overdue tomorrow."""
+    make_user(Role.CREDIT_OFFICER, "camp_officer2")
+    auth.login("camp_officer2")
+    page = client.get("/bureau/pledges/campaigns/new").get_data(as_text=True)
+    suggested = max(h.TODAY + timedelta(days=30), date(h.TODAY.year, 5, 31))
+    shown = re.search(r'<input id="deadline"[^>]*value="([^"]*)"', page).group(1)
+    assert shown == suggested.isoformat()
 
 
 @pytest.mark.parametrize(
