@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from portal import text_limits
 from portal.api.openapi_schemas import (
     BOOL,
     DATE,
@@ -71,7 +72,13 @@ def inspection_schemas() -> dict:
                     "reference": nullable(
                         {**text(Inspection.reference), "description": "null 即清空"}
                     ),
-                    "notes": nullable({**STR, "description": "null 即清空"}),
+                    "notes": nullable(
+                        {
+                            **STR,
+                            "maxLength": text_limits.INSPECTION_NOTES,
+                            "description": "null 即清空",
+                        }
+                    ),
                     "inspectors": {"type": "array", "items": STR, "description": "检查人员账号"},
                     "confirm_distinct": {
                         **BOOL,
@@ -98,5 +105,13 @@ def inspection_schemas() -> dict:
             },
             [],
         ),  # fmt: skip
-        "InspectionCancel": obj({"reason": {**STR, "description": "撤销理由，必填"}}),
+        "InspectionCancel": obj(
+            {
+                "reason": {
+                    **STR,
+                    "maxLength": text_limits.REVOKE_REASON,
+                    "description": "撤销理由，必填",
+                }
+            }
+        ),
     }

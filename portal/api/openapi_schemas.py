@@ -8,6 +8,7 @@ responses against these schemas with undocumented properties refused.
 
 from __future__ import annotations
 
+from portal import text_limits
 from portal.api.fields import text_limit
 from portal.models.enums import (
     FacilityKind,
@@ -308,7 +309,7 @@ def component_schemas() -> dict:
         "PointsCreate": obj(
             {
                 "facility": STR,
-                "violation": STR,
+                "violation": {"type": "string", "maxLength": text_limits.POINTS_VIOLATION},
                 "severity": enum_of(Severity),
                 "responsibility": enum_of(Responsibility),
                 "decided_on": DATE,
@@ -319,7 +320,7 @@ def component_schemas() -> dict:
         "FindingCreate": obj(
             {
                 "category": {**STR, "description": "违规类别代码（与机构类别相符）"},
-                "description": STR,
+                "description": {"type": "string", "maxLength": text_limits.FINDING_DESCRIPTION},
                 "period_start": DATE,
                 "period_end": DATE,
                 "amount_involved_fen": INT,
@@ -352,7 +353,7 @@ def component_schemas() -> dict:
                 "start_date": DATE,
                 "end_date": DATE,
                 "reference": text(Inspection.reference),
-                "notes": STR,
+                "notes": {"type": "string", "maxLength": text_limits.INSPECTION_NOTES},
                 "inspectors": {
                     "type": "array",
                     "items": STR,

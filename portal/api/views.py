@@ -1,6 +1,7 @@
 from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
+from portal import text_limits
 from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_date, read_text, text_limit
@@ -250,8 +251,11 @@ def staff_points_create(staff_code: str):
             errors[field] = invalid_choice(cls)
     decided_on = read_date(body, "decided_on", errors, required=True)
     texts = {
-        field: read_text(body, field, errors, max_length=limit, multiline=limit is None)
-        for field, limit in (("violation", None), ("reference", POINTS_REFERENCE_MAX))
+        field: read_text(body, field, errors, max_length=limit, multiline=field == "violation")
+        for field, limit in (
+            ("violation", text_limits.POINTS_VIOLATION),
+            ("reference", POINTS_REFERENCE_MAX),
+        )
     }
     for field, text in texts.items():
         if field not in errors and not has_visible(text):

@@ -15,6 +15,7 @@ from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import text_limits
 from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_bool, read_date, read_text
@@ -186,7 +187,7 @@ def _correction(body: dict, errors: dict) -> dict:
             body, "reference", errors, max_length=REFERENCE_MAX, multiline=False
         )
     if "notes" in body:
-        data["notes"] = read_text(body, "notes", errors)
+        data["notes"] = read_text(body, "notes", errors, max_length=text_limits.INSPECTION_NOTES)
     if "inspectors" in body:
         data["inspectors"] = read_inspectors(body, errors)
     return data
@@ -263,7 +264,7 @@ def inspection_cancel(inspection_id: int):
     if body is None:
         return unprocessable({"body": "请求体必须是 JSON 对象"})
     errors: dict[str, str] = {}
-    reason = read_text(body, "reason", errors)
+    reason = read_text(body, "reason", errors, max_length=text_limits.REVOKE_REASON)
     if errors:
         return unprocessable(errors)
     try:

@@ -16,6 +16,7 @@ import json
 from flask import abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
+from portal import text_limits
 from portal.api import bp
 from portal.api.auth import token_required
 from portal.api.fields import read_bool, read_date, read_text, text_limit
@@ -159,8 +160,11 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
         return {}
     data = {
         field: read_text(raw, field, errors, prefix, multiline=field == "description")
-        for field in ("category", "description", "legal_article")
+        for field in ("category", "legal_article")
     }
+    data["description"] = read_text(
+        raw, "description", errors, prefix, max_length=text_limits.FINDING_DESCRIPTION
+    )
     data["decision_number"] = read_text(
         raw, "decision_number", errors, prefix, max_length=DECISION_NUMBER_MAX, multiline=False
     )
@@ -229,7 +233,7 @@ def inspections_create():
         "reference": read_text(
             body, "reference", errors, max_length=REFERENCE_MAX, multiline=False
         ),
-        "notes": read_text(body, "notes", errors),
+        "notes": read_text(body, "notes", errors, max_length=text_limits.INSPECTION_NOTES),
         "inspectors": inspectors,
     }
     confirm_distinct = read_bool(body, "confirm_distinct", errors)

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal import text_limits
 from portal.form_fields import (
     REQUIRED,
     VALID_DATE,
@@ -81,7 +82,9 @@ class InspectionNotesForm(Form):
     """What a closed inspection still lets one correct."""
 
     reference = StringField(_l("检查通知书编号"), validators=[Optional(), Length(max=80)])
-    notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField(
+        _l("备注"), validators=[Optional(), Length(max=text_limits.INSPECTION_NOTES)]
+    )
 
 
 #: An inspection id as the ``shown`` field carries it (ids are 64-bit at most).
@@ -126,7 +129,7 @@ class CancelInspectionForm(Form):
     reason = TextAreaField(
         _l("撤销理由"),
         description=_l("如：误登记、重复登记、检查未实施"),
-        validators=[REQUIRED, Length(max=2000)],
+        validators=[REQUIRED, Length(max=text_limits.REVOKE_REASON)],
     )
     confirm = BooleanField(
         _l("确认撤销：撤销后该检查不能再录入违规发现，也不能修改"),
@@ -136,7 +139,9 @@ class CancelInspectionForm(Form):
 
 class FindingForm(Form):
     category = SelectField(_l("违规类别"), validators=[REQUIRED])
-    description = TextAreaField(_l("违规事实"), validators=[REQUIRED, Length(max=8000)])
+    description = TextAreaField(
+        _l("违规事实"), validators=[REQUIRED, Length(max=text_limits.FINDING_DESCRIPTION)]
+    )
     period_start = DateField(_l("违规期间自"), validators=[Optional()])
     period_end = DateField(_l("违规期间至"), validators=[Optional()])
     amount_involved = MoneyField(_l("涉及金额（元）"))
@@ -160,7 +165,9 @@ class FindingForm(Form):
 
 
 class RevokeFindingForm(Form):
-    reason = TextAreaField(_l("撤销理由"), validators=[REQUIRED, Length(max=2000)])
+    reason = TextAreaField(
+        _l("撤销理由"), validators=[REQUIRED, Length(max=text_limits.REVOKE_REASON)]
+    )
 
 
 class ButtonForm(Form):

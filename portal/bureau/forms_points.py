@@ -2,13 +2,16 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from portal import text_limits
 from portal.form_fields import REQUIRED, VALID_DATE, DateField, Form
 from portal.models.enums import PointSource, Responsibility, RestorationKind, Severity
 
 
 class PointRecordForm(Form):
     facility_id = SelectField(_l("违规发生机构"), coerce=int, validators=[REQUIRED])
-    violation = TextAreaField(_l("违规行为"), validators=[REQUIRED, Length(max=2000)])
+    violation = TextAreaField(
+        _l("违规行为"), validators=[REQUIRED, Length(max=text_limits.POINTS_VIOLATION)]
+    )
     severity = SelectField(_l("情节"), choices=Severity.choices, validators=[REQUIRED])
     responsibility = SelectField(
         _l("责任程度"), choices=Responsibility.choices, validators=[REQUIRED]

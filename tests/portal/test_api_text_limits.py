@@ -175,3 +175,58 @@ def test_a_line_break_in_a_single_line_api_field_is_refused(db, client, world):
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"reference": "不能包含换行、制表符等控制字符"}
     assert count_rows(db, Inspection) == 0
+
+
+def _form_limit(form_class, field: str) -> int:
+    from wtforms.validators import Length
+
+    validators = getattr(form_class, field).kwargs["validators"]
+    return next(v.max for v in validators if isinstance(v, Length))
+
+
+def test_free_text_is_refused_over_the_length_the_pages_allow(db, client, world, schemas):
+    """Text the API took longer than the page allows made the page refuse every later edit
+    of the record (and filled pages and the audit log with megabytes)."""
+    from portal.bureau.forms_inspections import (
+        CancelInspectionForm,
+        FindingForm,
+        InspectionForm,
+    )
+    from portal.bureau.forms_points import PointRecordForm
+
+    facility, people, staff, token = world
+    notes = schemas["InspectionCreate"]["properties"]["notes"]["maxLength"]
+    description = schemas["FindingCreate"]["properties"]["description"]["maxLength"]
+    violation = schemas["PointsCreate"]["properties"]["violation"]["maxLength"]
+    reason = schemas["InspectionCancel"]["properties"]["reason"]["maxLength"]
+    assert (notes, description, violation, reason) == (
+        _form_limit(InspectionForm, "notes"),
+        _form_limit(FindingForm, "description"),
+        _form_limit(PointRecordForm, "violation"),
+        _form_limit(CancelInspectionForm, "reason"),
+    )
+
+    body = _inspection_body(facility, people, notes="注" * (notes + 1))
+    body["findings"][0]["description"] = "事" * (description + 1)
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "notes": f"不能超过{notes}个字符",
+        "findings[0].description": f"不能超过{description}个字符",
+    }
+    assert count_rows(db, Inspection) == 0
+    body = _inspection_body(facility, people, findings=[], notes="注" * notes)
+    response = client.post("/api/v1/inspections", json=body, headers=token)
+    assert response.status_code == 201
+    url = f"/api/v1/inspections/{response.get_json()['id']}"
+    too_long = client.patch(url, json={"notes": "改" * (notes + 1)}, headers=token)
+    assert too_long.get_json()["error"]["fields"] == {"notes": f"不能超过{notes}个字符"}
+    cancel = client.post(f"{url}/cancel", json={"reason": "误" * (reason + 1)}, headers=token)
+    assert cancel.get_json()["error"]["fields"] == {"reason": f"不能超过{reason}个字符"}
+    assert db.session.get(Inspection, int(url.rsplit("/", 1)[1])).status.value == "open"
+
+    points = f"/api/v1/staff/{staff.staff_code}/points"
+    long_points = _points_body(facility, "号") | {"violation": "违" * (violation + 1)}
+    response = client.post(points, json=long_points, headers=token)
+    assert response.get_json()["error"]["fields"] == {"violation": f"不能超过{violation}个字符"}
+    assert count_rows(db, PointRecord) == 0
