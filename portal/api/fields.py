@@ -79,3 +79,16 @@ def length_error(value: str, max_length: int) -> str | None:
     if len(value.strip()) > max_length:
         return f"不能超过{max_length}个字符"
     return None
+
+
+def refuse_unknown(body: dict, schema: str, errors: dict, prefix: str = "") -> None:
+    """Name each field of ``body`` that the OpenAPI document's ``schema`` does not list. A
+    misspelt field quietly ignored would do other than asked: ``"endDate"`` on a close
+    would close on today, and a closed inspection's end date can no longer be corrected."""
+    from portal.api.openapi_inspection_schemas import inspection_schemas
+    from portal.api.openapi_schemas import component_schemas
+
+    known = (component_schemas() | inspection_schemas())[schema]["properties"]
+    for field in body:
+        if field not in known:
+            errors[f"{prefix}{field}"] = "本接口不接受此字段"

@@ -14,6 +14,7 @@ from portal.api.openapi_schemas import (
     enum_of,
     nullable,
     obj,
+    request_obj,
     text,
 )
 from portal.models.inspections import (
@@ -97,7 +98,7 @@ def inspection_schemas() -> dict:
             "minProperties": 1,
             "description": "至少给出一项要修改的字段；其他字段（如 findings、status）返回 422",
         },
-        "InspectionClose": obj(
+        "InspectionClose": request_obj(
             {
                 "end_date": nullable(
                     {**DATE, "description": "结束日期；不填或 null 取已登记的结束日期，否则为今天"}
@@ -105,7 +106,7 @@ def inspection_schemas() -> dict:
             },
             [],
         ),  # fmt: skip
-        "InspectionCancel": obj(
+        "InspectionCancel": request_obj(
             {
                 "reason": {
                     **STR,

@@ -74,6 +74,11 @@ def obj(properties: dict, required: list[str] | None = None) -> dict:
     }
 
 
+def request_obj(properties: dict, required: list[str] | None = None) -> dict:
+    """A request body: a field it does not list is refused with 422 naming it."""
+    return obj(properties, required) | {"additionalProperties": False}
+
+
 def json_body(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -306,7 +311,7 @@ def component_schemas() -> dict:
                 )
             }
         ),
-        "PointsCreate": obj(
+        "PointsCreate": request_obj(
             {
                 "facility": STR,
                 "violation": {"type": "string", "maxLength": text_limits.POINTS_VIOLATION},
@@ -317,7 +322,7 @@ def component_schemas() -> dict:
                 "reference": text(PointRecord.reference),
             }
         ),  # fmt: skip
-        "FindingCreate": obj(
+        "FindingCreate": request_obj(
             {
                 "category": {**STR, "description": "违规类别代码（与机构类别相符）"},
                 "description": {"type": "string", "maxLength": text_limits.FINDING_DESCRIPTION},
@@ -344,7 +349,7 @@ def component_schemas() -> dict:
             },
             ["category", "description"],
         ),  # fmt: skip
-        "InspectionCreate": obj(
+        "InspectionCreate": request_obj(
             {
                 "facility": {**STR, "description": "医保定点机构编码"},
                 "kind": enum_of(InspectionKind),

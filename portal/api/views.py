@@ -4,7 +4,7 @@ from sqlalchemy import select
 from portal import text_limits
 from portal.api import bp
 from portal.api.auth import token_required
-from portal.api.fields import read_date, read_text, text_limit
+from portal.api.fields import read_date, read_text, refuse_unknown, text_limit
 from portal.extensions import db
 from portal.models.enums import FacilityKind
 from portal.models.points import PointRecord
@@ -239,6 +239,7 @@ def staff_points_create(staff_code: str):
     if not isinstance(body, dict):
         return _field_error("body", "请求体必须是 JSON 对象")
     errors = {}
+    refuse_unknown(body, "PointsCreate", errors)
     facility = get_facility_by_site_code(str(body.get("facility", "")))
     if facility is None:
         errors["facility"] = FACILITY_NOT_FOUND

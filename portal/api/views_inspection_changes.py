@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal import text_limits
 from portal.api import bp
 from portal.api.auth import token_required
-from portal.api.fields import read_bool, read_date, read_text
+from portal.api.fields import read_bool, read_date, read_text, refuse_unknown
 from portal.api.views import FACILITY_NOT_FOUND, invalid_choice, page_args, unprocessable
 from portal.api.views_inspections import (
     REFERENCE_MAX,
@@ -242,6 +242,7 @@ def inspection_close(inspection_id: int):
     if body is None:
         return unprocessable({"body": "请求体必须是 JSON 对象，或为空"})
     errors: dict[str, str] = {}
+    refuse_unknown(body, "InspectionClose", errors)
     end_date = read_date(body, "end_date", errors)
     if errors:
         return unprocessable(errors)
@@ -264,6 +265,7 @@ def inspection_cancel(inspection_id: int):
     if body is None:
         return unprocessable({"body": "请求体必须是 JSON 对象"})
     errors: dict[str, str] = {}
+    refuse_unknown(body, "InspectionCancel", errors)
     reason = read_text(body, "reason", errors, max_length=text_limits.REVOKE_REASON)
     if errors:
         return unprocessable(errors)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from portal import text_limits
 from portal.api import bp
 from portal.api.auth import token_required
-from portal.api.fields import read_bool, read_date, read_text, text_limit
+from portal.api.fields import read_bool, read_date, read_text, refuse_unknown, text_limit
 from portal.api.views import FACILITY_NOT_FOUND, facility_json, invalid_choice, unprocessable
 from portal.extensions import db
 from portal.models.inspections import Finding, Inspection, InspectionKind, InspectionTrigger
@@ -158,6 +158,7 @@ def _finding_data(raw, i: int, errors: dict) -> dict:
     if not isinstance(raw, dict):
         errors[f"findings[{i}]"] = "应为 JSON 对象"
         return {}
+    refuse_unknown(raw, "FindingCreate", errors, prefix)
     data = {
         field: read_text(raw, field, errors, prefix, multiline=field == "description")
         for field in ("category", "legal_article")
@@ -221,6 +222,7 @@ def inspections_create():
     if not isinstance(body, dict):
         return unprocessable({"body": "请求体必须是 JSON 对象"})
     errors: dict[str, str] = {}
+    refuse_unknown(body, "InspectionCreate", errors)
     facility = read_facility(body, errors)
     inspectors = read_inspectors(body, errors)
     data = {

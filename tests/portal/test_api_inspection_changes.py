@@ -183,6 +183,20 @@ def test_close_without_a_body_ends_it_today_and_only_once(db, api):
     assert len(audit_rows(db, "inspection.close")) == 1
 
 
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [("close", {"endDate": "2026-11-03"}), ("cancel", {"reason": "误登记", "reson": "x"})],
+)
+def test_close_and_cancel_refuse_a_field_they_do_not_take(db, api, action, body):
+    """A misspelt end date ignored would close on today, which a closed inspection can
+    no longer correct."""
+    response = api.post(action, body)
+    assert response.status_code == 422
+    unknown = next(field for field in body if field not in ("reason",))
+    assert response.get_json()["error"]["fields"] == {unknown: "本接口不接受此字段"}
+    assert api.fresh().status.value == "open"
+
+
 def test_close_is_refused_while_a_draft_finding_waits(db, api):
     add_finding(api.people[0], api.inspection, finding_data(decision_date=None), START)
     db.session.commit()

@@ -146,3 +146,34 @@ def test_an_article_for_individuals_is_refused_for_a_facility_finding(db, api, c
     assert count_rows(db, Finding) == 0 and count_rows(db, Inspection) == 0
     body["findings"][0]["legal_article"] = "38"
     assert api(body).status_code == 201
+
+
+def test_fields_the_request_does_not_take_are_refused_naming_them(db, api):
+    """ "finding" for "findings" recorded an inspection without its findings, "onsite" an
+    on-site one: a field not in the OpenAPI document is refused, not ignored."""
+    body = api.body()
+    body["finding"] = body.pop("findings")
+    body["onsite"] = False
+    body["status"] = "closed"
+    response = api(body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "finding": "本接口不接受此字段",
+        "onsite": "本接口不接受此字段",
+        "status": "本接口不接受此字段",
+    }
+    body = api.body()
+    body["findings"][0]["amount_fen"] = 100
+    response = api(body)
+    assert response.get_json()["error"]["fields"] == {
+        "findings[0].amount_fen": "本接口不接受此字段"
+    }
+    assert count_rows(db, Inspection) == 0
+
+
+def test_the_documented_request_schemas_refuse_other_fields(client):
+    """What the API does is what the document says."""
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("InspectionCreate", "FindingCreate", "PointsCreate", "InspectionClose",
+                 "InspectionCancel", "InspectionUpdate"):  # fmt: skip
+        assert schemas[name]["additionalProperties"] is False, name

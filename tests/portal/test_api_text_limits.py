@@ -230,3 +230,12 @@ def test_free_text_is_refused_over_the_length_the_pages_allow(db, client, world,
     response = client.post(points, json=long_points, headers=token)
     assert response.get_json()["error"]["fields"] == {"violation": f"不能超过{violation}个字符"}
     assert count_rows(db, PointRecord) == 0
+
+
+def test_points_refuse_a_field_they_do_not_take(db, client, world):
+    facility, _people, staff, token = world
+    body = _points_body(facility, "号") | {"decided": "2026-01-01"}
+    response = client.post(f"/api/v1/staff/{staff.staff_code}/points", json=body, headers=token)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"decided": "本接口不接受此字段"}
+    assert count_rows(db, PointRecord) == 0
