@@ -1,13 +1,18 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.security import check_password_hash
 
 from portal.auth import bp
 from portal.auth.forms import EmptyForm, LoginForm, PasswordForm
 from portal.extensions import db, limiter
 from portal.models.enums import Role
-from portal.operations.users import UserError, authenticate, set_password
+from portal.operations.users import (
+    LOCKED_MESSAGE,
+    UserError,
+    authenticate,
+    check_own_password,
+    set_password,
+)
 from portal.security import safe_next_url
 
 
@@ -57,7 +62,13 @@ def logout():
 def account():
     form = PasswordForm()
     if form.validate_on_submit():
-        if not check_password_hash(current_user.password_hash, form.current.data):
+        checked = check_own_password(current_user, form.current.data)
+        db.session.commit()  # a failure counts towards the lock; a success starts again
+        if checked == "locked":
+            logout_user()
+            flash(LOCKED_MESSAGE, "danger")
+            return redirect(url_for("auth.login"))
+        if checked == "wrong":
             form.current.errors.append(_("当前密码不正确"))
         else:
             try:

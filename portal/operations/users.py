@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -128,6 +129,34 @@ def unlock_user(actor, user: User) -> None:
 
 
 _DUMMY_HASH = None
+#: Said when an account is (or has just been) locked for too many wrong passwords.
+LOCKED_MESSAGE = _l("登录失败次数过多，账号已临时锁定，请稍后再试或联系管理员")
+
+
+def _count_failure(user: User, now, why: str) -> bool:
+    """Count a wrong password against the account; True when that locked it (for
+    ``LOGIN_LOCK_MINUTES``, at ``LOGIN_MAX_FAILURES``)."""
+    user.failed_logins += 1
+    if user.failed_logins < current_app.config["LOGIN_MAX_FAILURES"]:
+        return False
+    user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    user.failed_logins = 0
+    record_audit(None, "user.locked", "user", user.id, note=why)
+    return True
+
+
+def check_own_password(user: User, password: str) -> str:
+    """The account's password, asked again before it is changed: "ok", "wrong", or
+    "locked". A wrong one counts as a failed log-in, so that a session taken over cannot
+    guess the password without limit: at the limit the account is locked and every session
+    of it ends. The caller commits either way, so failures are kept."""
+    if check_password_hash(user.password_hash, password):
+        user.failed_logins = 0
+        return "ok"
+    if _count_failure(user, utcnow(), "too many wrong current passwords"):
+        user.end_sessions()
+        return "locked"
+    return "wrong"
 
 
 def authenticate(username: str, password: str) -> tuple[User | None, str | None]:
@@ -149,14 +178,10 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
         check_password_hash(_DUMMY_HASH, password)
         return None, generic
     if user.is_locked(now):
-        return None, _("登录失败次数过多，账号已临时锁定，请稍后再试或联系管理员")
+        return None, str(LOCKED_MESSAGE)
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            record_audit(None, "user.locked", "user", user.id, note="too many failed log-ins")
-            return None, _("登录失败次数过多，账号已临时锁定，请稍后再试或联系管理员")
+        if _count_failure(user, now, "too many failed log-ins"):
+            return None, str(LOCKED_MESSAGE)
         return None, generic
     if not user.active:
         return None, _("该账号已停用，请联系管理员")

@@ -280,6 +280,33 @@ def test_password_change(client, make_user):
     assert _login(client, "changer", "New-password-42").status_code == 302
 
 
+def test_guessing_the_current_password_locks_the_account_and_ends_the_session(
+    app, db, client, make_user
+):
+    """A session taken over must not guess the password without limit: wrong current
+    passwords count as failed log-ins, a right one starts the count again."""
+    user = make_user(Role.TIPOFF_HANDLER, "guessed")
+    _login(client, "guessed")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _attempt in range(limit - 1):
+        page = _change_password(client, "wrong-guess-1", "New-password-42").get_data(as_text=True)
+        assert "当前密码不正确" in page
+    assert user.failed_logins == limit - 1
+    # The right one (with a new password that is refused) starts the count again.
+    page = _change_password(client, TEST_PASSWORD, "onlyletterspassword").get_data(as_text=True)
+    assert "至少包含字母、数字、符号中的两类" in page
+    db.session.refresh(user)
+    assert user.failed_logins == 0
+    for _attempt in range(limit - 1):
+        _change_password(client, "wrong-guess-2", "New-password-42")
+    response = _change_password(client, "wrong-guess-3", "New-password-42")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/login")
+    db.session.refresh(user)
+    assert user.locked_until is not None and not _is_logged_in(client)
+    assert "账号已临时锁定" in _login(client, "guessed").get_data(as_text=True)
+    assert check_password_hash(user.password_hash, TEST_PASSWORD)
+
+
 def test_password_fields_sent_as_files_read_as_left_empty(client, make_user):
     """Only a tampered request sends a file under a text field's name: the field reads as
     empty and says so, instead of the password checks failing on the file (a 500)."""
