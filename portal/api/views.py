@@ -133,11 +133,7 @@ def facility(site_code: str):
 @bp.route("/staff/<staff_code>")
 @token_required
 def staff(staff_code: str):
-    staff = db.session.scalar(
-        select(StaffMember).where(StaffMember.staff_code == staff_code.upper())
-    )
-    if staff is None:
-        abort(404)
+    staff = _staff_or_404(staff_code)
     return jsonify(
         {
             "staff_code": staff.staff_code,
@@ -168,7 +164,7 @@ def _staff_or_404(staff_code: str) -> StaffMember:
         select(StaffMember).where(StaffMember.staff_code == staff_code.upper())
     )
     if staff is None:
-        abort(404)
+        abort(404, "未找到该人员编码的人员")
     return staff
 
 

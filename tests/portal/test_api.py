@@ -192,6 +192,13 @@ def test_unknown_facility_is_404_json(client, facilities, suffix):
     assert response.get_json()["error"] == {"code": 404, "message": "未找到该医保定点编码的机构"}
 
 
+@pytest.mark.parametrize("path", ["/api/v1/staff/NOPE", "/api/v1/staff/NOPE/points"])
+def test_an_unknown_staff_code_is_a_404_saying_so(client, token, path):
+    response = client.get(path, headers=_bearer(token))
+    assert response.status_code == 404
+    assert response.get_json()["error"] == {"code": 404, "message": "未找到该人员编码的人员"}
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [

@@ -378,6 +378,9 @@ def test_review_queue_lists_uploads_oldest_first(db, client, auth, make_user, ma
     auth.login("queue_approver")
     page = client.get("/bureau/pledges/review").get_data(as_text=True)
     assert page.index("先上传医院") < page.index("后上传医院")
+    # A search that finds none says so, not that nothing waits.
+    none = client.get("/bureau/pledges/review?q=不存在的机构").get_data(as_text=True)
+    assert "没有与“不存在的机构”相符的待审核扫描件。" in none and "没有待审核的" not in none
     assert PledgeStatus.UPLOADED.label in client.get(
         f"/bureau/pledges/campaigns/{campaign.id}"
     ).get_data(as_text=True)
