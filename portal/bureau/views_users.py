@@ -134,7 +134,10 @@ def user_password(user_id: int):
                 login_user(user)  # this session goes on; the others have ended
             flash(_("密码已重置，该账号已登录的会话均已结束"), "success")
     else:
-        flash(_("请输入新密码"), "danger")
+        # What the form found (an empty field, one too long, a stale page), said as is.
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
     return redirect(url_for("bureau.user_edit", user_id=user.id))
 
 
@@ -143,9 +146,12 @@ def user_password(user_id: int):
 def user_unlock(user_id: int):
     user = get_user_or_404(user_id)
     if EmptyForm().validate_on_submit():
-        unlock_user(current_user, user)
-        db.session.commit()
-        flash(_("账号已解锁"), "success")
+        if user.locked_until is None and not user.failed_logins:
+            flash(_("该账号未被锁定，无需解锁"), "info")  # and nothing to audit
+        else:
+            unlock_user(current_user, user)
+            db.session.commit()
+            flash(_("账号已解锁"), "success")
     return redirect(url_for("bureau.user_edit", user_id=user.id))
 
 
