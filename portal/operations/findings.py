@@ -89,6 +89,8 @@ def finding_errors(
         errors["period_end"] = _("违规期间的结束日期不能早于开始日期")
     if end and end > today:
         errors["period_end"] = _("违规期间不能晚于今天")
+    if start and start > today:
+        errors["period_start"] = _("违规期间不能晚于今天")
     amounts = ("amount_involved_fen", "amount_refunded_fen", "amount_recovered_fen", "fine_fen")
     for field in amounts:
         value = data.get(field, 0)

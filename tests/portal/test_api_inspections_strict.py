@@ -177,3 +177,16 @@ def test_the_documented_request_schemas_refuse_other_fields(client):
     for name in ("InspectionCreate", "FindingCreate", "PointsCreate", "InspectionClose",
                  "InspectionCancel", "InspectionUpdate"):  # fmt: skip
         assert schemas[name]["additionalProperties"] is False, name
+
+
+def test_a_violation_period_beginning_after_today_is_refused(db, api):
+    """Refused for its end already; a start alone in the future passed."""
+    body = api.body()
+    body["findings"][0] |= {"period_start": (china_today() + timedelta(days=1)).isoformat()}
+    body["findings"][0].pop("period_end", None)
+    response = api(body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {
+        "findings[0].period_start": "违规期间不能晚于今天"
+    }
+    assert count_rows(db, Inspection) == 0
