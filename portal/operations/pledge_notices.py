@@ -6,7 +6,7 @@ after the commit, so a mail server that is down never loses or blocks a notice.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -20,6 +20,7 @@ from portal.models.facility import Facility
 from portal.models.pledge_extras import PledgeContact, PledgeReminder
 from portal.models.pledges import Pledge, PledgeCampaign, ReminderKind
 from portal.operations.audit import record_audit
+from portal.operations.locks import lock_row
 from portal.operations.pledges import PledgeError
 from portal.pledge_queries import OUTSTANDING
 
@@ -41,18 +42,45 @@ def default_reminder(campaign: PledgeCampaign, today: date) -> str:
     )
 
 
+#: The same reminder text sent again to a campaign within this time is taken for the
+#: first sent twice (a double click), not a new reminder.
+RESEND_AFTER = timedelta(minutes=10)
+
+
 def send_campaign_reminders(
     actor, campaign: PledgeCampaign, message: str, today: date
 ) -> list[PledgeReminder]:
     """A reminder to every facility of the campaign that has not filed (not downloaded,
     downloaded, or rejected); pledges awaiting review or verified are left alone."""
     text = (message or "").strip()[:2000] or default_reminder(campaign, today)
+    # The campaign's row is locked: the same reminder sent twice (a double click, the
+    # page sent again) goes out once, the second waiting to find the first below.
+    lock_row(PledgeCampaign, campaign.id)
+    now = utcnow()
+    sent = db.session.scalar(
+        select(PledgeReminder.created_at)
+        .join(Pledge)
+        .where(
+            Pledge.campaign_id == campaign.id,
+            PledgeReminder.kind == ReminderKind.REMINDER,
+            PledgeReminder.message == text,
+            PledgeReminder.created_at > now - RESEND_AFTER,
+        )
+        .order_by(PledgeReminder.created_at.desc())
+        .limit(1)
+    )
+    if sent is not None:
+        raise PledgeError(
+            _(
+                "相同内容的提醒刚刚已发送（%(minutes)d分钟内），请勿重复发送。",
+                minutes=RESEND_AFTER.seconds // 60,
+            )
+        )
     pledges = db.session.scalars(
         select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status.in_(OUTSTANDING))
     ).all()
     if not pledges:
         raise PledgeError(_("该活动中没有需要提醒的机构（均已上传或已核验）。"))
-    now = utcnow()
     reminders = [
         PledgeReminder(
             pledge_id=p.id,

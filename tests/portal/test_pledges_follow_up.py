@@ -85,6 +85,17 @@ def test_reminders_are_shown_and_emailed(db, client, auth, make_user, make_facil
     rows = db.session.scalars(db.select(PledgeReminder).order_by(PledgeReminder.id)).all()
     assert len(rows) == 2
     assert rows[0].emailed_at is not None and rows[1].email_error
+    # The same reminder sent again at once (a double click): not sent twice.
+    again = _post(
+        client,
+        f"/bureau/pledges/campaigns/{campaign.id}/remind",
+        {"message": "请尽快签署承诺书"},
+        page=f"/bureau/pledges/campaigns/{campaign.id}",
+    )
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "相同内容的提醒刚刚已发送（10分钟内），请勿重复发送。" in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(PledgeReminder)) == 2
+    assert len(smtp.sent) == 1
     auth.logout()
     auth.login("rem_facility")
     assert "请尽快签署承诺书" in client.get("/facility/pledge").get_data(as_text=True)
