@@ -26,7 +26,7 @@ from portal.models.enums import (
 )
 from portal.models.facility import Facility
 from portal.models.staff import StaffMember
-from portal.validators import PHONE_PATTERN, check_date
+from portal.validators import PHONE_PATTERN, check_date, control_character_error
 
 
 @dataclass(frozen=True)
@@ -167,14 +167,20 @@ class _Cells:
         return field in self.raw
 
     def text(self, field: str, *, required: bool = True) -> str:
+        """The cell's text, a single line, as the registry's forms take it."""
         value = cell_text(self.raw.get(field))
         if required and not value:
             self.error(field, _("此项必填"))
+        if message := control_character_error(value, multiline=False):
+            self.error(field, message)
+        self._fits(field, value)
+        return value
+
+    def _fits(self, field: str, value: str) -> None:
         column = self.model.__table__.c.get(field)
         limit = getattr(column.type, "length", None) if column is not None else None
         if limit and len(value) > limit:
             self.error(field, _("内容过长（最多 %(n)d 个字）", n=limit))
-        return value
 
     def code(self, field: str, *, required: bool = True) -> str:
         """An identifier; numeric spreadsheet cells lose digits, so they are refused."""
@@ -184,7 +190,14 @@ class _Cells:
                 field, _("请将该列设为“文本”格式后重新填写（超过15位的数字会被 Excel 截断）")
             )
             return ""
-        return re.sub(r"\s+", "", self.text(field, required=required)).upper()
+        text = cell_text(value)
+        if required and not text:
+            self.error(field, _("此项必填"))
+        if message := control_character_error(text):  # its line breaks are dropped
+            self.error(field, message)
+        code = re.sub(r"\s+", "", text).upper()
+        self._fits(field, code)
+        return code
 
     def enum(self, field: str, cls: type[LabelledEnum], default=None):
         text = cell_text(self.raw.get(field))

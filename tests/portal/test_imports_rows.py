@@ -51,6 +51,23 @@ def test_bad_row_among_good_ones_imports_nothing(db):
     assert count(db, AuditLog) == 0
 
 
+def test_a_line_break_or_tab_in_a_one_line_cell_is_refused_as_on_the_form(db):
+    """Stored, it made a later edit of the record refuse a field nobody touched. Codes
+    keep dropping their spaces and line breaks."""
+    rows = [
+        facility_row(7, **{"机构名称": "换行\n医院"}),
+        facility_row(8, **{"联系人": "制表\t张三"}),
+        facility_row(9, **{"医保定点编码": site_code(9)[:6] + "\n" + site_code(9)[6:]}),
+    ]
+    report = run("facilities", csv_bytes(rows))
+    assert [r.errors for r in report.rows] == [
+        ["机构名称：不能包含换行、制表符等控制字符"],
+        ["联系人：不能包含换行、制表符等控制字符"],
+        [],
+    ]
+    assert count(db, Facility) == 0
+
+
 def test_duplicate_codes_within_file(db):
     rows = [facility_row(10), facility_row(11), facility_row(12, **{"医保定点编码": site_code(10)})]
     report = run("facilities", csv_bytes(rows))
