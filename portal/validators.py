@@ -103,6 +103,13 @@ def has_visible(text: str) -> bool:
     return any(unicodedata.category(c)[0] not in "ZC" for c in text)
 
 
+def comparable(text: str) -> str:
+    """``text`` as compared to find the same thing typed again: compatibility forms folded
+    (full-width letters and digits), without spaces or invisible characters."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def control_character_error(text: str, multiline: bool = True) -> str | None:
     """A message when ``text`` holds a control character: none is typed on purpose, some
     break what the text goes into (an XLSX export), and a single line holds no tab or

@@ -22,7 +22,7 @@ from portal.models.staff import StaffMember
 from portal.operations.audit import record_audit
 from portal.operations.locks import lock_row
 from portal.rules import staff_points_rulebook
-from portal.validators import has_visible
+from portal.validators import comparable, has_visible
 from scoring import staff_points as engine
 
 
@@ -123,15 +123,24 @@ def record_points(
     # The person's row is locked: the same decision sent twice at once (a double click)
     # is recorded once, the second waiting to find the first below.
     lock_row(StaffMember, staff.id)
-    same = select(PointRecord).where(
+    # The same decision however typed: spaces, invisible characters and full-width forms
+    # make no other decision (the person's records of a day are a handful).
+    candidates = select(PointRecord).where(
         PointRecord.staff_id == staff.id,
         PointRecord.facility_id == facility.id,
-        PointRecord.reference == reference.strip(),
         PointRecord.decided_on == decided_on,
-        PointRecord.violation == violation.strip(),
         PointRecord.revoked_at.is_(None),
     )
-    if (existing := db.session.scalars(same.limit(1)).first()) is not None:
+    wanted = (comparable(reference), comparable(violation))
+    existing = next(
+        (
+            r
+            for r in db.session.scalars(candidates.order_by(PointRecord.id))
+            if (comparable(r.reference), comparable(r.violation)) == wanted
+        ),
+        None,
+    )
+    if existing is not None:
         raise DuplicatePoints(
             _(
                 "该人员已按决定书 %(ref)s 就同一违规行为记分，请勿重复录入",

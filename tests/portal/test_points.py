@@ -242,6 +242,11 @@ def test_api_the_same_points_record_again_is_a_409_naming_it(db, client, make_st
         "id": first.get_json()["id"], "points": first.get_json()["points"],
         "decided_on": china_today().isoformat(), "reference": "文号3",
     }  # fmt: skip
+    # Typed again with other spaces, an invisible character or full-width forms: the same.
+    for violation, reference in (("串换 药品", "文号3\u200b"), ("串换药品 ", "文号３")):
+        again = client.post(url, json=body | {"violation": violation, "reference": reference},
+                            headers=headers)  # fmt: skip
+        assert again.status_code == 409, (violation, reference)
     ledger = client.get(url, headers=headers).get_json()["ledger"]
     assert len(ledger) == 1
     # Another violation under the same decision is another record.
