@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -50,6 +51,10 @@ def _check_role_facility(role: Role, facility: Facility | None) -> None:
         raise UserError(_("医保局工作人员账号不能绑定定点机构"))
 
 
+#: Letters and digits of the English alphabet, and _ . - @ (an e-mail address may serve).
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]+")
+
+
 def create_user(
     actor,
     *,
@@ -64,6 +69,10 @@ def create_user(
         raise UserError(_("用户名不能为空"))
     if any(c.isspace() or not c.isprintable() for c in username):
         raise UserError(_("用户名不能包含空格或控制字符"))
+    if not USERNAME_PATTERN.fullmatch(username):
+        # A look-alike (a Cyrillic "а" in "admin", full-width letters) would pass for
+        # another account in the audit log and in every list.
+        raise UserError(_("用户名只能使用英文字母、数字和 _ . - @"))
     exists = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if exists:
         raise UserError(_("用户名“%(name)s”已被使用", name=username))

@@ -310,6 +310,11 @@ def test_an_api_body_with_a_nul_is_refused_and_stores_nothing(db, client, make_f
         # account rules are checked.
         ("new\tclerk", "不能包含换行、制表符等控制字符"),
         ("clerk\x01", "不能包含换行、制表符等控制字符"),
+        # Look-alikes of another account's name, or markup.
+        ("\u0430dmin", "用户名只能使用英文字母、数字和 _ . - @"),
+        ("\uff58b_user", "用户名只能使用英文字母、数字和 _ . - @"),
+        ("<script>", "用户名只能使用英文字母、数字和 _ . - @"),
+        ("检查员", "用户名只能使用英文字母、数字和 _ . - @"),
     ],
 )
 def test_a_username_with_spaces_or_control_characters_is_refused(
