@@ -120,8 +120,11 @@ FIELD_LABELS: dict[str, object] = {
     # Pledges
     "year": _l("年度"),
     "title": _l("活动名称"),
-    "institution_template_id": _l("定点医疗机构模板版本"),
-    "pharmacy_template_id": _l("定点零售药店模板版本"),
+    # Entries written before the versions were named by label held the row ids.
+    "institution_template_id": _l("定点医疗机构模板版本（内部编号）"),
+    "pharmacy_template_id": _l("定点零售药店模板版本（内部编号）"),
+    "institution_template": _l("定点医疗机构模板版本"),
+    "pharmacy_template": _l("定点零售药店模板版本"),
     "target_counties": _l("覆盖县（市、区）"),
     "target_kinds": _l("覆盖机构类别"),
     "pledges": _l("承诺书份数"),

@@ -141,8 +141,9 @@ class PledgeCampaign(db.Model):
             "year": self.year,
             "title": self.title,
             "deadline": self.deadline.isoformat(),
-            "institution_template_id": self.institution_template_id,
-            "pharmacy_template_id": self.pharmacy_template_id,
+            # The versions as people name them ("定点医疗机构 第2版"), not row ids.
+            "institution_template": self.institution_template.label,
+            "pharmacy_template": self.pharmacy_template.label,
             "target_counties": list(self.target_counties or []),
             "target_kinds": list(self.target_kinds or []),
         }

@@ -165,6 +165,12 @@ def test_campaign_form(db, client, auth, make_user, make_facility):
     assert response.status_code == 302
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "测试年度承诺书签署" in detail and "如东县" in detail
+    # The audit names the template versions as people do, not by their row ids.
+    opened = db.session.scalar(
+        db.select(AuditLog).where(AuditLog.action == "pledge_campaign.open")
+    ).summary["after"]
+    assert opened["institution_template"] == "定点医疗机构 第1版"
+    assert opened["pharmacy_template"] == "定点零售药店 第1版"
     # The same form sent again (a double click) opens no second campaign, whose pledges
     # would each be a second "not filed" deduction for the same year.
     again = _post(client, "/bureau/pledges/campaigns/new", form)
