@@ -106,6 +106,7 @@ def update_user(
         raise UserError(_("不能停用自己的账号或修改自己的角色"))
     _check_role_facility(role, facility)
     before = user.audit_summary()
+    deactivated = user.active and not active
     user.display_name = display_name.strip() or user.username
     user.role = role
     user.facility = facility
@@ -114,6 +115,13 @@ def update_user(
     after = user.audit_summary()
     if after != before:  # a form saved unchanged is no change to record
         record_audit(actor, "user.update", "user", user.id, before=before, after=after)
+    if deactivated:
+        # Its API tokens end with it: reactivating the account later must not bring a
+        # token back that may have been handed on meanwhile (a new one can be made).
+        for token in db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            revoke_api_token(actor, token)
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from portal.models.audit import AuditLog
 from portal.models.enums import FacilityKind, HospitalLevel, Role
 from portal.models.user import ApiToken
 from portal.operations.users import UserError, create_api_token, revoke_api_token
@@ -307,6 +308,31 @@ def test_token_of_a_deactivated_account_is_refused(db, client, staff, token):
     assert (
         client.get(f"/api/v1/staff/{staff.staff_code}", headers=_bearer(token)).status_code == 401
     )
+
+
+def test_a_token_stays_revoked_when_its_account_is_reactivated(db, client, staff, token):
+    """Deactivating an account through the accounts page revokes its tokens (audited):
+    the account made active again does not bring them back."""
+    from portal.operations.users import update_user
+
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    user = row.user
+
+    def save(active: bool):
+        update_user(None, user, display_name=user.display_name, role=user.role,
+                    facility=None, active=active)  # fmt: skip
+        db.session.commit()
+
+    save(False)
+    assert row.revoked_at is not None
+    assert db.session.scalar(
+        select(AuditLog).where(AuditLog.action == "token.revoke", AuditLog.object_id == str(row.id))
+    )
+    save(True)
+    url = f"/api/v1/staff/{staff.staff_code}"
+    assert client.get(url, headers=_bearer(token)).status_code == 401
 
 
 def test_session_cookie_alone_is_not_accepted(client, auth, make_user, staff):
