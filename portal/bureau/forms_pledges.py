@@ -41,6 +41,9 @@ class CampaignForm(Form):
 
 
 class TemplateForm(Form):
+    #: The newest version of the kind when the form was opened: one issued meanwhile by
+    #: someone else is not overwritten unseen.
+    latest = HiddenField()
     label = StringField(_l("适用对象"), validators=[REQUIRED, Length(max=40)])
     title = StringField(_l("标题"), validators=[REQUIRED, Length(max=60)])
     opening = TextAreaField(_l("开头语"), validators=[REQUIRED, Length(max=500)])

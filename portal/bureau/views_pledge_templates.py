@@ -95,9 +95,22 @@ def pledge_template_new():
             "closing": form.closing.data,
             "signature": form.signature.data,
         }
-        with commit_or_errors(PledgeError, on_form(form, fallback=form.items)) as step:
-            version = issue_template_version(current_user, kind, data, form.note.data)
+        # A version issued meanwhile is said beside the items, the text it would change.
+        show = on_form(form, rename={"latest": "items"}, fallback=form.items)
+        with commit_or_errors(PledgeError, show) as step:
+            version = issue_template_version(
+                current_user, kind, data, form.note.data, seen_latest=_seen(form.latest.data)
+            )
         if step.committed:
             flash(_("已签发%(label)s", label=version.label), "success")
             return redirect(url_for("bureau.pledge_template", template_id=version.id))
+    newest = db.session.scalar(select(func.max(Version.version)).where(Version.kind == kind))
+    form.latest.data = newest or 0
     return render_template("bureau/pledges/template_form.html", form=form, kind=kind, source=source)
+
+
+def _seen(text: str | None) -> int:
+    """The newest version a template form was opened on; -1 (never current) when the form
+    does not say, so that the page is shown again with it."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else -1

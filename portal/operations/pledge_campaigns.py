@@ -30,10 +30,12 @@ from portal.validators import has_visible
 
 
 def issue_template_version(
-    actor, kind: PledgeTemplateKind, data: dict, note: str
+    actor, kind: PledgeTemplateKind, data: dict, note: str, *, seen_latest: int | None = None
 ) -> PledgeTemplateVersion:
     """Issue the next version of ``kind`` with the text in ``data`` (title, label, opening,
-    items, closing, signature). Earlier versions stay as they were."""
+    items, closing, signature). Earlier versions stay as they were. ``seen_latest`` is the
+    newest version when the text was begun (0 for none): a version issued since is not
+    followed unseen, as its changes would be lost from the next one."""
     try:
         text = template_from_dict(dict(data) | {"kind": kind.value})
     except TemplateError as exc:
@@ -45,7 +47,17 @@ def issue_template_version(
         .where(PledgeTemplateVersion.kind == kind)
         .order_by(PledgeTemplateVersion.version.desc())
         .limit(1)
+        .with_for_update()
     )
+    if seen_latest is not None and (latest.version if latest else 0) != seen_latest:
+        raise PledgeError(
+            {
+                "latest": _(
+                    "编辑期间已签发了%(label)s，本次未签发：请先查看该版本，再在其基础上修改。",
+                    label=latest.label,
+                )
+            }
+        )
     if latest is not None and latest.text_sha256 == text.sha256:
         raise PledgeError(
             {"items": _("内容与现行第%(n)d版完全相同，无需签发新版本", n=latest.version)}

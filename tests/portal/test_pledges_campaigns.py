@@ -33,6 +33,15 @@ pytestmark = pytest.mark.usefixtures("storage_root")
 # --- Templates ----------------------------------------------------------------------------
 
 
+def _latest_shown_in(page: str) -> str:
+    return re.search(r'name="latest" type="hidden" value="([^"]*)"', page).group(1)
+
+
+def _latest_shown(client, url: str) -> str:
+    """The newest version the template form says it was opened on."""
+    return _latest_shown_in(client.get(url).get_data(as_text=True))
+
+
 def test_admin_issues_versions_and_old_ones_stay_readable(db, client, auth, make_user):
     make_user(Role.ADMIN, "tpl_admin")
     auth.login("tpl_admin")
@@ -48,16 +57,25 @@ def test_admin_issues_versions_and_old_ones_stay_readable(db, client, auth, make
         "signature": "\n".join(sample.signature),
         "note": "通医保发〔2026〕1号",
     }
-    response = _post(client, "/bureau/pledges/templates/new?kind=pharmacy", data)
+    new = "/bureau/pledges/templates/new?kind=pharmacy"
+    assert _latest_shown(client, new) == "0"
+    response = _post(client, new, data | {"latest": "0"})
     assert response.status_code == 302
     first = db.session.scalar(db.select(PledgeTemplateVersion))
     assert first.version == 1 and first.text.items == sample.items
 
     # The same text again is refused; a changed text becomes version 2.
-    again = _post(client, "/bureau/pledges/templates/new?kind=pharmacy", data)
+    again = _post(client, new, data | {"latest": _latest_shown(client, new)})
     assert "无需签发新版本" in again.get_data(as_text=True)
     changed = data | {"items": data["items"] + "\n新增：按规定参加医保政策培训。", "note": "修订"}
-    _post(client, f"/bureau/pledges/templates/new?kind=pharmacy&from={first.id}", changed)
+    from_first = f"{new}&from={first.id}"
+    _post(client, from_first, changed | {"latest": _latest_shown(client, from_first)})
+    # A form opened on version 1 and sent after version 2 was issued (another
+    # administrator's) is not issued over it: its changes would be lost unseen.
+    stale = _post(client, from_first, changed | {"items": data["items"], "latest": "1"})
+    page = stale.get_data(as_text=True)
+    assert "编辑期间已签发了定点零售药店 第2版，本次未签发" in page
+    assert _latest_shown_in(page) == "2"
     versions = db.session.scalars(
         db.select(PledgeTemplateVersion).order_by(PledgeTemplateVersion.version)
     ).all()
