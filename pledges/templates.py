@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -93,6 +94,13 @@ def _lines(value) -> list[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
+#: An item that begins with a number of its own: 一、 （三） 2. 3） (4) ……
+OWN_NUMBER = re.compile(
+    r"\s*(?:[（(]\s*(?:[一二三四五六七八九十]+|\d+)\s*[）)]"
+    r"|[一二三四五六七八九十]+\s*[、.．)）]|\d+\s*(?:[、)）]|[.．](?!\d)))"
+)
+
+
 def template_from_dict(data: dict) -> TemplateText:
     """Build a template from plain data (a TOML table or form data); items and signature
     may be lists or one-per-line text. Raises :class:`TemplateError`."""
@@ -113,6 +121,13 @@ def template_from_dict(data: dict) -> TemplateText:
         errors["items"] = f"每条承诺事项不超过{LIMITS['item']}个字符"
     elif any(any(ord(c) < 32 and c != "\t" for c in item) for item in items):
         errors["items"] = "含有不可见的控制字符"
+    elif numbered := [n for n, item in enumerate(items, start=1) if OWN_NUMBER.match(item)]:
+        # The pledge numbers its items itself: "一、一、……" would be printed otherwise.
+        errors["items"] = (
+            "承诺事项不要自行编号（系统自动编号为一、二、三……），请删去第"
+            + "、".join(str(n) for n in numbered)
+            + "条开头的序号"
+        )
     signature = _lines(data.get("signature"))
     if not signature:
         errors["signature"] = "至少需要一个签章栏"

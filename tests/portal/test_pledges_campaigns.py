@@ -104,6 +104,28 @@ def test_template_text_is_validated():
     assert {"items", "opening", "closing"} <= set(caught.value.errors)
 
 
+@pytest.mark.parametrize(
+    ("items", "numbered"),
+    [
+        (["一、第一条", "按规定收费", "2. 第二条", "（三）第三条"], "1、3、4"),
+        (["(4) x", "5）y", "十、z", "6、w"], "1、2、3、4"),
+    ],
+)
+def test_template_items_numbered_by_hand_are_refused(items, numbered):
+    """The pledge numbers its items: "一、一、第一条" would be printed otherwise. Items that
+    merely begin with a figure ("30日内", "1.5倍") are fine."""
+    from pledges.templates import TemplateError, template_from_dict
+
+    data = load_sample("institution").as_dict()
+    with pytest.raises(TemplateError) as refused:
+        template_from_dict(data | {"items": "\n".join(items)})
+    assert refused.value.errors["items"] == (
+        f"承诺事项不要自行编号（系统自动编号为一、二、三……），请删去第{numbered}条开头的序号"
+    )
+    fine = ["30日内完成整改", "1.5倍以下罚款由医保部门依法决定", "10%以上的费用按规定退回"]
+    assert template_from_dict(data | {"items": "\n".join(fine)}).items == tuple(fine)
+
+
 # --- Campaigns ----------------------------------------------------------------------------
 
 
