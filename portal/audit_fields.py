@@ -146,6 +146,7 @@ FIELD_LABELS: dict[str, object] = {
     # Imports and demo data
     "created": _l("新增条数"),
     "updated": _l("更新条数"),
+    "unchanged": _l("无变化条数"),
     "practices": _l("执业登记数"),
     "accounts": _l("账号数"),
     "point_records": _l("记分记录数"),

@@ -55,12 +55,21 @@ class RowResult:
 
     line: int
     key: str
-    status: str  # "create", "update" or "error"
+    status: str  # "create", "update", "unchanged" or "error"
     errors: list[str] = field(default_factory=list)
+    #: False while nothing is written (a check-only run, or a file with errors): a row
+    #: then says what it would do.
+    written: bool = True
 
     @property
     def status_label(self) -> str:
-        return {"create": _("新增"), "update": _("更新")}.get(self.status, _("错误"))
+        if self.status == "unchanged":
+            return _("无变化")
+        if self.status == "error":
+            return _("错误")
+        if self.written:
+            return _("新增") if self.status == "create" else _("更新")
+        return _("可新增（未写入）") if self.status == "create" else _("可更新（未写入）")
 
 
 @dataclass
@@ -72,6 +81,8 @@ class ImportReport:
     file_error: str | None = None
     created: int = 0
     updated: int = 0
+    #: Rows naming a record already as the file has it: nothing to write.
+    unchanged: int = 0
 
     @property
     def error_rows(self) -> list[RowResult]:
@@ -100,10 +111,11 @@ class ImportReport:
         if self.rows:
             out.append(
                 _(
-                    "共 %(n)d 行：新增 %(c)d 条，更新 %(u)d 条，错误 %(e)d 条。",
+                    "共 %(n)d 行：新增 %(c)d 条，更新 %(u)d 条，无变化 %(k)d 条，错误 %(e)d 条。",
                     n=len(self.rows),
                     c=self.created,
                     u=self.updated,
+                    k=self.unchanged,
                     e=len(self.error_rows),
                 )
             )
@@ -228,7 +240,11 @@ def import_file(actor, kind: str, stream, filename: str, dry_run: bool = False) 
                 f"import.{kind}",
                 "import",
                 report.filename[:64],
-                after={"created": report.created, "updated": report.updated},
+                after={
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
             )
     except IntegrityError:
         # Another session wrote a clashing code meanwhile; report it instead of a 500.
@@ -237,6 +253,8 @@ def import_file(actor, kind: str, stream, filename: str, dry_run: bool = False) 
         return report
     if failed or dry_run:
         nested.rollback()
+        for row in report.rows:
+            row.written = False
     else:
         nested.commit()
     return report
@@ -264,6 +282,7 @@ def _apply_rows(actor, kind, parsed, existing, facilities, report: ImportReport)
                 errors.append(_("身份证号：与第 %(n)d 行重复", n=seen_ids[data["id_number"]]))
             else:
                 seen_ids[data["id_number"]] = line
+        before = _state(current)
         if errors:
             errors += _more_problems(kind, data, current, errors)
         else:
@@ -273,9 +292,20 @@ def _apply_rows(actor, kind, parsed, existing, facilities, report: ImportReport)
         elif current is None:
             report.rows.append(RowResult(line, key, "create"))
             report.created += 1
+        elif _state(current) == before:
+            report.rows.append(RowResult(line, key, "unchanged"))
+            report.unchanged += 1
         else:
             report.rows.append(RowResult(line, key, "update"))
             report.updated += 1
+
+
+def _state(record) -> tuple | None:
+    """What an import may change of a record: its audit summary, and (a person) the ID
+    number, whose masked form in the summary may stay the same when it changes."""
+    if record is None:
+        return None
+    return record.audit_summary(), getattr(record, "id_number_hash", None)
 
 
 def _more_problems(kind, data: dict, current, errors: list[str]) -> list[str]:

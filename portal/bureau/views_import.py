@@ -27,9 +27,10 @@ def import_data():
                 db.session.commit()
                 flash(
                     _(
-                        "导入完成：新增 %(c)d 条，更新 %(u)d 条。",
+                        "导入完成：新增 %(c)d 条，更新 %(u)d 条，无变化 %(k)d 条。",
                         c=report.created,
                         u=report.updated,
+                        k=report.unchanged,
                     ),
                     "success",
                 )

@@ -181,7 +181,10 @@ def _run_import(kind: str, path: str, dry_run: bool) -> None:
         click.echo("校验通过（仅校验，未导入）。")
     else:
         db.session.commit()
-        click.echo(f"导入完成：新增 {report.created} 条，更新 {report.updated} 条。")
+        click.echo(
+            f"导入完成：新增 {report.created} 条，更新 {report.updated} 条，"
+            f"无变化 {report.unchanged} 条。"
+        )
 
 
 @import_group.command("facilities")

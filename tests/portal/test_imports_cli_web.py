@@ -47,13 +47,16 @@ def test_web_import_as_admin(db, client, auth, make_user):
     response = _upload(client, csv_bytes([facility_row(24)]), "机构.csv")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "导入完成：新增 1 条，更新 0 条。" in page
+    assert "导入完成：新增 1 条，更新 0 条，无变化 0 条。" in page
     assert count(db, Facility, Facility.site_code == site_code(24)) == 1
 
     bad = csv_bytes([facility_row(25), facility_row(26, **{"协议开始日期": "2021-02-30"})])
     page = _upload(client, bad, "bad.csv").get_data(as_text=True)
     assert "未导入任何数据" in page
     assert "不是有效日期" in page
+    # Only the rows with a problem are listed, with how many there are of how many.
+    assert "共 2 行，其中 1 行有问题（下表只列这些行），整个文件未导入。" in page
+    assert site_code(26) in page and site_code(25) not in page
     assert count(db, Facility, Facility.site_code == site_code(25)) == 0
 
     page = _upload(client, b"<html><body>x</body></html>", "fake.xlsx").get_data(as_text=True)

@@ -67,7 +67,7 @@ def test_csv_with_bom_creates_facilities_and_audits(db):
     assert len(audit_rows(db, "facility.create")) == 2
     (summary,) = audit_rows(db, "import.facilities")
     assert summary.object_id == "registry.csv"
-    assert summary.summary["after"] == {"created": 2, "updated": 0}
+    assert summary.summary["after"] == {"created": 2, "updated": 0, "unchanged": 0}
 
 
 def test_gb18030_csv_is_decoded(db):

@@ -46,7 +46,7 @@ def test_bad_row_among_good_ones_imports_nothing(db):
     ]
     lines = report.lines()
     assert any(ln.startswith("第 3 行") and "校验位错误" in ln for ln in lines)
-    assert lines[-1] == "共 3 行：新增 1 条，更新 0 条，错误 2 条。"
+    assert lines[-1] == "共 3 行：新增 1 条，更新 0 条，无变化 0 条，错误 2 条。"
     assert count(db, Facility) == 0
     assert count(db, AuditLog) == 0
 
@@ -168,7 +168,11 @@ def test_update_existing_facility_is_audited(db, make_facility):
     assert change.object_id == str(facility.id)
     assert change.summary["before"]["name"] == "旧名称医院"
     assert change.summary["after"]["name"] == "南通市新名称医院"
-    assert audit_rows(db, "import.facilities")[0].summary["after"] == {"created": 0, "updated": 1}
+    assert audit_rows(db, "import.facilities")[0].summary["after"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+    }
 
 
 def test_dry_run_writes_nothing(db):
@@ -177,6 +181,22 @@ def test_dry_run_writes_nothing(db):
     assert report.created == 2
     assert count(db, Facility) == 0
     assert count(db, AuditLog) == 0
+    # Its rows say what they would do, not that it was done.
+    assert [r.status_label for r in report.rows] == ["可新增（未写入）"] * 2
+
+
+def test_the_same_file_again_changes_nothing_and_says_so(db):
+    rows = [facility_row(21), facility_row(22)]
+    assert run("facilities", csv_bytes(rows)).created == 2
+    again = run("facilities", csv_bytes([rows[0], facility_row(22, **{"联系人": "周敏"})]))
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
+    assert [r.status_label for r in again.rows] == ["无变化", "更新"]
+    assert again.lines()[-1] == "共 2 行：新增 0 条，更新 1 条，无变化 1 条，错误 0 条。"
+    assert len(audit_rows(db, "facility.update")) == 1
+    # A row that would be fine, in a file refused for another row, was not written.
+    bad = facility_row(23, **{"协议开始日期": "2021-02-30"})
+    refused = run("facilities", csv_bytes([facility_row(22, **{"联系人": "吴刚"}), bad]))
+    assert not refused.ok and refused.rows[0].status_label == "可更新（未写入）"
 
 
 # --- staff ----------------------------------------------------------------------------------
