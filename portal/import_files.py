@@ -105,6 +105,16 @@ def _read_xlsx(data: bytes, limit: int) -> Table:
         raise TableFileError(broken) from exc
     finally:
         workbook.close()
+    if not rows and len(sheets) > 1:
+        # The data is likely on another sheet (the first one a 说明 page, say).
+        raise TableFileError(
+            _(
+                "工作表“%(name)s”是空的：系统只读取打开工作簿时显示的工作表（本工作簿共 %(n)d "
+                "个），请把数据放在该工作表上后再导入",
+                name=sheet.title,
+                n=len(sheets),
+            )
+        )
     width = max((len(_trim(cells)) for _line, cells in rows), default=0)
     rows = [(line, (_trim(cells) + [None] * width)[:width]) for line, cells in rows]
     return Table("xlsx", rows, truncated)

@@ -79,6 +79,23 @@ def test_gb18030_csv_is_decoded(db):
     assert count(db, Facility, Facility.name == "如皋市镕鑫医院") == 1
 
 
+def test_an_empty_sheet_shown_first_is_named_not_called_an_empty_file(db):
+    """A workbook opening on an empty 说明 sheet, the data on the next one."""
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    data = book.create_sheet("机构")
+    data.append(FACILITY_HEADER)
+    data.append([facility_row(3)[h] for h in FACILITY_HEADER])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run("facilities", buffer.getvalue(), name="机构.xlsx")
+    assert report.file_error == (
+        "工作表“说明”是空的：系统只读取打开工作簿时显示的工作表（本工作簿共 2 个），"
+        "请把数据放在该工作表上后再导入"
+    )
+    assert count(db, Facility) == 0
+
+
 def test_xlsx_with_date_cells_blank_rows_and_padding(db):
     book = openpyxl.Workbook()
     sheet = book.active
