@@ -54,7 +54,9 @@ def _lock(pledge: Pledge) -> None:
     """Re-read the pledge under a row lock (PostgreSQL; SQLite serialises writers), so two
     uploads or two reviewers at once act one after the other on its current state."""
     lock_row(Pledge, pledge.id)
-    db.session.refresh(pledge, ["first_downloaded_at", "first_downloaded_by_id", "status"])
+    # The whole pledge, read again after the lock (a refresh FOR UPDATE of its own would
+    # lock the outer joins some loads of it carry, which PostgreSQL refuses).
+    db.session.refresh(pledge)
 
 
 # --- Facility actions -----------------------------------------------------------------------
@@ -63,8 +65,7 @@ def _lock(pledge: Pledge) -> None:
 def mark_downloaded(actor, pledge: Pledge) -> bool:
     """Record the facility's first download; True when this was it. Two first downloads
     at once record one: the second waits for the pledge's row, then finds it recorded."""
-    lock_row(Pledge, pledge.id)
-    db.session.refresh(pledge, ["first_downloaded_at", "first_downloaded_by_id", "status"])
+    _lock(pledge)
     if pledge.first_downloaded_at is not None:
         return False
     before = pledge.audit_summary()
