@@ -101,6 +101,20 @@ OWN_NUMBER = re.compile(
 )
 
 
+def numbering_error(items) -> str | None:
+    """A message when items begin with numbers of their own: the pledge numbers them,
+    and "一、 一、……" would be printed. Checked when a version is issued; versions issued
+    before stay readable as they are."""
+    numbered = [n for n, item in enumerate(items, start=1) if OWN_NUMBER.match(item)]
+    if not numbered:
+        return None
+    return (
+        "承诺事项不要自行编号（系统自动编号为一、二、三……），请删去第"
+        + "、".join(str(n) for n in numbered)
+        + "条开头的序号"
+    )
+
+
 def template_from_dict(data: dict) -> TemplateText:
     """Build a template from plain data (a TOML table or form data); items and signature
     may be lists or one-per-line text. Raises :class:`TemplateError`."""
@@ -121,13 +135,6 @@ def template_from_dict(data: dict) -> TemplateText:
         errors["items"] = f"每条承诺事项不超过{LIMITS['item']}个字符"
     elif any(any(ord(c) < 32 and c != "\t" for c in item) for item in items):
         errors["items"] = "含有不可见的控制字符"
-    elif numbered := [n for n, item in enumerate(items, start=1) if OWN_NUMBER.match(item)]:
-        # The pledge numbers its items itself: "一、一、……" would be printed otherwise.
-        errors["items"] = (
-            "承诺事项不要自行编号（系统自动编号为一、二、三……），请删去第"
-            + "、".join(str(n) for n in numbered)
-            + "条开头的序号"
-        )
     signature = _lines(data.get("signature"))
     if not signature:
         errors["signature"] = "至少需要一个签章栏"

@@ -78,6 +78,13 @@ def filter_value(enum, name: str) -> str:
     return member.value if member else ""
 
 
+def shown_number(text: str | None) -> int:
+    """The version a form carries in a hidden field (the one its page showed: a scan, a
+    template); -1, which no version is, when it carries none."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else -1
+
+
 @dataclass
 class Step:
     """What became of a :func:`commit_or_errors` block."""

@@ -30,6 +30,7 @@ from portal.pledge_queries import (
 from portal.pledge_web import send_rendered, send_stored, send_upload
 from portal.request_limits import accepts_files
 from portal.storage import commit_with_files
+from portal.views_common import shown_number
 from portal.web import china_today
 
 
@@ -50,14 +51,16 @@ def pledge_review(pledge_id: int):
     if request.method == "POST":
         ensure("pledges.review")
     form = ReviewForm()
+    refused_as_stale = False
     if form.validate_on_submit():
+        shown = shown_number(form.version.data)
         try:
             decision, notice = decide_pledge(
                 current_user,
                 pledge,
                 verify=form.outcome.data == "verify",
                 reason=form.reason.data or "",
-                shown_version=_version(form.version.data),
+                shown_version=shown,
             )
         except PledgeError as exc:
             db.session.rollback()
@@ -66,6 +69,8 @@ def pledge_review(pledge_id: int):
                     getattr(form, field).errors.append(message)
                 else:  # e.g. already decided by someone else meanwhile
                     flash(message, "danger")
+            latest = pledge.latest_upload
+            refused_as_stale = latest is not None and latest.version != shown
         else:
             db.session.commit()
             deliver_reminders([notice.id])
@@ -78,7 +83,9 @@ def pledge_review(pledge_id: int):
             )
             return redirect(url_for("bureau.pledge_queue"))
     upload = pledge.latest_upload
-    form.version.data = upload.version if upload else ""
+    # The form stays about the scan it was opened on until it has been told of a newer one.
+    if request.method == "GET" or refused_as_stale:
+        form.version.data = upload.version if upload else ""
     return render_template(
         "bureau/pledges/review.html",
         pledge=pledge,
@@ -88,13 +95,6 @@ def pledge_review(pledge_id: int):
         today=china_today(),
         is_overdue=is_overdue,
     )
-
-
-def _version(text: str | None) -> int:
-    """The scan version a review form carries; 0 (no version) when it carries none, which
-    the decision refuses as not the latest."""
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else 0
 
 
 @bp.route("/pledges/<int:pledge_id>/scan")

@@ -18,7 +18,7 @@ from portal.models.pledges import PledgeTemplateVersion as Version
 from portal.operations.pledge_campaigns import issue_template_version
 from portal.operations.pledges import PledgeError
 from portal.permissions import require
-from portal.views_common import commit_or_errors, on_form
+from portal.views_common import commit_or_errors, on_form, shown_number
 from portal.web import id_arg
 
 
@@ -86,6 +86,7 @@ def pledge_template_new():
         _fill(form, source.text if source else load_sample(kind.value))
         if source is None:
             form.note.data = _("依据示例文本（%(name)s）签发", name=sample_name(kind.value))
+    refused_as_stale = False
     if form.validate_on_submit():
         data = {
             "label": form.label.data,
@@ -95,22 +96,24 @@ def pledge_template_new():
             "closing": form.closing.data,
             "signature": form.signature.data,
         }
+        seen = shown_number(form.latest.data)
         # A version issued meanwhile is said beside the items, the text it would change.
         show = on_form(form, rename={"latest": "items"}, fallback=form.items)
         with commit_or_errors(PledgeError, show) as step:
             version = issue_template_version(
-                current_user, kind, data, form.note.data, seen_latest=_seen(form.latest.data)
+                current_user, kind, data, form.note.data, seen_latest=seen
             )
         if step.committed:
             flash(_("已签发%(label)s", label=version.label), "success")
             return redirect(url_for("bureau.pledge_template", template_id=version.id))
-    newest = db.session.scalar(select(func.max(Version.version)).where(Version.kind == kind))
-    form.latest.data = newest or 0
+        refused_as_stale = seen != _newest(kind)
+    # The form goes on from the version it was opened on, until it has been told of a
+    # newer one: refused for anything else, it must still find the newer one out.
+    if request.method == "GET" or refused_as_stale:
+        form.latest.data = _newest(kind)
     return render_template("bureau/pledges/template_form.html", form=form, kind=kind, source=source)
 
 
-def _seen(text: str | None) -> int:
-    """The newest version a template form was opened on; -1 (never current) when the form
-    does not say, so that the page is shown again with it."""
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else -1
+def _newest(kind: PledgeTemplateKind) -> int:
+    """The newest version number of ``kind``; 0 when none has been issued."""
+    return db.session.scalar(select(func.max(Version.version)).where(Version.kind == kind)) or 0

@@ -10,7 +10,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from pledges.templates import TemplateError, template_from_dict
+from pledges.templates import TemplateError, numbering_error, template_from_dict
 from portal.database import utcnow
 from portal.extensions import db
 from portal.models.enums import FacilityKind, FacilityStatus
@@ -36,12 +36,8 @@ def issue_template_version(
     items, closing, signature). Earlier versions stay as they were. ``seen_latest`` is the
     newest version when the text was begun (0 for none): a version issued since is not
     followed unseen, as its changes would be lost from the next one."""
-    try:
-        text = template_from_dict(dict(data) | {"kind": kind.value})
-    except TemplateError as exc:
-        raise PledgeError(exc.errors) from exc
-    if not has_visible(note or ""):
-        raise PledgeError({"note": _("请填写签发说明（如文件文号或修订原因）")})
+    # The newest version, locked: two administrators issuing at once act in turn, and a
+    # version issued since the form was opened is said first, whatever else is wrong.
     latest = db.session.scalar(
         select(PledgeTemplateVersion)
         .where(PledgeTemplateVersion.kind == kind)
@@ -50,6 +46,10 @@ def issue_template_version(
         .with_for_update()
     )
     if seen_latest is not None and (latest.version if latest else 0) != seen_latest:
+        if latest is None or seen_latest < 0:
+            raise PledgeError(
+                {"latest": _("未能确认编辑时的现行版本，本次未签发：请刷新页面后再签发。")}
+            )
         raise PledgeError(
             {
                 "latest": _(
@@ -58,6 +58,14 @@ def issue_template_version(
                 )
             }
         )
+    try:
+        text = template_from_dict(dict(data) | {"kind": kind.value})
+    except TemplateError as exc:
+        raise PledgeError(exc.errors) from exc
+    if message := numbering_error(text.items):
+        raise PledgeError({"items": message})
+    if not has_visible(note or ""):
+        raise PledgeError({"note": _("请填写签发说明（如文件文号或修订原因）")})
     if latest is not None and latest.text_sha256 == text.sha256:
         raise PledgeError(
             {"items": _("内容与现行第%(n)d版完全相同，无需签发新版本", n=latest.version)}

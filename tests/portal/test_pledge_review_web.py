@@ -39,6 +39,9 @@ def test_a_scan_uploaded_while_the_review_page_was_open_is_not_decided_unseen(
     h.upload(fac_user, pledge, samples.image("JPEG", size=(400, 560)), "photo.jpg")
     db.session.commit()
     form = {"csrf_token": csrf_token(page), "version": "1", "outcome": "verify"}
+    # Refused for something else first (no outcome ticked), the page stays about 第1版.
+    unticked = client.post(url, data=form | {"outcome": ""}).get_data(as_text=True)
+    assert _shown_version(unticked) == "1"
     response = client.post(url, data=form)
     assert response.status_code == 200
     again = response.get_data(as_text=True)

@@ -76,6 +76,15 @@ def test_admin_issues_versions_and_old_ones_stay_readable(db, client, auth, make
     page = stale.get_data(as_text=True)
     assert "编辑期间已签发了定点零售药店 第2版，本次未签发" in page
     assert _latest_shown_in(page) == "2"
+    # Refused for something else first (a blank note), the form still says it was opened
+    # on 第1版, and is told of 第2版 when sent again.
+    blank = _post(client, from_first, changed | {"note": "", "latest": "1"})
+    assert _latest_shown_in(blank.get_data(as_text=True)) == "1"
+    again = _post(client, from_first, changed | {"items": data["items"] + "\n再改", "latest": "1"})
+    assert "编辑期间已签发了定点零售药店 第2版" in again.get_data(as_text=True)
+    # A form that does not say which version it was opened on issues nothing either.
+    unknown = _post(client, new, data | {"items": data["items"] + "\n三改", "latest": ""})
+    assert "未能确认编辑时的现行版本" in unknown.get_data(as_text=True)
     versions = db.session.scalars(
         db.select(PledgeTemplateVersion).order_by(PledgeTemplateVersion.version)
     ).all()
@@ -98,7 +107,7 @@ def test_only_the_administrator_issues_templates(db, client, auth, make_user):
     assert client.get("/bureau/pledges/templates").status_code == 200
 
 
-def test_template_text_is_validated():
+def test_template_text_is_validated(db):
     with pytest.raises(PledgeError) as caught:
         issue_template_version(None, PledgeTemplateKind.INSTITUTION, {"title": "x"}, "")
     assert {"items", "opening", "closing"} <= set(caught.value.errors)
@@ -111,19 +120,34 @@ def test_template_text_is_validated():
         (["(4) x", "5）y", "十、z", "6、w"], "1、2、3、4"),
     ],
 )
-def test_template_items_numbered_by_hand_are_refused(items, numbered):
+def test_template_items_numbered_by_hand_are_refused(db, items, numbered):
     """The pledge numbers its items: "一、一、第一条" would be printed otherwise. Items that
     merely begin with a figure ("30日内", "1.5倍") are fine."""
-    from pledges.templates import TemplateError, template_from_dict
-
     data = load_sample("institution").as_dict()
-    with pytest.raises(TemplateError) as refused:
-        template_from_dict(data | {"items": "\n".join(items)})
+    kind = PledgeTemplateKind.INSTITUTION
+    with pytest.raises(PledgeError) as refused:
+        issue_template_version(None, kind, data | {"items": "\n".join(items)}, "修订")
     assert refused.value.errors["items"] == (
         f"承诺事项不要自行编号（系统自动编号为一、二、三……），请删去第{numbered}条开头的序号"
     )
     fine = ["30日内完成整改", "1.5倍以下罚款由医保部门依法决定", "10%以上的费用按规定退回"]
-    assert template_from_dict(data | {"items": "\n".join(fine)}).items == tuple(fine)
+    issued = issue_template_version(None, kind, data | {"items": "\n".join(fine)}, "修订")
+    assert issued.text.items == tuple(fine)
+
+
+def test_a_version_issued_before_the_numbering_check_is_still_read(db, client, auth, make_user):
+    """Versions already issued with numbered items stay readable and renderable."""
+    version = h.issue_samples()[PledgeTemplateKind.INSTITUTION]
+    version.body = version.body | {"items": ["一、第一条", "2. 第二条"]}
+    db.session.commit()
+    make_user(Role.ADMIN, "tpl_reader")
+    auth.login("tpl_reader")
+    page = client.get(f"/bureau/pledges/templates/{version.id}")
+    assert page.status_code == 200 and "一、第一条" in page.get_data(as_text=True)
+    assert db.session.get(PledgeTemplateVersion, version.id).text.items == (
+        "一、第一条",
+        "2. 第二条",
+    )
 
 
 # --- Campaigns ----------------------------------------------------------------------------
