@@ -83,6 +83,13 @@ class ImportReport:
     updated: int = 0
     #: Rows naming a record already as the file has it: nothing to write.
     unchanged: int = 0
+    #: False when nothing was written: a check-only run, a file with errors, a clash.
+    written: bool = True
+
+    def not_written(self) -> None:
+        self.written = False
+        for row in self.rows:
+            row.written = False
 
     @property
     def error_rows(self) -> list[RowResult]:
@@ -250,11 +257,11 @@ def import_file(actor, kind: str, stream, filename: str, dry_run: bool = False) 
         # Another session wrote a clashing code meanwhile; report it instead of a 500.
         nested.rollback()
         report.file_error = _("写入数据库时发生编码冲突，请重新上传")
+        report.not_written()
         return report
     if failed or dry_run:
         nested.rollback()
-        for row in report.rows:
-            row.written = False
+        report.not_written()
     else:
         nested.commit()
     return report

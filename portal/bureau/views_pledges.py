@@ -74,8 +74,9 @@ def pledge_campaign_new():
     if request.method == "GET":
         form.year.data = today.year
         form.title.data = _("%(year)d年度维护医保基金安全承诺书签署", year=today.year)
-        # The usual filing date (31 May), or a month from today once it has passed.
-        form.deadline.data = max(today + SUGGESTED_SIGNING_TIME, date(today.year, 5, 31))
+        # The usual filing date (31 May) while it is ahead, else a month from today.
+        usual = date(today.year, 5, 31)
+        form.deadline.data = usual if today <= usual else today + SUGGESTED_SIGNING_TIME
     if form.validate_on_submit():
         with commit_or_errors(PledgeError, on_form(form, fallback=form.title)) as step:
             campaign = open_campaign(

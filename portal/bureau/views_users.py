@@ -134,10 +134,12 @@ def user_password(user_id: int):
                 login_user(user)  # this session goes on; the others have ended
             flash(_("密码已重置，该账号已登录的会话均已结束"), "success")
     else:
-        # What the form found (an empty field, one too long, a stale page), said as is.
-        for errors in form.errors.values():
+        # What the form found (an empty field, one too long), naming the field: the page
+        # holds several forms.
+        for name, errors in form.errors.items():
+            label = getattr(form, name).label.text if hasattr(form, name) else ""
             for message in errors:
-                flash(message, "danger")
+                flash(f"{label}：{message}" if label else message, "danger")
     return redirect(url_for("bureau.user_edit", user_id=user.id))
 
 

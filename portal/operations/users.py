@@ -17,6 +17,7 @@ from portal.models.enums import Role
 from portal.models.facility import Facility
 from portal.models.user import ApiToken, User
 from portal.operations.audit import record_audit
+from portal.operations.locks import lock_row
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -152,7 +153,10 @@ LOCKED_MESSAGE = _l("登录失败次数过多，账号已临时锁定，请稍�
 
 def _count_failure(user: User, now, why: str) -> bool:
     """Count a wrong password against the account; True when that locked it (for
-    ``LOGIN_LOCK_MINUTES``, at ``LOGIN_MAX_FAILURES``)."""
+    ``LOGIN_LOCK_MINUTES``, at ``LOGIN_MAX_FAILURES``). The count is read again under the
+    account's row lock: guesses sent at once are each counted."""
+    lock_row(User, user.id)
+    db.session.refresh(user, ["failed_logins"])
     user.failed_logins += 1
     if user.failed_logins < current_app.config["LOGIN_MAX_FAILURES"]:
         return False

@@ -173,9 +173,9 @@ def test_account_writes_through_the_web_are_audited(db, admin_client, make_facil
     # A password too long is refused as such, not as missing; nothing is recorded.
     before = _last(db).id
     response = _post(client, f"/bureau/users/{user.id}/password", {"password": "Aa1" * 67})
-    assert "字段长度不能超过 200 个字符" in client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "新密码：字段长度不能超过 200 个字符" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
     # Unlocking an account that is not locked changes nothing, and records nothing.
     response = _post(client, f"/bureau/users/{user.id}/unlock", {})
     assert "该账号未被锁定" in client.get(response.headers["Location"]).get_data(as_text=True)

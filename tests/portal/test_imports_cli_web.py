@@ -71,3 +71,13 @@ def test_web_import_needs_admin(db, client, auth, make_user):
     make_user(Role.INSPECTOR, "inspector1")
     auth.login("inspector1")
     assert client.get("/bureau/import").status_code == 403
+
+
+def test_a_check_only_run_says_nothing_was_written(db, client, auth, make_user):
+    make_user(Role.ADMIN, "admin_check")
+    auth.login("admin_check")
+    page = _upload(client, csv_bytes([facility_row(27)]), "机构.csv", dry_run=True)
+    text = page.get_data(as_text=True)
+    assert "共 1 行：可新增 1 条，可更新 0 条，无变化 0 条（未写入）。" in text
+    assert "可新增（未写入）" in text
+    assert count(db, Facility, Facility.site_code == site_code(27)) == 0

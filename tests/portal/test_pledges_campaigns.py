@@ -283,12 +283,25 @@ def test_a_campaign_year_far_from_today_or_a_deadline_in_another_year_is_refused
     assert _count(db, PledgeCampaign) == 0
 
 
-def test_the_campaign_form_suggests_a_deadline_not_yet_passed(db, client, auth, make_user):
+@pytest.mark.parametrize(
+    ("today", "suggested"),
+    [
+        (date(2026, 3, 2), date(2026, 5, 31)),  # the usual filing date, still ahead
+        (date(2026, 5, 31), date(2026, 5, 31)),
+        (date(2026, 6, 1), date(2026, 7, 1)),  # passed: a month from today
+        (date(2026, 11, 24), date(2026, 12, 24)),
+    ],
+)
+def test_the_campaign_form_suggests_a_deadline_not_yet_passed(
+    db, client, auth, make_user, monkeypatch, today, suggested
+):
     """Its suggestion, sent as it is, must not make every facility overdue tomorrow."""
+    import portal.bureau.views_pledges as views
+
+    monkeypatch.setattr(views, "china_today", lambda: today)
     make_user(Role.CREDIT_OFFICER, "camp_officer2")
     auth.login("camp_officer2")
     page = client.get("/bureau/pledges/campaigns/new").get_data(as_text=True)
-    suggested = max(h.TODAY + timedelta(days=30), date(h.TODAY.year, 5, 31))
     shown = re.search(r'<input id="deadline"[^>]*value="([^"]*)"', page).group(1)
     assert shown == suggested.isoformat()
 

@@ -97,3 +97,21 @@ def test_a_page_is_read_while_a_decision_is_being_written(committed_person):
         reader.join(30)
         _db.session.rollback()
     assert served == {"status": 200}
+
+
+def test_two_wrong_passwords_at_once_are_both_counted(committed_person):
+    """Guesses sent in parallel must each count towards the lock, not overwrite one
+    another's count."""
+    from portal.extensions import db as _db
+    from portal.models.user import User
+    from portal.operations.users import authenticate
+
+    app, _staff_id, user_id = committed_person
+    with app.app_context():
+        assert authenticate("insp", "wrong-guess-1") == (None, "用户名或密码错误")
+        outcome = second_meanwhile(
+            app, lambda: authenticate("insp", "wrong-guess-2"), (), "the second guess"
+        )
+        assert outcome == {"done": True}
+        _db.session.expire_all()
+        assert _db.session.get(User, user_id).failed_logins == 2
