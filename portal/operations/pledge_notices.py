@@ -57,8 +57,10 @@ def send_campaign_reminders(
     # page sent again) goes out once, the second waiting to find the first below.
     lock_row(PledgeCampaign, campaign.id)
     now = utcnow()
-    sent = db.session.scalar(
-        select(PledgeReminder.created_at)
+    # Those who got this very text a moment ago (the same click sent twice) are not sent
+    # it again; those added since, or not reminded yet, are.
+    just_reminded = (
+        select(PledgeReminder.pledge_id)
         .join(Pledge)
         .where(
             Pledge.campaign_id == campaign.id,
@@ -66,21 +68,20 @@ def send_campaign_reminders(
             PledgeReminder.message == text,
             PledgeReminder.created_at > now - RESEND_AFTER,
         )
-        .order_by(PledgeReminder.created_at.desc())
-        .limit(1)
     )
-    if sent is not None:
+    outstanding = select(Pledge).where(
+        Pledge.campaign_id == campaign.id, Pledge.status.in_(OUTSTANDING)
+    )
+    pledges = db.session.scalars(outstanding.where(Pledge.id.not_in(just_reminded))).all()
+    if not pledges:
+        if db.session.scalar(outstanding.limit(1)) is None:
+            raise PledgeError(_("该活动中没有需要提醒的机构（均已上传或已核验）。"))
         raise PledgeError(
             _(
                 "相同内容的提醒刚刚已发送（%(minutes)d分钟内），请勿重复发送。",
                 minutes=RESEND_AFTER.seconds // 60,
             )
         )
-    pledges = db.session.scalars(
-        select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status.in_(OUTSTANDING))
-    ).all()
-    if not pledges:
-        raise PledgeError(_("该活动中没有需要提醒的机构（均已上传或已核验）。"))
     reminders = [
         PledgeReminder(
             pledge_id=p.id,

@@ -96,6 +96,20 @@ def test_reminders_are_shown_and_emailed(db, client, auth, make_user, make_facil
     assert "相同内容的提醒刚刚已发送（10分钟内），请勿重复发送。" in page
     assert db.session.scalar(db.select(db.func.count()).select_from(PledgeReminder)) == 2
     assert len(smtp.sent) == 1
+    # A facility added to the campaign since gets it; those just reminded do not again.
+    from portal.operations.pledge_campaigns import sync_campaign
+
+    make_facility(name="丁")
+    assert sync_campaign(None, campaign) == 1
+    db.session.commit()
+    later = _post(
+        client,
+        f"/bureau/pledges/campaigns/{campaign.id}/remind",
+        {"message": "请尽快签署承诺书"},
+        page=f"/bureau/pledges/campaigns/{campaign.id}",
+    )
+    assert "已向 1 家机构发送提醒" in client.get(later.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(PledgeReminder)) == 3
     auth.logout()
     auth.login("rem_facility")
     assert "请尽快签署承诺书" in client.get("/facility/pledge").get_data(as_text=True)
