@@ -167,8 +167,10 @@ class _Cells:
         return field in self.raw
 
     def text(self, field: str, *, required: bool = True) -> str:
-        """The cell's text, a single line, as the registry's forms take it."""
-        value = cell_text(self.raw.get(field))
+        """The cell's text on a single line, as the registry's forms take it: line breaks
+        typed in a cell (Alt+Enter in Excel) and tabs become a space; other control
+        characters are refused."""
+        value = re.sub(r"\s*[\t\r\n]+\s*", " ", cell_text(self.raw.get(field)))
         if required and not value:
             self.error(field, _("此项必填"))
         if message := control_character_error(value, multiline=False):
