@@ -68,7 +68,12 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         """Every field's own validators, and for each text field typed in: no control
-        characters (line breaks and tabs only in a multi-line field)."""
+        characters (line breaks and tabs only in a multi-line field). A multi-line
+        field's line breaks are read as "\n", as the API takes them (browsers send
+        "\r\n"): its length is counted, and the text stored, alike from either."""
+        for field in self:
+            if isinstance(field, wtforms.TextAreaField) and isinstance(field.data, str):
+                field.data = field.data.replace("\r\n", "\n").replace("\r", "\n")
         valid = super().validate(extra_validators)
         for field in self:
             if (

@@ -236,3 +236,17 @@ def test_a_correction_without_a_csrf_token_is_refused(db, client, recorded):
     assert response.status_code in (200, 400)
     db.session.refresh(recorded)
     assert recorded.notes == ""
+
+
+def test_line_breaks_sent_by_the_browser_count_as_one_character(db, client, recorded):
+    """Browsers send a textarea's line breaks as CRLF: counted as two, notes the API took
+    at its limit (line breaks as LF) could not be saved again on the page."""
+    from portal import text_limits
+
+    notes = "注" * (text_limits.INSPECTION_NOTES - 10) + "\r\n行" * 5
+    url = f"/bureau/inspections/{recorded.id}/edit"
+    response = post_form(client, url, edit_form(recorded, notes=notes))
+    assert response.status_code == 302, page_text(response.get_data(as_text=True))[:300]
+    db.session.refresh(recorded)
+    assert recorded.notes == notes.replace("\r\n", "\n")
+    assert len(recorded.notes) == text_limits.INSPECTION_NOTES
