@@ -23,6 +23,7 @@ from portal.models.pledges import (
     PledgeTemplateVersion,
 )
 from portal.operations.audit import record_audit
+from portal.operations.locks import lock_name
 from portal.operations.pledges import PledgeError
 from portal.validators import has_visible
 
@@ -178,9 +179,14 @@ def open_campaign(
         )
         if db.session.scalar(same) is not None:
             errors["title"] = _(
-                "%(year)d年度已有同名的签署活动，请勿重复发起；补充签署请另拟活动名称",
+                "%(year)d年度已有同名的签署活动，请勿重复发起；补充签署请另拟活动名称"
+                "（补充签署只纳入本年度尚无承诺书的机构）",
                 year=year,
             )
+    if not errors:
+        # One pledge a facility a year, kept by whoever adds pledges to a year's campaigns
+        # taking this lock first (opening one, or bringing one up to date).
+        lock_name("pledge_campaign_year", year)
     facilities = list(db.session.scalars(_targets(counties, kinds, year))) if not errors else []
     if not errors and not facilities:
         if db.session.scalar(_targets(counties, kinds).limit(1)) is not None:
@@ -222,6 +228,7 @@ def sync_campaign(actor, campaign: PledgeCampaign) -> int:
     became active) after it opened, and have no pledge of the campaign's year yet. Returns
     how many were added."""
     kinds = [FacilityKind(k) for k in campaign.target_kinds or []]
+    lock_name("pledge_campaign_year", campaign.year)
     stmt = _targets(list(campaign.target_counties or []), kinds, campaign.year)
     added = _add_pledges(campaign, db.session.scalars(stmt))
     if added:
