@@ -68,8 +68,13 @@ def filter_choice(enum, name: str, default: str = ""):
     text = request.args.get(name, default).strip()
     member = enum.from_label_or_value(text)
     if member is None and text:
-        flash(_("筛选条件“%(value)s”无效，已显示全部。", value=text[:40]), "warning")
+        say_unknown_filter(text)
     return member
+
+
+def say_unknown_filter(text: str) -> None:
+    """Say that a list filter's value names nothing, and that all is listed instead."""
+    flash(_("筛选条件“%(value)s”无效，已显示全部。", value=text[:40]), "warning")
 
 
 def filter_value(enum, name: str) -> str:

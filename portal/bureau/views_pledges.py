@@ -32,7 +32,13 @@ from portal.pledge_queries import (
     latest_templates,
     search_filter,
 )
-from portal.views_common import commit_or_errors, filter_value, flashed, on_form
+from portal.views_common import (
+    commit_or_errors,
+    filter_value,
+    flashed,
+    on_form,
+    say_unknown_filter,
+)
 from portal.web import china_today
 
 
@@ -100,7 +106,9 @@ def pledge_campaign_new():
 
 def _filters() -> dict:
     args = request.args
-    status = args.get("status", "")
+    status = args.get("status", "").strip()
+    if status and status not in STATUS_FILTERS:
+        say_unknown_filter(status)
     return {
         "county": args.get("county", "").strip(),
         "kind": filter_value(FacilityKind, "kind"),

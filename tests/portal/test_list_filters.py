@@ -26,6 +26,7 @@ BUREAU = [
     ("/bureau/staff", "profession", "doctor"),
     ("/bureau/credit/supervision", "kind", "hospital"),
     ("/bureau/pledges/campaigns/{campaign}", "kind", "pharmacy"),
+    ("/bureau/pledges/campaigns/{campaign}", "status", "overdue"),
 ]
 
 

@@ -198,16 +198,19 @@ def test_inspector_records_a_posting_check_with_a_photo(
 
 def test_a_posting_check_dated_before_the_campaign_opened_is_refused(db, make_facility):
     """Its pledge did not exist yet, so it could not have been posted: no deduction."""
+    from portal.pledge_queries import china_date
+
     facility = make_facility()
     campaign = h.make_campaign()
+    opened = china_date(campaign.created_at)  # not the module's TODAY: a run may pass midnight
     with pytest.raises(PledgeError) as refused:
-        h.posting_check(None, facility, campaign, checked_on=h.TODAY - timedelta(days=1))
+        h.posting_check(None, facility, campaign, checked_on=opened - timedelta(days=1))
     assert refused.value.errors == {
-        "checked_on": f"检查日期不能早于该承诺书活动的发起日（{h.TODAY.isoformat()}）"
+        "checked_on": f"检查日期不能早于该承诺书活动的发起日（{opened.isoformat()}）"
     }
     assert db.session.scalar(db.select(db.func.count()).select_from(PledgePostingCheck)) == 0
     assert facility.credit_score is None
-    h.posting_check(None, facility, campaign, checked_on=h.TODAY)  # the day it opened: fine
+    h.posting_check(None, facility, campaign, checked_on=opened)  # the day it opened: fine
 
 
 def test_posting_check_links_an_inspection_of_the_same_facility(db, make_facility, make_user):
