@@ -81,14 +81,21 @@ def length_error(value: str, max_length: int) -> str | None:
     return None
 
 
+#: The fields each request schema of the OpenAPI document lists, by schema name.
+_REQUEST_FIELDS: dict[str, frozenset[str]] = {}
+
+
 def refuse_unknown(body: dict, schema: str, errors: dict, prefix: str = "") -> None:
     """Name each field of ``body`` that the OpenAPI document's ``schema`` does not list. A
     misspelt field quietly ignored would do other than asked: ``"endDate"`` on a close
     would close on today, and a closed inspection's end date can no longer be corrected."""
-    from portal.api.openapi_inspection_schemas import inspection_schemas
-    from portal.api.openapi_schemas import component_schemas
+    known = _REQUEST_FIELDS.get(schema)
+    if known is None:  # the document is built once; its request fields never change
+        from portal.api.openapi_inspection_schemas import inspection_schemas
+        from portal.api.openapi_schemas import component_schemas
 
-    known = (component_schemas() | inspection_schemas())[schema]["properties"]
+        schemas = component_schemas() | inspection_schemas()
+        known = _REQUEST_FIELDS[schema] = frozenset(schemas[schema]["properties"])
     for field in body:
         if field not in known:
             errors[f"{prefix}{field}"] = "本接口不接受此字段"
