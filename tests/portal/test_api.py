@@ -335,6 +335,21 @@ def test_a_token_stays_revoked_when_its_account_is_reactivated(db, client, staff
     assert client.get(url, headers=_bearer(token)).status_code == 401
 
 
+def test_a_tokens_last_use_is_written_once_a_minute_at_most(db, client, staff, token):
+    """Each write takes SQLite's write lock: a client's burst of reads writes once."""
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token))
+    )
+    url = f"/api/v1/staff/{staff.staff_code}"
+    assert client.get(url, headers=_bearer(token)).status_code == 200
+    db.session.refresh(row)
+    first = row.last_used_at
+    assert first is not None
+    assert client.get(url, headers=_bearer(token)).status_code == 200
+    db.session.refresh(row)
+    assert row.last_used_at == first
+
+
 def test_session_cookie_alone_is_not_accepted(client, auth, make_user, staff):
     make_user(Role.ADMIN, "cookie_admin")
     assert auth.login("cookie_admin").status_code == 302
