@@ -42,3 +42,25 @@ def december_record(make_user, make_staff):
         decided, decided,
     )  # fmt: skip
     return staff, record
+
+
+def record_by_ids(staff_id: int, user_id: int, reference: str = "通医保记〔2026〕77号"):
+    """Points for the person ``staff_id`` at their first facility, recorded by the user
+    ``user_id``, in the current app context's session (tests of two sessions at once)."""
+    from portal.extensions import db
+    from portal.models.staff import StaffMember
+    from portal.models.user import User
+
+    staff = db.session.get(StaffMember, staff_id)
+    return record_points(
+        db.session.get(User, user_id),
+        staff,
+        facility=staff.facilities[0],
+        violation="串换药品",
+        severity=Severity.MODERATE,
+        responsibility=Responsibility.MAIN,
+        decided_on=TODAY,
+        source=PointSource.FINDING,
+        reference=reference,
+        today=TODAY,
+    )

@@ -21,9 +21,10 @@ def _shown_version(html: str) -> str:
     return re.search(r'name="version" type="hidden" value="([^"]*)"', html).group(1)
 
 
-def test_a_scan_uploaded_while_the_review_page_was_open_is_not_decided_unseen(
-    db, client, auth, make_facility, make_user
-):
+@pytest.fixture
+def awaiting(db, auth, make_facility, make_user):
+    """A pledge whose first scan awaits review, its facility's user, and a credit officer
+    logged in."""
     facility = make_facility()
     fac_user = make_user(Role.FACILITY, "rv_facility", facility=facility)
     make_user(Role.CREDIT_OFFICER, "rv_officer")
@@ -31,6 +32,11 @@ def test_a_scan_uploaded_while_the_review_page_was_open_is_not_decided_unseen(
     h.upload(fac_user, pledge)
     db.session.commit()
     auth.login("rv_officer")
+    return pledge, fac_user
+
+
+def test_a_scan_uploaded_while_the_review_page_was_open_is_not_decided_unseen(db, client, awaiting):
+    pledge, fac_user = awaiting
     url = f"/bureau/pledges/{pledge.id}/review"
     page = client.get(url).get_data(as_text=True)
     assert _shown_version(page) == "1"
@@ -56,16 +62,8 @@ def test_a_scan_uploaded_while_the_review_page_was_open_is_not_decided_unseen(
 
 
 @pytest.mark.parametrize("version", ["", "x", "１", "99999999999"])
-def test_a_review_without_the_version_shown_decides_nothing(
-    db, client, auth, make_facility, make_user, version
-):
-    facility = make_facility()
-    fac_user = make_user(Role.FACILITY, "rv_facility2", facility=facility)
-    make_user(Role.CREDIT_OFFICER, "rv_officer2")
-    pledge = h.pledge_of(db, h.make_campaign(), facility)
-    h.upload(fac_user, pledge)
-    db.session.commit()
-    auth.login("rv_officer2")
+def test_a_review_without_the_version_shown_decides_nothing(db, client, awaiting, version):
+    pledge, _fac_user = awaiting
     url = f"/bureau/pledges/{pledge.id}/review"
     token = csrf_token(client.get(url).get_data(as_text=True))
     form = {"csrf_token": token, "version": version, "outcome": "reject", "reason": "不清晰"}

@@ -12,11 +12,11 @@ import time
 import pytest
 
 import pledges.render as pledge_render
-from portal.models.enums import PointSource, Responsibility, Role, Severity
+from portal.models.enums import Role
 from portal.models.pledges import Pledge
 from portal.models.user import ApiToken
 from tests.portal import pledge_helpers as h
-from tests.portal.points_helpers import TODAY
+from tests.portal.points_helpers import TODAY, record_by_ids
 
 
 @pytest.fixture
@@ -54,29 +54,6 @@ def world(fresh_database_url, tmp_path, monkeypatch):
             _db.engine.dispose()
 
 
-def _write_points(ids):
-    """Points recorded, not committed: this transaction holds what a writer holds (the
-    write lock on SQLite)."""
-    from portal.extensions import db as _db
-    from portal.models.staff import StaffMember
-    from portal.models.user import User
-    from portal.operations.points import record_points
-
-    staff = _db.session.get(StaffMember, ids["staff"])
-    record_points(
-        _db.session.get(User, ids["inspector"]),
-        staff,
-        facility=staff.facilities[0],
-        violation="串换药品",
-        severity=Severity.MODERATE,
-        responsibility=Responsibility.MAIN,
-        decided_on=TODAY,
-        source=PointSource.FINDING,
-        reference="通医保记〔2026〕88号",
-        today=TODAY,
-    )
-
-
 def _while_writing(app, ids, client, request) -> dict:
     """``request(client)`` in another thread while points are being written here; the
     writer ends after a moment. Returns the status, or the error that escaped."""
@@ -93,7 +70,9 @@ def _while_writing(app, ids, client, request) -> dict:
             outcome["error"] = f"{type(exc).__name__}: {exc}"
 
     with app.app_context():
-        _write_points(ids)
+        # Points recorded, not committed: this transaction holds what a writer holds
+        # (the write lock on SQLite).
+        record_by_ids(ids["staff"], ids["inspector"], "通医保记〔2026〕88号")
         reader = threading.Thread(target=read)
         reader.start()
         time.sleep(0.3)  # the reader is at work meanwhile (on SQLite: waiting)

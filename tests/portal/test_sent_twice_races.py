@@ -10,10 +10,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from portal.models.enums import PointSource, Responsibility, Role, Severity
+from portal.models.enums import Role
 from portal.models.points import PointRecord
-from portal.operations.points import PointsError, record_points
-from tests.portal.points_helpers import TODAY
+from portal.operations.points import PointsError
+from tests.portal.points_helpers import TODAY, record_by_ids
 from tests.races import second_meanwhile
 
 
@@ -44,34 +44,14 @@ def committed_person(fresh_database_url, tmp_path):
             _db.engine.dispose()
 
 
-def _record(staff_id: int, user_id: int):
-    from portal.extensions import db as _db
-    from portal.models.staff import StaffMember
-    from portal.models.user import User
-
-    staff = _db.session.get(StaffMember, staff_id)
-    return record_points(
-        _db.session.get(User, user_id),
-        staff,
-        facility=staff.facilities[0],
-        violation="串换药品",
-        severity=Severity.MODERATE,
-        responsibility=Responsibility.MAIN,
-        decided_on=TODAY,
-        source=PointSource.FINDING,
-        reference="通医保记〔2026〕77号",
-        today=TODAY,
-    )
-
-
 def test_the_second_of_two_identical_decisions_at_once_is_not_recorded(committed_person):
     from portal.extensions import db as _db
 
     app, staff_id, user_id = committed_person
     with app.app_context():
-        _record(staff_id, user_id)  # the first click, not yet committed
+        record_by_ids(staff_id, user_id)  # the first click, not yet committed
         outcome = second_meanwhile(
-            app, lambda: _record(staff_id, user_id), PointsError, "the second click"
+            app, lambda: record_by_ids(staff_id, user_id), PointsError, "the second click"
         )
         assert "请勿重复录入" in outcome["refused"]
         count = sa.select(sa.func.count()).select_from(PointRecord)
@@ -91,7 +71,7 @@ def test_a_page_is_read_while_a_decision_is_being_written(committed_person):
         served["status"] = app.test_client().get("/facilities").status_code
 
     with app.app_context():
-        _record(staff_id, user_id)  # written, not yet committed: the write lock is held
+        record_by_ids(staff_id, user_id)  # written, not yet committed: the write lock is held
         reader = threading.Thread(target=read_page)
         reader.start()
         reader.join(30)
