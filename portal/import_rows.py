@@ -26,7 +26,7 @@ from portal.models.enums import (
 )
 from portal.models.facility import Facility
 from portal.models.staff import StaffMember
-from portal.validators import PHONE_PATTERN, check_date, control_character_error
+from portal.validators import PHONE_PATTERN, check_date
 
 
 @dataclass(frozen=True)
@@ -168,13 +168,11 @@ class _Cells:
 
     def text(self, field: str, *, required: bool = True) -> str:
         """The cell's text on a single line, as the registry's forms take it: line breaks
-        typed in a cell (Alt+Enter in Excel) and tabs become a space; other control
-        characters are refused."""
+        typed in a cell (Alt+Enter in Excel) and tabs become a space. (Other control
+        characters never reach a cell: ``read_table`` refuses a file holding them.)"""
         value = re.sub(r"\s*[\t\r\n]+\s*", " ", cell_text(self.raw.get(field)))
         if required and not value:
             self.error(field, _("此项必填"))
-        if message := control_character_error(value, multiline=False):
-            self.error(field, message)
         self._fits(field, value)
         return value
 
@@ -195,8 +193,6 @@ class _Cells:
         text = cell_text(value)
         if required and not text:
             self.error(field, _("此项必填"))
-        if message := control_character_error(text):  # its line breaks are dropped
-            self.error(field, message)
         code = re.sub(r"\s+", "", text).upper()
         self._fits(field, code)
         return code
