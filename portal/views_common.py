@@ -55,6 +55,16 @@ def say_if_decided(pending: bool) -> None:
         flash(_("该事项已经处理，处理结果见下方；本次提交未作任何更改"), "warning")
 
 
+def flash_form_errors(form) -> None:
+    """Flash what a form found wrong, each message naming its field, for views that
+    redirect to a page (which may hold several forms) instead of showing the form again."""
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None and name != "csrf_token" else ""
+        for message in errors:
+            flash(f"{label}：{message}" if label else message, "danger")
+
+
 def flashed(category: str = "danger") -> Show:
     """Flash an operation's message, for views that redirect rather than show the form
     again."""

@@ -25,6 +25,7 @@ from portal.views_common import (
     changed_meanwhile,
     commit_or_errors,
     filter_choice,
+    flash_form_errors,
     flashed,
     on_field,
     snapshot,
@@ -134,12 +135,7 @@ def user_password(user_id: int):
                 login_user(user)  # this session goes on; the others have ended
             flash(_("密码已重置，该账号已登录的会话均已结束"), "success")
     else:
-        # What the form found (an empty field, one too long), naming the field: the page
-        # holds several forms.
-        for name, errors in form.errors.items():
-            label = getattr(form, name).label.text if hasattr(form, name) else ""
-            for message in errors:
-                flash(f"{label}：{message}" if label else message, "danger")
+        flash_form_errors(form)
     return redirect(url_for("bureau.user_edit", user_id=user.id))
 
 
@@ -148,12 +144,11 @@ def user_password(user_id: int):
 def user_unlock(user_id: int):
     user = get_user_or_404(user_id)
     if EmptyForm().validate_on_submit():
-        if user.locked_until is None and not user.failed_logins:
-            flash(_("该账号未被锁定，无需解锁"), "info")  # and nothing to audit
-        else:
-            unlock_user(current_user, user)
+        if unlock_user(current_user, user):
             db.session.commit()
             flash(_("账号已解锁"), "success")
+        else:
+            flash(_("该账号未被锁定，无需解锁"), "info")
     return redirect(url_for("bureau.user_edit", user_id=user.id))
 
 

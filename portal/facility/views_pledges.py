@@ -28,7 +28,7 @@ from portal.pledge_queries import (
 from portal.pledge_web import send_rendered, send_upload
 from portal.request_limits import accepts_files
 from portal.storage import commit_with_files
-from portal.views_common import commit_or_errors, on_form
+from portal.views_common import commit_or_errors, flash_form_errors, on_form
 from portal.web import china_today, id_arg
 
 
@@ -96,9 +96,7 @@ def pledge_upload():
     form = UploadForm()
     back = url_for("facility.pledge")
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+        flash_form_errors(form)
         return redirect(back)
     try:
         campaign_id = id_arg(form.campaign_id.data)

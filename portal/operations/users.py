@@ -139,11 +139,16 @@ def set_password(actor, user: User, password: str) -> None:
     record_audit(actor, "user.password", "user", user.id, note="password changed")
 
 
-def unlock_user(actor, user: User) -> None:
+def unlock_user(actor, user: User) -> bool:
+    """Lift a lock and clear the failure count; False (and nothing recorded) when there
+    was neither."""
+    if user.locked_until is None and not user.failed_logins:
+        return False
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
     record_audit(actor, "user.unlock", "user", user.id)
+    return True
 
 
 _DUMMY_HASH = None
