@@ -51,7 +51,7 @@ def pledge_review(pledge_id: int):
     if request.method == "POST":
         ensure("pledges.review")
     form = ReviewForm()
-    refused_as_stale = False
+    shown = None  # the scan version the form sent says its page showed
     if form.validate_on_submit():
         shown = shown_number(form.version.data)
         try:
@@ -69,8 +69,6 @@ def pledge_review(pledge_id: int):
                     getattr(form, field).errors.append(message)
                 else:  # e.g. already decided by someone else meanwhile
                     flash(message, "danger")
-            latest = pledge.latest_upload
-            refused_as_stale = latest is not None and latest.version != shown
         else:
             db.session.commit()
             deliver_reminders([notice.id])
@@ -83,9 +81,10 @@ def pledge_review(pledge_id: int):
             )
             return redirect(url_for("bureau.pledge_queue"))
     upload = pledge.latest_upload
-    # The form stays about the scan it was opened on until it has been told of a newer one.
-    if request.method == "GET" or refused_as_stale:
-        form.version.data = upload.version if upload else ""
+    # The form stays about the scan it was opened on until it has been told of a newer
+    # one (the refusal above).
+    if upload is not None and (request.method == "GET" or shown not in (None, upload.version)):
+        form.version.data = upload.version
     return render_template(
         "bureau/pledges/review.html",
         pledge=pledge,

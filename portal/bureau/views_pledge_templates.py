@@ -86,7 +86,7 @@ def pledge_template_new():
         _fill(form, source.text if source else load_sample(kind.value))
         if source is None:
             form.note.data = _("依据示例文本（%(name)s）签发", name=sample_name(kind.value))
-    refused_as_stale = False
+    seen = None  # the newest version the form sent says it was opened on
     if form.validate_on_submit():
         data = {
             "label": form.label.data,
@@ -106,11 +106,11 @@ def pledge_template_new():
         if step.committed:
             flash(_("已签发%(label)s", label=version.label), "success")
             return redirect(url_for("bureau.pledge_template", template_id=version.id))
-        refused_as_stale = seen != _newest(kind)
-    # The form goes on from the version it was opened on, until it has been told of a
-    # newer one: refused for anything else, it must still find the newer one out.
-    if request.method == "GET" or refused_as_stale:
-        form.latest.data = _newest(kind)
+    # The form goes on from the version it was opened on until it has been told of a
+    # newer one (the refusal above): refused for anything else, it must still find it out.
+    newest = _newest(kind)
+    if request.method == "GET" or (seen is not None and seen != newest):
+        form.latest.data = newest
     return render_template("bureau/pledges/template_form.html", form=form, kind=kind, source=source)
 
 
