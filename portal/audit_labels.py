@@ -132,6 +132,8 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             "user.password": _l("设置账号密码"),
             "user.unlock": _l("解锁账号"),
             "user.locked": _l("账号因登录失败被锁定"),
+            "user.login": _l("登录"),
+            "user.logout": _l("退出登录"),
         },
     ),
     ActionGroup(

@@ -56,6 +56,8 @@ class BaseConfig:
     #: Failed log-ins before an account is locked, and for how long (minutes).
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    #: A log-in session ends after this many minutes without a request.
+    SESSION_IDLE_MINUTES = 60
     #: werkzeug password hash method (scrypt: memory-hard KDF).
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a KDF name)
     PAGE_SIZE = 20
@@ -150,6 +152,7 @@ class BaseConfig:
         "MAIL_PASSWORD": str,
         "MAIL_SENDER": str,
         "MAIL_TIMEOUT": int,
+        "SESSION_IDLE_MINUTES": int,
     }
 
     def _read_optional_env(self, env) -> None:
@@ -213,6 +216,7 @@ class BaseConfig:
             ("CREDIT_ATTACHMENT_MAX_FILES", 1),
             ("IMPORT_MAX_BYTES", 1),
             ("UPLOAD_FORM_MARGIN_BYTES", 0),
+            ("SESSION_IDLE_MINUTES", 1),
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < least:

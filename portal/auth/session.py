@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, redirect, request
+from flask import Flask, current_app, flash, g, redirect, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import logout_user, user_logged_in
 from flask_login.utils import login_url
 
+from portal.database import utcnow
 from portal.extensions import db, login_manager
 from portal.models.user import User
 
@@ -22,6 +24,49 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
     login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_end_idle_session)
+    user_logged_in.connect(_logged_in, app)
+
+
+#: Where a log-in session keeps the time of its last request (seconds since the epoch).
+SEEN_KEY = "seen_at"
+#: The time of the last request is written again only after this many seconds, so that a
+#: burst of requests does not send a new session cookie with every answer.
+SEEN_STEP = 60
+
+#: Said to a browser whose session ended after ``SESSION_IDLE_MINUTES`` without a request.
+IDLE_MESSAGE = _l("由于长时间（%(minutes)s分钟）未操作，已自动退出登录，请重新登录。")
+
+
+def mark_seen() -> None:
+    """The session is in use now (called on log-in, and by every request)."""
+    session[SEEN_KEY] = int(utcnow().timestamp())
+
+
+def _logged_in(_app, **_extra) -> None:
+    mark_seen()  # whatever an earlier log-in of this browser left
+
+
+def _end_idle_session() -> None:
+    """A log-in session that made no request for ``SESSION_IDLE_MINUTES`` ends (an
+    unattended screen in an office); any request keeps it open. The API takes bearer
+    tokens, never the session, and static files do not count as use."""
+    if request.endpoint in (None, "static") or request.blueprint == "api":
+        return
+    if "_user_id" not in session:
+        return
+    now = int(utcnow().timestamp())
+    seen = session.get(SEEN_KEY)
+    if not isinstance(seen, int):
+        mark_seen()  # a session from before this rule: from now on
+        return
+    minutes = current_app.config["SESSION_IDLE_MINUTES"]
+    if now - seen > minutes * 60:
+        logout_user()
+        g.session_idle = True
+        flash(str(IDLE_MESSAGE % {"minutes": minutes}), "warning")
+    elif now - seen >= SEEN_STEP:
+        mark_seen()
 
 
 #: Said instead of ``login_message`` to a session ended elsewhere (``User.end_sessions``).
@@ -45,6 +90,8 @@ def _unauthorized():
     form was on (the referrer, when a page of this site)."""
     if g.get("session_ended"):
         flash(SESSION_ENDED_MESSAGE, "warning")
+    elif g.get("session_idle"):
+        pass  # said already, when the session ended
     else:
         flash(login_manager.login_message, login_manager.login_message_category)
     target = request.url

@@ -11,6 +11,7 @@ from portal.operations.users import (
     UserError,
     authenticate,
     check_own_password,
+    log_out,
     set_password,
 )
 from portal.security import safe_next_url
@@ -50,7 +51,7 @@ def login():
 def logout():
     if EmptyForm().validate_on_submit():
         # Every session of the account ends, including any copy of this session's cookie.
-        current_user.end_sessions()
+        log_out(current_user)
         db.session.commit()
         logout_user()
         flash(_("您已退出登录，该账号在其他设备上的登录也已结束"), "info")

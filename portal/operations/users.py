@@ -214,7 +214,14 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    record_audit(user, "user.login", "user", user.id)
     return user, None
+
+
+def log_out(user: User) -> None:
+    """End every session of the account (this one, other devices, copies of the cookie)."""
+    user.end_sessions()
+    record_audit(user, "user.logout", "user", user.id)
 
 
 def create_api_token(actor, user: User) -> str:

@@ -268,3 +268,11 @@ def test_bad_upload_limits_are_refused(upload_env, name, value):
     upload_env.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_config("production")
+
+
+def test_the_session_idle_limit_is_a_setting(instance, monkeypatch):
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "15")
+    assert load_config().SESSION_IDLE_MINUTES == 15
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(ConfigError, match="SESSION_IDLE_MINUTES"):
+        load_config()
