@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -87,6 +89,16 @@ def _read_xlsx(data: bytes, limit: int) -> Table:
         if not sheets:
             raise TableFileError(_("工作簿中没有工作表"))
         sheet = workbook.active if workbook.active in sheets else sheets[0]
+        uncomputed = _uncomputed_formulas(data, sheet)
+        if uncomputed:
+            raise TableFileError(
+                _(
+                    "单元格 %(cells)s 是公式，但文件中没有保存公式的计算结果（由程序生成、未在 "
+                    "Excel 或 WPS 中打开保存过的文件常会这样）：请用 Excel 或 WPS 打开该文件并"
+                    "保存后再导入，或把公式改为数值",
+                    cells="、".join(uncomputed[:5]) + ("等" if len(uncomputed) > 5 else ""),
+                )
+            )
         rows: list[tuple[int, list]] = []
         truncated = False
         with warnings.catch_warnings():
@@ -118,6 +130,39 @@ def _read_xlsx(data: bytes, limit: int) -> Table:
     width = max((len(_trim(cells)) for _line, cells in rows), default=0)
     rows = [(line, (_trim(cells) + [None] * width)[:width]) for line, cells in rows]
     return Table("xlsx", rows, truncated)
+
+
+#: A formula element in a worksheet's XML (``<f>``, ``<f t="shared" ...>``, ``<x:f>``).
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _uncomputed_formulas(data: bytes, sheet) -> list[str]:
+    """Cells (as "B3") of ``sheet`` holding a formula whose result the file does not keep.
+
+    A workbook saved by Excel or WPS keeps each formula's result, which is what is read;
+    one written by a program often keeps only the formula, and its cell would read as
+    empty. A result that is an empty text is kept as such (``t="str"``) and reads as
+    empty rightly. The sheet's XML is read again only when it holds a formula at all."""
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(sheet._worksheet_path.lstrip("/"))
+    if not _FORMULA_TAG.search(xml):
+        return []
+    cell, row = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}row"
+    formula, value = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
+    missing = []
+    for _event, element in iterparse(io.BytesIO(xml)):
+        if element.tag == cell:
+            if element.find(formula) is not None and element.get("t") != "str":
+                result = element.find(value)
+                if result is None or not result.text:
+                    missing.append(element.get("r") or "?")
+            element.clear()
+        elif element.tag == row:
+            element.clear()
+    return missing
 
 
 def _xlsx_cell(value):
