@@ -103,10 +103,16 @@ def has_visible(text: str) -> bool:
     return any(unicodedata.category(c)[0] not in "ZC" for c in text)
 
 
+#: Brackets that decision numbers are written with (通医保记〔2026〕1号, （2026）, [2026],
+#: 【2026】): one number whichever is typed.
+_BRACKETS = str.maketrans("〔【〖〘[{〕】〗〙]}", "(((((())))))")
+
+
 def comparable(text: str) -> str:
     """``text`` as compared to find the same thing typed again: compatibility forms folded
-    (full-width letters and digits), without spaces or invisible characters."""
-    folded = unicodedata.normalize("NFKC", text or "")
+    (full-width letters and digits), one kind of bracket, without spaces or invisible
+    characters."""
+    folded = unicodedata.normalize("NFKC", text or "").translate(_BRACKETS)
     return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf")
 
 

@@ -144,7 +144,7 @@ def record_points(
         raise DuplicatePoints(
             _(
                 "该人员已按决定书 %(ref)s 就同一违规行为记分，请勿重复录入",
-                ref=reference.strip(),
+                ref=existing.reference,
             ),
             existing,
         )
@@ -227,29 +227,37 @@ def add_restoration(
     # The person's row is locked: the same restoration sent twice at once (a double
     # click) is granted once, the second waiting to find the first below.
     lock_row(StaffMember, staff.id)
-    used = db.session.scalar(
-        select(PointRestoration.granted_on).where(
-            PointRestoration.staff_id == staff.id,
-            PointRestoration.kind == kind,
-            PointRestoration.evidence == evidence.strip(),
-        )
+    # The same certificate however typed (spaces, full-width digits, bracket styles).
+    wanted = comparable(evidence)
+    restorations = db.session.scalars(
+        select(PointRestoration)
+        .where(PointRestoration.staff_id == staff.id)
+        .order_by(PointRestoration.granted_on, PointRestoration.id)
+    ).all()
+    used = next(
+        (r for r in restorations if r.kind is kind and comparable(r.evidence) == wanted), None
     )
     if used is not None:
         raise PointsError(
             _(
-                "该证明材料已于 %(d)s 用于修复，同一次培训或检查只能修复一次",
-                d=used.isoformat(),
+                "该证明材料（%(e)s）已于 %(d)s 用于修复，同一次培训或检查只能修复一次",
+                e=used.evidence,
+                d=used.granted_on.isoformat(),
             )
         )
-    standing = standing_for(staff, granted_on)
-    if standing.restored + rb.restore_per_item > rb.restore_max_per_cycle:
+    # The cap counts every restoration of the cycle, dated before this one or after: one
+    # dated back must not slip under it.
+    granted = sum(r.points for r in restorations if r.granted_on.year == granted_on.year)
+    if granted + rb.restore_per_item > rb.restore_max_per_cycle:
         raise PointsError(
             _(
-                "本周期已修复 %(n)d 分，达到上限 %(max)d 分",
-                n=standing.restored,
+                "%(y)d年度已修复 %(n)d 分，达到上限 %(max)d 分",
+                y=granted_on.year,
+                n=granted,
                 max=rb.restore_max_per_cycle,
             )
         )
+    standing = standing_for(staff, granted_on)
     if standing.total <= 0:
         raise PointsError(_("该人员本周期没有可修复的记分"))
     before = standing_for(staff, today)
