@@ -104,6 +104,8 @@ FIELD_LABELS: dict[str, object] = {
     "standing": _l("医保支付资格"),
     "total": _l("本周期累计记分"),
     "record": _l("记分记录编号"),
+    "evidence": _l("证明材料"),
+    "reason": _l("理由"),
     # Credit
     "grade": _l("信用等级"),
     "score": _l("信用得分"),

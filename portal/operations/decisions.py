@@ -12,7 +12,9 @@ from portal.operations.audit import record_audit
 
 def record_decision(actor, request, status, reason: str, action: str, **after) -> None:
     """Set ``request``'s ``status``, decider, time and reason (trimmed), flush, and audit
-    it under ``action`` with the status (and ``after``'s fields) and the reason as note."""
+    it under ``action`` with the status before and after (and ``after``'s fields) and the
+    reason as note."""
+    before = {"status": request.status.value}
     request.status = status
     request.decided_by_id = actor.id
     request.decided_at = utcnow()
@@ -23,6 +25,7 @@ def record_decision(actor, request, status, reason: str, action: str, **after) -
         action,
         request.__tablename__,
         request.id,
+        before=before,
         after={"status": status.value} | after,
         note=reason.strip(),
     )

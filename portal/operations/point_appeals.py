@@ -1,6 +1,7 @@
-"""Objections (异议) to staff point records: filed within the rulebook's working days of the
-decision (official Chinese calendar), decided by someone other than the recorder; one
-upheld revokes the record (``portal.operations.points.revoke_record``)."""
+"""Objections (异议) to staff point records: one per record, filed within the rulebook's
+working days of the decision (official Chinese calendar), decided by someone other than
+the recorder and than whoever entered it; one upheld revokes the record
+(``portal.operations.points.revoke_record``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from portal.operations.decisions import record_decision
 from portal.operations.points import PointsError, revoke_record
 from portal.rules import staff_points_rulebook, workday_calendar
 from portal.validators import has_visible
+from portal.web import china_date
 from scoring.workdays import CalendarError
 
 
@@ -42,6 +44,15 @@ def appeal_refusal(record: PointRecord, filed_on: date) -> str | None:
         return _("该记分已撤销，无需提出异议")
     if any(a.status is AppealStatus.PENDING for a in record.appeals):
         return _("该记分已有待处理的异议")
+    decided = [a for a in record.appeals if a.status is AppealStatus.REJECTED]
+    if decided:
+        # The objection is the review; what follows a decision is reconsideration or a
+        # lawsuit, outside the portal.
+        return _(
+            "该记分的异议已于 %(d)s 处理（异议不成立），不能再次提出；对处理结果不服的，"
+            "可依法申请行政复议或者提起行政诉讼",
+            d=china_date(decided[0].decided_at).isoformat(),
+        )
     days = staff_points_rulebook().appeal_working_days
     try:
         # Answered from the days up to the filing: a deadline in a year the calendar
@@ -92,7 +103,7 @@ def file_appeal(
         "points.appeal",
         "point_appeal",
         appeal.id,
-        after={"record": record.id, "filed_on": filed_on.isoformat()},
+        after={"record": record.id, "filed_on": filed_on.isoformat(), "reason": appeal.reason},
     )
     return appeal
 
@@ -107,6 +118,10 @@ def decide_appeal(actor, appeal: PointAppeal, *, upheld: bool, reason: str, toda
         raise PointsError(_("该异议已处理"))
     if appeal.record.recorded_by_id is not None and appeal.record.recorded_by_id == actor.id:
         raise PointsError(_("记分人不能处理针对本人记分的异议，请由其他人员处理"))
+    if appeal.filed_by_id is not None and appeal.filed_by_id == actor.id:
+        # An objection received on paper is entered by a bureau officer: a second person
+        # decides it, so that no one alone can revoke points through an objection.
+        raise PointsError(_("登记该异议的人员不能处理该异议，请由其他人员处理"))
     if not has_visible(reason):
         raise PointsError(_("请填写处理理由"))
     status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED

@@ -283,6 +283,7 @@ def add_restoration(
             "kind": kind.value,
             "points": row.points,
             "granted_on": granted_on.isoformat(),
+            "evidence": row.evidence,
             "standing": str(after.status),
             "total": after.total,
         },
