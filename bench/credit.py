@@ -168,16 +168,19 @@ def _build(conn, scale: float) -> dict:
             insp = rng.randint(1, n_insp)
             fac = insp_facility[insp]
             status = "confirmed" if i % 10 else ("draft" if i % 20 else "revoked")
+            decided = first_day + timedelta(days=rng.randint(0, days))
+            # Confirmed on the day of the decision (noon in China), drafts not yet.
+            confirmed = None if status == "draft" else _noon(decided)
             yield (i, insp, fac, rng.choice(cats["pharmacy" if pharmacy[fac] else "institution"]),
                    "违规事实", rng.choice((0, 0, 50_000, 2_500_000, 30_000_000)), 0, 0, "38",
-                   0, "文号", first_day + timedelta(days=rng.randint(0, days)), i % 9 == 0,
-                   status, now, now, "")  # fmt: skip
+                   0, "文号", decided, i % 9 == 0, status, now, now, "",
+                   confirmed)  # fmt: skip
 
     _copy(cur, "finding", ("id", "inspection_id", "facility_id", "category", "description",
                            "amount_involved_fen", "amount_refunded_fen", "amount_recovered_fen",
                            "legal_article", "fine_fen", "decision_number", "decision_date",
                            "self_corrected", "status", "created_at", "updated_at",
-                           "revoke_reason"), findings())  # fmt: skip
+                           "revoke_reason", "confirmed_at"), findings())  # fmt: skip
     n_points = max(1, n_staff // 5)
 
     def points():
@@ -198,10 +201,11 @@ def _build(conn, scale: float) -> dict:
           ((i, rng.randint(1, n_fac), -3, "复核", "", "approved", 1, now, 2, now,
             date(2026, 3, 1), "同意") for i in range(1, n_small + 1)))  # fmt: skip
     _copy(cur, "credit_repair", ("id", "facility_id", "statement", "pledge_signed_on",
-                                 "filed_on", "status", "granted_on", "decision_reason",
-                                 "created_at"),
+                                 "filed_on", "status", "decided_at", "granted_on",
+                                 "decision_reason", "created_at"),
           ((i, rng.randint(1, n_fac), "已整改", date(2025, 6, 1), date(2025, 7, 1), "granted",
-            date(2025, 7, 20), "准予", now) for i in range(1, n_small + 1)))  # fmt: skip
+            _noon(date(2025, 7, 20)), date(2025, 7, 20), "准予", now)
+           for i in range(1, n_small + 1)))  # fmt: skip
     for table in ("facility", "staff_member", "inspection", "finding", "point_record",
                   "credit_adjustment", "credit_repair", "user_account"):  # fmt: skip
         cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -213,6 +217,11 @@ def _build(conn, scale: float) -> dict:
     cur.execute("VACUUM ANALYZE")
     conn.autocommit = False
     return {"facilities": n_fac, "findings": n_find, "staff": n_staff, "points": n_points}
+
+
+def _noon(day: date) -> datetime:
+    """Noon in China on ``day``, as a UTC time."""
+    return datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=4)
 
 
 # --- The bare SELECT baseline --------------------------------------------------------------
@@ -229,7 +238,10 @@ BARE = [
     "SELECT * FROM point_restoration",
     "SELECT id, staff_code FROM staff_member WHERE id IN (SELECT staff_id FROM point_record "
     "WHERE decided_on >= %(cycle)s)",
-    "SELECT id, facility_id, granted_on FROM credit_repair WHERE status = 'granted'",
+    "SELECT r.id, r.facility_id, r.granted_on, f.id FROM credit_repair r LEFT JOIN finding f "
+    "ON f.facility_id = r.facility_id AND f.status = 'confirmed' "
+    "AND f.decision_date <= r.granted_on AND f.confirmed_at > r.decided_at "
+    "WHERE r.status = 'granted'",
     "SELECT a.id, a.facility_id, a.approved_on, a.reason, p.display_name, d.display_name, "
     "a.points, a.grade FROM credit_adjustment a JOIN user_account p ON p.id = a.proposed_by_id "
     "JOIN user_account d ON d.id = a.decided_by_id WHERE a.status = 'approved' "

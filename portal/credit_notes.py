@@ -16,11 +16,10 @@ from portal.models.credit import (
     AdjustmentStatus,
     CreditAdjustment,
     CreditGrade,
-    CreditRepair,
-    RepairStatus,
 )
 from portal.models.facility import Facility
 from portal.models.inspections import Finding
+from portal.operations.credit_facts import repair_facts
 from portal.rules import credit_rulebook
 from scoring.credit_outlook import Step, cap_lifts_on, decay_schedule
 
@@ -96,27 +95,19 @@ def stored_grade_note(current: CreditGrade | None, items: list[dict]) -> StoredG
     rb = credit_rulebook()
     finding_ids = [i["source_id"] for i in items if i.get("source_type") == "finding"]
     decided = {}
-    granted: list[date] = []
+    repairs = []
     if finding_ids:
         decided = dict(
             db.session.execute(
                 select(Finding.id, Finding.decision_date).where(Finding.id.in_(finding_ids))
             ).all()
         )
-        granted = list(
-            db.session.scalars(
-                select(CreditRepair.granted_on).where(
-                    CreditRepair.facility_id == current.facility_id,
-                    CreditRepair.status == RepairStatus.GRANTED,
-                    CreditRepair.granted_on <= current.as_of,
-                )
-            )
-        )
+        repairs = repair_facts(current.facility_id, current.as_of)
     schedules = []
     for item in items:
         day = decided.get(item["source_id"]) if item.get("source_type") == "finding" else None
         if day is not None:
-            repaired = any(day <= on for on in granted)
+            repaired = any(r.covers(item["source_id"], day) for r in repairs)
             schedules.append(decay_schedule(day, current.cycle, rb, repaired=repaired))
         elif item.get("changes_on"):
             schedules.append((Step(date.fromisoformat(item["changes_on"]), 0),))

@@ -67,11 +67,17 @@ class TipoffFact:
 
 @dataclass(frozen=True)
 class RepairFact:
-    """A granted credit repair: findings up to ``granted_on`` stop counting from the next
-    cycle on."""
+    """A granted credit repair: the findings it covers stop counting from the next cycle
+    on. It covers the findings decided up to ``granted_on`` that were confirmed when it
+    was granted: ``confirmed_after`` names those decided by then but confirmed only
+    after the grant (a finding the repair's decision could not have weighed)."""
 
     id: int
     granted_on: date
+    confirmed_after: frozenset[int] = frozenset()
+
+    def covers(self, finding_id: int, decided_on: date) -> bool:
+        return decided_on <= self.granted_on and finding_id not in self.confirmed_after
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ def finding_deduction(f: FindingFact, rb: CreditRulebook) -> tuple[Decimal, str]
 
 def _repaired(f: FindingFact, facts: FacilityFacts, cycle: int) -> RepairFact | None:
     for repair in facts.repairs:
-        if f.decided_on <= repair.granted_on and repair.granted_on.year < cycle:
+        if repair.granted_on.year < cycle and repair.covers(f.id, f.decided_on):
             return repair
     return None
 

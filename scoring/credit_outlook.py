@@ -68,7 +68,9 @@ def finding_schedule(
     f: FindingFact, result: CreditResult, facts: FacilityFacts, rb: CreditRulebook
 ) -> tuple[Step, ...]:
     """``decay_schedule`` of a finding counted in ``result``, with the points of each step."""
-    repaired = any(f.decided_on <= r.granted_on <= result.as_of for r in facts.repairs)
+    repaired = any(
+        r.granted_on <= result.as_of and r.covers(f.id, f.decided_on) for r in facts.repairs
+    )
     full, _how = finding_deduction(f, rb)
     return tuple(
         s._replace(points=to_tenth(full * s.percent / 100))

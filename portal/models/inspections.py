@@ -193,13 +193,19 @@ class Finding(db.Model):
     __table_args__ = (
         # A facility's findings of a status in date order, with what the credit engine reads
         # of them: a batch recompute reads them by index only (PostgreSQL), in engine order.
+        # The confirmation time finds those a credit repair does not cover, likewise.
         Index(
             "ix_finding_credit",
             "facility_id",
             "status",
             "decision_date",
             "id",
-            postgresql_include=["category", "amount_involved_fen", "self_corrected"],
+            postgresql_include=[
+                "category",
+                "amount_involved_fen",
+                "self_corrected",
+                "confirmed_at",
+            ],
         ),
     )
 

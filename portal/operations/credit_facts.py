@@ -129,18 +129,40 @@ def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
 
 
 def _repair_facts(ids, wanted, as_of) -> dict[int, list[RepairFact]]:
-    out: dict[int, list[RepairFact]] = defaultdict(list)
+    """Granted repairs, each with the findings decided by its grant day but confirmed
+    only after it was granted (which it does not cover): an outer join, nearly always
+    empty."""
+    later = (
+        (Finding.facility_id == CreditRepair.facility_id)
+        & (Finding.status == FindingStatus.CONFIRMED)
+        & (Finding.decision_date <= CreditRepair.granted_on)
+        & (Finding.confirmed_at > CreditRepair.decided_at)
+    )
+    repairs: dict[int, tuple[int, date, list[int]]] = {}
     for where in id_filters(CreditRepair.facility_id, ids):
-        for rid, facility_id, granted in run_core(
-            select(CreditRepair.id, CreditRepair.facility_id, CreditRepair.granted_on).where(
+        for rid, facility_id, granted, finding_id in run_core(
+            select(CreditRepair.id, CreditRepair.facility_id, CreditRepair.granted_on, Finding.id)
+            .outerjoin(Finding, later)
+            .where(
                 where,
                 CreditRepair.status == RepairStatus.GRANTED,
                 CreditRepair.granted_on <= as_of,
             )
+            .order_by(CreditRepair.id)
         ):
             if facility_id in wanted:
-                out[facility_id].append(RepairFact(rid, granted))
+                entry = repairs.setdefault(rid, (facility_id, granted, []))
+                if finding_id is not None:
+                    entry[2].append(finding_id)
+    out: dict[int, list[RepairFact]] = defaultdict(list)
+    for rid, (facility_id, granted, confirmed_after) in repairs.items():
+        out[facility_id].append(RepairFact(rid, granted, frozenset(confirmed_after)))
     return out
+
+
+def repair_facts(facility_id: int, as_of: date) -> list[RepairFact]:
+    """The granted repairs of one facility on ``as_of``, as the engine takes them."""
+    return _repair_facts([facility_id], {facility_id}, as_of).get(facility_id, [])
 
 
 def _adjustment_facts(ids, wanted, as_of) -> dict[int, list[AdjustmentFact]]:

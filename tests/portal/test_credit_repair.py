@@ -3,6 +3,7 @@ new-pledge condition resting on a verified scan or on the decider checking the o
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -121,3 +122,59 @@ def test_a_pledge_verified_in_the_portal_meets_the_repair_condition(
         select(AuditLog).where(AuditLog.action == "credit.repair_grant")
     ).one()
     assert granted.summary["after"]["pledge_basis"] == "verified_scan"
+
+
+def test_a_finding_confirmed_after_the_grant_is_not_repaired(db, make_facility, people):
+    """A finding decided before the grant day but confirmed after the repair was granted
+    was not before the decider: it keeps counting, decaying as any other."""
+    from portal.rules import credit_rulebook
+    from scoring.credit import compute_facility_score
+    from scoring.credit_outlook import finding_schedule
+
+    facility = make_facility()
+    two = [people["insp"], people["insp2"]]
+    old, _row = confirmed_finding(
+        people["insp"], inspection(people["insp"], facility, two, start=date(2026, 1, 5)),
+        today=date(2026, 1, 20), decision_date=date(2026, 1, 20),
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    repair = apply_repair(
+        None, facility, statement="已整改", pledge_signed_on=date(2026, 7, 21),
+        today=date(2026, 7, 21),
+    )  # fmt: skip
+    decide_repair(
+        people["officer"], repair, grant=True, reason="整改到位", today=date(2026, 10, 9),
+        original_checked=True,
+    )  # fmt: skip
+    late, _row = confirmed_finding(
+        people["insp"], inspection(people["insp"], facility, two, start=date(2026, 9, 1)),
+        today=date(2026, 10, 9), decision_date=date(2026, 10, 1),
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    as_of = date(2027, 3, 1)
+    facts = collect_facts(facility, as_of)
+    (fact,) = facts.repairs
+    assert fact.confirmed_after == frozenset({late.id})
+    result = compute_facility_score(facts, as_of, credit_rulebook())
+    counted = [i.source_id for i in result.items if i.source_type == "finding"]
+    assert counted == [late.id]  # the old one repaired, the late one at its 2027 share
+    (late_fact,) = [f for f in facts.findings if f.id == late.id]
+    unrepaired = dataclasses.replace(facts, repairs=())
+    assert finding_schedule(late_fact, result, facts, credit_rulebook()) == finding_schedule(
+        late_fact, result, unrepaired, credit_rulebook()
+    )
+    # The stored grade's notes (我的信用) read the same: the late finding decays.
+    from portal.credit_notes import stored_grade_note
+    from portal.operations.credit import latest_grade
+    from scoring.credit_outlook import decay_schedule
+
+    current = latest_grade(facility.id)
+    note = stored_grade_note(current, current.breakdown)
+    by_source = {
+        item["source_id"]: schedule
+        for item, schedule in zip(current.breakdown, note.schedules, strict=True)
+        if item["source_type"] == "finding"
+    }
+    rb = credit_rulebook()
+    assert by_source[late.id] == decay_schedule(date(2026, 10, 1), 2026, rb, repaired=False)
+    assert by_source[old.id] == decay_schedule(date(2026, 1, 20), 2026, rb, repaired=True)

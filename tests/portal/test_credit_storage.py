@@ -179,7 +179,7 @@ def _finding_indexes(bind) -> dict[str, list[str]]:
 def test_migration_0007_covering_index_and_compression_and_back(fresh_database_url, tmp_path):
     app = make_app(fresh_database_url, str(tmp_path / "instance"))
     with app.app_context():
-        upgrade()
+        upgrade(revision="0007")
         with _db.engine.connect() as conn:
             indexes = _finding_indexes(conn)
             assert indexes["ix_finding_credit"] == ["facility_id", "status", "decision_date", "id"]
@@ -208,6 +208,35 @@ def test_migration_0007_covering_index_and_compression_and_back(fresh_database_u
             if postgres:
                 assert conn.scalar(compression) == "p"
         _db.engine.dispose()
+
+
+def _credit_index_definition(conn) -> str:
+    return conn.scalar(
+        sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_finding_credit'")
+    )
+
+
+def test_migration_0015_index_carries_confirmation_times_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        with _db.engine.connect() as conn:
+            assert _finding_indexes(conn)["ix_finding_credit"] == KEY_COLUMNS
+            if conn.dialect.name == "postgresql":
+                assert _credit_index_definition(conn).endswith(
+                    "INCLUDE (category, amount_involved_fen, self_corrected, confirmed_at)"
+                )
+        downgrade(revision="0014")
+        with _db.engine.connect() as conn:
+            assert _finding_indexes(conn)["ix_finding_credit"] == KEY_COLUMNS
+            if conn.dialect.name == "postgresql":
+                assert _credit_index_definition(conn).endswith(
+                    "INCLUDE (category, amount_involved_fen, self_corrected)"
+                )
+        _db.engine.dispose()
+
+
+KEY_COLUMNS = ["facility_id", "status", "decision_date", "id"]
 
 
 def _grade_indexes(bind) -> dict[str, list[str]]:

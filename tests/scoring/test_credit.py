@@ -161,6 +161,11 @@ def test_repair_stops_old_findings_from_the_next_cycle():
     # Granted this cycle: takes effect only from the next one.
     late = facts(findings=(old,), repairs=(RepairFact(1, date(2026, 2, 1)),))
     assert compute_facility_score(late, AS_OF, RB).score == 95
+    # Decided before the grant but confirmed only after it: not covered.
+    unseen = facts(findings=(old,), repairs=(RepairFact(1, date(2025, 11, 1), frozenset({1})),))
+    assert compute_facility_score(unseen, AS_OF, RB) == compute_facility_score(
+        facts(findings=(old,)), AS_OF, RB
+    )
 
 
 def test_score_floor_keeps_breakdown_summing():
