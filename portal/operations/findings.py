@@ -29,7 +29,7 @@ from portal.operations.inspections import (
     subject_of,
 )
 from portal.rules import handling_results, penalty_rules, taxonomy
-from portal.validators import MAX_FEN, has_visible
+from portal.validators import MAX_FEN, comparable, has_visible
 from scoring.penalties import ArticleRule
 
 #: Whom a finding is against, in the penalty rulebook's ``applies_to`` terms: a finding is
@@ -134,23 +134,65 @@ def finding_errors(
     return errors
 
 
-def _apply_finding(finding: Finding, data: dict) -> None:
-    for field in FINDING_FIELDS:
-        if field in data:
-            value = data[field]
-            setattr(finding, field, value.strip() if isinstance(value, str) else value)
-    finding.legal_article = finding.legal_article or taxonomy()[finding.category].article
+def _stored_values(data: dict) -> dict:
+    """The finding's columns (``FINDING_FIELDS``) as ``data`` sets them."""
+    values = {
+        field: value.strip() if isinstance(value, str) else value
+        for field, value in data.items()
+        if field in FINDING_FIELDS
+    }
+    values["legal_article"] = values.get("legal_article") or taxonomy()[data["category"]].article
     report = data.get("self_inspection")
-    finding.self_inspection = report
     if report is not None:
         # Disclosed in a self-inspection report: leniency if it was on time and the money
         # involved has been paid back in full.
-        finding.self_corrected = report.on_time and fully_refunded(
-            finding.amount_involved_fen, finding.amount_refunded_fen
+        values["self_corrected"] = report.on_time and fully_refunded(
+            values.get("amount_involved_fen") or 0, values.get("amount_refunded_fen") or 0
         )
+    return values
+
+
+def _apply_finding(finding: Finding, data: dict) -> None:
+    for field, value in _stored_values(data).items():
+        setattr(finding, field, value)
+    finding.self_inspection = data.get("self_inspection")
     finding.staff = list({s.id: s for s in data.get("staff") or []}.values())
     wanted = list(dict.fromkeys(data.get("results") or []))
     finding.results = [FindingResult(code=code) for code in wanted]
+
+
+def _signature(values: dict, report_id, staff_ids, results) -> tuple:
+    """Everything a finding's form sets, texts compared as typed alike: two findings
+    under one inspection that read the same in all of it are one sent twice."""
+    return (
+        *(
+            comparable(value) if isinstance(value, str) else value
+            for value in (values.get(f) for f in FINDING_FIELDS)
+        ),
+        report_id,
+        tuple(sorted(set(staff_ids))),
+        tuple(sorted(set(results))),
+    )
+
+
+def _same_finding(inspection: Inspection, data: dict) -> Finding | None:
+    """A finding under ``inspection``, not revoked, that ``data`` would record again."""
+    report = data.get("self_inspection")
+    wanted = _signature(
+        _stored_values(data),
+        report.id if report is not None else None,
+        [s.id for s in data.get("staff") or []],
+        data.get("results") or [],
+    )
+    for finding in sorted(inspection.findings, key=lambda f: f.id):
+        if finding.status is not FindingStatus.REVOKED and wanted == _signature(
+            {f: getattr(finding, f) for f in FINDING_FIELDS},
+            finding.self_inspection_id,
+            [s.id for s in finding.staff],
+            finding.result_codes,
+        ):
+            return finding
+    return None
 
 
 def add_finding(actor, inspection: Inspection, data: dict, today: date) -> Finding:
@@ -163,6 +205,18 @@ def add_finding(actor, inspection: Inspection, data: dict, today: date) -> Findi
     errors = _validate_finding(inspection, data, today)
     if errors:
         raise InspectionError(errors)
+    # The same form sent twice (a double click, a resent page) records one finding.
+    same = _same_finding(inspection, data)
+    if same is not None:
+        raise InspectionError(
+            {
+                "status": _(
+                    "该检查下已有相同的违规发现（编号 %(id)d，%(s)s），请勿重复录入",
+                    id=same.id,
+                    s=same.status.label,
+                )
+            }
+        )
     finding = Finding(
         inspection=inspection,
         facility_id=inspection.facility_id,

@@ -36,7 +36,7 @@ def test_cancel_is_refused_while_findings_are_not_revoked(db, make_facility, mak
     insp = inspection(one, facility, [one, two], today=TODAY)
     finding, row = confirmed_finding(one, insp)
     assert row.score < Decimal("100")
-    draft = add_finding(one, insp, finding_data(), TODAY)
+    draft = add_finding(one, insp, finding_data(description="另一项违规"), TODAY)
     with pytest.raises(InspectionError) as exc:
         cancel_inspection(one, insp, "误登记")
     assert "1项已认定的违规发现" in exc.value.errors["status"]
@@ -174,7 +174,7 @@ def test_the_refusal_lists_the_findings_in_the_way_each_with_its_way_out(db, cli
     today = china_today()
     data = finding_data(decision_date=today, period_start=None, period_end=None)
     draft = add_finding(one, recorded, data, today)
-    gone = add_finding(one, recorded, data, today)
+    gone = add_finding(one, recorded, data | {"description": "录入有误的一项"}, today)
     revoke_finding(one, gone, "录入有误", today)
     db.session.commit()
     url = f"/bureau/inspections/{recorded.id}/cancel"
@@ -215,7 +215,7 @@ def test_the_list_counts_the_findings_that_stand(db, client, recorded):
     today = china_today()
     data = finding_data(decision_date=today, period_start=None, period_end=None)
     draft = add_finding(one, recorded, data, today)
-    kept = add_finding(one, recorded, data, today)
+    kept = add_finding(one, recorded, data | {"description": "另一项违规"}, today)
     db.session.commit()
     assert (
         _findings_cell(client.get("/bureau/inspections").get_data(as_text=True), recorded.id) == "2"

@@ -65,7 +65,7 @@ def test_a_restoration_sent_twice_is_granted_once(db, client, auth, make_staff, 
     again = _post(client, url, form, page=page)
     assert again.status_code == 302
     shown = client.get(again.headers["Location"]).get_data(as_text=True)
-    assert f"该证明材料已于 {today.isoformat()} 用于修复" in shown
+    assert f"该证明材料（培训证书 2026-001）已于 {today.isoformat()} 用于修复" in shown
     assert _count(db, PointRestoration) == 1
     assert standing_for(staff, today).restored == 1
     # Another training, with its own certificate, restores another point.
@@ -135,3 +135,32 @@ def test_a_posting_check_sent_twice_is_recorded_once(
     # Found posted on a later visit the same day, after the facility put it up: recorded.
     assert _post(client, url, form | {"posted": "yes"}).status_code == 302
     assert _count(db, PledgePostingCheck) == 2
+
+
+def test_a_finding_sent_twice_is_drafted_once(db, client, auth, make_facility, make_user):
+    """Two drafts of one finding, each confirmed, would deduct twice."""
+    from portal.models.inspections import Finding
+
+    one, two = two_inspectors(make_user, prefix="fd")
+    visit = inspection(one, make_facility(), [one, two], start=china_today())
+    db.session.commit()
+    auth.login(one.username)
+    url = f"/bureau/inspections/{visit.id}/findings/new"
+    form = {
+        "category": "improper_charging", "description": "分解收费", "amount_involved": "100",
+        "amount_refunded": "0", "amount_recovered": "0", "fine": "", "staff_codes": "",
+        "results": ["talk_rectify"], "legal_article": "", "decision_number": "通医保罚〔2026〕12号",
+        "decision_date": china_today().isoformat(), "self_inspection_id": "0",
+    }  # fmt: skip
+    assert _post(client, url, form).status_code == 302
+    (first,) = db.session.scalars(select(Finding)).all()
+    # Sent again, the decision number typed in other brackets: the same finding.
+    again = _post(client, url, form | {"decision_number": "通医保罚（2026）12号"})
+    assert again.status_code == 200
+    assert f"该检查下已有相同的违规发现（编号 {first.id}，草稿），请勿重复录入" in again.get_data(
+        as_text=True
+    )
+    assert _count(db, Finding) == 1
+    # Another violation under the same decision is another finding.
+    assert _post(client, url, form | {"description": "重复收费"}).status_code == 302
+    assert _count(db, Finding) == 2
