@@ -246,6 +246,7 @@ TRIGGER_LABELS = {
     "repair.decide": _l("信用修复决定"),
     "points.record": _l("人员记分"),
     "points.revoke": _l("撤销人员记分"),
+    "points.restore": _l("人员记分修复"),
     "facility.update": _l("机构信息变更"),
 }
 

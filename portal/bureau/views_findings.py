@@ -255,6 +255,9 @@ def finding_confirm(finding_id: int):
     if step.committed:
         if row.graded:
             flash(_("已认定。机构信用评分 %(s)s，等级 %(g)s", s=row.score, g=row.grade), "success")
+            warning = override_still_in_force_message(finding.facility_id)
+            if warning:
+                flash(warning, "warning")
         else:
             flash(_("已认定。该机构本周期不参加信用评价"), "success")
     return redirect(url_for("bureau.finding_detail", finding_id=finding.id))

@@ -196,6 +196,36 @@ def test_upheld_objection_reminds_of_the_grade_adjustment_in_force(
     )
 
 
+def test_a_finding_confirmed_under_a_grade_adjustment_reminds_of_it(
+    db, client, auth, make_facility, make_user
+):
+    """The grade stays where the adjustment set it whatever the score: the confirmation
+    says so, as revoking a finding and upholding an objection do."""
+    from portal.operations.findings import add_finding
+    from tests.credit_helpers import finding_data
+
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "officer")
+    approver = make_user(Role.APPROVER, "appr")
+    one, two = two_inspectors(make_user)
+    visit = inspection(one, facility, [one, two], start=china_today())
+    db.session.commit()
+    _form, adjustment = _grade_adjustment(db, client, auth, facility, grade="A")
+    decide_adjustment(approver, adjustment, approve=True, note="同意", today=china_today())
+    draft = add_finding(
+        one, visit, finding_data(decision_date=china_today(), period_start=None, period_end=None),
+        china_today(),
+    )  # fmt: skip
+    db.session.commit()
+    auth.login(one.username)
+    url = f"/bureau/findings/{draft.id}/confirm"
+    token = csrf_token(client.get(f"/bureau/findings/{draft.id}").get_data(as_text=True))
+    response = client.post(url, data={"csrf_token": token}, follow_redirects=True)
+    page = _text(response.get_data(as_text=True))
+    assert "已认定。机构信用评分" in page
+    assert f"人工调整 #{adjustment.id}（等级调整为 A 级）在本评价周期内仍然有效" in page
+
+
 def test_history_names_proposer_and_approver(db, client, auth, make_facility, make_user):
     facility = make_facility()
     make_user(Role.CREDIT_OFFICER, "officer")

@@ -74,3 +74,17 @@ def test_a_restoration_dated_back_does_not_pass_the_cap(db, make_staff, make_use
         _restore(inspector, staff, "证书9", TODAY + timedelta(days=5))
     assert count_rows(db, PointRestoration) == 4
     assert standing_for(staff, LATER).restored == 4
+
+
+def test_a_grade_recomputed_after_a_restoration_names_it(db, make_staff, make_user):
+    """The facility's 计算记录 labels each computation's cause in Chinese."""
+    from portal.credit_queries import TRIGGER_LABELS
+    from portal.operations.credit import latest_grade
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    record_for(inspector, staff, staff.facilities[0], Severity.SERIOUS, Responsibility.GENERAL)
+    _restore(inspector, staff, "证书1")
+    grade = latest_grade(staff.facilities[0].id)
+    assert grade.trigger == "points.restore"
+    assert str(TRIGGER_LABELS[grade.trigger]) == "人员记分修复"
