@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models.credit import APPROVE_TRIGGER, CreditGrade
 from portal.models.facility import Facility
 from portal.models.inspections import Finding
+from portal.models.pledge_extras import PledgePostingCheck
 from portal.models.points import PointRecord
 from portal.queries import facility_search
 from portal.rules import credit_rulebook, penalty_rules
@@ -113,19 +114,21 @@ def source_links(items: list[dict], url_for_type) -> dict[tuple[str, int], str]:
 
 
 def source_references(items: list[dict], facility_id: int | None) -> dict[tuple[str, int], str]:
-    """The decision number of each finding and point record the items name, by (source
-    type, source id): the number people know a decision by, where a database id means
-    nothing. With ``facility_id`` (the facility's own page), only that facility's: a
-    person's points decided at another facility keep their id (what they were for is
-    that facility's business); the bureau sees every number."""
+    """The decision number of each finding and point record the items name (the day of
+    each posting check), by (source type, source id): the number people know a decision
+    by, where a database id means nothing. With ``facility_id`` (the facility's own
+    page), only that facility's: a person's points decided at another facility keep their
+    id (what they were for is that facility's business); the bureau sees every number."""
     wanted = {
         kind: {i["source_id"] for i in items if i.get("source_type") == kind}
-        for kind in ("finding", "point_record")
+        for kind in ("finding", "point_record", "posting_check")
     }
     references = {}
     for kind, model, column in (
         ("finding", Finding, Finding.decision_number),
         ("point_record", PointRecord, PointRecord.reference),
+        # A posting check is known by the day of the visit.
+        ("posting_check", PledgePostingCheck, PledgePostingCheck.checked_on),
     ):
         if not wanted[kind]:
             continue
@@ -133,7 +136,7 @@ def source_references(items: list[dict], facility_id: int | None) -> dict[tuple[
         if facility_id is not None:
             stmt = stmt.where(model.facility_id == facility_id)
         rows = db.session.execute(stmt)
-        references.update(((kind, i), number) for i, number in rows if number)
+        references.update(((kind, i), str(number)) for i, number in rows if number)
     return references
 
 

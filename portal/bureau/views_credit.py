@@ -47,6 +47,7 @@ from portal.models.credit import (
 from portal.models.enums import FacilityKind
 from portal.models.facility import facility_counties
 from portal.models.inspections import Finding
+from portal.models.pledge_extras import PledgePostingCheck
 from portal.operations.credit import latest_grade
 from portal.operations.credit_workflow import (
     CreditError,
@@ -71,6 +72,13 @@ def bureau_source_url(source_type: str, source_id: int, staff_id):
         return url_for("bureau.adjustment_decide", adjustment_id=source_id)
     if source_type == "pledge":
         return url_for("bureau.pledge_review", pledge_id=source_id)
+    if source_type == "posting_check":
+        check = db.session.get(PledgePostingCheck, source_id)
+        if check is not None:
+            return (
+                url_for("bureau.facility_pledges_page", facility_id=check.facility_id)
+                + f"#posting-check-{check.id}"
+            )
     return None
 
 

@@ -70,7 +70,7 @@ def _own_findings(confirmed_only: bool = False) -> list[Finding]:
 def _facility_source_url(source_type: str, source_id: int, staff_id):
     if source_type == "finding":
         return f"#finding-{source_id}"
-    if source_type == "pledge":
+    if source_type in ("pledge", "posting_check"):
         return url_for("facility.pledge")
     if source_type == "point_record" and staff_id:
         practising = db.session.scalar(

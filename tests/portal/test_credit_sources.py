@@ -49,3 +49,35 @@ def test_breakdown_sources_read_as_decision_numbers(
     assert f"人员记分 #{last.id}" in pages["sources_facility"]
     assert "通医保记〔2026〕32号" not in pages["sources_facility"]
     assert "人员记分 通医保记〔2026〕32号" in pages["sources_auditor"]
+
+
+def test_a_posting_check_line_names_its_day_and_links_to_it(
+    db, client, auth, make_facility, make_user, storage_root, monkeypatch
+):
+    import pledges.render as pledge_render
+    from tests.portal import pledge_helpers as h
+    from tests.portal.web_helpers import post_form
+
+    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
+    facility = make_facility()
+    campaign = h.make_campaign()
+    make_user(Role.INSPECTOR, "posting_inspector")
+    make_user(Role.FACILITY, "posting_facility", facility=facility)
+    db.session.commit()
+    auth.login("posting_inspector")
+    form = {"campaign_id": str(campaign.id), "posted": "no", "checked_on": h.TODAY.isoformat(),
+            "inspection_id": "0", "note": "未张贴"}  # fmt: skip
+    url = f"/bureau/facilities/{facility.id}/pledges/posting"
+    assert post_form(client, url, form).status_code == 302
+    (item,) = [i for i in latest_grade(facility.id).breakdown if i["rule"] == "pledge.not_posted"]
+    check_id = item["source_id"]
+    page = client.get(f"/bureau/facilities/{facility.id}/credit").get_data(as_text=True)
+    anchor = f"/bureau/facilities/{facility.id}/pledges#posting-check-{check_id}"
+    assert f'<a href="{anchor}">承诺书张贴检查 {h.TODAY.isoformat()}</a>' in page
+    assert f'id="posting-check-{check_id}"' in client.get(anchor.partition("#")[0]).get_data(
+        as_text=True
+    )
+    auth.logout()
+    auth.login("posting_facility")
+    page = client.get("/facility/credit").get_data(as_text=True)
+    assert f'<a href="/facility/pledge">承诺书张贴检查 {h.TODAY.isoformat()}</a>' in page
