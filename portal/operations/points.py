@@ -78,22 +78,30 @@ def standings_for(staff_ids, as_of: date) -> dict[int, engine.Standing]:
 
 def sync_warning_tasks(staff: StaffMember, as_of: date) -> None:
     """Open a warning-talk task at each facility where the person practises for every
-    warning the rulebook implies; cancel open tasks whose cause was revoked."""
+    warning the rulebook implies, unless the facility has held one for the person in that
+    cycle already; cancel open tasks whose cause fell away (the record revoked, or a
+    restoration dated back lowering the total it reached), saying which."""
     standing = standing_for(staff, as_of)
-    wanted_records = {
-        s.record_id for s in standing.sanctions if s.kind is engine.SanctionKind.WARNING_TALK
+    wanted = {
+        s.record_id: s.start.year
+        for s in standing.sanctions
+        if s.kind is engine.SanctionKind.WARNING_TALK
     }
     tasks = db.session.scalars(
         select(WarningTalkTask).where(WarningTalkTask.staff_id == staff.id)
     ).all()
     have = {(t.record_id, t.facility_id) for t in tasks}
+    held = {(t.facility_id, t.record.decided_on.year) for t in tasks if t.status is TaskStatus.DONE}
     for task in tasks:
-        if task.status is TaskStatus.OPEN and task.record_id not in wanted_records:
+        if task.status is TaskStatus.OPEN and task.record_id not in wanted:
             task.status = TaskStatus.CANCELLED
-            task.note = _("引发约谈的记分已撤销")
-    for record_id in sorted(wanted_records):
+            if task.record.revoked:
+                task.note = _("引发约谈的记分已撤销")
+            else:
+                task.note = _("记分修复后，该条记分未使本周期累计记分达到约谈分值")
+    for record_id, year in sorted(wanted.items()):
         for facility in staff.facilities:
-            if (record_id, facility.id) not in have:
+            if (record_id, facility.id) not in have and (facility.id, year) not in held:
                 db.session.add(WarningTalkTask(staff=staff, facility=facility, record_id=record_id))
     db.session.flush()
 

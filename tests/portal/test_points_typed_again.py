@@ -88,3 +88,52 @@ def test_a_grade_recomputed_after_a_restoration_names_it(db, make_staff, make_us
     grade = latest_grade(staff.facilities[0].id)
     assert grade.trigger == "points.restore"
     assert str(TRIGGER_LABELS[grade.trigger]) == "人员记分修复"
+
+
+def _minor(inspector, staff, offset):
+    """3 points at the person's first facility, ``offset`` days into the cycle."""
+    return record_for(
+        inspector, staff, staff.facilities[0], Severity.MINOR, Responsibility.MAIN,
+        TODAY - timedelta(days=60 - offset), LATER,
+    )  # fmt: skip
+
+
+def _tasks(db, status=None):
+    from portal.models.points import WarningTalkTask
+
+    query = db.select(WarningTalkTask).order_by(WarningTalkTask.id)
+    if status is not None:
+        query = query.where(WarningTalkTask.status == status)
+    return db.session.scalars(query).all()
+
+
+def test_a_talk_no_longer_due_after_a_restoration_says_why(db, make_staff, make_user):
+    from portal.models.enums import TaskStatus
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    _minor(inspector, staff, 0)
+    second = _minor(inspector, staff, 10)  # 6 points: a talk is due
+    (task,) = _tasks(db)
+    assert task.record_id == second.id and task.status is TaskStatus.OPEN
+    # Dated between the two, a restoration leaves the second at 5 points: no talk due.
+    _restore(inspector, staff, "证书1", TODAY - timedelta(days=55))
+    assert task.status is TaskStatus.CANCELLED
+    assert task.note == "记分修复后，该条记分未使本周期累计记分达到约谈分值"
+
+
+def test_a_talk_held_this_cycle_is_not_asked_again(db, make_staff, make_user):
+    from portal.models.enums import TaskStatus
+    from portal.operations.points import complete_task
+
+    inspector = make_user(Role.INSPECTOR, "insp")
+    staff = make_staff()
+    _minor(inspector, staff, 0)
+    _minor(inspector, staff, 10)  # 6 points: talk due
+    (task,) = _tasks(db)
+    complete_task(inspector, task, "已约谈")
+    # A restoration dated back leaves 5; the next record crosses 6 again this cycle.
+    _restore(inspector, staff, "证书1", TODAY - timedelta(days=55))
+    _minor(inspector, staff, 20)
+    assert _tasks(db, TaskStatus.OPEN) == []
+    assert task.status is TaskStatus.DONE
