@@ -160,11 +160,17 @@ class RepairEligibility:
 def repair_eligibility(
     facts: FacilityFacts, as_of: date, rb: CreditRulebook, pledge_signed_on: date | None
 ) -> RepairEligibility:
-    """Credit repair needs ``months_clean`` months since the last finding and, if the
-    rulebook says so, a pledge signed after that finding."""
+    """Credit repair needs a finding no granted repair covers, ``months_clean`` months
+    since the last finding and, if the rulebook says so, a pledge signed after that
+    finding."""
     relevant = [f for f in facts.findings if f.decided_on <= as_of]
     if not relevant:
         reason = "没有可修复的违规认定记录（信用修复针对违规认定，不含人员记分和人工调整）"
+        return RepairEligibility(False, (reason,), None)
+    granted = [r for r in facts.repairs if r.granted_on <= as_of]
+    if all(any(r.covers(f.id, f.decided_on) for r in granted) for f in relevant):
+        last_grant = max(r.granted_on for r in granted)
+        reason = f"违规认定均已纳入{last_grant.isoformat()}准予的信用修复，无需再次申请"
         return RepairEligibility(False, (reason,), None)
     last = max(f.decided_on for f in relevant)
     earliest = add_months(last, rb.repair_months_clean)

@@ -194,6 +194,15 @@ def test_repair_eligibility():
     assert not no_pledge.eligible and any("承诺书" in r for r in no_pledge.reasons)
     ok = repair_eligibility(f, date(2026, 11, 20), RB, pledge_signed_on=date(2026, 6, 1))
     assert ok.eligible and ok.reasons == ()
+    # Once granted, the same findings are repaired: nothing left to apply for.
+    repaired = facts(findings=f.findings, repairs=(RepairFact(1, date(2026, 11, 25)),))
+    again = repair_eligibility(repaired, date(2026, 12, 1), RB, pledge_signed_on=date(2026, 6, 1))
+    assert again.reasons == ("违规认定均已纳入2026-11-25准予的信用修复，无需再次申请",)
+    # A finding the repair does not cover (confirmed after it) may be repaired in turn.
+    uncovered = facts(
+        findings=f.findings, repairs=(RepairFact(1, date(2026, 11, 25), frozenset({1})),)
+    )
+    assert repair_eligibility(uncovered, date(2026, 12, 1), RB, date(2026, 6, 1)).eligible
 
 
 def test_taxonomy_has_every_subject_and_class():
