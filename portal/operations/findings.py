@@ -161,35 +161,35 @@ def _apply_finding(finding: Finding, data: dict) -> None:
     finding.results = [FindingResult(code=code) for code in wanted]
 
 
-def _signature(values: dict, report_id, staff_ids, results) -> tuple:
-    """Everything a finding's form sets, texts compared as typed alike: two findings
-    under one inspection that read the same in all of it are one sent twice."""
-    return (
-        *(
-            comparable(value) if isinstance(value, str) else value
-            for value in (values.get(f) for f in FINDING_FIELDS)
-        ),
-        report_id,
-        tuple(sorted(set(staff_ids))),
-        tuple(sorted(set(results))),
+def _columns(values: dict) -> tuple:
+    """A finding's columns, texts compared as typed alike."""
+    return tuple(
+        comparable(value) if isinstance(value, str) else value
+        for value in (values.get(f) for f in FINDING_FIELDS)
     )
 
 
 def _same_finding(inspection: Inspection, data: dict) -> Finding | None:
-    """A finding under ``inspection``, not revoked, that ``data`` would record again."""
+    """A finding under ``inspection``, not revoked, that ``data`` would record again: the
+    same in everything the form sets. Its people and results are read only for a finding
+    whose columns match already."""
     report = data.get("self_inspection")
-    wanted = _signature(
-        _stored_values(data),
+    columns = _columns(_stored_values(data))
+    links = (
         report.id if report is not None else None,
-        [s.id for s in data.get("staff") or []],
-        data.get("results") or [],
+        {s.id for s in data.get("staff") or []},
+        set(data.get("results") or []),
     )
     for finding in sorted(inspection.findings, key=lambda f: f.id):
-        if finding.status is not FindingStatus.REVOKED and wanted == _signature(
-            {f: getattr(finding, f) for f in FINDING_FIELDS},
-            finding.self_inspection_id,
-            [s.id for s in finding.staff],
-            finding.result_codes,
+        if (
+            finding.status is not FindingStatus.REVOKED
+            and _columns({f: getattr(finding, f) for f in FINDING_FIELDS}) == columns
+            and (
+                finding.self_inspection_id,
+                {s.id for s in finding.staff},
+                set(finding.result_codes),
+            )
+            == links
         ):
             return finding
     return None
