@@ -32,6 +32,7 @@ from portal.operations.findings import (
     confirm_finding,
     finding_articles,
     revoke_finding,
+    self_correction,
     update_finding,
 )
 from portal.operations.inspections import InspectionError, categories_for, facility_results
@@ -96,12 +97,29 @@ def _preview(form: FindingForm):
         return None, None
     return penalty_preview(
         _article_for(form),
-        form.amount_involved.data if isinstance(form.amount_involved.data, int) else 0,
+        _fen(form.amount_involved.data),
         form.fine.data if isinstance(form.fine.data, int) else None,
         fraud=bool(category and category.cls == "fraud"),
-        self_corrected=bool(form.self_corrected.data),
+        self_corrected=self_correction(
+            bool(form.self_corrected.data),
+            _report(form),
+            _fen(form.amount_involved.data),
+            _fen(form.amount_refunded.data),
+        ),
         results=form.results.data or [],
     )
+
+
+def _fen(value) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _report(form: FindingForm) -> SelfInspectionReport | None:
+    """The facility's self-inspection report the form links, if any (one of its choices)."""
+    chosen = form.self_inspection_id.data
+    if not chosen or chosen not in {value for value, _label in form.self_inspection_id.choices}:
+        return None
+    return db.session.get(SelfInspectionReport, chosen)
 
 
 def _typed(form: FindingForm) -> dict:
@@ -110,9 +128,7 @@ def _typed(form: FindingForm) -> dict:
     unknown = sorted(set(codes) - {s.staff_code for s in staff})
     if unknown:
         raise InspectionError({"staff": _("未找到人员编码：%(c)s", c="、".join(unknown))})
-    report = None
-    if form.self_inspection_id.data:
-        report = db.session.get(SelfInspectionReport, form.self_inspection_id.data)
+    report = _report(form)
     return {
         "category": form.category.data,
         "description": form.description.data,

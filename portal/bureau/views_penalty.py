@@ -6,7 +6,9 @@ from flask_babel import gettext as _
 from portal.bureau import bp
 from portal.bureau.forms_inspections import PenaltyForm, fen_to_yuan_text, yuan_to_fen
 from portal.credit_queries import penalty_preview
-from portal.operations.findings import article_errors
+from portal.extensions import db
+from portal.models.inspections import SelfInspectionReport
+from portal.operations.findings import article_errors, self_correction
 from portal.permissions import require
 from portal.rules import handling_results, penalty_rules, taxonomy
 from portal.validators import MAX_FEN
@@ -50,6 +52,7 @@ def penalty_range_json():
     article = args.get("article") or default
     try:
         loss = yuan_to_fen(args.get("amount") or "0")
+        refunded = yuan_to_fen(args.get("refunded") or "0")
         fine = yuan_to_fen(args["fine"]) if args.get("fine") else None
     except ValueError:
         return jsonify({"error": _("请填写有效金额（单位：元，最多两位小数）")}), 422
@@ -60,7 +63,12 @@ def penalty_range_json():
         loss,
         fine,
         fraud=bool(category and category.cls == "fraud"),
-        self_corrected=args.get("self_corrected") in ("1", "true", "y", "on"),
+        self_corrected=self_correction(
+            args.get("self_corrected") in ("1", "true", "y", "on"),
+            _report(args.get("report", "")),
+            loss,
+            refunded,
+        ),
         results=args.getlist("results"),
     )
     if rng is None:
@@ -76,6 +84,14 @@ def penalty_range_json():
             "note": rng.note,
         }
     )
+
+
+def _report(value: str) -> SelfInspectionReport | None:
+    """The self-inspection report the finding form links: its lateness and the refund
+    decide the leniency, as saving decides it (``self_correction``)."""
+    if not (value.isascii() and value.isdigit() and len(value) < 10):  # an int4 id or none
+        return None
+    return db.session.get(SelfInspectionReport, int(value))
 
 
 @bp.app_template_global("category_label")

@@ -103,9 +103,15 @@ def finding_errors(
     for field in ("amount_refunded_fen", "amount_recovered_fen"):
         if checked and field not in errors and data.get(field, 0) > involved:
             errors[field] = _("不能超过涉及金额")
-    if (
+    report = data.get("self_inspection")
+    if data.get("self_corrected") and report is not None and not report.on_time:
+        # A box the report contradicts is not dropped silently: leniency is for a report
+        # filed within the self-inspection period (seeds 000, 002).
+        errors["self_corrected"] = _(
+            "所选自查自纠报告为逾期报送，不适用从轻计分；请取消勾选或选择按期报送的报告"
+        )
+    elif (
         data.get("self_corrected")
-        and data.get("self_inspection") is None
         and checked
         and "amount_refunded_fen" not in errors
         and not fully_refunded(involved, data.get("amount_refunded_fen", 0))
@@ -128,7 +134,6 @@ def finding_errors(
     )
     if any(s.id not in practising for s in data.get("staff") or []):
         errors["staff"] = _("责任人员须为在该机构执业（或曾执业）的医保相关人员")
-    report = data.get("self_inspection")
     if report is not None and report.facility_id != facility.id:
         errors["self_inspection"] = _("自查自纠报告不属于该机构")
     return errors
@@ -142,14 +147,24 @@ def _stored_values(data: dict) -> dict:
         if field in FINDING_FIELDS
     }
     values["legal_article"] = values.get("legal_article") or taxonomy()[data["category"]].article
-    report = data.get("self_inspection")
-    if report is not None:
-        # Disclosed in a self-inspection report: leniency if it was on time and the money
-        # involved has been paid back in full.
-        values["self_corrected"] = report.on_time and fully_refunded(
-            values.get("amount_involved_fen") or 0, values.get("amount_refunded_fen") or 0
+    if "self_corrected" in values or data.get("self_inspection") is not None:
+        values["self_corrected"] = self_correction(
+            bool(values.get("self_corrected")),
+            data.get("self_inspection"),
+            values.get("amount_involved_fen") or 0,
+            values.get("amount_refunded_fen") or 0,
         )
     return values
+
+
+def self_correction(ticked: bool, report, involved_fen: int, refunded_fen: int) -> bool:
+    """Whether a finding earns the self-correction leniency. Disclosed in a self-inspection
+    report, it does when the report was on time and the money involved has been paid back
+    in full, ticked or not; otherwise as ticked (validation refuses a tick without the money
+    paid back)."""
+    if report is not None:
+        return report.on_time and fully_refunded(involved_fen, refunded_fen)
+    return ticked
 
 
 def _apply_finding(finding: Finding, data: dict) -> None:

@@ -37,7 +37,10 @@
       article: value("legal_article"),
       amount: value("amount_involved"),
       fine: value("fine"),
-      self_corrected: value("self_corrected")
+      self_corrected: value("self_corrected"),
+      // A linked self-inspection report decides the leniency with the refund, as saving does.
+      report: value("self_inspection_id"),
+      refunded: value("amount_refunded")
     });
     // The handling results chosen: no fine is only worth a warning under a penalty.
     Array.prototype.forEach.call(form.querySelectorAll('input[name="results"]:checked'),

@@ -138,9 +138,14 @@ def test_self_inspection_on_time_earns_leniency(db, make_facility, make_user):
         category="inflated_charges",
         decision_date=date(2026, 11, 10),
         self_inspection=late,
-        self_corrected=True,  # a late report overrides the box
     )
     assert not other.self_corrected and row.score == Decimal("85.0")
+    # The box ticked with a late report is refused, not dropped without a word.
+    with pytest.raises(InspectionError) as exc:
+        add_finding(
+            one, insp, finding_data(self_inspection=late, self_corrected=True), date(2026, 11, 10)
+        )
+    assert "逾期报送" in exc.value.errors["self_corrected"]
     with pytest.raises(InspectionError) as exc:
         file_self_inspection(user, facility, data | {"problems": ""}, date(2026, 11, 2))
     assert "problems" in exc.value.errors
@@ -194,3 +199,71 @@ def test_the_finding_form_shows_why_leniency_is_refused(db, client, auth, make_f
     response = post_form(client, url, data | {"amount_refunded": "100"})
     assert response.status_code == 302
     assert db.session.query(Finding).one().self_corrected
+
+
+def _reports(db, make_user, facility):
+    """An on-time and a late self-inspection report of ``facility``, each 100 yuan refunded."""
+    user = make_user(Role.FACILITY, "fac_reports", facility=facility)
+    data = {
+        "period_start": date(2026, 1, 1),
+        "period_end": date(2026, 3, 31),
+        "problems": "重复收取治疗费，已退回",
+        "amount_refunded_fen": 10_000,
+    }
+    on_time = file_self_inspection(user, facility, data, date(2026, 10, 31))
+    late = file_self_inspection(user, facility, data, date(2026, 11, 2))
+    db.session.commit()
+    return on_time, late
+
+
+LENIENT = "按期自查自纠并足额退回：可从轻"
+
+
+def test_the_finding_form_refuses_the_box_with_a_late_report(
+    db, client, auth, make_facility, make_user
+):
+    from portal.models.inspections import Finding
+    from tests.portal.web_helpers import post_form
+
+    facility = make_facility()
+    on_time, late = _reports(db, make_user, facility)
+    insp = inspection_begun_today(db, auth, make_user, facility)
+    url = f"/bureau/inspections/{insp.id}/findings/new"
+    data = finding_form(
+        self_corrected="y", amount_refunded="100", self_inspection_id=str(late.id),
+        results=["administrative_penalty"], legal_article="38",
+    )  # fmt: skip
+    response = post_form(client, url, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "所选自查自纠报告为逾期报送" in page
+    assert LENIENT not in page  # nor does the range shown pretend leniency
+    assert db.session.query(Finding).count() == 0
+    # The on-time report earns it, and the range the form shows says so.
+    response = post_form(
+        client, url, data | {"self_corrected": "", "self_inspection_id": str(on_time.id),
+                             "action": "calculate"},
+    )  # fmt: skip
+    assert LENIENT in response.get_data(as_text=True)
+    assert db.session.query(Finding).count() == 0
+    response = post_form(client, url, data | {"self_inspection_id": str(on_time.id)})
+    assert response.status_code == 302
+    assert db.session.query(Finding).one().self_corrected
+
+
+def test_the_forms_live_range_reads_the_linked_report(db, client, auth, make_facility, make_user):
+    facility = make_facility()
+    on_time, late = _reports(db, make_user, facility)
+    inspection_begun_today(db, auth, make_user, facility)
+    base = "/bureau/penalty-range?article=38&amount=100&results=administrative_penalty"
+
+    def lenient(query: str) -> bool:
+        response = client.get(base + query)
+        assert response.status_code == 200
+        return any(LENIENT in line for line in response.get_json()["lines"])
+
+    assert lenient("&self_corrected=1")  # ticked, no report
+    assert not lenient(f"&self_corrected=1&report={late.id}&refunded=100")
+    assert lenient(f"&report={on_time.id}&refunded=100")
+    assert not lenient(f"&report={on_time.id}&refunded=99")
+    assert lenient("&self_corrected=1&report=99999999999999")  # no such report: the box
