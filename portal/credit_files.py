@@ -15,7 +15,9 @@ from portal.web import megabytes
 #: ``PLEDGE_UPLOAD_MAX_BYTES``, the request within ``CREDIT_REQUEST_MAX_BYTES`` (all of them
 #: at their size limit, plus the other fields; see ``portal.request_limits``).
 accepts_evidence = accepts_files(
-    "PLEDGE_UPLOAD_MAX_BYTES", request_key="CREDIT_REQUEST_MAX_BYTES", several=True
+    "PLEDGE_UPLOAD_MAX_BYTES",
+    request_key="CREDIT_REQUEST_MAX_BYTES",
+    count_key="CREDIT_ATTACHMENT_MAX_FILES",
 )
 
 

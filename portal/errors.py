@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import PageOutOfRange
-from portal.request_limits import view_limits
+from portal.request_limits import files_total, view_limits
 from portal.web import megabytes, page_url
 
 MESSAGES = {
@@ -88,7 +88,7 @@ def too_large_message() -> str | None:
         return _(
             "上传的文件过大：所选文件合计不能超过 %(total)s MB，每个文件不能超过 %(mb)s MB，"
             "本次提交未能保存。%(back)s减少附件或换用较小的文件后再提交。",
-            total=megabytes(limit),
+            total=megabytes(files_total(limits)),
             mb=file_limit,
             back=back,
         )

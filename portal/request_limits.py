@@ -7,8 +7,8 @@ for a form with several evidence files. The request limits are derived from the 
 limits in :mod:`portal.config` (each file at its limit plus a margin for the other fields).
 
 What the user is told is the file limit (the form's hint, the browser's check, the 413
-page); the request limit is named only on a form taking several files, whose files
-together are held to it.
+page); a form taking several files also names their total (:func:`files_total`: the
+request limit without the margin for the other fields).
 
 The limit must be known before the body is read, and the CSRF check reads the form before
 the view runs, so it cannot be set inside the view: :class:`PortalRequest` looks it up from
@@ -34,8 +34,13 @@ class FileLimits:
     file_key: str
     #: Bytes the whole request may carry (None: ``MAX_CONTENT_LENGTH``).
     request_key: str | None = None
-    #: The form takes several files: their total is held to the request limit.
-    several: bool = False
+    #: The form takes several files, as many as this key says: their total is held to the
+    #: request limit (None: the form takes one file).
+    count_key: str | None = None
+
+    @property
+    def several(self) -> bool:
+        return self.count_key is not None
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,13 @@ class UploadLimits:
     total: int | None
 
 
-def accepts_files(file_key: str, *, request_key: str | None = None, several: bool = False):
+def accepts_files(file_key: str, *, request_key: str | None = None, count_key: str | None = None):
     """View decorator: the view's form takes files of ``config[file_key]`` bytes at most (one,
-    or ``several``); requests to it may carry ``config[request_key]`` bytes if given."""
+    or up to ``config[count_key]``); requests to it may carry ``config[request_key]`` bytes if
+    given."""
 
     def decorator(view):
-        setattr(view, LIMIT_ATTRIBUTE, FileLimits(file_key, request_key, several))
+        setattr(view, LIMIT_ATTRIBUTE, FileLimits(file_key, request_key, count_key))
         return view
 
     return decorator
@@ -81,10 +87,17 @@ def upload_limits_for(endpoint: str | None = None) -> UploadLimits:
     limits = view_limits(endpoint)
     if limits is None:
         raise LookupError(f"{endpoint} takes files but does not declare its limits")
-    return UploadLimits(
-        current_app.config[limits.file_key],
-        request_limit_of(limits) if limits.several else None,
-    )
+    return UploadLimits(current_app.config[limits.file_key], files_total(limits))
+
+
+def files_total(limits: FileLimits) -> int | None:
+    """The bytes a form taking several files may send in files, None for a form of one
+    file: the request limit, but no more than all its files at their limit (the margin the
+    request limit keeps for the other fields is not the user's to fill)."""
+    if limits.count_key is None:
+        return None
+    config = current_app.config
+    return min(request_limit_of(limits), config[limits.count_key] * config[limits.file_key])
 
 
 class PortalRequest(Request):

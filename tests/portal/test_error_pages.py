@@ -126,6 +126,30 @@ def test_413_on_a_form_of_several_files_names_their_total_and_each_ones(
     assert "所选文件合计不能超过 3 MB，每个文件不能超过 10 MB" in page
 
 
+def test_the_files_total_named_leaves_out_the_margin_for_the_other_fields(
+    app, client, auth, make_user, make_facility, monkeypatch
+):
+    # Five files of at most 1 MB, the request derived as theirs plus the 1 MB margin: the
+    # total the user is told is the files' 5 MB, as the hint's "5 files, 1 MB each" implies.
+    monkeypatch.setitem(app.config, "PLEDGE_UPLOAD_MAX_BYTES", MB)
+    monkeypatch.setitem(app.config, "CREDIT_ATTACHMENT_MAX_FILES", 5)
+    monkeypatch.setitem(app.config, "UPLOAD_FORM_MARGIN_BYTES", MB)
+    monkeypatch.setitem(app.config, "CREDIT_REQUEST_MAX_BYTES", 6 * MB)
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "err_officer")
+    auth.login("err_officer")
+    url = f"/bureau/facilities/{facility.id}/credit/adjust"
+    form = client.get(url).get_data(as_text=True)
+    assert f'data-request-limit="{5 * MB}"' in form
+    response = _post_multipart(
+        client, url, {"csrf_token": csrf_token(form), "attachments": _file(7 * MB, "证明.pdf")}
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "所选文件合计不能超过 5 MB，每个文件不能超过 1 MB" in page
+    assert "6 MB" not in page
+
+
 def test_413_from_the_api_is_json_naming_the_limit(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     response = client.post("/api/v1/inspections", json={"notes": "x" * 3 * 2**20})
@@ -169,7 +193,9 @@ def test_upload_forms_tell_the_browser_their_limits(
     auth.login("lim_admin")
     page = client.get(f"/bureau/facilities/{facility.id}/credit/adjust").get_data(as_text=True)
     assert _attributes(page, "data-file-limit") == [str(3 * 1024 * 1024)]
-    assert _attributes(page, "data-request-limit") == [str(app.config["CREDIT_REQUEST_MAX_BYTES"])]
+    # Their total: all five at the limit (the request's own limit keeps room for the fields).
+    assert app.config["CREDIT_REQUEST_MAX_BYTES"] > 5 * 3 * 1024 * 1024
+    assert _attributes(page, "data-request-limit") == [str(5 * 3 * 1024 * 1024)]
     assert "超过 3 MB 的上限" in _attributes(page, "data-file-too-large")[0]
     assert "所选文件合计" in _attributes(page, "data-request-too-large")[0]
     # One file a form: its limit is the only one the form states (the request's has room
