@@ -134,6 +134,7 @@ class BaseConfig:
         "VIOLATION_TAXONOMY": str,
         "HANDLING_RESULTS": str,
         "WORKDAY_CALENDAR": str,
+        "REGIONS_FILE": str,
         "PLEDGE_UPLOAD_MAX_BYTES": int,
         "PLEDGE_UPLOAD_MAX_PAGES": int,
         "CREDIT_ATTACHMENT_MAX_FILES": int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.regions import DEFAULT_REGIONS, Regions, load_regions
 from scoring.credit_rules import (
     DEFAULT_CREDIT_RULEBOOK,
     DEFAULT_TAXONOMY,
@@ -50,6 +51,10 @@ def handling_results() -> dict[str, HandlingResult]:
     return _cached("handling", load_handling_results, "HANDLING_RESULTS", DEFAULT_HANDLING_RESULTS)
 
 
+def regions() -> Regions:
+    return _cached("regions", load_regions, "REGIONS_FILE", DEFAULT_REGIONS)
+
+
 def load_all_rules() -> None:
     """Load every rulebook now, so a bad file stops start-up with a message naming the
     file and the entry instead of failing the first request that needs it."""
@@ -60,5 +65,6 @@ def load_all_rules() -> None:
         taxonomy,
         penalty_rules,
         handling_results,
+        regions,
     ):
         loader()

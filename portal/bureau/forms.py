@@ -26,6 +26,7 @@ from portal.models.enums import (
     Profession,
     Role,
 )
+from portal.rules import regions
 
 
 class FacilityForm(Form):
@@ -39,7 +40,9 @@ class FacilityForm(Form):
     kind = SelectField(_l("机构类别"), choices=FacilityKind.choices, validators=[REQUIRED])
     level = SelectField(_l("医院等级"), choices=HospitalLevel.choices, validators=[REQUIRED])
     ownership = SelectField(_l("所有制"), choices=Ownership.choices, validators=[REQUIRED])
-    county = StringField(_l("县（市、区）"), validators=[REQUIRED, Length(max=40)])
+    #: Choices from the regions file (``set_county_choices``); a value off the list is
+    #: refused with the registry's own message (``county_problem``), not WTForms'.
+    county = SelectField(_l("县（市、区）"), validators=[REQUIRED], validate_choice=False)
     address = StringField(_l("地址"), validators=[REQUIRED, Length(max=300)])
     legal_representative = StringField(
         _l("法定代表人或主要负责人"), validators=[REQUIRED, Length(max=60)]
@@ -50,6 +53,14 @@ class FacilityForm(Form):
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
     #: The facility as the edit page showed it (``portal.views_common.snapshot``).
     seen = HiddenField()
+
+    def set_county_choices(self, stored: str | None = None) -> None:
+        """The counties of the regions file, and ``stored`` (the facility's own) if the
+        list does not name it."""
+        names = list(regions().counties)
+        if stored and stored not in names:
+            names.append(stored)
+        self.county.choices = [("", _l("请选择"))] + [(n, n) for n in names]
 
     def typed_data(self) -> dict:
         return {

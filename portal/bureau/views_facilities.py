@@ -40,6 +40,7 @@ def facilities():
 @require("registry.edit")
 def facility_new():
     form = FacilityForm()
+    form.set_county_choices()
     if form.validate_on_submit():
         with commit_or_errors(RegistryError, on_form(form)) as step:
             facility = create_facility(current_user, form.typed_data())
@@ -66,6 +67,7 @@ def facility_detail(facility_id: int):
 def facility_edit(facility_id: int):
     facility = get_facility_or_404(facility_id)
     form = FacilityForm(obj=facility)
+    form.set_county_choices(facility.county)
     if request.method == "GET":
         for field in ("kind", "level", "ownership", "status"):
             getattr(form, field).data = getattr(facility, field).value

@@ -14,6 +14,7 @@ from portal.models.facility import Facility
 from portal.models.staff import StaffMember, StaffPractice
 from portal.operations.audit import record_audit
 from portal.operations.points import registration_bar
+from portal.rules import regions
 from portal.validators import (
     PHONE_PATTERN,
     check_credit_code,
@@ -56,6 +57,8 @@ def validate_facility_data(data: dict, existing: Facility | None = None) -> dict
     for field in ("name", "county", "address", "legal_representative"):
         if not has_visible(data.get(field) or ""):
             errors[field] = _("此项必填")
+    if "county" not in errors and (problem := county_problem(data["county"], existing)):
+        errors["county"] = problem
     if not isinstance(kind, FacilityKind):
         errors["kind"] = _("机构类别无效")
     for field, cls in (
@@ -87,6 +90,23 @@ def validate_facility_data(data: dict, existing: Facility | None = None) -> dict
     ):
         errors["level"] = _("只有医院填写等级，其他机构请选择“未定级”")
     return errors
+
+
+def county_problem(typed: str, existing: Facility | None = None) -> str | None:
+    """Why ``typed`` is not a county a facility may be registered in (``regions()``), or
+    None. A facility keeps a county it was registered with before the list named it, as
+    long as it is not changed (so an old record can still be corrected elsewhere)."""
+    county = typed.strip()
+    known = regions()
+    if county in known.counties or (existing is not None and county == existing.county):
+        return None
+    if meant := known.spelled_as(county):
+        return _("请写全称“%(c)s”", c=meant)
+    return _(
+        "不是%(city)s的县（市、区），请填写：%(names)s",
+        city=known.city,
+        names="、".join(known.counties),
+    )
 
 
 def _apply_facility(facility: Facility, data: dict) -> None:

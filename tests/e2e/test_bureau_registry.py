@@ -59,7 +59,7 @@ def test_inspector_registers_a_facility_and_finds_it(live_server, page, tmp_path
     page.get_by_label("机构类别").select_option("hospital")
     page.get_by_label("医院等级").select_option("secondary")
     page.get_by_label("所有制").select_option("public")
-    page.get_by_label("县（市、区）").fill("崇川区")
+    page.get_by_label("县（市、区）").select_option("崇川区")
     page.get_by_label("地址", exact=True).fill("南通市崇川区测试大道9101号")
     page.get_by_label("法定代表人或主要负责人").fill("周测试")
     page.get_by_label("定点协议开始日期").fill("2024-03-01")

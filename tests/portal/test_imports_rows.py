@@ -51,6 +51,19 @@ def test_bad_row_among_good_ones_imports_nothing(db):
     assert count(db, AuditLog) == 0
 
 
+def test_a_county_off_the_list_is_refused_by_row(db):
+    rows = [
+        facility_row(7),
+        facility_row(8, **{"县区": "海门"}),
+        facility_row(9, **{"县区": "静安区"}),
+    ]
+    report = run("facilities", csv_bytes(rows))
+    assert not report.ok
+    assert report.rows[1].errors == ["县区：请写全称“海门区”"]
+    assert report.rows[2].errors[0].startswith("县区：不是南通市的县（市、区），请填写：崇川区")
+    assert count(db, Facility) == 0
+
+
 def test_a_line_break_or_tab_in_a_one_line_cell_becomes_a_space(db):
     """Stored as typed, it made a later edit of the record refuse a field nobody touched.
     Line breaks typed in a cell (Alt+Enter) are common: they become a space, and codes drop

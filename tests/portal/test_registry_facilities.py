@@ -88,6 +88,9 @@ INVALID_FACILITIES = [
     ("invisible-name", {"name": "\u200b\ufeff"}, "此项必填"),
     ("escape-in-name", {"name": "控制\x1b字符医院"}, "不能包含换行、制表符等控制字符"),
     ("line-break-in-address", {"address": "工农路\n1号"}, "不能包含换行、制表符等控制字符"),
+    # Counties from the regions file: statistics by county would count 崇川 and 崇川区 apart.
+    ("county-short", {"county": "崇川"}, "请写全称“崇川区”"),
+    ("county-elsewhere", {"county": "鼓楼区"}, "不是南通市的县（市、区），请填写：崇川区、通州区"),
 ]
 
 
@@ -305,3 +308,40 @@ def test_an_empty_list_reads_as_empty_on_any_page(db, editor):
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert "没有找到符合条件的定点机构" in page and "页不存在" not in page
+
+
+def test_the_county_is_chosen_from_the_list_and_an_old_one_is_kept_unchanged(
+    db, editor, make_facility
+):
+    new_form = editor.get("/bureau/facilities/new").get_data(as_text=True)
+    assert re.findall(r'<option value="([^"]*)">', new_form.split('name="county"')[1])[:8] == [
+        "", "崇川区", "通州区", "海门区", "海安市", "如皋市", "如东县", "启东市"
+    ]  # fmt: skip
+    # Registered before the list (港闸区 has since merged into 崇川区): kept while unchanged.
+    facility = make_facility(name="老区划医院")
+    facility.county = "港闸区"
+    db.session.commit()
+    url = f"/bureau/facilities/{facility.id}/edit"
+    page = editor.get(url).get_data(as_text=True)
+    assert re.search(r'<option (selected )?value="港闸区"( selected)?>', page)
+    data = form_data(facility_data(1)) | {
+        "site_code": facility.site_code,
+        "credit_code": facility.credit_code,
+        "name": "老区划医院",
+        "county": "港闸区",
+        "contact_phone": "0513-85550000",
+    }
+    assert _post(editor, url, data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Facility, facility.id).contact_phone == "0513-85550000"
+    # Changed, it must be on the list; to a listed one it is saved.
+    response = _post(editor, url, data | {"county": "港闸"})
+    assert "不是南通市的县（市、区）" in response.get_data(as_text=True)
+    assert _post(editor, url, data | {"county": "崇川区"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Facility, facility.id).county == "崇川区"
+    # Another facility cannot take the old name.
+    elsewhere = form_data(facility_data(303, county="港闸区"))
+    response = _post(editor, "/bureau/facilities/new", elsewhere)
+    assert "不是南通市的县（市、区）" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Facility).where(Facility.site_code == site_code(303))) is None
