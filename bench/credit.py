@@ -243,7 +243,8 @@ BARE = [
     "AND f.decision_date <= r.granted_on AND f.confirmed_at > r.decided_at "
     "WHERE r.status = 'granted'",
     "SELECT a.id, a.facility_id, a.approved_on, a.reason, p.display_name, d.display_name, "
-    "a.points, a.grade FROM credit_adjustment a JOIN user_account p ON p.id = a.proposed_by_id "
+    "a.points, a.grade, a.decided_at FROM credit_adjustment a "
+    "JOIN user_account p ON p.id = a.proposed_by_id "
     "JOIN user_account d ON d.id = a.decided_by_id WHERE a.status = 'approved' "
     "AND a.approved_on >= %(cycle)s",
 ]

@@ -8,7 +8,7 @@ the items always sum to the score. Dates are China-time calendar dates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import NamedTuple
@@ -91,6 +91,17 @@ class AdjustmentFact:
     approver: str
     points: Decimal | None = None
     grade: str | None = None
+    #: When it was approved (UTC): of two grade adjustments approved the same day, the one
+    #: approved last sets the grade, whichever was proposed first.
+    approved_at: datetime | None = None
+
+    def order(self) -> tuple:
+        """The order adjustments are applied in: by approval, the id breaking ties."""
+        return (self.approved_on, self.approved_at or _NO_TIME, self.id)
+
+
+#: Sorts an adjustment without an approval time before those with one on the same day.
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -262,7 +273,7 @@ def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook
             )
     grade_override = None
     applied = []
-    for a in sorted(facts.adjustments, key=lambda x: (x.approved_on, x.id)):
+    for a in sorted(facts.adjustments, key=AdjustmentFact.order):
         if a.approved_on.year != cycle or a.approved_on > as_of:
             continue
         applied.append(a)

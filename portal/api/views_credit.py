@@ -23,6 +23,7 @@ PUBLIC_LABELS = {
     "staff.terminate": "本机构医保相关人员被终止医保支付资格",
     "adjustment": "人工调整（经双人审核）",
     "adjustment.grade": "人工调整等级（经双人审核）",
+    "adjustment.grade_superseded": "人工调整等级（经双人审核；已由其后批准的调整取代）",
 }
 
 

@@ -52,19 +52,31 @@ def breakdown_json(result: CreditResult) -> list[dict]:
 
 def _grade_items(result: CreditResult) -> list[dict]:
     """The zero-point items naming each approved adjustment that set the grade (the
-    stored breakdown ends with them)."""
-    return [
-        {
-            "points": 0.0,
-            "rule": "adjustment.grade",
-            "source_type": "adjustment",
-            "source_id": a.id,
-            "label": f"人工调整等级为{a.grade}：{a.reason}（{a.proposer}提出，{a.approver}批准）",
-            "changes_on": date(result.cycle + 1, 1, 1).isoformat(),
-        }
-        for a in result.adjustments
-        if a.grade is not None
-    ]
+    stored breakdown ends with them): the last one approved is in force, and each one
+    before it says which one took its place."""
+    setting = [a for a in result.adjustments if a.grade is not None]
+    items = []
+    for a in setting:
+        who = f"{a.proposer}提出，{a.approver}批准"
+        rule, changes_on = "adjustment.grade", date(result.cycle + 1, 1, 1).isoformat()
+        if a is not setting[-1]:
+            who += f"；已由其后批准的调整 #{setting[-1].id} 取代"
+            rule, changes_on = SUPERSEDED_RULE, None
+        items.append(
+            {
+                "points": 0.0,
+                "rule": rule,
+                "source_type": "adjustment",
+                "source_id": a.id,
+                "label": f"人工调整等级为{a.grade}：{a.reason}（{who}）",
+                "changes_on": changes_on,
+            }
+        )
+    return items
+
+
+#: A grade adjustment a later approved one took the place of (its line stays, as history).
+SUPERSEDED_RULE = "adjustment.grade_superseded"
 
 
 def _remember(cache: dict, key: tuple, build):

@@ -179,6 +179,7 @@ def _adjustment_facts(ids, wanted, as_of) -> dict[int, list[AdjustmentFact]]:
                 approver.display_name,
                 CreditAdjustment.points,
                 CreditAdjustment.grade,
+                CreditAdjustment.decided_at,
             )
             .join(proposer, proposer.id == CreditAdjustment.proposed_by_id)
             .join(approver, approver.id == CreditAdjustment.decided_by_id)
@@ -189,9 +190,11 @@ def _adjustment_facts(ids, wanted, as_of) -> dict[int, list[AdjustmentFact]]:
                 CreditAdjustment.approved_on <= as_of,
             )
         )
-        for aid, facility_id, on, reason, by, ok_by, points, grade in rows:
+        for aid, facility_id, on, reason, by, ok_by, points, grade, at in rows:
             if facility_id in wanted:
-                out[facility_id].append(AdjustmentFact(aid, on, reason, by, ok_by, points, grade))
+                out[facility_id].append(
+                    AdjustmentFact(aid, on, reason, by, ok_by, points, grade, at)
+                )
     return out
 
 

@@ -123,6 +123,26 @@ def test_grade_adjustment_and_its_validation(db, make_facility, people):
     assert len(collect_facts(facility, TODAY).adjustments) == 1
 
 
+def test_the_grade_adjustment_approved_last_sets_the_grade(db, make_facility, people):
+    """Two grade adjustments approved the same day: the later approval sets the grade, not
+    the later proposal; the earlier one's line says which took its place."""
+    facility = make_facility()
+    officer, admin, approver = people["officer"], people["admin"], people["approver"]
+    to_d = propose_adjustment(officer, facility, grade="D", reason="降为D", evidence="文号一")
+    to_b = propose_adjustment(admin, facility, grade="B", reason="降为B", evidence="文号二")
+    decide_adjustment(approver, to_b, approve=True, note="同意", today=TODAY)
+    assert latest_grade(facility.id).grade == "B"
+    decide_adjustment(approver, to_d, approve=True, note="同意", today=TODAY)
+    assert to_b.approved_on == to_d.approved_on and to_b.id > to_d.id
+    row = latest_grade(facility.id)
+    assert row.grade == "D" and facility.credit_grade == "D"
+    superseded, in_force = row.breakdown[-2:]
+    assert in_force["rule"] == "adjustment.grade" and in_force["source_id"] == to_d.id
+    assert superseded["rule"] == "adjustment.grade_superseded"
+    assert superseded["source_id"] == to_b.id and superseded["changes_on"] is None
+    assert f"已由其后批准的调整 #{to_d.id} 取代" in superseded["label"]
+
+
 def test_appeal_deadline_counts_working_days_across_national_day(db, make_facility, people):
     facility = make_facility()
     user_facility = people["insp"]

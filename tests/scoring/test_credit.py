@@ -154,6 +154,22 @@ def test_grade_adjustment_cannot_lift_a_cap():
     )
 
 
+def test_of_grade_adjustments_approved_the_same_day_the_last_approved_counts():
+    from datetime import UTC, datetime
+
+    day = date(2026, 9, 1)
+    first = AdjustmentFact(9, day, "先批", "甲", "乙", grade="D",
+                           approved_at=datetime(2026, 9, 1, 1, tzinfo=UTC))  # fmt: skip
+    later = AdjustmentFact(3, day, "后批", "甲", "乙", grade="B",
+                           approved_at=datetime(2026, 9, 1, 2, tzinfo=UTC))  # fmt: skip
+    result = compute_facility_score(facts(adjustments=(later, first)), AS_OF, RB)
+    assert result.grade == "B" and [a.id for a in result.adjustments] == [9, 3]
+    # Without approval times (as the tests of old build them): by id.
+    untimed = (AdjustmentFact(9, day, "a", "甲", "乙", grade="D"),
+               AdjustmentFact(3, day, "b", "甲", "乙", grade="B"))  # fmt: skip
+    assert compute_facility_score(facts(adjustments=untimed), AS_OF, RB).grade == "D"
+
+
 def test_repair_stops_old_findings_from_the_next_cycle():
     old = finding(1, "serious", day=date(2025, 3, 1))
     repaired = facts(findings=(old,), repairs=(RepairFact(1, date(2025, 11, 1)),))
