@@ -109,6 +109,8 @@ FIELD_LABELS: dict[str, object] = {
     # Credit
     "grade": _l("信用等级"),
     "score": _l("信用得分"),
+    "facility_grade": _l("机构当时的信用等级"),
+    "facility_score": _l("机构当时的信用得分"),
     "finding": _l("违规认定编号"),
     "filed_on": _l("提出日期"),
     "deadline": _l("截止日期"),

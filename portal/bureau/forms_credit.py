@@ -45,6 +45,8 @@ class AdjustmentDecisionForm(Form):
         validators=[REQUIRED],
     )
     note = TextAreaField(_l("审批意见"), validators=[REQUIRED, Length(max=2000)])
+    #: Shown when the facility's grade changed after the proposal (see the view).
+    changes_seen = BooleanField(_l("我已核对提出后等级的变化，该调整仍然适当"))
 
 
 class CreditAppealDecisionForm(Form):

@@ -51,7 +51,9 @@ from portal.models.pledge_extras import PledgePostingCheck
 from portal.operations.credit import latest_grade
 from portal.operations.credit_workflow import (
     CreditError,
+    changed_since_proposal,
     decide_adjustment,
+    grade_adjustments_in_force,
     manual_recompute,
     propose_adjustment,
 )
@@ -266,12 +268,18 @@ def adjustment_decide(adjustment_id: int):
         and adjustment.proposed_by_id != current_user.id
     )
     caps, cap_grade, held = (), None, False
+    proposed_under, replaced = None, []
     if adjustment.status is AdjustmentStatus.PENDING:
-        caps = current_caps(adjustment.facility, china_today())
+        today = china_today()
+        caps = current_caps(adjustment.facility, today)
         cap_grade = worst_cap_grade(caps)
         held = adjustment.grade is not None and override_held(
             credit_rulebook(), adjustment.grade, cap_grade
         )
+        # What the proposer saw may no longer hold: the approver is told, and confirms.
+        proposed_under = changed_since_proposal(adjustment)
+        if adjustment.grade is not None:
+            replaced = grade_adjustments_in_force(adjustment, today.year)
     if held:
         # Approving is still allowed (the decision stands for the cycle), but it does not
         # lift the grade while the cap applies: the option says so.
@@ -281,7 +289,17 @@ def adjustment_decide(adjustment_id: int):
         ]
     if request.method == "POST":
         ensure("credit.approve")
-        if form.validate_on_submit():
+        unconfirmed = (
+            proposed_under is not None
+            and form.outcome.data == "approve"
+            and not form.changes_seen.data
+        )
+        valid = form.validate_on_submit()
+        if valid and unconfirmed:
+            form.changes_seen.errors = [
+                _("该调整提出后机构等级已变化：请核对后勾选确认，或驳回后由提出人重新提出")
+            ]
+        elif valid:
             with commit_or_errors(CreditError, on_form(form)) as step:
                 decide_adjustment(
                     current_user,
@@ -320,6 +338,8 @@ def adjustment_decide(adjustment_id: int):
         caps=caps,
         cap_grade=cap_grade,
         held=held,
+        proposed_under=proposed_under,
+        replaced=replaced,
         **credit_context(),
     )
 

@@ -31,6 +31,7 @@ from portal.models.credit import (
     AdjustmentStatus,
     CreditAdjustment,
     CreditAttachment,
+    CreditGrade,
 )
 from portal.models.facility import Facility
 from portal.operations.audit import record_audit
@@ -240,10 +241,69 @@ def propose_adjustment(
         "credit.adjust_propose",
         "credit_adjustment",
         adjustment.id,
-        after=adjustment.audit_summary() | {"attachments": [row.audit_summary() for row in rows]},
+        after=adjustment.audit_summary()
+        | {"attachments": [row.audit_summary() for row in rows]}
+        | _facility_grade(facility),
         note=adjustment.reason,
     )
     return adjustment
+
+
+def _facility_grade(facility: Facility) -> dict:
+    """The facility's current grade and score, for an audit row."""
+    score = facility.credit_score
+    return {
+        "facility_grade": facility.credit_grade,
+        "facility_score": str(score) if score is not None else None,
+    }
+
+
+#: A grade and its score (None for both before the facility is graded).
+GradeAndScore = tuple[str | None, Decimal | None]
+
+
+def grade_when_proposed(adjustment: CreditAdjustment) -> GradeAndScore:
+    """The facility's grade and score when ``adjustment`` was proposed (its grade history
+    up to then; none before its first computation)."""
+    row = db.session.execute(
+        select(CreditGrade.grade, CreditGrade.score)
+        .where(
+            CreditGrade.facility_id == adjustment.facility_id,
+            CreditGrade.computed_at <= adjustment.proposed_at,
+        )
+        .order_by(CreditGrade.computed_at.desc(), CreditGrade.id.desc())
+        .limit(1)
+    ).first()
+    return (row.grade, row.score) if row is not None else (None, None)
+
+
+def changed_since_proposal(adjustment: CreditAdjustment) -> GradeAndScore | None:
+    """The grade and score when ``adjustment`` was proposed, if the facility's are others
+    now (the proposal may no longer fit: a lowering to B of a facility at C since is a
+    raise); None while they are the same."""
+    then = grade_when_proposed(adjustment)
+    facility = adjustment.facility
+    now = (facility.credit_grade, facility.credit_score)
+    return then if then != now else None
+
+
+def grade_adjustments_in_force(adjustment: CreditAdjustment, cycle: int) -> list[CreditAdjustment]:
+    """The facility's other approved grade adjustments of ``cycle``: approving
+    ``adjustment`` (a grade) takes their place."""
+    return list(
+        db.session.scalars(
+            select(CreditAdjustment)
+            .where(
+                CreditAdjustment.facility_id == adjustment.facility_id,
+                CreditAdjustment.id != adjustment.id,
+                CreditAdjustment.status == AdjustmentStatus.APPROVED,
+                CreditAdjustment.grade.is_not(None),
+                CreditAdjustment.approved_on >= date(cycle, 1, 1),
+                CreditAdjustment.approved_on <= date(cycle, 12, 31),
+            )
+            .order_by(CreditAdjustment.approved_on, CreditAdjustment.decided_at)
+        )
+    )
 
 
 def decide_adjustment(
@@ -260,7 +320,7 @@ def decide_adjustment(
         raise CreditError(_("提出人不能审批本人提出的调整，须由另一名审批人决定"))
     if not has_visible(note or ""):
         raise CreditError(_("请填写审批意见"))
-    before = adjustment.audit_summary()
+    before = adjustment.audit_summary() | _facility_grade(adjustment.facility)
     adjustment.status = AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
     adjustment.decided_by_id = actor.id
     adjustment.decided_at = utcnow()
@@ -268,20 +328,20 @@ def decide_adjustment(
     if approve:
         adjustment.approved_on = today
     db.session.flush()
+    if approve:
+        # The trigger names the adjustment, so the history can show who proposed it.
+        recompute_grade(
+            adjustment.facility, f"{APPROVE_TRIGGER}:{adjustment.id}", today=today, actor=actor
+        )
     record_audit(
         actor,
         "credit.adjust_approve" if approve else "credit.adjust_reject",
         "credit_adjustment",
         adjustment.id,
         before=before,
-        after=adjustment.audit_summary(),
+        after=adjustment.audit_summary() | _facility_grade(adjustment.facility),
         note=note.strip(),
     )
-    if approve:
-        # The trigger names the adjustment, so the history can show who proposed it.
-        recompute_grade(
-            adjustment.facility, f"{APPROVE_TRIGGER}:{adjustment.id}", today=today, actor=actor
-        )
 
 
 def manual_recompute(actor, facility: Facility, today: date):

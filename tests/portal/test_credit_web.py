@@ -216,6 +216,54 @@ def test_adjustment_four_eyes_on_the_web(db, client, auth, make_facility, make_u
     assert "97.0" in credit and "测试系统管理员提出" in credit and "测试审批人批准" in credit
 
 
+def test_approving_a_proposal_made_before_the_grade_changed_asks_for_a_confirmation(
+    db, client, auth, make_facility, make_user
+):
+    """Proposed as "lower to B" of an A facility, approved after another adjustment took it
+    to C, it would raise it: the approver is shown both grades and confirms."""
+    from portal.models.audit import AuditLog
+    from portal.operations.credit import recompute_grade
+    from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
+
+    today = china_today()
+    facility = make_facility()
+    officer = make_user(Role.CREDIT_OFFICER, "officer")
+    admin = make_user(Role.ADMIN, "admin")
+    approver = make_user(Role.APPROVER, "appr")
+    recompute_grade(facility, "manual", today=today)
+    to_b = propose_adjustment(officer, facility, grade="B", reason="降为B", evidence="文号一")
+    to_c = propose_adjustment(admin, facility, grade="C", reason="降为C", evidence="文号二")
+    to_b.proposed_at = to_c.proposed_at = latest_grade(facility.id).computed_at
+    decide_adjustment(approver, to_c, approve=True, note="同意", today=today)
+    db.session.commit()
+    assert facility.credit_grade == "C"
+    auth.login("appr")
+    url = f"/bureau/credit/adjustments/{to_b.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "该调整提出时，机构为 A 级，100.0 分；现为 C 级，100.0 分" in page
+    assert f'本周期已有经批准的等级调整：<a href="/bureau/credit/adjustments/{to_c.id}">' in page
+    decision = {"csrf_token": csrf_token(page), "outcome": "approve", "note": "同意"}
+    refused = client.post(url, data=decision).get_data(as_text=True)
+    assert "该调整提出后机构等级已变化：请核对后勾选确认" in refused
+    db.session.expire_all()
+    assert db.session.get(CreditAdjustment, to_b.id).status.value == "pending"
+    assert client.post(url, data=decision | {"changes_seen": "y"}).status_code == 302
+    db.session.expire_all()
+    assert latest_grade(facility.id).grade == "B"
+    row = db.session.scalar(
+        select(AuditLog).where(
+            AuditLog.action == "credit.adjust_approve", AuditLog.object_id == str(to_b.id)
+        )
+    )
+    before, after = row.summary["before"], row.summary["after"]
+    assert before["facility_grade"] == "C" and after["facility_grade"] == "B"
+    # Unchanged since the proposal: no warning, nothing to tick.
+    fresh = propose_adjustment(officer, facility, points="-1", reason="扣分", evidence="文号三")
+    db.session.commit()
+    page = client.get(f"/bureau/credit/adjustments/{fresh.id}").get_data(as_text=True)
+    assert "该调整提出时" not in page and 'name="changes_seen"' not in page
+
+
 def test_facility_sees_only_its_own_credit_and_files_an_appeal(
     db, client, auth, make_facility, make_user
 ):
