@@ -109,6 +109,9 @@ FIELD_LABELS: dict[str, object] = {
     # Credit
     "grade": _l("信用等级"),
     "score": _l("信用得分"),
+    "as_of": _l("计算日期"),
+    "changed": _l("等级变化的机构数"),
+    ("credit_batch", "facilities"): _l("机构数"),
     "facility_grade": _l("机构当时的信用等级"),
     "facility_score": _l("机构当时的信用得分"),
     "finding": _l("违规认定编号"),

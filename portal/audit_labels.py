@@ -92,6 +92,7 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             "credit.repair_reject": _l("不予信用修复"),
             "credit.repair_deadline": _l("补定信用修复决定期限"),
             "credit.recompute": _l("手动重算信用等级"),
+            "credit.recompute_all": _l("批量重算全部机构信用等级"),
         },
     ),
     ActionGroup(
@@ -173,6 +174,7 @@ OBJECT_LABELS: dict[str, object] = {
     "pledge_posting_check": _l("承诺书张贴检查"),
     "import": _l("导入文件"),
     "demo": _l("演示数据"),
+    "credit_batch": _l("信用等级批量重算（按计算日期）"),
 }
 
 #: Fixed notes some operations store in English.

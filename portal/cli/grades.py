@@ -38,11 +38,21 @@ def grades_group() -> None:
 def grades_recompute(as_of, batch_size: int, jobs: int) -> None:
     """Recompute every facility's grade; each computation is added to the history and
     each batch is committed on its own."""
+    from portal.extensions import db
+    from portal.operations.audit import record_audit
     from portal.operations.credit import all_facility_ids, latest_computation_day
     from portal.operations.credit_batch import recompute_all
     from portal.web import china_today
 
-    day: date = as_of.date() if as_of else china_today()
+    today = china_today()
+    day: date = as_of.date() if as_of else today
+    if day > today:
+        # The result would be the current grade until that day, and every run before
+        # it would be refused as dated back.
+        raise click.ClickException(
+            f"--as-of {day.isoformat()} 晚于今天（{today.isoformat()}）："
+            "不能按将来的日期计算信用等级"
+        )
     latest = latest_computation_day()
     if latest is not None and day < latest:
         # Each computation also sets the facility's current grade: a run dated before
@@ -57,4 +67,12 @@ def grades_recompute(as_of, batch_size: int, jobs: int) -> None:
         total, changed = recompute_all(
             day, batch_size, progress=bar.update, jobs=jobs, facility_ids=ids
         )
+    record_audit(
+        None,
+        "credit.recompute_all",
+        "credit_batch",
+        day.isoformat(),
+        after={"as_of": day.isoformat(), "facilities": total, "changed": changed},
+    )
+    db.session.commit()
     click.echo(f"完成：共 {total} 家机构，{changed} 家等级发生变化。")

@@ -52,3 +52,23 @@ def test_recompute_refuses_a_date_before_the_latest_computation(db, runner, make
     assert f"早于最近一次计算的日期 {TODAY.isoformat()}" in result.output
     assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == rows
     assert facility.graded_at == graded_at
+
+
+def test_recompute_refuses_a_date_after_today_and_audits_each_run(db, runner, make_facility):
+    """A run dated ahead would publish that day's grades now and refuse every run until it."""
+    from datetime import timedelta
+
+    from portal.models.audit import AuditLog
+    from portal.web import china_today
+
+    make_facility()
+    tomorrow = (china_today() + timedelta(days=1)).isoformat()
+    result = runner.invoke(args=["grades", "recompute", "--as-of", tomorrow, "--jobs", "1"])
+    assert result.exit_code == 1
+    assert f"--as-of {tomorrow} 晚于今天" in result.output
+    assert db.session.scalar(select(func.count()).select_from(CreditGrade)) == 0
+    ok = runner.invoke(args=["grades", "recompute", "--as-of", TODAY.isoformat(), "--jobs", "1"])
+    assert ok.exit_code == 0, ok.output
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "credit.recompute_all"))
+    assert row.actor_id is None and row.object_type == "credit_batch"
+    assert row.summary["after"] == {"as_of": TODAY.isoformat(), "facilities": 1, "changed": 1}
