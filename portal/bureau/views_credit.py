@@ -54,6 +54,8 @@ from portal.operations.credit_workflow import (
     changed_since_proposal,
     decide_adjustment,
     grade_adjustments_in_force,
+    graded_too_late,
+    grading_starts,
     manual_recompute,
     propose_adjustment,
 )
@@ -223,6 +225,7 @@ def adjustment_new(facility_id: int):
                     evidence=form.evidence.data,
                     attachments=read_uploads(form.attachments),
                     files=files,
+                    today=china_today(),
                     **upload_limits(),
                 )
         except CreditError as exc:
@@ -230,11 +233,14 @@ def adjustment_new(facility_id: int):
         else:
             flash(_("调整已提交，须经另一名审批人批准后生效"), "success")
             return redirect(url_for("bureau.facility_credit", facility_id=facility.id))
-    caps = current_caps(facility, china_today())
+    today = china_today()
+    caps = current_caps(facility, today)
     return render_template(
         "bureau/adjustment_form.html",
         form=form,
         facility=facility,
+        grading_starts=grading_starts(facility),
+        too_late=graded_too_late(facility, today),
         current=latest_grade(facility.id),
         caps=caps,
         cap_grade=worst_cap_grade(caps),
@@ -313,10 +319,13 @@ def adjustment_decide(adjustment_id: int):
                 grade = adjustment.facility.credit_grade
                 approved = adjustment.status is AdjustmentStatus.APPROVED
                 if approved and grade is None:
-                    # Not graded this cycle (under contract for too short a time): the
-                    # adjustment counts once the facility is graded.
+                    # Not graded yet (under contract for too short a time), but within the
+                    # cycle (approving is refused otherwise): it counts from then.
                     flash(
-                        _("调整已批准；该机构本周期暂不参加信用评价，调整在其参加评价后计入"),
+                        _(
+                            "调整已批准；该机构自 %(d)s 起参加信用评价，调整届时计入本周期",
+                            d=grading_starts(adjustment.facility).isoformat(),
+                        ),
                         "warning",
                     )
                 elif approved and adjustment.grade is not None and grade != adjustment.grade:

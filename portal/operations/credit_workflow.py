@@ -40,6 +40,7 @@ from portal.operations.locks import lock_row
 from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
 from portal.validators import has_visible
+from scoring.staff_points import add_months
 from scoring.workdays import CalendarError
 
 
@@ -172,6 +173,19 @@ def _points(value, base: int) -> Decimal | None:
     return points
 
 
+def grading_starts(facility: Facility) -> date:
+    """The day the facility is first graded: its agreement old enough (the rulebook's
+    months)."""
+    return add_months(facility.agreement_start, credit_rulebook().min_agreement_months)
+
+
+def graded_too_late(facility: Facility, today: date) -> date | None:
+    """The day grading starts, when that is after ``today``'s cycle: an adjustment counts
+    in the cycle it is approved in, so one approved now would never count."""
+    starts = grading_starts(facility)
+    return starts if starts > date(today.year, 12, 31) else None
+
+
 def propose_adjustment(
     actor,
     facility: Facility,
@@ -185,13 +199,22 @@ def propose_adjustment(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pages: int = DEFAULT_MAX_PAGES,
     max_files: int = MAX_ATTACHMENTS,
+    today: date | None = None,
 ) -> CreditAdjustment:
     """Propose points or a grade (exactly one). It takes effect only once someone else
-    approves it.
+    approves it. With ``today``, a facility not graded before the cycle ends is refused.
 
     ``attachments`` are ``(data, filename)`` evidence files, checked by content and stored
     through ``files`` (a :class:`portal.storage.FileBatch`); a refused file raises
     :class:`CreditError` before anything is stored."""
+    if today is not None and (starts := graded_too_late(facility, today)):
+        raise CreditError(
+            _(
+                "该机构自 %(d)s 起才参加信用评价；人工调整只计入批准当年的评价周期，"
+                "本周期无等级可调整，请待其参加评价后再提出",
+                d=starts.isoformat(),
+            )
+        )
     rb = credit_rulebook()
     points = _points(points, rb.base)
     grade = (grade or "").strip() or None
@@ -320,6 +343,14 @@ def decide_adjustment(
         raise CreditError(_("提出人不能审批本人提出的调整，须由另一名审批人决定"))
     if not has_visible(note or ""):
         raise CreditError(_("请填写审批意见"))
+    if approve and (starts := graded_too_late(adjustment.facility, today)):
+        raise CreditError(
+            _(
+                "该机构自 %(d)s 起才参加信用评价；人工调整只计入批准当年的评价周期，"
+                "现在批准不会生效，请驳回，待其参加评价后重新提出",
+                d=starts.isoformat(),
+            )
+        )
     before = adjustment.audit_summary() | _facility_grade(adjustment.facility)
     adjustment.status = AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
     adjustment.decided_by_id = actor.id
