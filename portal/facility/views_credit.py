@@ -126,6 +126,16 @@ def _pending_subjects() -> dict[str, int]:
     }
 
 
+def _decided_findings() -> dict[str, int]:
+    """The findings whose objection has been decided (a finding takes one objection), each
+    with the page of the list of objections that shows the decision."""
+    return {
+        str(a.finding_id): page_of(position)
+        for position, a in enumerate(_own_requests(CreditAppeal))
+        if a.status is not CreditAppealStatus.PENDING and a.finding_id is not None
+    }
+
+
 #: Grade changes the home page lists; the credit page has the whole history.
 HOME_GRADE_CHANGES = 5
 #: Days a decided objection or repair application stays on the home page.
@@ -200,6 +210,7 @@ def credit():
         appeals=appeals,
         repairs=repairs,
         pending_subjects=_pending_subjects(),
+        decided_findings=_decided_findings(),
         today=today,
     )
 
@@ -236,9 +247,11 @@ def credit_appeal():
         )
         for f in findings
     ]
-    pending = _pending_subjects()
+    waiting = _pending_subjects()
+    pending = waiting | _decided_findings()
     if request.method == "GET":
-        # A subject with an objection pending is not offered: a second one is refused.
+        # A subject with an objection pending, or a finding whose objection was decided, is
+        # not offered: a second one is refused.
         form.subject.choices = [c for c in form.subject.choices if c[0] not in pending]
         if request.args.get("finding"):
             form.subject.data = request.args["finding"]
@@ -279,7 +292,7 @@ def credit_appeal():
         any_finding=bool(findings),
         working_days=credit_rulebook().appeal_working_days,
         # The page of the credit page's list of objections showing the newest pending one.
-        pending_page=min(pending.values(), default=1),
+        pending_page=min(waiting.values(), default=1),
         # Sent when nothing could be objected to any more: the reason typed is shown back.
         unsent=form.reason.data if request.method == "POST" else None,
     )

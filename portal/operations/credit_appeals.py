@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from pledges.uploads import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES
 from portal.extensions import db
-from portal.models.credit import CreditAppeal, CreditAppealStatus
+from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditGrade
 from portal.models.facility import Facility
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.audit import record_audit
@@ -28,6 +28,7 @@ from portal.operations.decisions import record_decision
 from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
 from portal.validators import has_visible
+from portal.web import china_date
 
 
 def file_credit_appeal(
@@ -69,6 +70,20 @@ def file_credit_appeal(
     )
     if db.session.scalar(pending) is not None:
         raise CreditError(_("已有待处理的同一事项异议，请等待处理结果"), "finding")
+    if decided := _decided_before(facility, finding, grade_row):
+        # The objection is the review; what follows a decision is reconsideration or a
+        # lawsuit, outside the portal. A grade objected to is this cycle's grade and score:
+        # once either changes, the new result may be objected to.
+        raise CreditError(
+            _(
+                "对%(what)s的异议已于 %(d)s 处理（%(s)s），不能再次提出；对处理结果不服的，"
+                "可依法申请行政复议或者提起行政诉讼",
+                what=_("该违规发现") if finding is not None else _("当前信用评价结果"),
+                d=china_date(decided.decided_at).isoformat(),
+                s=decided.status.label,
+            ),
+            "finding",
+        )
     checked = check_attachments(
         attachments, max_bytes=max_bytes, max_pages=max_pages, max_files=max_files
     )
@@ -100,6 +115,25 @@ def file_credit_appeal(
         note=appeal.reason,
     )
     return appeal
+
+
+def _decided_before(facility: Facility, finding: Finding | None, grade_row) -> CreditAppeal | None:
+    """An objection already decided on the same matter: the finding, or (no finding) the
+    grade and score of the cycle ``grade_row`` holds."""
+    stmt = select(CreditAppeal).where(
+        CreditAppeal.facility_id == facility.id,
+        CreditAppeal.status != CreditAppealStatus.PENDING,
+    )
+    if finding is not None:
+        stmt = stmt.where(CreditAppeal.finding_id == finding.id)
+    else:
+        stmt = stmt.join(CreditGrade, CreditGrade.id == CreditAppeal.grade_id).where(
+            CreditAppeal.finding_id.is_(None),
+            CreditGrade.cycle == grade_row.cycle,
+            CreditGrade.grade == grade_row.grade,
+            CreditGrade.score == grade_row.score,
+        )
+    return db.session.scalar(stmt.order_by(CreditAppeal.decided_at.desc()).limit(1))
 
 
 def decide_credit_appeal(

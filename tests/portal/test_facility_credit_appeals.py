@@ -103,3 +103,69 @@ def test_the_grade_is_not_offered_to_a_facility_without_one(
     page = client.get(URL).get_data(as_text=True)
     assert 'name="subject"' not in page
     assert "本机构尚无信用评价结果，各项违规认定均已有异议正在处理" in page
+
+
+def test_a_decided_objection_is_not_filed_again(db, client, auth, make_facility, make_user):
+    """The objection is the review: after its decision, a finding is not offered again, and
+    the grade only once its grade or score has changed."""
+    from portal.operations.credit_appeals import decide_credit_appeal
+
+    own = make_facility()
+    one, two = two_inspectors(make_user)
+    today = china_today()
+    finding, _ = confirmed_finding(
+        one, inspection(one, own, [one, two], start=today), today=today, decision_date=today,
+        period_start=None, period_end=None,
+    )  # fmt: skip
+    recompute_grade(own, "manual", today=today)
+    officer = make_user(Role.CREDIT_OFFICER, "obj_officer")
+    make_user(Role.FACILITY, "fac_obj", facility=own)
+    db.session.commit()
+    auth.login("fac_obj")
+    assert _file(client, str(finding.id), "涉及金额计算有误").status_code == 302
+    assert _file(client, "grade", "等级计算有误").status_code == 302
+    for appeal in db.session.scalars(select(CreditAppeal)):
+        decide_credit_appeal(officer, appeal, upheld=False, reason="经复核无误", today=today)
+    db.session.commit()
+
+    form = client.get(URL).get_data(as_text=True)
+    assert f'value="{finding.id}"' not in form
+    assert "异议已处理" in client.get("/facility/credit").get_data(as_text=True)
+    again = _file(client, "grade", "仍认为有误").get_data(as_text=True)
+    assert "对当前信用评价结果的异议已于" in again and "可依法申请行政复议" in again
+    # A forged subject: the finding is refused the same way.
+    forged = client.post(URL, data={
+        "csrf_token": csrf_token(form), "subject": str(finding.id), "reason": "再议",
+    }).get_data(as_text=True)  # fmt: skip
+    assert "对该违规发现的异议已于" in forged, forged[-3000:]
+    assert db.session.scalar(select(func.count()).select_from(CreditAppeal)) == 2
+    # Once the grade's score changes (another finding), the new result may be objected to.
+    confirmed_finding(
+        one, inspection(one, own, [one, two], start=today, confirm_distinct=True),
+        today=today, decision_date=today, period_start=None, period_end=None,
+        description="另一项违规",
+    )  # fmt: skip
+    db.session.commit()
+    assert _file(client, "grade", "新的评价结果有误").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(CreditAppeal)) == 3
+
+
+def test_an_upheld_grade_objection_says_what_follows(db, client, auth, make_facility, make_user):
+    """Upheld, a grade objection recomputes the grade, which may not move: the facility is
+    told an adjustment, if any, comes separately with a second person's approval."""
+    from portal.operations.credit_appeals import decide_credit_appeal
+
+    own = make_facility()
+    recompute_grade(own, "manual", today=china_today())
+    officer = make_user(Role.CREDIT_OFFICER, "obj_officer")
+    make_user(Role.FACILITY, "fac_obj", facility=own)
+    db.session.commit()
+    auth.login("fac_obj")
+    assert _file(client, "grade", "等级计算有误").status_code == 302
+    appeal = db.session.scalar(select(CreditAppeal))
+    decide_credit_appeal(officer, appeal, upheld=True, reason="理由成立", today=china_today())
+    db.session.commit()
+    credit = client.get("/facility/credit").get_data(as_text=True)
+    assert "异议成立：" in credit and "如需人工调整等级，由医保局另行提出" in credit
+    home = client.get("/facility/").get_data(as_text=True)
+    assert "等级如需调整，由医保局另行提出并经审批" in home
