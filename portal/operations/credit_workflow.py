@@ -79,10 +79,11 @@ def check_attachments(
     max_files: int = MAX_ATTACHMENTS,
 ) -> list[CheckedFile]:
     """Check every upload by content before anything is stored; raise :class:`CreditError`
-    on the ``attachments`` field for the first refused file."""
+    on the ``attachments`` field naming every refused file, so that all are put right at
+    once."""
     if len(uploads) > max_files:
         raise CreditError(_("最多上传 %(n)d 个证明材料文件", n=max_files), "attachments")
-    checked = []
+    checked, refused = [], []
     for data, filename in uploads:
         try:
             checked.append(
@@ -96,9 +97,9 @@ def check_attachments(
             )
         except UploadRejected as exc:
             name = display_name(filename, fallback=_("文件"))
-            raise CreditError(
-                _("%(name)s：%(reason)s", name=name, reason=upload_message(exc)), "attachments"
-            ) from exc
+            refused.append(_("%(name)s：%(reason)s", name=name, reason=upload_message(exc)))
+    if refused:
+        raise CreditError("；".join(refused), "attachments")
     return checked
 
 

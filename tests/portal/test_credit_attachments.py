@@ -128,6 +128,16 @@ def test_refused_evidence_file_stores_nothing(
     assert not get_storage().exists(_key(data))
 
 
+def test_every_refused_file_is_named_at_once():
+    """Told only of the first, the user fixed it, chose every file again and was refused
+    for the next one."""
+    uploads = [(samples.good_pdf(), "好的.pdf"), (HTML_AS_PDF, "网页.pdf"), (b"", "空的.pdf")]
+    with pytest.raises(CreditError) as caught:
+        check_attachments(uploads)
+    message = caught.value.errors["attachments"]
+    assert "网页.pdf：" in message and "空的.pdf：" in message and "好的.pdf" not in message
+
+
 def test_too_many_files_are_refused():
     uploads = [(samples.good_pdf(), "a.pdf")] * (MAX_ATTACHMENTS + 1)
     with pytest.raises(CreditError) as caught:
