@@ -70,7 +70,9 @@ def grade_history_figure(rows, rb, title: str):
     fig = Figure(figsize=(8, 3.6), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    ax.set_ylim(0, rb.base + 2)
+    # Headroom above the base score, so that the top line and its point stay clear of the frame.
+    top = rb.base * 1.08
+    ax.set_ylim(0, top)
     for band in rb.grades[:-1]:
         ax.axhline(band.min, color="#9aa5b4", linestyle="--", linewidth=0.8)
         ax.text(1.005, band.min, f"{band.grade}≥{band.min}", va="center", fontsize=8,
@@ -80,8 +82,11 @@ def grade_history_figure(rows, rb, title: str):
         scores = [float(r[1]) for r in rows]
         ax.step(times, scores, where="post", color="#0b5cad", linewidth=1.8)
         ax.plot(times[-1:], scores[-1:], "o", color="#0b5cad")
+        # The label goes below a point in the upper half, above one in the lower half.
+        below = scores[-1] > top / 2
         ax.annotate(f"{rows[-1][2]}  {scores[-1]:g}", (times[-1], scores[-1]),
-                    textcoords="offset points", xytext=(-10, 8), ha="right")  # fmt: skip
+                    textcoords="offset points", xytext=(-10, -8 if below else 8),
+                    ha="right", va="top" if below else "bottom")  # fmt: skip
         locator = AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(

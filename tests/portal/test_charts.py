@@ -1,0 +1,49 @@
+"""The score chart's figure: labels inside the plot, readable ticks, a title that fits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from portal.charts import chart_style, grade_history_figure
+from portal.rules import credit_rulebook
+
+T0 = datetime(2026, 3, 5, 4, 26, 29, tzinfo=UTC)
+
+
+@pytest.fixture
+def draw(app):
+    """Build and draw the chart; yield (figure, axes, renderer)."""
+
+    def build(rows, title="本机构信用评分变化"):
+        fig = grade_history_figure(rows, credit_rulebook(), title)
+        fig.canvas.draw()
+        return fig, fig.axes[0], fig.canvas.get_renderer()
+
+    with app.test_request_context(), chart_style():
+        yield build
+
+
+def _rows(*steps: timedelta, start: float = 100):
+    return [(T0 + step, Decimal(start - 3 * i), "A") for i, step in enumerate(steps)]
+
+
+def _inside(inner, outer) -> bool:
+    return (
+        inner.x0 >= outer.x0
+        and inner.x1 <= outer.x1
+        and inner.y0 >= outer.y0
+        and inner.y1 <= outer.y1
+    )
+
+
+@pytest.mark.parametrize("score", [100, 96, 50, 2])
+def test_point_label_stays_inside_the_plot_and_off_the_title(draw, score):
+    fig, ax, renderer = draw([(T0, Decimal(score), "A")])
+    (label,) = ax.texts[-1:]
+    assert label.get_text() == f"A  {score}"
+    box = label.get_window_extent(renderer)
+    assert _inside(box, ax.get_window_extent(renderer))
+    assert not box.overlaps(ax.title.get_window_extent(renderer))
