@@ -9,16 +9,21 @@ from __future__ import annotations
 import io
 import warnings
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
+from matplotlib.dates import num2date
+from matplotlib.ticker import Formatter
 
 from portal.web import CHINA
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei")
-#: Tick labels in Chinese date style: year, month, day, then times within a day.
-DATE_FORMATS = ["%Y年", "%m月", "%d日", "%H:%M", "%H:%M", "%H:%M:%S"]
-OFFSET_FORMATS = ["", "%Y年", "%Y年%m月", "%Y年%m月%d日", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M"]
+#: Date parts of tick labels, coarsest first; times of day follow them.
+DATE_PARTS = ("%Y年", "%m月", "%d日")
+#: Narrower spans than this are drawn over a window of this width around their middle,
+#: so that a single computation, or several within seconds, get readable day ticks.
+MIN_SPAN = timedelta(days=7)
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +69,7 @@ def grade_history_figure(rows, rb, title: str):
     """Score over time (step line) with the grade bands; ``rows`` are
     (computed_at, score, grade) oldest first. Call under :func:`chart_style`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 3.6), dpi=100)
@@ -87,11 +92,12 @@ def grade_history_figure(rows, rb, title: str):
         ax.annotate(f"{rows[-1][2]}  {scores[-1]:g}", (times[-1], scores[-1]),
                     textcoords="offset points", xytext=(-10, -8 if below else 8),
                     ha="right", va="top" if below else "bottom")  # fmt: skip
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(
-            ConciseDateFormatter(locator, formats=DATE_FORMATS, offset_formats=OFFSET_FORMATS)
-        )
+        if times[-1] - times[0] < MIN_SPAN:
+            # Ticks within a second would all read alike, and one point alone spans years.
+            middle = times[0] + (times[-1] - times[0]) / 2
+            ax.set_xlim(middle - MIN_SPAN / 2, middle + MIN_SPAN / 2)
+        ax.xaxis.set_major_locator(AutoDateLocator(maxticks=7, interval_multiples=False))
+        ax.xaxis.set_major_formatter(DistinctDateFormatter())
     else:
         ax.set_xticks([])
         ax.text(0.5, 0.5, _("暂无评价记录"), transform=ax.transAxes, ha="center")
@@ -100,3 +106,61 @@ def grade_history_figure(rows, rb, title: str):
     ax.grid(axis="y", alpha=0.2)
     fig.tight_layout()
     return fig
+
+
+class DistinctDateFormatter(Formatter):
+    """Chinese date tick labels that never repeat one another.
+
+    A label names the ticks' date from the coarsest part in which they differ down to the
+    finest part that is not zero in one of them (so "15日" never stands for two months);
+    the parts all ticks share go to the offset text under the axis.
+    """
+
+    def __init__(self):
+        self.offset = ""
+
+    def __call__(self, x, pos=None):
+        return num2date(x).strftime("%Y年%m月%d日 %H:%M:%S")
+
+    def get_offset(self):
+        return self.offset
+
+    def format_ticks(self, values):
+        dates = [_tick_date(v) for v in values]
+        shown = dates
+        if self.axis is not None:  # ticks outside the view are not drawn: ignore them
+            low, high = sorted(self.axis.get_view_interval())
+            shown = [d for v, d in zip(values, dates, strict=True) if low <= v <= high] or dates
+        if not shown:
+            self.offset = ""
+            return []
+        labels, offset = date_labels(shown)
+        self.offset = shown[0].strftime(offset) if offset else ""
+        return [d.strftime(labels) for d in dates]
+
+
+def _tick_date(value: float) -> datetime:
+    """The naive wall-clock time of a tick, to the nearest second."""
+    moment = num2date(value).replace(tzinfo=None) + timedelta(microseconds=500_000)
+    return moment.replace(microsecond=0)
+
+
+def date_labels(dates) -> tuple[str, str]:
+    """The strftime formats of the tick labels and of the offset text for ``dates``."""
+    # Levels: 0 year, 1 month, 2 day, 3 time of day.
+    if any(d.second for d in dates):
+        finest, clock = 3, "%H:%M:%S"
+    elif any(d.hour or d.minute for d in dates):
+        finest, clock = 3, "%H:%M"
+    elif any(d.day != 1 for d in dates):
+        finest, clock = 2, ""
+    elif any(d.month != 1 for d in dates):
+        finest, clock = 1, ""
+    else:
+        finest, clock = 0, ""
+    parts = [(d.year, d.month, d.day) for d in dates]
+    varying = next((i for i in range(3) if len({p[: i + 1] for p in parts}) > 1), 3)
+    coarsest = min(varying, finest)
+    label = "".join(DATE_PARTS[coarsest : finest + 1])
+    label = f"{label} {clock}".strip()
+    return label, "".join(DATE_PARTS[:coarsest])

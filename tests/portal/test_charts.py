@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from matplotlib.dates import num2date
 
 from portal.charts import chart_style, grade_history_figure
 from portal.rules import credit_rulebook
@@ -30,6 +31,11 @@ def _rows(*steps: timedelta, start: float = 100):
     return [(T0 + step, Decimal(start - 3 * i), "A") for i, step in enumerate(steps)]
 
 
+def _tick_labels(ax) -> list[str]:
+    low, high = ax.get_xlim()
+    return [t.label1.get_text() for t in ax.xaxis.get_major_ticks() if low <= t.get_loc() <= high]
+
+
 def _inside(inner, outer) -> bool:
     return (
         inner.x0 >= outer.x0
@@ -47,3 +53,33 @@ def test_point_label_stays_inside_the_plot_and_off_the_title(draw, score):
     box = label.get_window_extent(renderer)
     assert _inside(box, ax.get_window_extent(renderer))
     assert not box.overlaps(ax.title.get_window_extent(renderer))
+
+
+def test_single_point_gets_a_few_days_either_side(draw):
+    fig, ax, renderer = draw(_rows(timedelta(0)))
+    low, high = (num2date(x) for x in ax.get_xlim())
+    assert timedelta(days=2) <= high - low <= timedelta(days=14)
+    labels = _tick_labels(ax)
+    assert len(labels) >= 3 and len(set(labels)) == len(labels)
+    assert all(label.endswith("日") or label.endswith("月") for label in labels)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        timedelta(milliseconds=100),  # within one second
+        timedelta(seconds=7),  # within one minute
+        timedelta(minutes=40),  # within one hour
+        timedelta(hours=3),  # within one day
+        timedelta(hours=20),  # within a week
+        timedelta(days=6),  # "15日" of two months
+        timedelta(days=30),
+        timedelta(days=80),  # "03月" of two years
+        timedelta(days=400),
+    ],
+)
+def test_tick_labels_are_never_repeated(draw, step):
+    fig, ax, renderer = draw(_rows(*(step * i for i in range(6))))
+    labels = _tick_labels(ax)
+    assert len(labels) >= 2
+    assert len(set(labels)) == len(labels), labels
