@@ -24,6 +24,8 @@ DATE_PARTS = ("%Y年", "%m月", "%d日")
 #: Narrower spans than this are drawn over a window of this width around their middle,
 #: so that a single computation, or several within seconds, get readable day ticks.
 MIN_SPAN = timedelta(days=7)
+#: Title lines at most; a longer title ends with an ellipsis.
+TITLE_LINES = 2
 
 
 @lru_cache(maxsize=1)
@@ -101,11 +103,41 @@ def grade_history_figure(rows, rb, title: str):
     else:
         ax.set_xticks([])
         ax.text(0.5, 0.5, _("暂无评价记录"), transform=ax.transAxes, ha="center")
-    ax.set_title(title)
+    heading = ax.set_title(title)
+    _fit_width(heading, fig.bbox.width * 0.94)
     ax.set_ylabel(_("信用评分"))
     ax.grid(axis="y", alpha=0.2)
     fig.tight_layout()
     return fig
+
+
+def _fit_width(text, width: float) -> None:
+    """Wrap ``text`` (a matplotlib Text) into lines narrower than ``width`` pixels, at a space
+    when one is near the end of a line, else between any two characters (Chinese has no
+    spaces), ending with "…" past :data:`TITLE_LINES` lines."""
+    renderer = text.figure.canvas.get_renderer()
+
+    def fits(line: str) -> bool:
+        text.set_text(line)
+        return text.get_window_extent(renderer).width <= width
+
+    rest = text.get_text()
+    lines: list[str] = []
+    while rest and len(lines) < TITLE_LINES:
+        size = len(rest)
+        while size > 1 and not fits(rest[:size]):
+            size -= 1
+        space = rest.rfind(" ", 0, size + 1)
+        if size < len(rest) and len(lines) < TITLE_LINES - 1 and space > size // 2:
+            size = space  # between a name and the words after it
+        lines.append(rest[:size].strip())
+        rest = rest[size:].strip()
+    if rest:
+        last = lines[-1]
+        while last and not fits(last + "…"):
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
+    text.set_text("\n".join(lines))
 
 
 class DistinctDateFormatter(Formatter):

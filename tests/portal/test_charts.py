@@ -83,3 +83,25 @@ def test_tick_labels_are_never_repeated(draw, step):
     labels = _tick_labels(ax)
     assert len(labels) >= 2
     assert len(set(labels)) == len(labels), labels
+
+
+def test_long_facility_name_in_the_title_is_wrapped_to_fit(draw):
+    name = "某某市某某区人民医院医疗集团第一分院附属社区卫生服务中心门诊部（原某某街道卫生院）"
+    fig, ax, renderer = draw(_rows(timedelta(0), timedelta(days=30)), f"{name} 信用评分变化")
+    title = ax.title
+    assert title.get_text() == f"{name}\n信用评分变化"
+    assert _inside(title.get_window_extent(renderer), fig.bbox)
+    assert not title.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+
+
+def test_overlong_title_ends_with_an_ellipsis_within_two_lines(draw):
+    fig, ax, renderer = draw([], "医" * 200 + " 信用评分变化")
+    text = ax.title.get_text()
+    assert text.count("\n") == 1 and text.endswith("…")
+    assert _inside(ax.title.get_window_extent(renderer), fig.bbox)
+
+
+def test_short_title_is_left_alone(draw):
+    fig, ax, renderer = draw([], "通州区测试医院 信用评分变化")
+    assert ax.title.get_text() == "通州区测试医院 信用评分变化"
+    assert "暂无评价记录" in [t.get_text() for t in ax.texts]
