@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -59,3 +61,38 @@ def public_status(pledge, overdue: bool) -> str:
     if overdue:
         return _("逾期未提交签署的承诺书")
     return _("尚未提交签署的承诺书")
+
+
+#: Punctuation a typed reason may end with: the messages below close the sentence themselves.
+REASON_END = "。．.！!？?；;，,、"
+#: A reason that itself asks for a new upload ("请重新签字盖章后上传") needs no second request.
+ASKS_AGAIN = re.compile(r"重新[^。．.！!？?；;\n]*(上传|提交)")
+
+
+def _reason(reason: str) -> tuple[str, bool]:
+    """The reason without its final punctuation, and whether it asks for a new upload."""
+    return reason.strip().rstrip(REASON_END + " \t\r\n"), bool(ASKS_AGAIN.search(reason))
+
+
+def rejection_banner(reason: str) -> str:
+    """The line on the facility's pledge page about a rejected scan."""
+    text, asks = _reason(reason)
+    if asks:
+        return _("承诺书被退回，理由：%(r)s。", r=text)
+    return _("承诺书被退回，理由：%(r)s。请重新签字盖章后上传。", r=text)
+
+
+def rejection_notice(version: int, reason: str) -> str:
+    """The notice the facility receives when a scan is rejected."""
+    text, asks = _reason(reason)
+    if asks:
+        return _(
+            "您单位提交的承诺书扫描件（第%(v)d版）被退回，理由：%(reason)s。",
+            v=version,
+            reason=text,
+        )
+    return _(
+        "您单位提交的承诺书扫描件（第%(v)d版）被退回，理由：%(reason)s。请按要求重新签署上传。",
+        v=version,
+        reason=text,
+    )

@@ -25,6 +25,7 @@ from portal.pledge_queries import (
     own_upload_or_404,
     reminders_for,
 )
+from portal.pledge_text import rejection_banner
 from portal.pledge_web import send_rendered, send_upload
 from portal.request_limits import accepts_files
 from portal.storage import commit_with_files
@@ -67,6 +68,7 @@ def _pledge_page(contact_form: ContactForm | None = None):
         overdue=is_overdue(current, today) if current else False,
         verify_url=verify_url(current_user.facility.site_code),
         max_mb=current_app.config["PLEDGE_UPLOAD_MAX_BYTES"] / (1024 * 1024),
+        rejection_banner=rejection_banner,
     )
 
 

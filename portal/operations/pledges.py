@@ -31,7 +31,7 @@ from portal.operations.audit import record_audit
 from portal.operations.bulk import id_filters, in_filters, run_core
 from portal.operations.locks import lock_row
 from portal.pledge_queries import china_date, end_of_day
-from portal.pledge_text import upload_message
+from portal.pledge_text import rejection_notice, upload_message
 from portal.validators import has_visible
 from portal.web import china_today
 from scoring.credit import PledgeFact
@@ -197,11 +197,7 @@ def decide_pledge(
     else:
         pledge.status = PledgeStatus.REJECTED
         pledge.rejection_reason = decision.reason
-        message = _(
-            "您单位提交的承诺书扫描件（第%(v)d版）被退回，理由：%(reason)s。请按要求重新签署上传。",
-            v=upload.version,
-            reason=decision.reason,
-        )
+        message = rejection_notice(upload.version, decision.reason)
     notice = PledgeReminder(
         pledge_id=pledge.id,
         kind=ReminderKind.VERIFIED if verify else ReminderKind.REJECTED,
