@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import flash, request
 from flask_babel import gettext as _
+from wtforms import HiddenField
 
 from portal.extensions import db
 
@@ -57,12 +58,23 @@ def say_if_decided(pending: bool) -> None:
 
 def flash_form_errors(form) -> None:
     """Flash what a form found wrong, each message naming its field, for views that
-    redirect to a page (which may hold several forms) instead of showing the form again."""
+    redirect to a page (which may hold several forms) instead of showing the form again.
+    A hidden field is not the user's to fill in: its errors read as one request to reload
+    the page (which the form came from stale or altered) instead of naming the field."""
+    stale = False
     for name, errors in form.errors.items():
         field = getattr(form, name, None)
-        label = field.label.text if field is not None and name != "csrf_token" else ""
+        if name == "csrf_token" or field is None:
+            label = ""
+        elif isinstance(field, HiddenField):
+            stale = True
+            continue
+        else:
+            label = field.label.text
         for message in errors:
             flash(f"{label}：{message}" if label else message, "danger")
+    if stale:
+        flash(_("表单已过期或不完整，请刷新页面后重试。"), "danger")
 
 
 def flashed(category: str = "danger") -> Show:

@@ -52,7 +52,7 @@ class FacilityForm(Form):
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=30)])
     #: The facility as the edit page showed it (``portal.views_common.snapshot``).
-    seen = HiddenField()
+    seen = HiddenField(_l("打开页面时的机构信息"))
 
     def set_county_choices(self, stored: str | None = None) -> None:
         """The counties of the regions file, and ``stored`` (the facility's own) if the
@@ -96,7 +96,7 @@ class StaffForm(Form):
         validators=[REQUIRED, Length(max=400)],
     )
     #: The person as the edit page showed them (``portal.views_common.snapshot``).
-    seen = HiddenField()
+    seen = HiddenField(_l("打开页面时的人员信息"))
 
 
 class RevealForm(Form):
@@ -134,7 +134,7 @@ class UserEditForm(Form):
     )
     active = BooleanField(_l("启用"))
     #: The account as the edit page showed it (``portal.views_common.snapshot``).
-    seen = HiddenField()
+    seen = HiddenField(_l("打开页面时的账号信息"))
 
 
 class ResetPasswordForm(Form):

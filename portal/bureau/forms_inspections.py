@@ -111,7 +111,7 @@ class InspectionForm(InspectionNotesForm):
         description=_l("现场检查须由2名以上检查人员实施"),
     )
     confirm_distinct = BooleanField(_l("确认这是另一次检查，仍要登记"))
-    shown = HiddenField()
+    shown = HiddenField(_l("页面所列的相似检查"))
 
     def shown_ids(self) -> set[int]:
         """The ids the hidden field carries; anything else in it (the page altered) is

@@ -43,7 +43,7 @@ class CampaignForm(Form):
 class TemplateForm(Form):
     #: The newest version of the kind when the form was opened: one issued meanwhile by
     #: someone else is not overwritten unseen.
-    latest = HiddenField()
+    latest = HiddenField(_l("打开页面时的最新版本"))
     label = StringField(_l("适用对象"), validators=[REQUIRED, Length(max=40)])
     title = StringField(_l("标题"), validators=[REQUIRED, Length(max=60)])
     opening = TextAreaField(_l("开头语"), validators=[REQUIRED, Length(max=500)])
@@ -78,7 +78,7 @@ def _posted_choices() -> list[tuple[str, str]]:
 
 class ReviewForm(Form):
     #: The scan version the page showed: the decision is about that one.
-    version = HiddenField()
+    version = HiddenField(_l("审核的扫描件版本"))
     outcome = RadioField(_l("审核结果"), choices=_review_choices, validators=[REQUIRED])
     reason = TextAreaField(
         _l("理由"),

@@ -7,7 +7,7 @@ from portal.form_fields import REQUIRED, Form
 
 
 class UploadForm(Form):
-    campaign_id = HiddenField(validators=[REQUIRED])
+    campaign_id = HiddenField(_l("签署活动"), validators=[REQUIRED])
     file = FileField(
         _l("签字盖章后的承诺书扫描件"),
         description=_l("PDF、JPEG 或 PNG；每次上传都保存为新版本，原有版本不会被覆盖"),
