@@ -59,6 +59,15 @@ def megabytes(n: int) -> str:
     return f"{value:.2f}" if value >= 0.01 else f"{value:.2g}"
 
 
+def file_size(n: int) -> str:
+    """A file's size as people read it: ``512.0 KB`` below a megabyte, ``8.3 MB`` from one
+    (in units of 1024, one decimal)."""
+    kb = round(n / 1024, 1)
+    if kb < 1024:
+        return f"{kb:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
 def yuan(fen: int | None) -> str:
     """Integer fen as yuan with two decimals and thousands separators."""
     if fen is None:
@@ -114,6 +123,7 @@ def init_template_helpers(app: Flask) -> None:
     app.add_template_filter(china_time, "china_time")
     app.add_template_filter(yuan, "yuan")
     app.add_template_filter(megabytes, "megabytes")
+    app.add_template_filter(file_size, "file_size")
     app.add_template_filter(last_day, "last_day")
     app.add_template_filter(file_format, "file_format")
     app.add_template_global(can, "can")
