@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.models.credit import CreditAttachment
-from portal.pledge_web import send_stored
+from portal.pledge_web import ascii_name, send_stored
 from portal.request_limits import accepts_files
 from portal.web import megabytes
 
@@ -57,6 +57,7 @@ def send_attachment(attachment: CreditAttachment):
         attachment.media_type,
         attachment.original_name or "evidence",
         attachment=True,
+        fallback=ascii_name(attachment.original_name or "", "evidence"),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import quote
 
@@ -22,6 +23,8 @@ from portal.operations.pledge_files import (
 from portal.storage import commit_with_files, get_storage
 
 VARIANT_NAMES = {"pledge": "承诺书", "poster": "张贴海报"}
+#: The same in the ASCII ``filename=`` for browsers that do not read ``filename*=``.
+VARIANT_ASCII = {"pledge": "pledge", "poster": "poster"}
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 FILE_CSP = (
     "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
@@ -29,8 +32,30 @@ FILE_CSP = (
 )
 
 
-def send_stored(key: str, media_type: str, download_name: str, *, attachment: bool = False):
+def ascii_name(name: str, default: str = "file") -> str:
+    """An ASCII stand-in for ``name``: its ASCII characters, with the separators left
+    doubled where a word in Chinese was dropped merged, and ``default`` as the name when
+    nothing but the extension is left ("处罚决定书.pdf" is "file.pdf")."""
+    kept = "".join(c for c in name if c.isascii() and c.isprintable() and c not in '"\\')
+    stem, dot, extension = kept.rpartition(".")
+    if not dot:
+        stem, extension = kept, ""
+    stem = re.sub(r"([-_ ])[-_ ]+", r"\1", stem).strip("-_ ")
+    return f"{stem or default}{dot}{extension}"
+
+
+def send_stored(
+    key: str,
+    media_type: str,
+    download_name: str,
+    *,
+    attachment: bool = False,
+    fallback: str | None = None,
+):
     """Send a stored file, inline by default; 404 (and a logged error) when it is missing.
+
+    ``download_name`` goes in ``filename*=``; ``fallback`` (by default
+    :func:`ascii_name` of it) in the ASCII ``filename=`` older clients read.
 
     The file is read whole (pledge files are small: uploads are capped) and sent in one
     piece; a response that holds no open file cannot leak one when a client goes away.
@@ -43,7 +68,7 @@ def send_stored(key: str, media_type: str, download_name: str, *, attachment: bo
         abort(404, _("文件缺失，请联系医保局处理。"))
     response = Response(data, mimetype=media_type)
     disposition = "attachment" if attachment else "inline"
-    fallback = "".join(c for c in download_name if c.isascii() and c not in '"\\') or "file"
+    fallback = ascii_name(fallback or download_name)
     response.headers["Content-Disposition"] = (
         f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(download_name)}"
     )
@@ -59,8 +84,12 @@ def send_stored(key: str, media_type: str, download_name: str, *, attachment: bo
     return response.make_conditional(request)
 
 
-def _pdf_name(site_code: str, year: int, variant: str) -> str:
-    return f"{site_code}-{year}-{VARIANT_NAMES[variant]}.pdf"
+def _pdf_names(site_code: str, year: int, variant: str) -> tuple[str, str]:
+    """The PDF's file name, and its ASCII fallback."""
+    return (
+        f"{site_code}-{year}-{VARIANT_NAMES[variant]}.pdf",
+        f"{site_code}-{year}-{VARIANT_ASCII[variant]}.pdf",
+    )
 
 
 def send_rendered(pledge: Pledge, variant: str, *, attachment: bool = True, before_commit=None):
@@ -72,18 +101,20 @@ def send_rendered(pledge: Pledge, variant: str, *, attachment: bool = True, befo
     """
     if variant not in VARIANT_NAMES:
         abort(404)
-    name = _pdf_name(pledge.facility.site_code, pledge.campaign.year, variant)
+    name, fallback = _pdf_names(pledge.facility.site_code, pledge.campaign.year, variant)
     storage = get_storage()
     if before_commit is None:
         key = cached_key(pledge.template_version_id, variant, pledge_document(pledge), storage)
         if key is not None:
-            return send_stored(key, "application/pdf", name, attachment=attachment)
+            return send_stored(
+                key, "application/pdf", name, attachment=attachment, fallback=fallback
+            )
     begin_writing()
     with commit_with_files() as files:
         key, _rendered = rendered_pdf(pledge, variant, files)
         if before_commit is not None:
             before_commit(pledge)
-    return send_stored(key, "application/pdf", name, attachment=attachment)
+    return send_stored(key, "application/pdf", name, attachment=attachment, fallback=fallback)
 
 
 def send_current_pdf(site_code: str, variant: str, *, attachment: bool = False):
@@ -104,19 +135,22 @@ def send_current_pdf(site_code: str, variant: str, *, attachment: bool = False):
     if ttl > 0:
         hit = memo.get(memo_key)
         if hit is not None and hit[0] > time.monotonic() and get_storage().exists(hit[1]):
-            return send_stored(hit[1], "application/pdf", hit[2], attachment=attachment)
+            name, fallback = hit[2]
+            return send_stored(
+                hit[1], "application/pdf", name, attachment=attachment, fallback=fallback
+            )
     row = current_document_row(site_code)
     if row is None:
         abort(404)
     key = cached_key(row.template_version_id, variant, build_document(row), get_storage())
     if key is None:
         return send_rendered(db.session.get(Pledge, row.id), variant, attachment=attachment)
-    name = _pdf_name(row.site_code, row.year, variant)
+    name, fallback = _pdf_names(row.site_code, row.year, variant)
     if ttl > 0:
         if len(memo) > 50_000:
             memo.clear()
-        memo[memo_key] = (time.monotonic() + ttl, key, name)
-    return send_stored(key, "application/pdf", name, attachment=attachment)
+        memo[memo_key] = (time.monotonic() + ttl, key, (name, fallback))
+    return send_stored(key, "application/pdf", name, attachment=attachment, fallback=fallback)
 
 
 def send_upload(upload, *, attachment: bool = False):
@@ -124,4 +158,7 @@ def send_upload(upload, *, attachment: bool = False):
     extension = EXTENSIONS.get(upload.media_type, "")
     facility, year = pledge.facility.site_code, pledge.campaign.year
     name = f"{facility}-{year}-签署扫描件-v{upload.version}{extension}"
-    return send_stored(upload.file_key, upload.media_type, name, attachment=attachment)
+    fallback = f"{facility}-{year}-signed-scan-v{upload.version}{extension}"
+    return send_stored(
+        upload.file_key, upload.media_type, name, attachment=attachment, fallback=fallback
+    )

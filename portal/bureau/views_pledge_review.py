@@ -209,5 +209,7 @@ def pledge_posting_photo(check_id: int):
     if not check.photo_key:
         abort(404)
     extension = ".png" if check.photo_media_type == "image/png" else ".jpg"
-    name = f"{check.facility.site_code}-张贴检查-{check.checked_on.isoformat()}{extension}"
-    return send_stored(check.photo_key, check.photo_media_type, name)
+    site_code, day = check.facility.site_code, check.checked_on.isoformat()
+    name = f"{site_code}-张贴检查-{day}{extension}"
+    fallback = f"{site_code}-posting-check-{day}{extension}"
+    return send_stored(check.photo_key, check.photo_media_type, name, fallback=fallback)
