@@ -257,3 +257,23 @@ def found_in_january(make_facility, make_user):
         decision_date=earlier, period_start=None, period_end=None,
     )  # fmt: skip
     return facility
+
+
+#: The self-inspection reports of the first quarter of 2026 are due on 31 October.
+REPORT_DATA = {
+    "period_start": date(2026, 1, 1),
+    "period_end": date(2026, 3, 31),
+    "problems": "重复收取治疗费，已退回",
+}
+
+
+def on_time_and_late_reports(user, facility, refunded_fen: int) -> tuple:
+    """Two self-inspection reports of ``facility`` filed by ``user`` for the first quarter:
+    one on the last day (31 October), one two days late, each with ``refunded_fen``."""
+    from portal.operations.self_inspections import file_self_inspection
+
+    data = REPORT_DATA | {"amount_refunded_fen": refunded_fen}
+    return (
+        file_self_inspection(user, facility, data, date(2026, 10, 31)),
+        file_self_inspection(user, facility, data, date(2026, 11, 2)),
+    )

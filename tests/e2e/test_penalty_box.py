@@ -3,8 +3,6 @@ linked, as saving does (a late report earns no leniency, ticked or not)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -21,10 +19,9 @@ LENIENT = "按期自查自纠并足额退回"
 def finding_case(live_server):
     """An open inspection begun today at a facility that filed an on-time and a late report."""
     from portal.operations.registry import create_facility
-    from portal.operations.self_inspections import file_self_inspection
     from portal.operations.users import create_user
     from portal.web import china_today
-    from tests.credit_helpers import inspection
+    from tests.credit_helpers import inspection, on_time_and_late_reports
 
     with live_server.app.app_context():
         facility = create_facility(None, facility_data(9301, name="海门区三厂街道卫生院"))
@@ -37,14 +34,7 @@ def finding_case(live_server):
             None, username="e2e_inspector2", display_name="第二检查员",
             role=Role.INSPECTOR, password="E2e-inspector-pass2",
         )  # fmt: skip
-        data = {
-            "period_start": date(2026, 1, 1),
-            "period_end": date(2026, 3, 31),
-            "problems": "重复收取治疗费，已退回",
-            "amount_refunded_fen": 10_000,
-        }
-        on_time = file_self_inspection(filer, facility, data, date(2026, 10, 31))
-        late = file_self_inspection(filer, facility, data, date(2026, 11, 2))
+        on_time, late = on_time_and_late_reports(filer, facility, 10_000)
         insp = inspection(one, facility, [one, two], start=china_today())
         db.session.commit()
         case = {"inspection": insp.id, "on_time": str(on_time.id), "late": str(late.id)}

@@ -20,12 +20,9 @@ def _file(client, subject: str, reason: str):
     return client.post(URL, data=data)
 
 
-def test_a_subject_with_an_objection_pending_is_not_offered_again(
-    db, client, auth, make_facility, make_user
-):
-    """Once the grade or a finding has an objection pending, the form no longer offers it
-    and “我的信用” says the objection is being handled instead of linking to the form; with
-    nothing left to object to, the form's page says so."""
+def _graded_with_a_finding(db, auth, make_facility, make_user) -> tuple:
+    """A facility graded today with a finding confirmed today, and its user ``fac_obj``
+    logged in: (the facility, the finding, the two inspectors)."""
     own = make_facility()
     one, two = two_inspectors(make_user)
     today = china_today()
@@ -37,6 +34,16 @@ def test_a_subject_with_an_objection_pending_is_not_offered_again(
     make_user(Role.FACILITY, "fac_obj", facility=own)
     db.session.commit()
     auth.login("fac_obj")
+    return own, finding, (one, two)
+
+
+def test_a_subject_with_an_objection_pending_is_not_offered_again(
+    db, client, auth, make_facility, make_user
+):
+    """Once the grade or a finding has an objection pending, the form no longer offers it
+    and “我的信用” says the objection is being handled instead of linking to the form; with
+    nothing left to object to, the form's page says so."""
+    own, finding, _inspectors = _graded_with_a_finding(db, auth, make_facility, make_user)
 
     offered = f'value="{finding.id}">违规认定'
     form = client.get(URL).get_data(as_text=True)
@@ -110,18 +117,9 @@ def test_a_decided_objection_is_not_filed_again(db, client, auth, make_facility,
     the grade only once its grade or score has changed."""
     from portal.operations.credit_appeals import decide_credit_appeal
 
-    own = make_facility()
-    one, two = two_inspectors(make_user)
-    today = china_today()
-    finding, _ = confirmed_finding(
-        one, inspection(one, own, [one, two], start=today), today=today, decision_date=today,
-        period_start=None, period_end=None,
-    )  # fmt: skip
-    recompute_grade(own, "manual", today=today)
     officer = make_user(Role.CREDIT_OFFICER, "obj_officer")
-    make_user(Role.FACILITY, "fac_obj", facility=own)
-    db.session.commit()
-    auth.login("fac_obj")
+    own, finding, (one, two) = _graded_with_a_finding(db, auth, make_facility, make_user)
+    today = china_today()
     assert _file(client, str(finding.id), "涉及金额计算有误").status_code == 302
     assert _file(client, "grade", "等级计算有误").status_code == 302
     for appeal in db.session.scalars(select(CreditAppeal)):

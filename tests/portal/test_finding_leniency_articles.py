@@ -19,12 +19,14 @@ from portal.operations.findings import (
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
 from tests.credit_helpers import (
+    REPORT_DATA,
     TODAY,
     confirmed_finding,
     finding_data,
     finding_form,
     inspection,
     inspection_begun_today,
+    on_time_and_late_reports,
     two_inspectors,
 )
 
@@ -110,14 +112,7 @@ def test_self_inspection_on_time_earns_leniency(db, make_facility, make_user):
     facility = make_facility()
     user = make_user(Role.FACILITY, "fac", facility=facility)
     one, two = two_inspectors(make_user)
-    data = {
-        "period_start": date(2026, 1, 1),
-        "period_end": date(2026, 3, 31),
-        "problems": "重复收取治疗费，已退回",
-        "amount_refunded_fen": 1_234_500,
-    }
-    on_time = file_self_inspection(user, facility, data, date(2026, 10, 31))
-    late = file_self_inspection(user, facility, data, date(2026, 11, 2))
+    on_time, late = on_time_and_late_reports(user, facility, 1_234_500)
     assert on_time.on_time and on_time.deadline == date(2026, 10, 31)
     assert not late.on_time
     insp = inspection(one, facility, [one, two], start=date(2026, 11, 3))
@@ -147,7 +142,7 @@ def test_self_inspection_on_time_earns_leniency(db, make_facility, make_user):
         )
     assert "逾期报送" in exc.value.errors["self_corrected"]
     with pytest.raises(InspectionError) as exc:
-        file_self_inspection(user, facility, data | {"problems": ""}, date(2026, 11, 2))
+        file_self_inspection(user, facility, REPORT_DATA | {"problems": ""}, date(2026, 11, 2))
     assert "problems" in exc.value.errors
     assert (
         db.session.scalar(
@@ -204,14 +199,7 @@ def test_the_finding_form_shows_why_leniency_is_refused(db, client, auth, make_f
 def _reports(db, make_user, facility):
     """An on-time and a late self-inspection report of ``facility``, each 100 yuan refunded."""
     user = make_user(Role.FACILITY, "fac_reports", facility=facility)
-    data = {
-        "period_start": date(2026, 1, 1),
-        "period_end": date(2026, 3, 31),
-        "problems": "重复收取治疗费，已退回",
-        "amount_refunded_fen": 10_000,
-    }
-    on_time = file_self_inspection(user, facility, data, date(2026, 10, 31))
-    late = file_self_inspection(user, facility, data, date(2026, 11, 2))
+    on_time, late = on_time_and_late_reports(user, facility, 10_000)
     db.session.commit()
     return on_time, late
 
