@@ -185,10 +185,15 @@ def _finding_line(
     return points, label, date(cycle + 1, 1, 1) if next_percent != percent else None
 
 
+def grading_starts(agreement_start: date, rb: CreditRulebook) -> date:
+    """The first day a facility is graded: its agreement the rulebook's months old."""
+    return add_months(agreement_start, rb.min_agreement_months)
+
+
 def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook) -> CreditResult:
     """Score and grade on ``as_of``; facts dated after it are ignored."""
     cycle = as_of.year
-    if add_months(facts.agreement_start, rb.min_agreement_months) > as_of:
+    if grading_starts(facts.agreement_start, rb) > as_of:
         return CreditResult(
             facts.facility_id,
             cycle,

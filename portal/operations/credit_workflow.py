@@ -40,7 +40,7 @@ from portal.operations.locks import lock_row
 from portal.pledge_text import upload_message
 from portal.rules import credit_rulebook, workday_calendar
 from portal.validators import has_visible
-from scoring.staff_points import add_months
+from scoring.credit import grading_starts as engine_grading_starts
 from scoring.workdays import CalendarError
 
 
@@ -175,9 +175,8 @@ def _points(value, base: int) -> Decimal | None:
 
 
 def grading_starts(facility: Facility) -> date:
-    """The day the facility is first graded: its agreement old enough (the rulebook's
-    months)."""
-    return add_months(facility.agreement_start, credit_rulebook().min_agreement_months)
+    """The day the facility is first graded (the engine's rule)."""
+    return engine_grading_starts(facility.agreement_start, credit_rulebook())
 
 
 def graded_too_late(facility: Facility, today: date) -> date | None:
