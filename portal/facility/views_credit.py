@@ -115,25 +115,18 @@ def _own_requests(model) -> list:
     return list(db.session.scalars(_own_requests_stmt(model)))
 
 
-def _pending_subjects() -> dict[str, int]:
-    """What the facility's pending objections are about: "grade" (its grade) or a finding
-    id, as the objection form's subject field names them; each with the page of the credit
-    page's list of objections that shows the objection."""
-    return {
-        "grade" if a.finding_id is None else str(a.finding_id): page_of(position)
-        for position, a in enumerate(_own_requests(CreditAppeal))
-        if a.status is CreditAppealStatus.PENDING
-    }
-
-
-def _decided_findings() -> dict[str, int]:
-    """The findings whose objection has been decided (a finding takes one objection), each
-    with the page of the list of objections that shows the decision."""
-    return {
-        str(a.finding_id): page_of(position)
-        for position, a in enumerate(_own_requests(CreditAppeal))
-        if a.status is not CreditAppealStatus.PENDING and a.finding_id is not None
-    }
+def _objection_subjects() -> tuple[dict[str, int], dict[str, int]]:
+    """What the facility's objections are about, as the objection form's subject field names
+    them ("grade", its grade, or a finding id), each with the page of the credit page's list
+    of objections that shows the objection: the pending ones, and the findings whose
+    objection has been decided (a finding takes one objection)."""
+    pending, decided = {}, {}
+    for position, a in enumerate(_own_requests(CreditAppeal)):
+        if a.status is CreditAppealStatus.PENDING:
+            pending["grade" if a.finding_id is None else str(a.finding_id)] = page_of(position)
+        elif a.finding_id is not None:
+            decided[str(a.finding_id)] = page_of(position)
+    return pending, decided
 
 
 #: Grade changes the home page lists; the credit page has the whole history.
@@ -179,6 +172,7 @@ def credit_card() -> dict:
 def credit():
     facility = current_user.facility
     today = china_today()
+    pending, decided = _objection_subjects()
     current = latest_grade(facility.id)
     items = current.breakdown if current else []
     per_page = current_app.config["PAGE_SIZE"]
@@ -209,8 +203,8 @@ def credit():
         taxonomy=taxonomy(),
         appeals=appeals,
         repairs=repairs,
-        pending_subjects=_pending_subjects(),
-        decided_findings=_decided_findings(),
+        pending_subjects=pending,
+        decided_findings=decided,
         today=today,
     )
 
@@ -247,8 +241,8 @@ def credit_appeal():
         )
         for f in findings
     ]
-    waiting = _pending_subjects()
-    pending = waiting | _decided_findings()
+    waiting, decided = _objection_subjects()
+    pending = waiting | decided
     if request.method == "GET":
         # A subject with an objection pending, or a finding whose objection was decided, is
         # not offered: a second one is refused.
