@@ -13,6 +13,7 @@ import pledges.render as pledge_render
 from portal.models.audit import AuditLog
 from portal.models.enums import Role
 from portal.models.pledges import PledgeStatus, PledgeUpload
+from portal.web import china_date
 from tests.conftest import csrf_token
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
@@ -173,6 +174,10 @@ def test_four_states_through_the_web(db, client, auth, setup, renders, storage_r
         "定点医疗机构 第1版",
     ):
         assert text in verify_page
+    # The day given is the day the scan was sent in, named so: the portal is not told the
+    # day the paper was signed.
+    sent_in = f"<dt>报送日期</dt><dd>{china_date(versions[1].uploaded_at).isoformat()}</dd>"
+    assert sent_in in verify_page and "签署日期" not in verify_page
 
     actions = set(db.session.scalars(db.select(AuditLog.action)))
     assert {"pledge.download", "pledge.upload", "pledge.reject", "pledge.verify"} <= actions
