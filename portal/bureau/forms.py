@@ -26,6 +26,7 @@ from portal.models.enums import (
     Profession,
     Role,
 )
+from portal.operations.users import PASSWORD_RULES
 from portal.rules import regions
 
 
@@ -120,7 +121,9 @@ class UserCreateForm(Form):
         filters=[stripped],
         validators=[Optional(), Length(max=12)],
     )
-    password = PasswordField(_l("初始密码"), validators=[REQUIRED, Length(max=200)])
+    password = PasswordField(
+        _l("初始密码"), description=PASSWORD_RULES, validators=[REQUIRED, Length(max=200)]
+    )
 
 
 class UserEditForm(Form):
@@ -138,4 +141,6 @@ class UserEditForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("新密码"), validators=[REQUIRED, Length(max=200)])
+    password = PasswordField(
+        _l("新密码"), description=PASSWORD_RULES, validators=[REQUIRED, Length(max=200)]
+    )

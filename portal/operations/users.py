@@ -20,13 +20,22 @@ from portal.operations.audit import record_audit
 from portal.operations.locks import lock_row
 
 MIN_PASSWORD_LENGTH = 10
+#: Fewer different characters than this is a pattern, not a password ("aaaaaaaaa1").
+MIN_DISTINCT_CHARACTERS = 5
+#: The rules of ``check_password_strength``, as the password fields' hint.
+PASSWORD_RULES = _l(
+    "至少 %(n)d 个字符，含字母、数字、符号中的两类，至少 %(d)d 个不同的字符，不含用户名",
+    n=MIN_PASSWORD_LENGTH,
+    d=MIN_DISTINCT_CHARACTERS,
+)
 
 
 class UserError(ValueError):
     """A request about accounts that cannot be carried out; the message is for the user."""
 
 
-def check_password_strength(password: str) -> str | None:
+def check_password_strength(password: str, username: str = "") -> str | None:
+    """What is wrong with ``password`` for the account ``username``, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("密码至少需要 %(n)d 个字符", n=MIN_PASSWORD_LENGTH)
     kinds = sum(
@@ -38,6 +47,14 @@ def check_password_strength(password: str) -> str | None:
     )
     if kinds < 2:
         return _("密码须至少包含字母、数字、符号中的两类")
+    if len(set(password.lower())) < MIN_DISTINCT_CHARACTERS:
+        return _(
+            "密码不能由少数几个字符重复组成，请至少使用 %(n)d 个不同的字符",
+            n=MIN_DISTINCT_CHARACTERS,
+        )
+    # The user name is the first thing tried against an account.
+    if len(username) >= 3 and username.lower() in password.lower():
+        return _("密码不能包含用户名")
     return None
 
 
@@ -77,7 +94,7 @@ def create_user(
     exists = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if exists:
         raise UserError(_("用户名“%(name)s”已被使用", name=username))
-    problem = check_password_strength(password)
+    problem = check_password_strength(password, username)
     if problem:
         raise UserError(problem)
     _check_role_facility(role, facility)
@@ -127,9 +144,12 @@ def update_user(
 
 
 def set_password(actor, user: User, password: str) -> None:
-    problem = check_password_strength(password)
+    problem = check_password_strength(password, user.username)
     if problem:
         raise UserError(problem)
+    if check_password_hash(user.password_hash, password):
+        # A change that keeps the password (after a suspected leak, say) changes nothing.
+        raise UserError(_("新密码不能与当前密码相同"))
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None

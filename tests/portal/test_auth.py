@@ -269,7 +269,15 @@ def test_password_change(client, make_user):
     assert "密码至少需要 10 个字符" in body
     body = _change_password(client, TEST_PASSWORD, "onlyletterspassword").get_data(as_text=True)
     assert "至少包含字母、数字、符号中的两类" in body
+    body = _change_password(client, TEST_PASSWORD, "aaaaaaaaa1").get_data(as_text=True)
+    assert "密码不能由少数几个字符重复组成，请至少使用 5 个不同的字符" in body
+    body = _change_password(client, TEST_PASSWORD, "My-CHANGER-2026").get_data(as_text=True)
+    assert "密码不能包含用户名" in body
+    body = _change_password(client, TEST_PASSWORD, TEST_PASSWORD).get_data(as_text=True)
+    assert "新密码不能与当前密码相同" in body
     assert check_password_hash(user.password_hash, TEST_PASSWORD)
+    # The form says the rules before anyone has to guess them.
+    assert "至少 10 个字符，含字母、数字、符号中的两类，至少 5 个不同的字符，不含用户名" in body
 
     response = _change_password(client, TEST_PASSWORD, "New-password-42")
     assert response.status_code == 302
@@ -278,6 +286,27 @@ def test_password_change(client, make_user):
     client.post("/auth/logout", data={"csrf_token": _page_token(client)})
     assert "用户名或密码错误" in _login(client, "changer").get_data(as_text=True)
     assert _login(client, "changer", "New-password-42").status_code == 302
+
+
+def test_a_new_account_password_may_not_contain_its_user_name(db, client, auth, make_user):
+    from portal.models.user import User
+
+    make_user(Role.ADMIN, "admin")
+    auth.login("admin")
+    page = client.get("/bureau/users/new").get_data(as_text=True)
+    assert "不含用户名" in page
+
+    def create(password: str):
+        return client.post("/bureau/users/new", data={
+            "csrf_token": csrf_token(page), "username": "Zhang.Wei", "display_name": "张伟",
+            "role": "inspector", "password": password,
+        })  # fmt: skip
+
+    response = create("zhang.wei-2026")
+    assert "密码不能包含用户名" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(User).filter_by(username="Zhang.Wei")) is None
+    assert create("Inspect-2026-nt").status_code == 302
+    assert db.session.scalar(db.select(User).filter_by(username="Zhang.Wei")) is not None
 
 
 def test_guessing_the_current_password_locks_the_account_and_ends_the_session(
