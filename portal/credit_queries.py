@@ -80,15 +80,47 @@ def _last_grade_in_cycle(cycle: int):
     )
 
 
-def worst_streak_stmt(cycle: int, county: str = "", kind: str = "", q: str = "") -> Select:
-    """Facilities whose last grade was the worst grade in each of the rulebook's
-    ``d_cycles_for_termination`` cycles up to ``cycle`` (agreement termination candidates)."""
-    rb = credit_rulebook()
-    worst = rb.grades[-1].grade
-    stmt = facility_search(q=q, county=county, kind=kind)
-    for k in range(rb.d_cycles_for_termination):
-        stmt = stmt.where(_last_grade_in_cycle(cycle - k) == worst)
+def termination_cycles(current_cycle: int) -> tuple[int, ...]:
+    """The completed cycles the termination rule counts while ``current_cycle`` is under
+    way, oldest first: the rulebook's ``d_cycles_for_termination`` cycles before it. The
+    cycle under way is never among them: its grade is provisional until it ends."""
+    n = credit_rulebook().d_cycles_for_termination
+    return tuple(range(current_cycle - n, current_cycle))
+
+
+def _worst_in_each(stmt: Select, cycles: Iterable[int]) -> Select:
+    worst = credit_rulebook().grades[-1].grade
+    for cycle in cycles:
+        stmt = stmt.where(_last_grade_in_cycle(cycle) == worst)
     return stmt
+
+
+def worst_streak_stmt(current_cycle: int, county: str = "", kind: str = "", q: str = "") -> Select:
+    """Agreement termination candidates: facilities whose last grade was the worst grade in
+    each of the :func:`termination_cycles`, the rulebook's ``d_cycles_for_termination``
+    completed cycles before ``current_cycle``. ``current_cycle`` is the cycle under way:
+    its grade is provisional, and :func:`worst_streak_risk_stmt` lists it apart."""
+    stmt = facility_search(q=q, county=county, kind=kind)
+    return _worst_in_each(stmt, termination_cycles(current_cycle))
+
+
+def worst_streak_risk_stmt(
+    current_cycle: int, county: str = "", kind: str = "", q: str = ""
+) -> Select:
+    """Facilities at risk of becoming termination candidates when ``current_cycle`` ends:
+    the worst grade in each of the last ``d_cycles_for_termination - 1`` completed cycles
+    and, so far, in ``current_cycle`` (its last grade, provisional while the cycle is under
+    way). Facilities already candidates (:func:`worst_streak_stmt`) are left out, so a
+    facility is on one list or the other.
+
+    With ``d_cycles_for_termination`` 1 no completed cycle is required: every facility
+    whose grade in the cycle under way is the worst one is at risk, unless its last
+    completed cycle already makes it a candidate."""
+    worst = credit_rulebook().grades[-1].grade
+    counted = termination_cycles(current_cycle)
+    stmt = facility_search(q=q, county=county, kind=kind)
+    stmt = _worst_in_each(stmt, (*counted[1:], current_cycle))
+    return stmt.where(_last_grade_in_cycle(counted[0]).is_distinct_from(worst))
 
 
 def source_links(items: list[dict], url_for_type) -> dict[tuple[str, int], str]:

@@ -277,3 +277,30 @@ def on_time_and_late_reports(user, facility, refunded_fen: int) -> tuple:
         file_self_inspection(user, facility, data, date(2026, 10, 31)),
         file_self_inspection(user, facility, data, date(2026, 11, 2)),
     )
+
+
+def graded_in_cycle(facility, cycle: int, *grades: str, as_of: date | None = None) -> None:
+    """History rows of ``facility`` in ``cycle``: a batch computation for each of
+    ``grades`` in turn (the last one is the cycle's grade), as of ``as_of`` (the cycle's
+    last day by default). The facility's current grade is left as it is."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models.credit import CreditBreakdown, CreditGrade
+
+    # One empty breakdown a facility, shared by all its rows here (digests are unique).
+    digest = "0" * 32
+    empty = db.session.scalar(
+        select(CreditBreakdown).where(
+            CreditBreakdown.facility_id == facility.id, CreditBreakdown.digest == digest
+        )
+    ) or CreditBreakdown(facility_id=facility.id, digest=digest, items=[])
+    for grade in grades:
+        db.session.add(CreditGrade(
+            facility_id=facility.id, cycle=cycle, as_of=as_of or date(cycle, 12, 31),
+            graded=True, score=Decimal(50), grade=grade, rulebook_version="x",
+            breakdown_row=empty, caps=[], trigger="batch",
+        ))  # fmt: skip
+    db.session.flush()

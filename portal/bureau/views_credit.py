@@ -34,6 +34,8 @@ from portal.credit_queries import (
     key_supervision_stmt,
     source_links,
     source_references,
+    termination_cycles,
+    worst_streak_risk_stmt,
     worst_streak_stmt,
 )
 from portal.extensions import db
@@ -174,19 +176,34 @@ def credit_supervision():
     }
     cycle = china_today().year
     rb = credit_rulebook()
+    per_page = current_app.config["PAGE_SIZE"]
+    risk = None
     if which == "streak":
         stmt = worst_streak_stmt(cycle, **filters)
+        # The facilities that become candidates if the cycle under way ends on the worst
+        # grade: a list of its own on the page, paged on its own.
+        risk = db.paginate(
+            worst_streak_risk_stmt(cycle, **filters),
+            page_arg="risk_page",
+            per_page=per_page,
+            error_out=False,
+        )
     else:
         which = "key"
         stmt = key_supervision_stmt(**filters)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(stmt, per_page=per_page, error_out=False)
+    counted = termination_cycles(cycle)
     return render_template(
         "bureau/credit_supervision.html",
         page=page,
+        risk=risk,
         which=which,
         key=key_grades(),
         rb=rb,
         cycle=cycle,
+        # "2024、2025": the completed cycles each list counts, as the page names them.
+        counted_years="、".join(map(str, counted)),
+        risk_years="、".join(map(str, counted[1:])),
         counties=facility_counties(),
         kinds=FacilityKind,
     )

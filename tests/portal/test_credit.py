@@ -10,12 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.credit_notes import history_adjustments
-from portal.credit_queries import key_supervision_stmt, worst_streak_stmt
+from portal.credit_queries import (
+    key_supervision_stmt,
+    termination_cycles,
+    worst_streak_risk_stmt,
+    worst_streak_stmt,
+)
 from portal.models.audit import AuditLog
 from portal.models.credit import (
     AdjustmentStatus,
     CreditAppealStatus,
-    CreditBreakdown,
     CreditGrade,
     RepairStatus,
 )
@@ -40,6 +44,7 @@ from tests.credit_helpers import (
     TODAY,
     confirmed_finding,
     credit_people,
+    graded_in_cycle,
     inspection,
 )
 
@@ -348,28 +353,62 @@ def test_batch_recompute_matches_single_and_keeps_updated_at(db, make_facility, 
     assert latest_grade(facilities[1].id).previous_grade == "B"
 
 
-def test_key_supervision_and_worst_streak(db, make_facility, people):
-    good, poor, bad, bad_twice = (make_facility(name=n) for n in ("甲", "乙", "丙", "丁"))
-    for facility, grade in ((poor, "C"), (bad, "D"), (bad_twice, "D")):
-        adjustment = propose_adjustment(
-            people["officer"], facility, grade=grade, reason="测试", evidence="文号"
-        )
-        decide_adjustment(people["approver"], adjustment, approve=True, note="同意", today=TODAY)
-    recompute_grade(good, "manual", today=TODAY)
+def _graded_now(people, facility, grade):
+    """``facility`` graded ``grade`` in the cycle under way (an approved adjustment)."""
+    adjustment = propose_adjustment(
+        people["officer"], facility, grade=grade, reason="测试", evidence="文号"
+    )
+    decide_adjustment(people["approver"], adjustment, approve=True, note="同意", today=TODAY)
+
+
+def _supervision_world(db, make_facility, people) -> None:
+    """Facilities graded over the cycles 2024 to 2026 (the cycle under way at TODAY)."""
+    good, poor, bad, bad_twice, ended_d, d_throughout = (
+        make_facility(name=n) for n in ("甲", "乙", "丙", "丁", "戊", "己")
+    )
+    for facility, grade in ((poor, "C"), (bad, "D"), (bad_twice, "D"), (d_throughout, "D")):
+        _graded_now(people, facility, grade)
+    for facility in (good, ended_d):
+        recompute_grade(facility, "manual", today=TODAY)
     # Last cycle: bad_twice ended on D, bad ended on B after a D earlier that year.
-    for facility, grades in ((bad_twice, ["B", "D"]), (bad, ["D", "B"])):
-        empty = CreditBreakdown(facility_id=facility.id, digest="0" * 32, items=[])
-        for grade in grades:
-            db.session.add(CreditGrade(
-                facility_id=facility.id, cycle=2025, as_of=date(2025, 12, 31), graded=True,
-                score=Decimal(50), grade=grade, rulebook_version="x", breakdown_row=empty,
-                caps=[], trigger="batch",
-            ))  # fmt: skip
-    db.session.flush()
-    key = db.session.scalars(key_supervision_stmt()).all()
-    assert {f.name for f in key} == {"乙", "丙", "丁"}
-    streak = db.session.scalars(worst_streak_stmt(2026)).all()
-    assert [f.name for f in streak] == ["丁"]
+    graded_in_cycle(bad_twice, 2025, "B", "D")
+    graded_in_cycle(bad, 2025, "D", "B")
+    # D in both completed cycles: ended_d is graded A in the cycle under way.
+    for facility in (ended_d, d_throughout):
+        graded_in_cycle(facility, 2024, "D")
+        graded_in_cycle(facility, 2025, "D")
+
+
+def _names(db, stmt) -> set[str]:
+    return {f.name for f in db.session.scalars(stmt)}
+
+
+def test_key_supervision_and_worst_streak(db, make_facility, people):
+    """Termination counts completed cycles only (2024 and 2025 at TODAY): D in the cycle
+    under way and the one before is a risk, not yet a candidate."""
+    _supervision_world(db, make_facility, people)
+    assert termination_cycles(TODAY.year) == (2024, 2025)
+    assert _names(db, key_supervision_stmt()) == {"乙", "丙", "丁", "己"}
+    assert _names(db, worst_streak_stmt(TODAY.year)) == {"戊", "己"}
+    # 己 is D in the cycle under way too, but is a candidate already: on that list only.
+    assert _names(db, worst_streak_risk_stmt(TODAY.year)) == {"丁"}
+    assert _names(db, worst_streak_risk_stmt(TODAY.year, q="甲")) == set()
+
+
+def test_worst_streak_of_a_single_cycle(db, make_facility, people, monkeypatch):
+    """With termination after one D cycle, the candidates are those that ended the last
+    cycle on D; the facilities D so far in the cycle under way are at risk."""
+    import dataclasses
+
+    from portal import credit_queries
+    from portal.rules import credit_rulebook
+
+    one = dataclasses.replace(credit_rulebook(), d_cycles_for_termination=1)
+    monkeypatch.setattr(credit_queries, "credit_rulebook", lambda: one)
+    _supervision_world(db, make_facility, people)
+    assert termination_cycles(TODAY.year) == (2025,)
+    assert _names(db, worst_streak_stmt(TODAY.year)) == {"丁", "戊", "己"}
+    assert _names(db, worst_streak_risk_stmt(TODAY.year)) == {"丙"}
 
 
 def test_labels_of_enums_sharing_values_do_not_collide(app):

@@ -13,7 +13,9 @@ from portal.operations.credit import latest_grade
 from portal.web import china_today
 from tests.conftest import csrf_token
 from tests.credit_helpers import (
+    TODAY,
     confirmed_finding,
+    graded_in_cycle,
     inspection,
     two_inspectors,
 )
@@ -329,3 +331,35 @@ def test_supervision_lists_render(db, client, auth, make_facility, make_user):
     assert "没有符合条件的机构" in streak
     for url in ("/bureau/credit/appeals", "/bureau/credit/repairs", "/bureau/credit/adjustments"):
         assert client.get(url).status_code == 200
+
+
+def test_termination_lists_count_completed_cycles(
+    db, app, client, auth, make_facility, make_user, monkeypatch
+):
+    """At TODAY (in 2026) a facility D in 2024 and 2025 is a termination candidate; one D
+    in 2025 and so far in 2026 is at risk, on a list of its own, paged on its own."""
+    monkeypatch.setattr("portal.bureau.views_credit.china_today", lambda: TODAY)
+    candidate = make_facility(name="两年D级医院")
+    for cycle in (2024, 2025):
+        graded_in_cycle(candidate, cycle, "D")
+    at_risk = [make_facility(name=f"风险医院{i}") for i in range(app.config["PAGE_SIZE"] + 1)]
+    for facility in at_risk:
+        graded_in_cycle(facility, 2025, "D")
+        graded_in_cycle(facility, 2026, "D", as_of=TODAY)
+    make_user(Role.AUDITOR, "aud")
+    db.session.commit()
+    auth.login("aud")
+    url = "/bureau/credit/supervision?list=streak"
+    candidates, risk = client.get(url).get_data(as_text=True).split('id="risk"')
+    assert "2024、2025年度连续为D级" in candidates and "两年D级医院" in candidates
+    assert "本周期（2026年度）尚未结束" in candidates and "风险医院" not in candidates
+    assert "本周期尚未结束" in risk and "2025年度最终等级为 D 级" in risk
+    assert "风险医院0" in risk and "两年D级医院" not in risk
+    # The risk list pages on its own: its second page keeps the candidates in view.
+    second = client.get(f"{url}&risk_page=2").get_data(as_text=True)
+    assert "两年D级医院" in second and f"风险医院{app.config['PAGE_SIZE']}" in second
+    assert "风险医院0" not in second
+    # Filters apply to both lists; each says so when it is empty.
+    filtered = client.get(f"{url}&q=风险医院1").get_data(as_text=True)
+    candidates, risk = filtered.split('id="risk"')
+    assert "没有符合条件的机构" in candidates and "风险医院1" in risk
