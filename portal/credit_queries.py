@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from portal.credit_notes import override_held, worst_cap_grade
 from portal.extensions import db
 from portal.models.credit import APPROVE_TRIGGER, CreditGrade
+from portal.models.enums import FacilityStatus
 from portal.models.facility import Facility
 from portal.models.inspections import Finding
 from portal.models.pledge_extras import PledgePostingCheck
@@ -60,9 +61,23 @@ def key_grades() -> list[str]:
     return [b.grade for b in rb.grades if rb.supervision[b.grade].sampling_weight > 1]
 
 
+def is_supervised(facility: Facility) -> bool:
+    """Whether the facility is supervised by its grade as a designated facility. One whose
+    agreement is terminated is not: it keeps its grade (capped at the worst), but has no
+    supervision measures and is on no supervision list."""
+    return facility.status is not FacilityStatus.TERMINATED
+
+
+def _supervised_search(county: str, kind: str, q: str) -> Select:
+    """``facility_search`` among the facilities :func:`is_supervised` holds for."""
+    return facility_search(q=q, county=county, kind=kind).where(
+        Facility.status != FacilityStatus.TERMINATED
+    )
+
+
 def key_supervision_stmt(county: str = "", kind: str = "", q: str = "") -> Select:
-    grades = key_grades()
-    return facility_search(q=q, county=county, kind=kind).where(Facility.credit_grade.in_(grades))
+    """Supervised facilities whose current grade is one of the :func:`key_grades`."""
+    return _supervised_search(county, kind, q).where(Facility.credit_grade.in_(key_grades()))
 
 
 def _last_grade_in_cycle(cycle: int):
@@ -96,29 +111,30 @@ def _worst_in_each(stmt: Select, cycles: Iterable[int]) -> Select:
 
 
 def worst_streak_stmt(current_cycle: int, county: str = "", kind: str = "", q: str = "") -> Select:
-    """Agreement termination candidates: facilities whose last grade was the worst grade in
-    each of the :func:`termination_cycles`, the rulebook's ``d_cycles_for_termination``
-    completed cycles before ``current_cycle``. ``current_cycle`` is the cycle under way:
-    its grade is provisional, and :func:`worst_streak_risk_stmt` lists it apart."""
-    stmt = facility_search(q=q, county=county, kind=kind)
+    """Agreement termination candidates: supervised facilities (:func:`is_supervised`)
+    whose last grade was the worst grade in each of the :func:`termination_cycles`, the
+    rulebook's ``d_cycles_for_termination`` completed cycles before ``current_cycle``.
+    ``current_cycle`` is the cycle under way: its grade is provisional, and
+    :func:`worst_streak_risk_stmt` lists it apart."""
+    stmt = _supervised_search(county, kind, q)
     return _worst_in_each(stmt, termination_cycles(current_cycle))
 
 
 def worst_streak_risk_stmt(
     current_cycle: int, county: str = "", kind: str = "", q: str = ""
 ) -> Select:
-    """Facilities at risk of becoming termination candidates when ``current_cycle`` ends:
-    the worst grade in each of the last ``d_cycles_for_termination - 1`` completed cycles
-    and, so far, in ``current_cycle`` (its last grade, provisional while the cycle is under
-    way). Facilities already candidates (:func:`worst_streak_stmt`) are left out, so a
-    facility is on one list or the other.
+    """Supervised facilities at risk of becoming termination candidates when
+    ``current_cycle`` ends: the worst grade in each of the last
+    ``d_cycles_for_termination - 1`` completed cycles and, so far, in ``current_cycle`` (its
+    last grade, provisional while the cycle is under way). Facilities already candidates
+    (:func:`worst_streak_stmt`) are left out, so a facility is on one list or the other.
 
     With ``d_cycles_for_termination`` 1 no completed cycle is required: every facility
     whose grade in the cycle under way is the worst one is at risk, unless its last
     completed cycle already makes it a candidate."""
     worst = credit_rulebook().grades[-1].grade
     counted = termination_cycles(current_cycle)
-    stmt = facility_search(q=q, county=county, kind=kind)
+    stmt = _supervised_search(county, kind, q)
     stmt = _worst_in_each(stmt, (*counted[1:], current_cycle))
     return stmt.where(_last_grade_in_cycle(counted[0]).is_distinct_from(worst))
 

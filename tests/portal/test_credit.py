@@ -411,6 +411,34 @@ def test_worst_streak_of_a_single_cycle(db, make_facility, people, monkeypatch):
     assert _names(db, worst_streak_risk_stmt(TODAY.year)) == {"丙"}
 
 
+def _terminate(people, facility, monkeypatch):
+    """Terminate ``facility``'s agreement in the registry at TODAY (its grade capped at D)."""
+    monkeypatch.setattr("portal.web.china_today", lambda: TODAY)
+    update_facility(people["admin"], facility, {"status": FacilityStatus.TERMINATED})
+    assert facility.credit_grade == "D"
+
+
+def test_a_terminated_facility_is_on_no_supervision_list(db, make_facility, people, monkeypatch):
+    """A terminated agreement ends supervision as a designated facility: the grade capped
+    at D puts it on no key-supervision, termination-candidate or at-risk list. A suspended
+    agreement does not."""
+    ended, ending, suspended, risky = (
+        make_facility(name=n) for n in ("解除两年D", "解除一年D", "暂停D", "风险D")
+    )
+    for facility in (ended, suspended):
+        graded_in_cycle(facility, 2024, "D")
+    for facility in (ended, ending, suspended, risky):
+        graded_in_cycle(facility, 2025, "D")
+    for facility in (ended, ending):
+        _terminate(people, facility, monkeypatch)
+    for facility in (suspended, risky):
+        _graded_now(people, facility, "D")
+    update_facility(people["admin"], suspended, {"status": FacilityStatus.SUSPENDED})
+    assert _names(db, key_supervision_stmt()) == {"暂停D", "风险D"}
+    assert _names(db, worst_streak_stmt(TODAY.year)) == {"暂停D"}
+    assert _names(db, worst_streak_risk_stmt(TODAY.year)) == {"风险D"}
+
+
 def test_labels_of_enums_sharing_values_do_not_collide(app):
     from portal.models.credit import AdjustmentStatus, CreditAppealStatus
     from portal.models.enums import AppealStatus, TaskStatus
