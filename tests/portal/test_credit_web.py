@@ -363,3 +363,31 @@ def test_termination_lists_count_completed_cycles(
     filtered = client.get(f"{url}&q=风险医院1").get_data(as_text=True)
     candidates, risk = filtered.split('id="risk"')
     assert "没有符合条件的机构" in candidates and "风险医院1" in risk
+
+
+def test_a_terminated_facility_is_not_shown_as_supervised(
+    db, client, auth, make_facility, make_user
+):
+    """Its grade is capped at D, but a terminated agreement ends supervision by grade: no
+    measures or sampling weight on its credit page, and not on the key-supervision list."""
+    from portal.models.enums import FacilityStatus
+    from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
+    from portal.operations.registry import update_facility
+
+    admin = make_user(Role.ADMIN, "adm")
+    ended, active = make_facility(name="已解除医院"), make_facility(name="在约D级医院")
+    update_facility(admin, ended, {"status": FacilityStatus.TERMINATED})
+    adjustment = propose_adjustment(admin, active, grade="D", reason="测试", evidence="文号")
+    approver = make_user(Role.APPROVER, "appr")
+    decide_adjustment(approver, adjustment, approve=True, note="同意", today=china_today())
+    assert ended.credit_grade == "D" == active.credit_grade
+    db.session.commit()
+    auth.login("adm")
+    credit = client.get(f"/bureau/facilities/{ended.id}/credit").get_data(as_text=True)
+    assert "定点协议已解除：不再作为定点机构按信用等级分级监管" in credit
+    assert "双随机抽取权重" not in credit
+    assert "双随机抽取权重" in client.get(f"/bureau/facilities/{active.id}/credit").get_data(
+        as_text=True
+    )
+    listed = client.get("/bureau/credit/supervision").get_data(as_text=True)
+    assert "在约D级医院" in listed and "已解除医院" not in listed
