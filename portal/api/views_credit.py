@@ -12,6 +12,7 @@ from flask import jsonify, url_for
 from portal.api import bp
 from portal.api.auth import token_user
 from portal.api.views import facility_or_404, invalid_choice, page_args
+from portal.credit_queries import is_supervised
 from portal.extensions import db
 from portal.models.facility import Facility
 from portal.operations.credit import latest_grade
@@ -94,7 +95,8 @@ def facility_credit(site_code: str):
             "breakdown": [_item_json(i, staff_view) for i in row.breakdown],
         }
     )
-    if row.grade in rb.supervision:
+    # A facility whose agreement is terminated is no longer supervised by its grade.
+    if row.grade in rb.supervision and is_supervised(facility):
         sup = rb.supervision[row.grade]
         body["supervision"] = {
             "label": sup.label,

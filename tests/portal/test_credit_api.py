@@ -78,6 +78,19 @@ def test_not_yet_graded_facility_has_an_empty_credit(client, db, make_facility):
     assert body["graded"] is False and body["grade"] is None and body["breakdown"] == []
 
 
+def test_a_terminated_facility_has_no_supervision_measures(client, db, graded, make_user):
+    """Its grade is capped at D, but a terminated agreement ends supervision by grade."""
+    from portal.models.enums import FacilityStatus
+    from portal.operations.registry import update_facility
+
+    facility = graded["A"]
+    update_facility(make_user(Role.ADMIN), facility, {"status": FacilityStatus.TERMINATED})
+    db.session.commit()
+    body = client.get(f"/api/v1/facilities/{facility.site_code}/credit").get_json()
+    assert body["grade"] == "D" and body["caps"] == ["terminated"]
+    assert body["supervision"] is None
+
+
 def test_public_breakdown_hides_names_staff_sees_them(db, client, make_facility, make_staff,
                                                       make_user):  # fmt: skip
     facility = make_facility()
