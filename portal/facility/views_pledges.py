@@ -1,5 +1,5 @@
 """A facility's own pledge: download the pre-filled pledge and poster, upload the signed
-scan (a new version each time), follow its status, reminders and the deadline.
+scan (a new version for each new file), follow its status, reminders and the deadline.
 
 URLs carry no facility: it is always the account's own. Another facility's campaign or
 upload is a 404, as if it did not exist.
@@ -17,7 +17,7 @@ from portal.facility.forms_pledges import ContactForm, UploadForm
 from portal.models.pledge_extras import PledgeContact
 from portal.operations.pledge_files import verify_url
 from portal.operations.pledge_notices import set_contact_email
-from portal.operations.pledges import PledgeError, mark_downloaded, record_upload
+from portal.operations.pledges import PledgeError, SameScan, mark_downloaded, record_upload
 from portal.pledge_queries import (
     facility_pledges,
     is_overdue,
@@ -120,6 +120,10 @@ def pledge_upload():
                 max_pages=current_app.config["PLEDGE_UPLOAD_MAX_PAGES"],
                 today=china_today(),
             )
+    except SameScan as exc:
+        # Not a failure: the version asked for is already there.
+        flash(str(exc), "warning")
+        return redirect(back)
     except PledgeError as exc:
         flash(_("上传失败：%(reason)s", reason=str(exc)), "danger")
         return redirect(back)

@@ -33,7 +33,7 @@ from portal.operations.locks import lock_row
 from portal.pledge_queries import china_date, end_of_day
 from portal.pledge_text import rejection_notice, upload_message
 from portal.validators import has_visible
-from portal.web import china_today
+from portal.web import china_time, china_today
 from scoring.credit import PledgeFact
 
 
@@ -93,9 +93,9 @@ def record_upload(
 ) -> PledgeUpload:
     """Check ``data`` by content, store it and add it as the pledge's next version.
 
-    The same file as the version awaiting review (sent twice by a double click, or again
-    to be sure) is that version: it is returned, and nothing is added.
-    Raises :class:`PledgeError` (nothing stored) for a refused file or a verified pledge.
+    Raises :class:`PledgeError` (nothing stored) for a refused file or a verified pledge,
+    and :class:`SameScan` (nothing stored either) for the same bytes as a version already
+    uploaded: see :func:`same_scan`.
     """
     _lock(pledge)
     if pledge.status is PledgeStatus.VERIFIED:
@@ -104,8 +104,6 @@ def record_upload(
         checked = check_upload(data, filename, max_bytes=max_bytes, max_pages=max_pages)
     except UploadRejected as exc:
         raise PledgeError({"file": upload_message(exc)}) from exc
-    # Files are stored by content: the same file is the same key, stored once.
-    stored = files.store(data)
     # Read, not through ``pledge.uploads``: loaded here, that list would miss the version
     # added below.
     latest = db.session.scalar(
@@ -114,9 +112,10 @@ def record_upload(
         .order_by(PledgeUpload.version.desc())
         .limit(1)
     )
-    awaiting_review = pledge.status is PledgeStatus.UPLOADED and latest is not None
-    if awaiting_review and latest.file_key == stored.key:
-        return latest
+    # Compared before anything is stored: a refused file leaves nothing behind.
+    same_scan(pledge, latest, checked.sha256)
+    # Files are stored by content (the SHA-256 is the key): the same file is stored once.
+    stored = files.store(data)
     before = pledge.audit_summary()
     version = (latest.version if latest is not None else 0) + 1
     now = utcnow()
@@ -147,6 +146,55 @@ def record_upload(
         after=pledge.audit_summary() | {"upload": upload.audit_summary()},
     )
     return upload
+
+
+class SameScan(PledgeError):
+    """An upload with the same content as a version already uploaded: nothing changes."""
+
+
+def same_scan(pledge: Pledge, latest: PledgeUpload | None, sha256: str) -> None:
+    """Raise :class:`SameScan` when ``sha256`` is the content of the pledge's ``latest``
+    version, whatever its state (a double click, the same file sent again to be sure or
+    after a rejection), or of an earlier version the bureau rejected. An earlier version
+    replaced before anyone reviewed it may be sent again: it becomes the latest, as a
+    facility that uploaded the wrong file by mistake needs."""
+    if latest is None:
+        return
+    if latest.file_key == sha256:
+        same = latest
+    else:
+        same = db.session.scalar(
+            select(PledgeUpload)
+            .join(PledgeDecision, PledgeDecision.upload_id == PledgeUpload.id)
+            .where(
+                PledgeUpload.pledge_id == pledge.id,
+                PledgeUpload.file_key == sha256,
+                PledgeDecision.outcome == PledgeOutcome.REJECTED,
+            )
+            .order_by(PledgeUpload.version.desc())
+            .limit(1)
+        )
+        if same is None:
+            return
+    raise SameScan({"file": same_scan_message(same, latest=same is latest)})
+
+
+def same_scan_message(same: PledgeUpload, *, latest: bool) -> str:
+    when = china_time(same.uploaded_at)
+    if latest and same.pledge.status is PledgeStatus.UPLOADED:
+        return _(
+            "该文件与 %(t)s 上传的第 %(v)d 版扫描件（最新一版）内容完全相同，本次未保存，"
+            "未作任何更改。第 %(v)d 版正在等待医保局核验，无需重复上传。",
+            t=when,
+            v=same.version,
+        )
+    return _(
+        "该文件与 %(t)s 上传的第 %(v)d 版扫描件（%(which)s）内容完全相同，本次未保存，"
+        "未作任何更改。第 %(v)d 版已被医保局退回，请按退回理由重新签字盖章、扫描后上传。",
+        t=when,
+        v=same.version,
+        which=_("最新一版") if latest else _("此前一版"),
+    )
 
 
 # --- Review ---------------------------------------------------------------------------------

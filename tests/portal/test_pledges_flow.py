@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +14,7 @@ import pledges.render as pledge_render
 from portal.models.audit import AuditLog
 from portal.models.enums import Role
 from portal.models.pledges import PledgeStatus, PledgeUpload
-from portal.web import china_date
+from portal.web import china_date, china_time
 from tests.conftest import csrf_token
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
@@ -202,29 +203,104 @@ def test_verified_pledge_cannot_be_uploaded_again(db, client, auth, setup, rende
     )
 
 
-def test_the_same_file_sent_again_while_awaiting_review_adds_no_version(
-    db, client, auth, setup, renders
+def _versions(db, pledge) -> list[int]:
+    return list(
+        db.session.scalars(
+            db.select(PledgeUpload.version)
+            .where(PledgeUpload.pledge_id == pledge.id)
+            .order_by(PledgeUpload.version)
+        )
+    )
+
+
+def _upload_audits(db) -> int:
+    return db.session.scalar(db.select(db.func.count()).where(AuditLog.action == "pledge.upload"))
+
+
+def _refused_as_same(client, storage_root, data: bytes, campaign_id: int) -> str:
+    """Upload ``data`` and return the page shown after it, checking that nothing was
+    stored and that the form is there to upload another file."""
+    files = _files(storage_root)
+    response = _upload(client, data, "again.pdf", campaign_id)
+    assert response.status_code == 302
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _flashes(client)))
+    assert "内容完全相同，本次未保存，未作任何更改" in page, page
+    assert "上传失败" not in page
+    assert _files(storage_root) == files
+    form = _flashes(client)
+    assert 'action="/facility/pledge/upload"' in form and 'name="file"' in form
+    return page
+
+
+def test_the_same_file_as_the_latest_version_is_refused_and_nothing_is_stored(
+    db, client, auth, setup, renders, storage_root
 ):
-    """A double click, or the same scan sent again to be sure: one version to review.
-    Another file is a new version; after a rejection, even the same one is."""
+    """A double click, the same scan sent again to be sure, or again after a rejection:
+    the page names the version it is the same as, in China time, and nothing is added."""
     facility, campaign = setup
     pledge = h.pledge_of(db, campaign, facility)
     db.session.commit()
     auth.login("pl_facility")
     scan = samples.good_pdf(pages=2)
-    for _ in range(2):
-        _upload(client, scan, "scan.pdf", campaign.id)
-        assert "已上传第 1 版扫描件" in _flashes(client)
-    assert [u.version for u in pledge.uploads] == [1]
-    assert (
-        db.session.scalar(db.select(db.func.count()).where(AuditLog.action == "pledge.upload")) == 1
-    )
-    _upload(client, samples.good_pdf(pages=3), "scan.pdf", campaign.id)
+    _upload(client, scan, "scan.pdf", campaign.id)
+    assert "已上传第 1 版扫描件" in _flashes(client)
+    # Uploaded at 17:30 UTC: in China it was already 01:30 the next day.
+    first = db.session.scalar(db.select(PledgeUpload).where(PledgeUpload.pledge_id == pledge.id))
+    first.uploaded_at = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)
+    db.session.commit()
+    stored = _files(storage_root)
+    assert stored == [hashlib.sha256(scan).hexdigest()]
+
+    page = _refused_as_same(client, storage_root, scan, campaign.id)
+    assert "该文件与 2026-03-02 01:30 上传的第 1 版扫描件（最新一版）内容完全相同" in page
+    assert "第 1 版正在等待医保局核验，无需重复上传" in page
+    assert _versions(db, pledge) == [1] and _upload_audits(db) == 1
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.UPLOADED and pledge.upload_count == 1
+
     h.reject(None, pledge)
     db.session.commit()
+    page = _refused_as_same(client, storage_root, scan, campaign.id)
+    assert "第 1 版扫描件（最新一版）内容完全相同" in page
+    assert "第 1 版已被医保局退回，请按退回理由重新签字盖章、扫描后上传" in page
+    assert _versions(db, pledge) == [1] and _upload_audits(db) == 1
+    db.session.refresh(pledge)
+    assert pledge.status is PledgeStatus.REJECTED and pledge.rejection_reason == "公章不清晰"
+    assert _files(storage_root) == stored
+
+    # Another file is a new version, as before.
     _upload(client, samples.good_pdf(pages=3), "scan.pdf", campaign.id)
+    assert "已上传第 2 版扫描件" in _flashes(client)
+    assert _versions(db, pledge) == [1, 2] and _upload_audits(db) == 2
+
+
+def test_an_earlier_version_is_refused_once_rejected_and_taken_back_while_unreviewed(
+    db, client, auth, setup, renders, storage_root
+):
+    """The rejected version 1 sent again while version 2 awaits review is refused; version
+    2, replaced by version 3 before anyone reviewed it, may be sent again (the facility
+    uploaded the wrong file) and is version 4."""
+    facility, campaign = setup
+    pledge = h.pledge_of(db, campaign, facility)
+    rejected, unreviewed, wrong = (samples.good_pdf(pages=n) for n in (2, 3, 4))
+    h.upload(None, pledge, rejected)
+    h.reject(None, pledge)
+    h.upload(None, pledge, unreviewed)
+    h.upload(None, pledge, wrong)
+    db.session.commit()
+    first = china_time(pledge.uploads[0].uploaded_at)
+    auth.login("pl_facility")
+
+    page = _refused_as_same(client, storage_root, rejected, campaign.id)
+    assert f"该文件与 {first} 上传的第 1 版扫描件（此前一版）内容完全相同" in page
+    assert "第 1 版已被医保局退回" in page
+    assert _versions(db, pledge) == [1, 2, 3] and _upload_audits(db) == 3
+
+    _upload(client, unreviewed, "scan.pdf", campaign.id)
+    assert "已上传第 4 版扫描件" in _flashes(client)
     db.session.expire_all()
-    assert [u.version for u in pledge.uploads] == [1, 2, 3]
+    assert _versions(db, pledge) == [1, 2, 3, 4]
+    assert pledge.uploads[-1].file_key == pledge.uploads[1].file_key
 
 
 FUZZ = {
@@ -300,7 +376,8 @@ def test_a_shared_file_survives_a_failed_upload(db, client, auth, setup, storage
     data = samples.good_pdf(pages=2)
     pledge = h.pledge_of(db, campaign, facility)
     h.upload(None, pledge, data)
-    h.reject(None, pledge)
+    # Replaced before review: the same content may be sent again as a new version.
+    h.upload(None, pledge, samples.good_pdf(pages=3))
     db.session.commit()
     auth.login("pl_facility")
     monkeypatch.setattr(
@@ -308,7 +385,8 @@ def test_a_shared_file_survives_a_failed_upload(db, client, auth, setup, storage
         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")),
     )
     _upload(client, data, "same.pdf", campaign.id)
-    assert _files(storage_root) == [hashlib.sha256(data).hexdigest()]
+    assert hashlib.sha256(data).hexdigest() in _files(storage_root)
+    assert _versions(db, pledge) == [1, 2]
 
 
 def test_facility_without_campaign_sees_an_empty_state(db, client, auth, make_user, make_facility):
