@@ -134,13 +134,39 @@ def check_name(filename: str | None) -> None:
         raise UploadRejected("long_name", max_length=MAX_NAME_LENGTH)
 
 
-def display_name(filename: str | None, fallback: str = "upload") -> str:
-    """A short, harmless name to show (never a path)."""
+#: Longest name kept for display.
+MAX_DISPLAY_LENGTH = 120
+#: Extensions a name keeps as typed for each kind; any other is replaced by the kind's own.
+NAME_EXTENSIONS = {
+    "pdf": (".pdf",),
+    "jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "png": (".png",),
+}
+#: What a typed extension looks like: "pdf", "JPEG", "mp4", not "03" in "报告2026.03".
+_TYPED_EXTENSION = re.compile(r"(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}")
+
+
+def display_name(filename: str | None, fallback: str = "upload", *, kind: str | None = None) -> str:
+    """A short, harmless name to show (never a path).
+
+    Given the ``kind`` the content was found to be (a key of :data:`KINDS`), the name ends
+    with an extension of that kind: a PNG sent as ``x.pdf`` is shown and downloaded as
+    ``x.png`` (the stem kept), one sent as ``x`` as ``x.png``; ``x.JPEG`` holding a JPEG
+    stays as typed."""
     name = "".join(
         c for c in filename or "" if c not in "/\\" and unicodedata.category(c) not in ("Cc", "Cf")
     )
-    name = name.strip().lstrip(".")
-    return (name or fallback)[:120]
+    name = name.strip().lstrip(".") or fallback
+    if kind is None:
+        return name[:MAX_DISPLAY_LENGTH]
+    stem, dot, typed = name.rpartition(".")
+    if dot and stem and _TYPED_EXTENSION.fullmatch(typed):
+        known = f".{typed.lower()}" in NAME_EXTENSIONS[kind]
+        extension = f".{typed}" if known else KINDS[kind][1]
+    else:
+        stem, extension = name, KINDS[kind][1]
+    stem = stem.rstrip(". ") or fallback.rpartition(".")[0] or fallback
+    return stem[: MAX_DISPLAY_LENGTH - len(extension)] + extension
 
 
 def sniff(data: bytes) -> str | None:

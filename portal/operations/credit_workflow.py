@@ -121,7 +121,9 @@ def store_attachments(
         row = CreditAttachment(
             file_key=stored.key,
             media_type=check.media_type,
-            original_name=display_name(filename, fallback=f"evidence{check.extension}"),
+            original_name=display_name(
+                filename, fallback=f"evidence{check.extension}", kind=check.kind
+            ),
             size=check.size,
             uploaded_by_id=getattr(actor, "id", None),
             uploaded_at=now,

@@ -126,7 +126,9 @@ def record_upload(
         size=checked.size,
         media_type=checked.media_type,
         page_count=checked.pages,
-        original_name=display_name(filename, fallback=f"scan{checked.extension}"),
+        original_name=display_name(
+            filename, fallback=f"scan{checked.extension}", kind=checked.kind
+        ),
         uploaded_by_id=getattr(actor, "id", None),
         uploaded_at=now,
         late=today > pledge.campaign.deadline,

@@ -101,6 +101,30 @@ def test_display_name_never_keeps_a_path():
     assert display_name("\u202egnp.exe") == "gnp.exe"
 
 
+@pytest.mark.parametrize(
+    ("typed", "kind", "kept"),
+    [
+        ("x.pdf", "png", "x.png"),
+        ("现场照片.PDF", "jpeg", "现场照片.jpg"),
+        ("scan.final.docx", "pdf", "scan.final.pdf"),
+        ("处罚决定书", "pdf", "处罚决定书.pdf"),
+        ("报告2026.03", "pdf", "报告2026.03.pdf"),
+        ("x.", "png", "x.png"),
+        # An extension of the detected kind stays as typed.
+        ("x.JPEG", "jpeg", "x.JPEG"),
+        ("退款凭证.pdf", "pdf", "退款凭证.pdf"),
+        ("", "png", "evidence.png"),
+    ],
+)
+def test_display_name_takes_the_extension_of_the_detected_kind(typed, kind, kept):
+    assert display_name(typed, fallback=f"evidence.{kind}", kind=kind) == kept
+
+
+def test_a_long_display_name_keeps_its_extension():
+    name = display_name("扫" * 200 + ".pdf", kind="png")
+    assert len(name) == 120 and name.endswith("扫.png")
+
+
 def _png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims ``width``×``height`` pixels, with a tiny data chunk: the
     check must refuse it by its size before decoding anything."""

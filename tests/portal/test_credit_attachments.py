@@ -100,6 +100,28 @@ def test_adjustment_with_evidence_file_is_stored_audited_and_downloadable(
     assert check_storage().orphans == [] and check_storage().missing == []
 
 
+def test_evidence_files_are_named_by_what_they_hold(db, client, auth, make_facility, make_user):
+    """A PNG sent as ``现场.pdf`` is served as a PNG: it is listed and downloaded as
+    ``现场.png`` too, so that the file saved opens in the right program."""
+    facility = make_facility()
+    make_user(Role.CREDIT_OFFICER, "officer")
+    png, jpeg = samples.image("PNG", size=(320, 400)), samples.image("JPEG", size=(320, 400))
+    auth.login("officer")
+    response = _propose(client, facility, _file(png, "现场.pdf"), _file(jpeg, "scan"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    rows = db.session.scalar(select(CreditAdjustment)).attachments
+    assert [(r.original_name, r.media_type) for r in rows] == [
+        ("现场.png", "image/png"),
+        ("scan.jpg", "image/jpeg"),
+    ]
+    page = client.get(f"/bureau/facilities/{facility.id}/credit").get_data(as_text=True)
+    assert "现场.png" in page and "现场.pdf" not in page
+    download = client.get(f"/bureau/credit/attachments/{rows[0].id}")
+    assert download.mimetype == "image/png" and download.data == png
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.endswith("''%E7%8E%B0%E5%9C%BA.png") and ".pdf" not in disposition
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [

@@ -303,6 +303,20 @@ def test_an_earlier_version_is_refused_once_rejected_and_taken_back_while_unrevi
     assert pledge.uploads[-1].file_key == pledge.uploads[1].file_key
 
 
+def test_a_scan_keeps_the_extension_of_what_it_holds(db, client, auth, setup, renders):
+    """A photo sent as ``签章扫描件.pdf`` is kept under the name ``签章扫描件.jpg``."""
+    facility, campaign = setup
+    pledge = h.pledge_of(db, campaign, facility)
+    auth.login("pl_facility")
+    photo = samples.image("JPEG", size=(400, 560))
+    _upload(client, photo, "签章扫描件.pdf", campaign.id)
+    assert "已上传第 1 版扫描件" in _flashes(client)
+    (upload,) = db.session.scalars(
+        db.select(PledgeUpload).where(PledgeUpload.pledge_id == pledge.id)
+    )
+    assert (upload.original_name, upload.media_type) == ("签章扫描件.jpg", "image/jpeg")
+
+
 FUZZ = {
     "wrong magic": (b"GIF89a" + b"\0" * 500, "scan.pdf", "文件格式不受支持"),
     "truncated pdf": (samples.good_pdf()[:-40], "scan.pdf", "PDF 文件不完整"),
