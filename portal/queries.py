@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from portal.extensions import db
 from portal.identity import identity_hash
@@ -89,6 +92,37 @@ def registry_counts() -> dict:
 
 def get_facility_by_site_code(site_code: str) -> Facility | None:
     return db.session.scalar(select(Facility).where(Facility.site_code == site_code.upper()))
+
+
+def point_appeals_decided_since(facility_id: int, since: datetime) -> list[tuple]:
+    """Objections to points recorded at ``facility_id`` (whoever filed them, whichever
+    facilities the person also practises at) decided at ``since`` or later, newest first:
+    ``(appeal, practising)``, the second True while the person practises at the facility
+    (and so is on its staff pages). The record and the person come loaded."""
+    from portal.models.enums import AppealStatus
+    from portal.models.points import PointAppeal, PointRecord
+
+    practising = (
+        select(StaffPractice.id)
+        .where(
+            StaffPractice.staff_id == PointRecord.staff_id,
+            StaffPractice.facility_id == facility_id,
+            StaffPractice.end_date.is_(None),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(PointAppeal, practising)
+        .join(PointAppeal.record)
+        .where(
+            PointRecord.facility_id == facility_id,
+            PointAppeal.status != AppealStatus.PENDING,
+            PointAppeal.decided_at >= since,
+        )
+        .options(contains_eager(PointAppeal.record).joinedload(PointRecord.staff))
+        .order_by(PointAppeal.decided_at.desc(), PointAppeal.id.desc())
+    )
+    return [(appeal, bool(flag)) for appeal, flag in rows]
 
 
 def sanctioned_staff(today, q: str = "", site_code: str = "") -> list:

@@ -9,13 +9,16 @@ from datetime import timedelta
 
 from portal.database import utcnow
 from portal.models.credit import CreditRepair
-from portal.models.enums import Role
+from portal.models.enums import Responsibility, Role, Severity
 from portal.operations.credit import recompute_grade
 from portal.operations.credit_appeals import decide_credit_appeal, file_credit_appeal
 from portal.operations.credit_repair import decide_repair
 from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
+from portal.operations.point_appeals import decide_appeal, file_appeal
 from portal.web import china_time, china_today
 from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
+from tests.portal.points_helpers import TODAY as POINTS_DAY
+from tests.portal.points_helpers import record_for
 
 CARD = re.compile(r'<section class="card credit-card".*?</section>', re.S)
 
@@ -259,3 +262,96 @@ def test_the_card_has_no_note_when_the_score_gives_the_grade(
     assert "B 信用较好" in _card(client)
     assert 'class="grade-note"' not in _card_html(client)
     assert _flashes(client) == []
+
+
+# --- Results of objections to staff points ------------------------------------------------
+
+
+def _decided_point_appeal(approver, record, *, upheld: bool):
+    appeal = file_appeal(None, record, reason="并非本人所为", filed_on=POINTS_DAY)
+    decide_appeal(approver, appeal, upheld=upheld, reason="经核查", today=POINTS_DAY)
+    return appeal
+
+
+def test_home_lists_results_of_objections_to_points_recorded_there_only(
+    db, client, auth, make_facility, make_user, make_staff
+):
+    """The person practises at both facilities: each sees the result of the objection to
+    the points recorded there, not the one recorded at the other."""
+    own, other = make_facility(name="本院"), make_facility(name="他院")
+    person = make_staff([own, other], name="李明华")
+    inspector = make_user(Role.INSPECTOR, "insp")
+    approver = make_user(Role.APPROVER, "appr")
+    at_own = record_for(inspector, person, own, Severity.MINOR, Responsibility.GENERAL)
+    at_other = record_for(inspector, person, other, Severity.MINOR, Responsibility.GENERAL)
+    _decided_point_appeal(approver, at_own, upheld=False)
+    _decided_point_appeal(approver, at_other, upheld=True)
+    make_user(Role.FACILITY, "fac", facility=own)
+    make_user(Role.FACILITY, "fac_other", facility=other)
+    make_user(Role.FACILITY, "fac_third", facility=make_facility(name="第三院"))
+    db.session.commit()
+
+    auth.login("fac")
+    card = _card(client)
+    assert f"记分异议（李明华，{at_own.reference}）已处理：异议不成立" in card
+    assert at_other.reference not in card and "撤销记分" not in card
+    assert "暂无待处理的异议" not in card
+    # A link to the record on the person's points page, which the facility may open.
+    link = f"/facility/staff/{person.id}/points#point-{at_own.id}"
+    assert f'<a href="{link}">记分异议（李明华' in _card_html(client)
+    points_page = client.get(link.split("#")[0])
+    assert points_page.status_code == 200
+    assert f'id="point-{at_own.id}"' in points_page.get_data(as_text=True)
+    auth.logout()
+
+    auth.login("fac_other")
+    card = _card(client)
+    assert f"记分异议（李明华，{at_other.reference}）已处理：异议成立（撤销记分）" in card
+    assert at_own.reference not in card and "异议不成立" not in card
+    auth.logout()
+
+    auth.login("fac_third")
+    card = _card(client)
+    assert "记分异议" not in card and "李明华" not in card
+    assert "暂无待处理的异议或信用修复申请" in card
+
+
+def test_points_objection_results_are_recent_and_name_former_staff_masked(
+    db, client, auth, make_facility, make_user, make_staff
+):
+    facility = make_facility()
+    person = make_staff([facility], name="李明华")
+    inspector = make_user(Role.INSPECTOR, "insp")
+    approver = make_user(Role.APPROVER, "appr")
+    record = record_for(inspector, person, facility, Severity.MINOR, Responsibility.GENERAL)
+    appeal = file_appeal(None, record, reason="并非本人所为", filed_on=POINTS_DAY)
+    make_user(Role.FACILITY, "fac", facility=facility)
+    db.session.commit()
+    auth.login("fac")
+    assert "记分异议" not in _card(client)  # not decided yet
+
+    decide_appeal(approver, appeal, upheld=False, reason="经核查", today=POINTS_DAY)
+    db.session.commit()
+    assert f"记分异议（李明华，{record.reference}）已处理：异议不成立" in _card(client)
+    # Decided at 17:30 UTC: shown in China time, 01:30 the next day.
+    yesterday = utcnow() - timedelta(days=1)
+    appeal.decided_at = yesterday.replace(hour=17, minute=30, second=0, microsecond=0)
+    db.session.commit()
+    assert china_time(appeal.decided_at) in _card(client)
+    assert china_time(appeal.decided_at).endswith("01:30")
+
+    # The person left: not on the facility's staff pages any more, so named masked and
+    # without a link.
+    (practice,) = person.practices
+    practice.end_date = china_today()
+    db.session.commit()
+    card = _card(client)
+    assert f"记分异议（李某某，{record.reference}）已处理：异议不成立" in card
+    assert "李明华" not in card and "/points" not in _card_html(client)
+
+    # Decisions older than the window leave the home page, as the credit objections do.
+    appeal.decided_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    card = _card(client)
+    assert "记分异议" not in card
+    assert "暂无待处理的异议或信用修复申请，近 30 日也没有新的处理结果。" in card
