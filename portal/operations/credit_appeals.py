@@ -12,7 +12,13 @@ from sqlalchemy import select
 
 from pledges.uploads import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES
 from portal.extensions import db
-from portal.models.credit import CreditAppeal, CreditAppealStatus, CreditGrade
+from portal.models.credit import (
+    AdjustmentStatus,
+    CreditAdjustment,
+    CreditAppeal,
+    CreditAppealStatus,
+    CreditGrade,
+)
 from portal.models.facility import Facility
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.audit import record_audit
@@ -136,11 +142,34 @@ def _decided_before(facility: Facility, finding: Finding | None, grade_row) -> C
     return db.session.scalar(stmt.order_by(CreditAppeal.decided_at.desc()).limit(1))
 
 
+def _own_adjustment(actor, appeal: CreditAppeal) -> int | None:
+    """The id of an approved manual adjustment in the grade objected to (its cycle, up to
+    the day it was computed) that ``actor`` proposed or approved, if any: who set a grade
+    by hand may not decide the objection to it, as who confirmed a finding may not."""
+    row = appeal.grade_row
+    if row is None:
+        return None
+    return db.session.scalar(
+        select(CreditAdjustment.id)
+        .where(
+            CreditAdjustment.facility_id == appeal.facility_id,
+            CreditAdjustment.status == AdjustmentStatus.APPROVED,
+            CreditAdjustment.approved_on >= date(row.cycle, 1, 1),
+            CreditAdjustment.approved_on <= row.as_of,
+            (CreditAdjustment.proposed_by_id == actor.id)
+            | (CreditAdjustment.decided_by_id == actor.id),
+        )
+        .order_by(CreditAdjustment.id)
+        .limit(1)
+    )
+
+
 def decide_credit_appeal(
     actor, appeal: CreditAppeal, *, upheld: bool, reason: str, today: date
 ) -> None:
     """Decide an objection. Upheld against a finding revokes it (and recomputes); upheld
-    against the grade recomputes it. Whoever confirmed the disputed finding may not decide."""
+    against the grade recomputes it. Whoever confirmed the disputed finding may not decide,
+    nor whoever proposed or approved a manual adjustment in the disputed grade."""
     # Re-read under a row lock (PostgreSQL; SQLite serialises writers): two people deciding
     # at once act one after the other, the second seeing the first's decision.
     db.session.flush()
@@ -150,6 +179,14 @@ def decide_credit_appeal(
     finding = appeal.finding
     if finding is not None and finding.confirmed_by_id == actor.id:
         raise CreditError(_("违规发现的认定人不能处理针对它的异议，请由其他人员处理"))
+    if finding is None and (own := _own_adjustment(actor, appeal)) is not None:
+        raise CreditError(
+            _(
+                "该信用评价结果含有您提出或批准的人工调整（第%(n)d号），"
+                "您不能处理针对它的异议，请由其他人员处理",
+                n=own,
+            )
+        )
     if not has_visible(reason or ""):
         raise CreditError(_("请填写处理理由（将告知机构）"))
     status = CreditAppealStatus.UPHELD if upheld else CreditAppealStatus.REJECTED
