@@ -2,6 +2,10 @@
 
 Chinese labels need a CJK font: the Noto Sans CJK family from fonts-noto-cjk, found
 through matplotlib's font manager.
+
+Every text drawn from data (facility names, grades, translated labels) is passed with
+``parse_math=False``: matplotlib otherwise reads ``$…$`` as math text, so a ``$`` in a
+facility name would render as a formula or, unbalanced, fail the whole chart.
 """
 
 from __future__ import annotations
@@ -83,7 +87,8 @@ def grade_history_figure(rows, rb, title: str):
     for band in rb.grades[:-1]:
         ax.axhline(band.min, color="#9aa5b4", linestyle="--", linewidth=0.8)
         ax.text(1.005, band.min, f"{band.grade}≥{band.min}", va="center", fontsize=8,
-                color="#5b6475", transform=ax.get_yaxis_transform())  # fmt: skip
+                color="#5b6475", transform=ax.get_yaxis_transform(),
+                parse_math=False)  # fmt: skip
     if rows:
         times = [r[0].astimezone(CHINA).replace(tzinfo=None) for r in rows]
         scores = [float(r[1]) for r in rows]
@@ -93,7 +98,7 @@ def grade_history_figure(rows, rb, title: str):
         below = scores[-1] > top / 2
         ax.annotate(f"{rows[-1][2]}  {scores[-1]:g}", (times[-1], scores[-1]),
                     textcoords="offset points", xytext=(-10, -8 if below else 8),
-                    ha="right", va="top" if below else "bottom")  # fmt: skip
+                    ha="right", va="top" if below else "bottom", parse_math=False)  # fmt: skip
         if times[-1] - times[0] < MIN_SPAN:
             # Ticks within a second would all read alike, and one point alone spans years.
             middle = times[0] + (times[-1] - times[0]) / 2
@@ -102,10 +107,10 @@ def grade_history_figure(rows, rb, title: str):
         ax.xaxis.set_major_formatter(DistinctDateFormatter())
     else:
         ax.set_xticks([])
-        ax.text(0.5, 0.5, _("暂无评价记录"), transform=ax.transAxes, ha="center")
-    heading = ax.set_title(title)
+        ax.text(0.5, 0.5, _("暂无评价记录"), transform=ax.transAxes, ha="center", parse_math=False)
+    heading = ax.set_title(title, parse_math=False)
     _fit_width(heading, fig.bbox.width * 0.94)
-    ax.set_ylabel(_("信用评分"))
+    ax.set_ylabel(_("信用评分"), parse_math=False)
     ax.grid(axis="y", alpha=0.2)
     fig.tight_layout()
     return fig

@@ -105,3 +105,15 @@ def test_short_title_is_left_alone(draw):
     fig, ax, renderer = draw([], "通州区测试医院 信用评分变化")
     assert ax.title.get_text() == "通州区测试医院 信用评分变化"
     assert "暂无评价记录" in [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.parametrize("name", ["测试医院$\\frac{$", "测试医院$x^2$", "$$ 医院 $"])
+def test_dollar_signs_in_a_facility_name_are_drawn_literally(draw, name):
+    """A facility name is data, not matplotlib math text: an unbalanced ``$…$`` must not
+    break the chart and a balanced one must not turn into a formula."""
+    title = f"{name} 信用评分变化"
+    fig, ax, renderer = draw(_rows(timedelta(0), timedelta(days=30)), title)
+    assert ax.title.get_text() == title
+    assert not ax.title.get_parse_math()
+    assert all(not t.get_parse_math() for t in ax.texts)
+    assert not ax.yaxis.label.get_parse_math()

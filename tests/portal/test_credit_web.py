@@ -391,3 +391,16 @@ def test_a_terminated_facility_is_not_shown_as_supervised(
     )
     listed = client.get("/bureau/credit/supervision").get_data(as_text=True)
     assert "在约D级医院" in listed and "已解除医院" not in listed
+
+
+def test_chart_of_a_facility_with_dollar_signs_in_its_name(
+    db, client, auth, make_facility, make_user
+):
+    """matplotlib reads ``$…$`` as math text: an unbalanced one used to make the chart a 500."""
+    facility = make_facility(name="测试医院$\\frac{$")
+    one, _two = two_inspectors(make_user)
+    db.session.commit()
+    auth.login(one.username)
+    chart = client.get(f"/bureau/facilities/{facility.id}/credit/chart.png")
+    assert chart.status_code == 200 and chart.mimetype == "image/png"
+    assert chart.data[:8] == b"\x89PNG\r\n\x1a\n"
