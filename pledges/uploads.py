@@ -49,10 +49,29 @@ ACTIVE_KEYS = frozenset(
         "/XFA",
     }
 )
-#: Action types (``/S``) that run code, open files or send data.
+#: Action types (``/S``) that run code or a program, play media, or change what the reader
+#: sees (hide annotations, switch layers) without the reader asking.
 ACTIVE_ACTIONS = frozenset(
-    {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute", "/GoToE"}
+    {
+        "/JavaScript",
+        "/Launch",
+        "/RichMediaExecute",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+        "/Hide",
+        "/SetOCGState",
+        "/GoTo3DView",
+    }
 )
+#: Action types that leave the document: open a web address or another file (``/Thread``
+#: may name one too), or send or fetch data. Run on opening (``/OpenAction``) they tell a
+#: remote host that, where and when the file was read, and a UNC path (``\\host\share``)
+#: makes Windows send the reader's credentials to that host. Links within the document
+#: (``/GoTo``, which scanners write in outlines), ``/GoToDp``, ``/Named`` page turns,
+#: ``/Trans`` and ``/ResetForm`` stay.
+OUTBOUND_ACTIONS = frozenset({"/URI", "/GoToR", "/GoToE", "/Thread", "/SubmitForm", "/ImportData"})
+REFUSED_ACTIONS = ACTIVE_ACTIONS | OUTBOUND_ACTIONS
 ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen"})
 #: Markup that marks a web page, SVG or script (checked at the start of unknown files and
 #: at both ends of images, where a page glued to a real picture would sit).
@@ -75,6 +94,9 @@ MESSAGES = {
     "too_many_pages": "PDF 页数过多（{pages} 页），上限为 {max_pages} 页。",
     "active_content": "PDF 含有脚本、自动动作或嵌入文件等活动内容（{what}），出于安全原因已拒收，"
     "请上传纸质原件的扫描件。",
+    "outbound_action": "PDF 含有打开网址、其他文件或提交数据等指向文档以外的动作（{what}），"
+    "阅读时可能连接外部服务器，出于安全原因已拒收，请去除其中的链接后重新导出，"
+    "或上传纸质原件的扫描件。",
     "bad_image": "图片无法打开，文件可能已损坏或不完整。",
     "image_too_small": "图片分辨率过低（{width}×{height} 像素），短边至少 {min_side} 像素，"
     "否则无法辨认签字和印章。",
@@ -177,7 +199,9 @@ def sniff(data: bytes) -> str | None:
 
 
 def _walk_pdf(root, found: set[str], seen: set[tuple[int, int]], depth: int = 0) -> None:
-    """Depth-first over dictionaries and arrays, following references once each."""
+    """Depth-first over dictionaries and arrays, following references once each.
+
+    Names are compared as pypdf decodes them, so ``/U#52I`` is ``/URI``."""
     stack = [(root, depth)]
     while stack:
         node, level = stack.pop()
@@ -193,7 +217,7 @@ def _walk_pdf(root, found: set[str], seen: set[tuple[int, int]], depth: int = 0)
             for key, value in node.items():
                 if key in ACTIVE_KEYS:
                     found.add(str(key))
-                if key == "/S" and isinstance(value, NameObject) and value in ACTIVE_ACTIONS:
+                if key == "/S" and isinstance(value, NameObject) and value in REFUSED_ACTIONS:
                     found.add(str(value))
                 if key == "/Subtype" and isinstance(value, NameObject) and value in ACTIVE_SUBTYPES:
                     found.add(str(value))
@@ -227,7 +251,10 @@ def _check_pdf(data: bytes, max_pages: int) -> int:
     except Exception as exc:  # pypdf raises many types for damaged files
         raise UploadRejected("bad_pdf") from exc
     if found:
-        raise UploadRejected("active_content", what="、".join(sorted(found)))
+        # Links out get their own advice (remove them and export again); with a script,
+        # media or an embedded file as well, the graver message names everything found.
+        code = "outbound_action" if found <= OUTBOUND_ACTIONS else "active_content"
+        raise UploadRejected(code, what="、".join(sorted(found)))
     if pages < 1:
         raise UploadRejected("no_pages")
     if pages > max_pages:

@@ -247,3 +247,15 @@ def test_a_name_too_long_is_refused_for_its_length(app):
         check_upload(samples.good_pdf(), "扫" * 300 + ".pdf")
     with app.test_request_context():
         assert upload_message(caught.value) == "文件名过长（不能超过 255 个字符），请重命名后上传。"
+
+
+def test_a_link_out_of_the_document_is_refused_with_the_portal_wording(app):
+    from pledges.uploads import UploadRejected, check_upload
+    from portal.pledge_text import upload_message
+
+    with pytest.raises(UploadRejected) as caught:
+        check_upload(samples.pdf_with_action("/GoToR", "open"), "证据.pdf")
+    with app.test_request_context():
+        message = upload_message(caught.value)
+    assert message == str(caught.value)
+    assert message.startswith("PDF 含有打开网址、其他文件或提交数据等指向文档以外的动作（/GoToR）")

@@ -1,0 +1,87 @@
+"""PDF actions in uploads: those that leave the document or run something are refused
+wherever they sit and however their names are spelled; links within the document stay."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from pledges.uploads import UploadRejected, check_upload
+from tests.pledges import samples
+
+OUTBOUND = ("/URI", "/GoToR", "/GoToE", "/Thread", "/SubmitForm", "/ImportData")
+#: Refused as active content; /JavaScript and /Launch have their own cases in test_uploads.
+ACTIVE = ("/Rendition", "/Sound", "/Movie", "/Hide", "/SetOCGState", "/GoTo3DView")
+
+
+def _refusal(data: bytes) -> UploadRejected:
+    with pytest.raises(UploadRejected) as caught:
+        check_upload(data, "证据.pdf")
+    return caught.value
+
+
+@pytest.mark.parametrize("kind", OUTBOUND)
+def test_an_action_that_leaves_the_document_is_refused_on_opening(kind):
+    refusal = _refusal(samples.pdf_with_action(kind, "open"))
+    assert refusal.code == "outbound_action"
+    assert kind in str(refusal) and "连接外部服务器" in str(refusal)
+
+
+@pytest.mark.parametrize("kind", ACTIVE)
+def test_an_action_that_plays_media_or_changes_the_page_is_refused(kind):
+    refusal = _refusal(samples.pdf_with_action(kind, "open"))
+    assert refusal.code == "active_content" and kind in str(refusal)
+
+
+@pytest.mark.parametrize("place", samples.PLACES)
+def test_a_web_address_is_refused_wherever_the_action_sits(place):
+    refusal = _refusal(samples.pdf_with_action("/URI", place))
+    # The names tree of document actions is /JavaScript, a key refused in itself.
+    found = ["/JavaScript", "/URI"] if place == "names" else ["/URI"]
+    assert refusal.params["what"].split("、") == found
+
+
+@pytest.mark.parametrize("place", ["open", "link", "outline"])
+def test_a_unc_path_to_another_pdf_is_refused(place):
+    refusal = _refusal(samples.pdf_with_action("/GoToR", place))
+    assert refusal.code == "outbound_action" and refusal.params == {"what": "/GoToR"}
+
+
+def test_with_a_script_as_well_the_general_message_names_both():
+    data = samples.pdf_with_action("/URI", "open", **{"/Next": {"/S": "/JavaScript"}})
+    refusal = _refusal(data)
+    assert refusal.code == "active_content" and refusal.params == {"what": "/JavaScript、/URI"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "new"),
+    [
+        ("/URI", b"/S /URI", b"/S /U#52I"),
+        ("/URI", b"/S /URI", b"/#53 /#55#52#49"),
+        ("/GoToR", b"/S /GoToR", b"/S /GoTo#52"),
+    ],
+)
+def test_names_spelled_with_escapes_are_seen_through(kind, old, new):
+    data = samples.respelled(samples.pdf_with_action(kind, "link"), old, new)
+    assert old not in data
+    assert _refusal(data).params == {"what": kind}
+
+
+def test_an_action_inside_a_compressed_object_stream_is_refused():
+    action = b"<< /S /URI /URI (http://attacker.example/track) >>"
+    data = samples.pdf_with_action_in_object_stream(action)
+    assert b"URI" not in data and b"attacker" not in data
+    assert 4 in PdfReader(io.BytesIO(data)).xref_objStm
+    assert _refusal(data).params == {"what": "/URI"}
+    # The same file with a link within the document is taken: the refusal is the action's.
+    inside = samples.pdf_with_action_in_object_stream(b"<< /S /GoTo /D [3 0 R /Fit] >>")
+    assert check_upload(inside, "证据.pdf").pages == 1
+
+
+def test_a_scan_with_an_outline_of_links_to_its_pages_is_accepted():
+    data = samples.scanned_pdf_with_outline(pages=3)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.outline) == 3 and reader.page_labels == ["1", "2", "3"]
+    assert check_upload(data, "承诺书扫描件.pdf").pages == 3
