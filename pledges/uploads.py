@@ -201,7 +201,8 @@ def sniff(data: bytes) -> str | None:
 def _walk_pdf(root, found: set[str], seen: set[tuple[int, int]], depth: int = 0) -> None:
     """Depth-first over dictionaries and arrays, following references once each.
 
-    Names are compared as pypdf decodes them, so ``/U#52I`` is ``/URI``."""
+    Names are compared as pypdf decodes them, so ``/U#52I`` is ``/URI``; a ``/S`` or
+    ``/Subtype`` given as a reference (``/S 7 0 R``) is compared as what it refers to."""
     stack = [(root, depth)]
     while stack:
         node, level = stack.pop()
@@ -217,10 +218,11 @@ def _walk_pdf(root, found: set[str], seen: set[tuple[int, int]], depth: int = 0)
             for key, value in node.items():
                 if key in ACTIVE_KEYS:
                     found.add(str(key))
-                if key == "/S" and isinstance(value, NameObject) and value in REFUSED_ACTIONS:
-                    found.add(str(value))
-                if key == "/Subtype" and isinstance(value, NameObject) and value in ACTIVE_SUBTYPES:
-                    found.add(str(value))
+                if key in ("/S", "/Subtype"):
+                    name = value.get_object() if isinstance(value, IndirectObject) else value
+                    refused = REFUSED_ACTIONS if key == "/S" else ACTIVE_SUBTYPES
+                    if isinstance(name, NameObject) and name in refused:
+                        found.add(str(name))
                 stack.append((value, level + 1))
         elif isinstance(node, ArrayObject):
             stack.extend((item, level + 1) for item in node)

@@ -147,15 +147,19 @@ ACTIONS = {
 PLACES = ("open", "link", "outline", "names", "field", "next")
 
 
-def pdf_with_action(kind: str = "/URI", place: str = "open", **entries) -> bytes:
+def pdf_with_action(
+    kind: str = "/URI", place: str = "open", *, by_reference: bool = False, **entries
+) -> bytes:
     """A one-page PDF with an action of ``kind`` (``/S``) at ``place``: the document's
     /OpenAction, a link annotation's /A, an outline item's /A, the document-level names
-    tree, a form field's /A, or the /Next of a harmless /GoTo on opening."""
+    tree, a form field's /A, or the /Next of a harmless /GoTo on opening. With
+    ``by_reference`` the type is an object of its own (``/S 5 0 R``)."""
     writer = PdfWriter()
     page = writer.add_blank_page(width=595, height=842)
     root = writer._root_object
     fields = ACTIONS.get(kind, {}) | entries
-    action = writer._add_object(_value({"/S": kind} | fields))
+    action_type = writer._add_object(NameObject(kind)) if by_reference else kind
+    action = writer._add_object(_value({"/S": action_type} | fields))
     rect = [50.0, 50.0, 200.0, 80.0]
     if place == "open":
         root[NameObject("/OpenAction")] = action

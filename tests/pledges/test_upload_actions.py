@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
 from pledges.uploads import UploadRejected, check_upload
 from tests.pledges import samples
@@ -67,6 +68,30 @@ def test_names_spelled_with_escapes_are_seen_through(kind, old, new):
     data = samples.respelled(samples.pdf_with_action(kind, "link"), old, new)
     assert old not in data
     assert _refusal(data).params == {"what": kind}
+
+
+@pytest.mark.parametrize("kind", ["/Launch", "/URI"])
+def test_an_action_type_given_by_reference_is_resolved(kind):
+    """``/S 5 0 R`` with object 5 the name: a /Launch action then has no /Launch key at all."""
+    data = samples.pdf_with_action(kind, "open", by_reference=True)
+    assert b"/S " + kind.encode() not in data
+    assert _refusal(data).params == {"what": kind}
+
+
+def test_an_annotation_subtype_given_by_reference_is_resolved():
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    screen = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): writer._add_object(NameObject("/Screen")),
+            NameObject("/Rect"): ArrayObject(),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(screen)])
+    out = io.BytesIO()
+    writer.write(out)
+    assert _refusal(out.getvalue()).params == {"what": "/Screen"}
 
 
 def test_an_action_inside_a_compressed_object_stream_is_refused():
