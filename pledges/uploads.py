@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    TextStringObject,
+)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PAGES = 20
@@ -72,6 +79,11 @@ ACTIVE_ACTIONS = frozenset(
 #: ``/Trans`` and ``/ResetForm`` stay.
 OUTBOUND_ACTIONS = frozenset({"/URI", "/GoToR", "/GoToE", "/Thread", "/SubmitForm", "/ImportData"})
 REFUSED_ACTIONS = ACTIVE_ACTIONS | OUTBOUND_ACTIONS
+#: A ``/URI`` action to one of these is a web link: it stays where a reader must click it
+#: (a link in the text, an outline item), as an office program writes for every web or
+#: mail address in a document, and readers ask before following it. On opening, or to
+#: any other kind of address (``file:``, a UNC path, ``smb:``), it is refused.
+WEB_LINK_SCHEMES = ("http://", "https://", "mailto:")
 ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen"})
 #: Markup that marks a web page, SVG or script (checked at the start of unknown files and
 #: at both ends of images, where a page glued to a real picture would sit).
@@ -219,13 +231,43 @@ def _walk_pdf(root, found: set[str], seen: set[tuple[int, int]], depth: int = 0)
                 if key in ACTIVE_KEYS:
                     found.add(str(key))
                 if key in ("/S", "/Subtype"):
-                    name = value.get_object() if isinstance(value, IndirectObject) else value
+                    name = _resolved(value)
                     refused = REFUSED_ACTIONS if key == "/S" else ACTIVE_SUBTYPES
-                    if isinstance(name, NameObject) and name in refused:
+                    # A web link stays where it waits for a click (see WEB_LINK_SCHEMES).
+                    web_link = name == "/URI" and _web_link(node)
+                    if isinstance(name, NameObject) and name in refused and not web_link:
                         found.add(str(name))
                 stack.append((value, level + 1))
         elif isinstance(node, ArrayObject):
             stack.extend((item, level + 1) for item in node)
+
+
+def _resolved(value):
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _web_link(action: DictionaryObject) -> bool:
+    """Whether a ``/URI`` action opens a web or mail address (:data:`WEB_LINK_SCHEMES`)."""
+    target = _resolved(action.get("/URI"))
+    if not isinstance(target, (TextStringObject, ByteStringObject)):
+        return False
+    text = target.original_bytes if isinstance(target, TextStringObject) else bytes(target)
+    return text.strip().lower().startswith(tuple(s.encode() for s in WEB_LINK_SCHEMES))
+
+
+def _run_on_opening(catalog, found: set[str]) -> None:
+    """The action types the document runs when it is opened (its ``/OpenAction`` and the
+    actions chained to it by ``/Next``) that leave it: a web link among them too."""
+    stack, seen = [_resolved(catalog.get("/OpenAction"))], 0
+    while stack and seen < 1000:
+        action, seen = _resolved(stack.pop()), seen + 1
+        if isinstance(action, ArrayObject):
+            stack.extend(action)
+        elif isinstance(action, DictionaryObject):
+            name = _resolved(action.get("/S"))
+            if isinstance(name, NameObject) and name in OUTBOUND_ACTIONS:
+                found.add(str(name))
+            stack.append(action.get("/Next"))
 
 
 def _check_pdf(data: bytes, max_pages: int) -> int:
@@ -241,6 +283,9 @@ def _check_pdf(data: bytes, max_pages: int) -> int:
             found: set[str] = set()
             seen: set[tuple[int, int]] = set()
             _walk_pdf(reader.trailer, found, seen)
+            catalog = _resolved(reader.trailer.get("/Root"))
+            if isinstance(catalog, DictionaryObject):
+                _run_on_opening(catalog, found)
             # Objects not reachable from the trailer are checked too: a viewer that
             # repairs a damaged file may still find them.
             for generation, objects in reader.xref.items():

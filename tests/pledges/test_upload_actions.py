@@ -1,5 +1,6 @@
 """PDF actions in uploads: those that leave the document or run something are refused
-wherever they sit and however their names are spelled; links within the document stay."""
+wherever they sit and however their names are spelled; links within the document stay,
+and so do web links that wait for a click."""
 
 from __future__ import annotations
 
@@ -36,12 +37,43 @@ def test_an_action_that_plays_media_or_changes_the_page_is_refused(kind):
     assert refusal.code == "active_content" and kind in str(refusal)
 
 
-@pytest.mark.parametrize("place", samples.PLACES)
-def test_a_web_address_is_refused_wherever_the_action_sits(place):
+#: Addresses that are not web links: a file, a UNC path (Windows sends the reader's
+#: credentials to the host), a share.
+NOT_WEB = (
+    "file://attacker.example/share/x.pdf",
+    "\\\\attacker.example\\share",
+    "smb://attacker.example/x",
+)
+
+
+@pytest.mark.parametrize("place", ["open", "next"])
+def test_a_web_address_run_on_opening_is_refused(place):
     refusal = _refusal(samples.pdf_with_action("/URI", place))
+    assert refusal.code == "outbound_action" and refusal.params == {"what": "/URI"}
+
+
+def test_a_web_address_among_the_document_scripts_is_refused():
     # The names tree of document actions is /JavaScript, a key refused in itself.
-    found = ["/JavaScript", "/URI"] if place == "names" else ["/URI"]
-    assert refusal.params["what"].split("、") == found
+    refusal = _refusal(samples.pdf_with_action("/URI", "names"))
+    assert refusal.params["what"].split("、") == ["/JavaScript"]
+
+
+@pytest.mark.parametrize("place", ["link", "outline", "field"])
+@pytest.mark.parametrize(
+    "address", ["https://www.nhsa.gov.cn/", "HTTP://example.cn/a", " mailto:ybj@example.cn"]
+)
+def test_a_web_link_to_click_is_accepted(place, address):
+    """An office program links every web and mail address in a document it exports:
+    followed only when clicked, and readers ask first."""
+    data = samples.pdf_with_action("/URI", place, **{"/URI": address})
+    assert check_upload(data, "情况说明.pdf").pages == 1
+
+
+@pytest.mark.parametrize("place", ["link", "outline", "field"])
+@pytest.mark.parametrize("address", NOT_WEB)
+def test_a_link_to_a_file_or_share_is_refused(place, address):
+    refusal = _refusal(samples.pdf_with_action("/URI", place, **{"/URI": address}))
+    assert refusal.code == "outbound_action" and refusal.params == {"what": "/URI"}
 
 
 @pytest.mark.parametrize("place", ["open", "link", "outline"])
@@ -65,7 +97,8 @@ def test_with_a_script_as_well_the_general_message_names_both():
     ],
 )
 def test_names_spelled_with_escapes_are_seen_through(kind, old, new):
-    data = samples.respelled(samples.pdf_with_action(kind, "link"), old, new)
+    entries = {"/URI": NOT_WEB[0]} if kind == "/URI" else {}
+    data = samples.respelled(samples.pdf_with_action(kind, "link", **entries), old, new)
     assert old not in data
     assert _refusal(data).params == {"what": kind}
 
