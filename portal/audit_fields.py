@@ -70,6 +70,8 @@ FIELD_LABELS: dict[str, object] = {
     "active": _l("启用"),
     "user": _l("账号"),
     "prefix": _l("令牌前缀"),
+    # A search by a full ID number: how many people it showed (never the number).
+    "matches": _l("查得人数"),
     # Inspections and findings
     "reference": _l("文号"),
     "trigger": _l("检查来由"),

@@ -43,6 +43,7 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             "staff.create": _l("新增医保相关人员"),
             "staff.update": _l("修改医保相关人员信息"),
             "staff.reveal_id": _l("查看完整身份证号"),
+            "staff.search_id": _l("按完整身份证号查询人员"),
         },
     ),
     ActionGroup(

@@ -51,13 +51,31 @@ def facility_search(
     return stmt.order_by(Facility.county, Facility.name, Facility.id)
 
 
-def staff_search(q: str = "", facility_id: int | None = None, profession: str = "") -> Select:
-    """Staff matching name, staff code or an exact ID number; optionally at one facility."""
+def is_full_id_number(q: str) -> bool:
+    """Whether the search text ``q`` is a full (valid) ID number, which ``staff_search``
+    with ``by_id_number`` looks up by its hash."""
+    q = (q or "").strip()
+    return bool(q) and check_id_number(q) is None
+
+
+def staff_search(
+    q: str = "",
+    facility_id: int | None = None,
+    profession: str = "",
+    *,
+    by_id_number: bool = False,
+) -> Select:
+    """Staff matching name or staff code, and with ``by_id_number`` also the holder of an
+    exact ID number; optionally at one facility.
+
+    A search by a full ID number confirms a guess: the masked form shows all but 10
+    characters, so a caller may pass ``by_id_number`` only for those entitled to the full
+    number (and audits the search, see ``portal.bureau.id_search``)."""
     stmt = select(StaffMember)
     q = (q or "").strip()
     if q:
         conditions = [contains(q, StaffMember.name, StaffMember.staff_code)]
-        if check_id_number(q) is None:
+        if by_id_number and is_full_id_number(q):
             conditions.append(StaffMember.id_number_hash == identity_hash(q))
         stmt = stmt.where(or_(*conditions))
     if facility_id is not None:
@@ -125,8 +143,11 @@ def point_appeals_decided_since(facility_id: int, since: datetime) -> list[tuple
     return [(appeal, bool(flag)) for appeal, flag in rows]
 
 
-def sanctioned_staff(today, q: str = "", site_code: str = "") -> list:
-    """People whose payment qualification is suspended or terminated today, with standing.
+def sanctioned_staff(
+    today, q: str = "", site_code: str = "", *, by_id_number: bool = False
+) -> list:
+    """People whose payment qualification is suspended or terminated today, with standing;
+    ``q`` and ``by_id_number`` as for ``staff_search``.
 
     Only people with a live record recent enough to matter are evaluated (the longest bar
     in the rulebook plus one cycle), so the list stays cheap as history grows.
@@ -142,7 +163,7 @@ def sanctioned_staff(today, q: str = "", site_code: str = "") -> list:
     candidates = select(PointRecord.staff_id).where(
         PointRecord.revoked_at.is_(None), PointRecord.decided_on >= horizon
     )
-    stmt = staff_search(q=q).where(StaffMember.id.in_(candidates))
+    stmt = staff_search(q=q, by_id_number=by_id_number).where(StaffMember.id.in_(candidates))
     if site_code:
         facility = get_facility_by_site_code(site_code.strip())
         if facility is None:

@@ -13,6 +13,7 @@ from portal.bureau.forms_points import (
     RestorationForm,
     RevokeForm,
 )
+from portal.bureau.id_search import id_search
 from portal.bureau.loaders import get_or_404, get_staff_or_404
 from portal.extensions import db
 from portal.models.enums import (
@@ -178,7 +179,12 @@ def appeal_decide(appeal_id: int):
 @require("registry.view")
 def sanctions():
     today = china_today()
+    search = id_search(request.args.get("q", ""))
     rows = sanctioned_staff(
-        today, q=request.args.get("q", ""), site_code=request.args.get("facility", "")
+        today,
+        q=search.q,
+        site_code=request.args.get("facility", ""),
+        by_id_number=search.by_id_number,
     )
-    return render_template("bureau/sanctions.html", rows=rows, today=today)
+    search.audit(len(rows))
+    return render_template("bureau/sanctions.html", rows=rows, today=today, id_search=search)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.bureau import bp
 from portal.bureau.forms import RevealForm, StaffForm
+from portal.bureau.id_search import id_search
 from portal.bureau.loaders import get_staff_or_404
 from portal.extensions import db
 from portal.models.enums import Profession
@@ -71,17 +72,22 @@ def _on_staff_form(form: StaffForm) -> Show:
 @require("registry.view")
 def staff_list():
     args = request.args
+    search = id_search(args.get("q", ""))
     facility_id = None
     if site_code := args.get("facility", "").strip():
         facility = get_facility_by_site_code(site_code)
         facility_id = facility.id if facility else -1  # unknown code: an empty result
     stmt = staff_search(
-        q=args.get("q", ""),
+        q=search.q,
         profession=filter_value(Profession, "profession"),
         facility_id=facility_id,
+        by_id_number=search.by_id_number,
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("bureau/staff_list.html", page=page, professions=Profession)
+    search.audit(page.total)
+    return render_template(
+        "bureau/staff_list.html", page=page, professions=Profession, id_search=search
+    )
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

@@ -290,3 +290,20 @@ def reveal_id_number(actor, staff: StaffMember, reason: str) -> str:
     """Return the full ID number and record who saw it and why."""
     record_audit(actor, "staff.reveal_id", "staff", staff.id, note=reason.strip()[:200])
     return decrypt_identity(staff.id_number_encrypted)
+
+
+def record_id_number_search(actor, id_number: str, matches: int) -> None:
+    """Record that ``actor`` searched the staff registry by a full ID number and how many
+    people the search showed. The row names the person the number is registered to, if
+    anyone (shown or left out by the search's other filters), so the trail says whose
+    number was looked up; never the number itself."""
+    holder = db.session.scalar(
+        select(StaffMember.id).where(StaffMember.id_number_hash == identity_hash(id_number))
+    )
+    record_audit(
+        actor,
+        "staff.search_id",
+        "staff",
+        holder if holder is not None else "",
+        after={"matches": matches},
+    )
