@@ -69,9 +69,10 @@ def _end_idle_session() -> None:
         mark_seen()
 
 
-#: Said instead of ``login_message`` to a session ended elsewhere (``User.end_sessions``).
+#: Said instead of ``login_message`` to a session ended elsewhere (``User.end_sessions``):
+#: a log-out, a password change, or a change of the account's role or facility.
 SESSION_ENDED_MESSAGE = _l(
-    "该账号已在别处退出登录或密码已被修改，本设备上的登录已结束，请重新登录。"
+    "该账号已在别处退出登录，或其密码、角色、所属机构已被修改，本设备上的登录已结束，请重新登录。"
 )
 
 
@@ -124,7 +125,7 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.active:
         return None
     if user.session_epoch != int(epoch):
-        g.session_ended = True  # by a log-out or password change since: said on redirect
+        g.session_ended = True  # by a log-out, password or job change since: said on redirect
         return None
     return user
 

@@ -97,6 +97,7 @@ def user_edit(user_id: int):
     if form.validate_on_submit() and not changed_meanwhile(form, "user", user.audit_summary()):
         facility, ok = _facility_from_form(form)
         if ok:
+            role, facility_id = user.role, user.facility_id
             with commit_or_errors(UserError, on_field(form.role)) as step:
                 update_user(
                     current_user,
@@ -108,6 +109,10 @@ def user_edit(user_id: int):
                 )
             if step.committed:
                 flash(_("已保存修改"), "success")
+                if user.role is not role:
+                    flash(_("角色已变更：该账号已登录的会话均已结束，接口令牌均已吊销"), "info")
+                elif user.facility_id != facility_id:
+                    flash(_("所属机构已变更：该账号已登录的会话均已结束"), "info")
                 return redirect(url_for("bureau.user_edit", user_id=user.id))
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)

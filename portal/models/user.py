@@ -32,8 +32,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Part of every log-in session's user id: raised when the user logs out or the
-    #: password changes, which ends every session that carries the old value (sessions
-    #: live in signed cookies, so a copied cookie would otherwise stay valid).
+    #: password, role or facility changes, which ends every session that carries the old
+    #: value (sessions live in signed cookies, so a copied cookie would otherwise stay valid).
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     facility: Mapped[Facility | None] = relationship()

@@ -125,21 +125,26 @@ def update_user(
     _check_role_facility(role, facility)
     before = user.audit_summary()
     deactivated = user.active and not active
+    role_changed = role is not user.role
+    rebound = role_changed or getattr(facility, "id", None) != user.facility_id
     user.display_name = display_name.strip() or user.username
     user.role = role
     user.facility = facility
     user.active = active
+    if rebound:
+        # A session reads the account's role and facility afresh with every request: one
+        # opened for the old job would go on in the new one (a facility user logged in for
+        # one facility would see the other). Whoever holds the account logs in again.
+        user.end_sessions()
     db.session.flush()
     after = user.audit_summary()
     if after != before:  # a form saved unchanged is no change to record
         record_audit(actor, "user.update", "user", user.id, before=before, after=after)
-    if deactivated:
+    if deactivated or role_changed:
         # Its API tokens end with it: reactivating the account later must not bring a
-        # token back that may have been handed on meanwhile (a new one can be made).
-        for token in db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ):
-            revoke_api_token(actor, token)
+        # token back that may have been handed on meanwhile, and a token made for one job
+        # must not carry over to another (a new one can be made).
+        revoke_api_tokens(actor, user)
     return user
 
 
@@ -270,3 +275,13 @@ def revoke_api_token(actor, token: ApiToken) -> None:
     token.revoked_at = utcnow()
     db.session.flush()
     record_audit(actor, "token.revoke", "api_token", token.id, note=token.prefix)
+
+
+def revoke_api_tokens(actor, user: User) -> int:
+    """Revoke every API token of ``user`` still valid, each audited; how many there were."""
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        revoke_api_token(actor, token)
+    return len(tokens)

@@ -96,7 +96,7 @@ def test_the_other_device_is_told_why_it_must_log_in_again(app, client, make_use
     assert response.headers["Location"].endswith("/auth/login?next=%2Ffacility%2Fself-inspections")
     _forget_loaded_user()
     page = other.get(response.headers["Location"]).get_data(as_text=True)
-    assert "该账号已在别处退出登录或密码已被修改，本设备上的登录已结束，请重新登录。" in page
+    assert "该账号已在别处退出登录，或其密码、角色、所属机构已被修改，本设备上的登录已结束" in page
     assert "请先登录" not in page
     # A visitor who never logged in is asked to log in as before.
     _forget_loaded_user()
