@@ -1,11 +1,13 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
 
 from portal.auth import bp
 from portal.auth.forms import EmptyForm, LoginForm, PasswordForm
 from portal.extensions import db, limiter
 from portal.models.enums import Role
+from portal.models.user import ApiToken
 from portal.operations.users import (
     LOCKED_MESSAGE,
     UserError,
@@ -79,6 +81,23 @@ def account():
             else:
                 db.session.commit()
                 login_user(current_user._get_current_object())  # this session goes on
-                flash(_("密码已修改，该账号在其他设备上的登录已结束"), "success")
+                if current_user.is_bureau:
+                    flash(
+                        _("密码已修改，该账号在其他设备上的登录已结束；接口令牌不受影响"),
+                        "success",
+                    )
+                else:
+                    flash(_("密码已修改，该账号在其他设备上的登录已结束"), "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form, api_tokens=_valid_api_tokens())
+
+
+def _valid_api_tokens() -> int:
+    """How many API tokens of the current account are valid (a password change keeps them)."""
+    if not current_user.is_bureau:
+        return 0  # facility accounts have none
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
+    )

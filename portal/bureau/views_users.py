@@ -134,11 +134,33 @@ def user_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         with commit_or_errors(UserError, flashed("danger")) as step:
-            set_password(current_user, user, form.password.data)
+            revoked = set_password(current_user, user, form.password.data)
         if step.committed:
             if user.id == current_user.id:
                 login_user(user)  # this session goes on; the others have ended
-            flash(_("密码已重置，该账号已登录的会话均已结束"), "success")
+                flash(
+                    _(
+                        "密码已重置，该账号在其他设备上的会话均已结束；"
+                        "本账号的接口令牌不受影响，如需吊销请在下方“接口令牌”中操作"
+                    ),
+                    "success",
+                )
+            elif revoked:
+                flash(
+                    _(
+                        "密码已重置，该账号已登录的会话均已结束，"
+                        "其 %(n)d 个有效的接口令牌已全部吊销（如仍需使用，请重新创建）",
+                        n=revoked,
+                    ),
+                    "success",
+                )
+            elif user.is_bureau:
+                flash(
+                    _("密码已重置，该账号已登录的会话均已结束（该账号没有有效的接口令牌）"),
+                    "success",
+                )
+            else:
+                flash(_("密码已重置，该账号已登录的会话均已结束"), "success")
     else:
         flash_form_errors(form)
     return redirect(url_for("bureau.user_edit", user_id=user.id))

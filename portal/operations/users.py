@@ -148,7 +148,14 @@ def update_user(
     return user
 
 
-def set_password(actor, user: User, password: str) -> None:
+def set_password(actor, user: User, password: str) -> int:
+    """Set ``user``'s password and end every log-in session of the account (the caller logs
+    its own session in again); raises ``UserError`` for a weak or unchanged password.
+
+    Set by someone else (an administrator's reset, which usually follows a suspected
+    compromise), the account's API tokens are revoked too, and how many is returned. A
+    user changing their own password keeps them: integrations would otherwise stop
+    without anyone being told (an administrator revokes a token on its own)."""
     problem = check_password_strength(password, user.username)
     if problem:
         raise UserError(problem)
@@ -162,6 +169,9 @@ def set_password(actor, user: User, password: str) -> None:
     user.end_sessions()
     db.session.flush()
     record_audit(actor, "user.password", "user", user.id, note="password changed")
+    if getattr(actor, "id", None) == user.id:
+        return 0
+    return revoke_api_tokens(actor, user)
 
 
 def unlock_user(actor, user: User) -> bool:
