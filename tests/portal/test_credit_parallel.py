@@ -18,7 +18,7 @@ from portal.extensions import db as _db
 from portal.models.credit import CreditBreakdown, CreditGrade
 from portal.models.enums import Role
 from portal.models.facility import Facility
-from portal.operations.credit_batch import recompute_all
+from portal.operations.credit_batch import plan_batches, recompute_all
 from portal.operations.users import create_user
 from tests.conftest import TEST_PASSWORD, make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection
@@ -205,3 +205,25 @@ def test_a_worker_gone_without_a_word_is_an_error(fresh_database_url, tmp_path, 
         assert multiprocessing.active_children() == []
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "processes", "sizes"),
+    [
+        (10_000, 5000, 2, [5000, 5000]),
+        (12_000, 5000, 2, [3000] * 4),
+        (10_001, 5000, 2, [2501, 2500, 2500, 2500]),
+        (12_000, 5000, 1, [4000] * 3),
+        (50_000, 5000, 2, [5000] * 10),
+        (7, 2, 2, [2, 2, 2, 1]),
+        (3, 5000, 4, [1, 1, 1]),
+        (0, 5000, 2, []),
+    ],
+)
+def test_batches_are_even_and_a_multiple_of_the_processes(count, size, processes, sizes):
+    """Every facility once, in order, in as few batches of at most ``size`` as shares them
+    evenly between the processes."""
+    ids = list(range(100, 100 + count))
+    chunks = plan_batches(ids, size, processes)
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [i for chunk in chunks for i in chunk] == ids
