@@ -204,16 +204,18 @@ def standings_many(staff_ids: Sequence[int], as_of: date) -> dict[int, points_en
     records: dict[int, list] = defaultdict(list)
     restorations: dict[int, list] = defaultdict(list)
     for where in in_filters(PointRecord.staff_id, staff_ids):
-        for sid, rid, day, points, revoked_at in run_core(
+        # Plain driver rows (a batch reads tens of thousands): whether a record is revoked
+        # comes as a boolean, not as its time.
+        for sid, rid, day, points, revoked in plain_rows(
             select(
                 PointRecord.staff_id,
                 PointRecord.id,
                 PointRecord.decided_on,
                 PointRecord.points,
-                PointRecord.revoked_at,
+                PointRecord.revoked_at.is_not(None),
             ).where(where)
         ):
-            records[sid].append(points_engine.PointRecord(rid, day, points, revoked_at is not None))
+            records[sid].append(points_engine.PointRecord(rid, day, points, bool(revoked)))
     for where in in_filters(PointRestoration.staff_id, staff_ids):
         for sid, rid, day, points in run_core(
             select(
