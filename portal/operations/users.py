@@ -225,6 +225,10 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
 
     Failed attempts count against the account; at ``LOGIN_MAX_FAILURES`` it is locked for
     ``LOGIN_LOCK_MINUTES``. The caller commits either way so failures are kept.
+
+    Only the right password is told that the account is locked: a wrong one gets the
+    answer an unknown user name gets, so that guesses do not learn which accounts exist
+    (the lock said so to anyone who typed a name five times).
     """
     global _DUMMY_HASH
     now = utcnow()
@@ -238,11 +242,11 @@ def authenticate(username: str, password: str) -> tuple[User | None, str | None]
             _DUMMY_HASH = hash_password("not-a-real-password")
         check_password_hash(_DUMMY_HASH, password)
         return None, generic
+    right = check_password_hash(user.password_hash, password)
     if user.is_locked(now):
-        return None, str(LOCKED_MESSAGE)
-    if not check_password_hash(user.password_hash, password):
-        if _count_failure(user, now, "too many failed log-ins"):
-            return None, str(LOCKED_MESSAGE)
+        return None, str(LOCKED_MESSAGE) if right else generic
+    if not right:
+        _count_failure(user, now, "too many failed log-ins")
         return None, generic
     if not user.active:
         return None, _("该账号已停用，请联系管理员")
