@@ -44,6 +44,7 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             "staff.update": _l("修改医保相关人员信息"),
             "staff.reveal_id": _l("查看完整身份证号"),
             "staff.search_id": _l("按完整身份证号查询人员"),
+            "staff.id_taken": _l("登记或修改人员时填写了他人已登记的身份证号"),
         },
     ),
     ActionGroup(

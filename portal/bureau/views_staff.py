@@ -15,6 +15,8 @@ from portal.models.facility import Facility
 from portal.operations.registry import (
     RegistryError,
     create_staff,
+    id_number_holder,
+    record_id_number_taken,
     reveal_id_number,
     update_staff,
 )
@@ -63,6 +65,14 @@ def _staff_form_data(form: StaffForm) -> dict | None:
     }
 
 
+def _audit_id_number_taken(form: StaffForm, staff) -> None:
+    """After a refused save: an ID number registered to someone else was typed (the form
+    says so, which confirms a guess), on the audit trail, committed on its own."""
+    if (holder := id_number_holder((form.id_number.data or "").strip().upper(), staff)) is not None:
+        record_id_number_taken(current_user, holder)
+        db.session.commit()
+
+
 def _on_staff_form(form: StaffForm) -> Show:
     """Registry errors on the staff form, where the facilities are typed as site codes."""
     return on_form(form, rename={"facilities": "site_codes"})
@@ -103,6 +113,7 @@ def staff_new():
             if step.committed:
                 flash(_("已登记人员：%(name)s", name=staff.name), "success")
                 return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
+            _audit_id_number_taken(form, None)
     return render_template("bureau/staff_form.html", form=form, staff=None)
 
 
@@ -164,6 +175,7 @@ def staff_edit(staff_id: int):
         if step.committed:
             flash(_("已保存修改"), "success")
             return redirect(url_for("bureau.staff_detail", staff_id=staff.id))
+        _audit_id_number_taken(form, staff)
     return render_template("bureau/staff_form.html", form=form, staff=staff)
 
 

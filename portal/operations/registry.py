@@ -173,12 +173,8 @@ def validate_staff_data(data: dict, existing: StaffMember | None = None) -> dict
     if id_number is not None or existing is None:
         if problem := check_id_number(id_number or ""):
             errors["id_number"] = problem
-        else:
-            clash = db.session.scalar(
-                select(StaffMember.id).where(StaffMember.id_number_hash == identity_hash(id_number))
-            )
-            if clash and (existing is None or clash != existing.id):
-                errors["id_number"] = _("该身份证号已登记为其他人员")
+        elif id_number_holder(id_number, existing) is not None:
+            errors["id_number"] = _("该身份证号已登记为其他人员")
     facilities = data.get("facilities")
     if facilities is not None and not facilities:
         errors["facilities"] = _("请至少选择一个执业机构")
@@ -290,6 +286,24 @@ def reveal_id_number(actor, staff: StaffMember, reason: str) -> str:
     """Return the full ID number and record who saw it and why."""
     record_audit(actor, "staff.reveal_id", "staff", staff.id, note=reason.strip()[:200])
     return decrypt_identity(staff.id_number_encrypted)
+
+
+def id_number_holder(id_number: str | None, existing: StaffMember | None = None) -> int | None:
+    """The id of the person other than ``existing`` a valid ``id_number`` is registered to,
+    if any."""
+    if not id_number or check_id_number(id_number) is not None:
+        return None
+    holder = db.session.scalar(
+        select(StaffMember.id).where(StaffMember.id_number_hash == identity_hash(id_number))
+    )
+    return holder if holder is not None and holder != getattr(existing, "id", None) else None
+
+
+def record_id_number_taken(actor, holder: int) -> None:
+    """Record that ``actor`` typed, registering or editing someone, the ID number of the
+    person ``holder``: the refusal tells that the number is registered, so tries at
+    guessing a masked number this way are on the audit trail as searches by it are."""
+    record_audit(actor, "staff.id_taken", "staff", holder)
 
 
 def record_id_number_search(actor, id_number: str, matches: int) -> None:

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.models.audit import AuditLog
 from portal.models.staff import StaffMember, StaffPractice
@@ -104,6 +104,9 @@ def test_duplicate_id_number_and_staff_code_are_refused(db, editor, sites, make_
     response = _post(editor, "/bureau/staff/new", form)
     assert "该身份证号已登记为其他人员" in response.get_data(as_text=True)
     assert _staff(db, form["staff_code"]) is None
+    # The refusal confirms whose number it is: it is on the audit trail, naming the holder.
+    taken = db.session.scalars(select(AuditLog).filter_by(action="staff.id_taken")).all()
+    assert [(row.object_type, row.object_id) for row in taken] == [("staff", str(existing.id))]
 
     form = _staff_form(406, sites[1].site_code, staff_code=existing.staff_code)
     response = _post(editor, "/bureau/staff/new", form)
@@ -171,10 +174,15 @@ def test_edit_staff_with_new_id_number(db, editor, sites, make_staff):
     assert db.session.get(StaffMember, staff.id).id_number_masked == (
         new_number[:4] + "*" * 10 + new_number[-4:]
     )
-    # Taking another person's number is refused.
+    # Taking another person's number is refused, and on the audit trail.
     response = _post(editor, url, form | {"id_number": id_number(2)})
     assert "该身份证号已登记为其他人员" in response.get_data(as_text=True)
     assert other.id_number_hash != db.session.get(StaffMember, staff.id).id_number_hash
+    taken = db.session.scalars(select(AuditLog).filter_by(action="staff.id_taken")).all()
+    assert [row.object_id for row in taken] == [str(other.id)]
+    # The person's own number, sent again with the form, is no one else's: nothing recorded.
+    assert _post(editor, url, form | {"id_number": new_number}).status_code == 302
+    assert db.session.scalar(select(func.count()).where(AuditLog.action == "staff.id_taken")) == 1
 
 
 def test_a_corrected_id_number_is_audited_though_its_masked_form_is_the_same(
