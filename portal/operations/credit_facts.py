@@ -261,7 +261,6 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
         )
 
     first_record: dict[tuple[int, int], date] = {}
-    codes: dict[int, str] = {}
     for where in id_filters(here.facility_id, ids):
         pairs = (
             select(here.staff_id, here.facility_id, func.min(here.decided_on).label("first"))
@@ -274,16 +273,37 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
             .where(anyone.staff_id == pairs.c.staff_id, *live(anyone))
             .scalar_subquery()
         )
-        for facility_id, staff_id, first, code in run_core(
-            select(pairs.c.facility_id, pairs.c.staff_id, pairs.c.first, StaffMember.staff_code)
-            .join(StaffMember, StaffMember.id == pairs.c.staff_id)
-            .where(total >= _lowest_sanction())
+        for facility_id, staff_id, first in plain_rows(
+            select(pairs.c.facility_id, pairs.c.staff_id, pairs.c.first).where(
+                total >= _lowest_sanction()
+            )
         ):
             if facility_id in wanted:
                 first_record[(facility_id, staff_id)] = first
-                codes[staff_id] = code
     if not first_record:
         return out
+    standings = standings_many(sorted({staff_id for _f, staff_id in first_record}), as_of)
+    found = []
+    for (facility_id, staff_id), first in sorted(first_record.items()):
+        for s in standings[staff_id].sanctions:
+            if (
+                s.kind.value in STAFF_SANCTIONS
+                and s.start.year == as_of.year
+                and first <= s.start <= as_of
+            ):
+                found.append((facility_id, staff_id, s))
+    # The staff codes of the people sanctioned only (a handful), by primary key: joined to
+    # every pair above, a batch of thousands of facilities read the whole staff table.
+    codes = {
+        sid: code
+        for where in in_filters(StaffMember.id, [staff_id for _f, staff_id, _s in found])
+        for sid, code in run_core(select(StaffMember.id, StaffMember.staff_code).where(where))
+    }
+    for facility_id, staff_id, s in found:
+        out[facility_id].append(
+            StaffSanctionFact(s.record_id, codes[staff_id], s.kind.value, s.start)
+        )
+    return out
     standings = standings_many(sorted(codes), as_of)
     for (facility_id, staff_id), first in sorted(first_record.items()):
         for s in standings[staff_id].sanctions:
