@@ -143,9 +143,10 @@ def _decided_before(facility: Facility, finding: Finding | None, grade_row) -> C
 
 
 def _own_adjustment(actor, appeal: CreditAppeal) -> int | None:
-    """The id of an approved manual adjustment in the grade objected to (its cycle, up to
-    the day it was computed) that ``actor`` proposed or approved, if any: who set a grade
-    by hand may not decide the objection to it, as who confirmed a finding may not."""
+    """The id of an approved manual adjustment in the grade objected to (of its cycle,
+    approved before it was computed) that ``actor`` proposed or approved, if any: who set
+    a grade by hand may not decide the objection to it, as who confirmed a finding may
+    not."""
     row = appeal.grade_row
     if row is None:
         return None
@@ -155,7 +156,9 @@ def _own_adjustment(actor, appeal: CreditAppeal) -> int | None:
             CreditAdjustment.facility_id == appeal.facility_id,
             CreditAdjustment.status == AdjustmentStatus.APPROVED,
             CreditAdjustment.approved_on >= date(row.cycle, 1, 1),
-            CreditAdjustment.approved_on <= row.as_of,
+            # Approved before the grade objected to was computed: one approved later,
+            # even that day, is not in it.
+            CreditAdjustment.decided_at <= row.computed_at,
             (CreditAdjustment.proposed_by_id == actor.id)
             | (CreditAdjustment.decided_by_id == actor.id),
         )
@@ -182,7 +185,7 @@ def decide_credit_appeal(
     if finding is None and (own := _own_adjustment(actor, appeal)) is not None:
         raise CreditError(
             _(
-                "该信用评价结果含有您提出或批准的人工调整（第%(n)d号），"
+                "该信用评价结果含有您提出或批准的人工调整 #%(n)d，"
                 "您不能处理针对它的异议，请由其他人员处理",
                 n=own,
             )

@@ -39,7 +39,7 @@ def test_who_set_the_grade_by_hand_may_not_decide_the_objection_to_it(
     _facility, adjustment, appeal = _adjusted(people, make_facility)
     with pytest.raises(CreditError) as refused:
         decide_credit_appeal(people[who], appeal, upheld=False, reason="依据充分", today=TODAY)
-    assert f"含有您提出或批准的人工调整（第{adjustment.id}号）" in str(refused.value)
+    assert f"含有您提出或批准的人工调整 #{adjustment.id}，" in str(refused.value)
     assert appeal.status is CreditAppealStatus.PENDING and appeal.decided_by_id is None
     # Someone who took no part decides it.
     decide_credit_appeal(people["officer"], appeal, upheld=False, reason="依据充分", today=TODAY)
@@ -52,5 +52,19 @@ def test_an_adjustment_of_an_earlier_cycle_is_no_bar(db, make_facility, people):
         people, make_facility, approved_on=date(TODAY.year - 1, 6, 1)
     )
     assert appeal.grade_row.cycle == TODAY.year and appeal.grade_row.score == 100
+    decide_credit_appeal(people["approver"], appeal, upheld=False, reason="依据充分", today=TODAY)
+    assert appeal.status is CreditAppealStatus.REJECTED
+
+
+def test_an_adjustment_approved_after_the_grade_objected_to_is_no_bar(db, make_facility, people):
+    """Approved later the same day, it is not in the grade the facility objected to."""
+    facility = make_facility()
+    recompute_grade(facility, "manual", today=TODAY)
+    appeal = file_credit_appeal(None, facility, finding=None, reason="扣分过重", today=TODAY)
+    adjustment = propose_adjustment(
+        people["admin"], facility, points="-5", reason="复核", evidence="记录"
+    )
+    decide_adjustment(people["approver"], adjustment, approve=True, note="同意", today=TODAY)
+    assert adjustment.approved_on == appeal.grade_row.as_of
     decide_credit_appeal(people["approver"], appeal, upheld=False, reason="依据充分", today=TODAY)
     assert appeal.status is CreditAppealStatus.REJECTED
