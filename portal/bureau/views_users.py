@@ -63,6 +63,15 @@ def users():
     return render_template("bureau/users.html", page=page, roles=Role)
 
 
+def _on_user_form(form: UserCreateForm):
+    """A refusal under the field it is about: the password's under 初始密码."""
+
+    def show(exc: UserError) -> None:
+        on_field(form.password if exc.field == "password" else form.username)(exc)
+
+    return show
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @require("users.manage")
 def user_new():
@@ -70,7 +79,7 @@ def user_new():
     if form.validate_on_submit():
         facility, ok = _facility_from_form(form)
         if ok:
-            with commit_or_errors(UserError, on_field(form.username)) as step:
+            with commit_or_errors(UserError, _on_user_form(form)) as step:
                 user = create_user(
                     current_user,
                     username=form.username.data,

@@ -31,7 +31,12 @@ PASSWORD_RULES = _l(
 
 
 class UserError(ValueError):
-    """A request about accounts that cannot be carried out; the message is for the user."""
+    """A request about accounts that cannot be carried out; the message is for the user,
+    and ``field`` names the form field it is about ("password"), if one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def check_password_strength(password: str, username: str = "") -> str | None:
@@ -47,7 +52,7 @@ def check_password_strength(password: str, username: str = "") -> str | None:
     )
     if kinds < 2:
         return _("密码须至少包含字母、数字、符号中的两类")
-    if len(set(password.lower())) < MIN_DISTINCT_CHARACTERS:
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
         return _(
             "密码不能由少数几个字符重复组成，请至少使用 %(n)d 个不同的字符",
             n=MIN_DISTINCT_CHARACTERS,
@@ -96,7 +101,7 @@ def create_user(
         raise UserError(_("用户名“%(name)s”已被使用", name=username))
     problem = check_password_strength(password, username)
     if problem:
-        raise UserError(problem)
+        raise UserError(problem, "password")
     _check_role_facility(role, facility)
     user = User(
         username=username,
@@ -158,10 +163,13 @@ def set_password(actor, user: User, password: str) -> int:
     without anyone being told (an administrator revokes a token on its own)."""
     problem = check_password_strength(password, user.username)
     if problem:
-        raise UserError(problem)
-    if check_password_hash(user.password_hash, password):
+        raise UserError(problem, "password")
+    own = getattr(actor, "id", None) == user.id
+    if own and check_password_hash(user.password_hash, password):
         # A change that keeps the password (after a suspected leak, say) changes nothing.
-        raise UserError(_("新密码不能与当前密码相同"))
+        # Not said to an administrator's reset: it would tell them the current password
+        # (and a reset sent twice would end on this error though it was made).
+        raise UserError(_("新密码不能与当前密码相同"), "password")
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -169,7 +177,7 @@ def set_password(actor, user: User, password: str) -> int:
     user.end_sessions()
     db.session.flush()
     record_audit(actor, "user.password", "user", user.id, note="password changed")
-    if getattr(actor, "id", None) == user.id:
+    if own:
         return 0
     return revoke_api_tokens(actor, user)
 

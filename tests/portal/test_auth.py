@@ -274,6 +274,10 @@ def test_password_change(client, make_user):
     assert "至少包含字母、数字、符号中的两类" in body
     body = _change_password(client, TEST_PASSWORD, "aaaaaaaaa1").get_data(as_text=True)
     assert "密码不能由少数几个字符重复组成，请至少使用 5 个不同的字符" in body
+    # Upper and lower case are different characters, as the user counts them.
+    body = _change_password(client, TEST_PASSWORD, "AaBbAaBb12").get_data(as_text=True)
+    assert "不同的字符" not in body
+    body = _change_password(client, "AaBbAaBb12", TEST_PASSWORD).get_data(as_text=True)
     body = _change_password(client, TEST_PASSWORD, "My-CHANGER-2026").get_data(as_text=True)
     assert "密码不能包含用户名" in body
     body = _change_password(client, TEST_PASSWORD, TEST_PASSWORD).get_data(as_text=True)
@@ -305,8 +309,13 @@ def test_a_new_account_password_may_not_contain_its_user_name(db, client, auth, 
             "role": "inspector", "password": password,
         })  # fmt: skip
 
-    response = create("zhang.wei-2026")
-    assert "密码不能包含用户名" in response.get_data(as_text=True)
+    body = create("zhang.wei-2026").get_data(as_text=True)
+    # Under the password, not the user name.
+    password_field = re.search(
+        r'<div class="field has-error">\s*<label for="password".*?</div>\s*</div>', body, re.S
+    )
+    assert password_field and "密码不能包含用户名" in password_field.group(0)
+    assert body.count("密码不能包含用户名") == 1
     assert db.session.scalar(db.select(User).filter_by(username="Zhang.Wei")) is None
     assert create("Inspect-2026-nt").status_code == 302
     assert db.session.scalar(db.select(User).filter_by(username="Zhang.Wei")) is not None

@@ -44,6 +44,10 @@ def test_an_administrators_reset_revokes_the_accounts_api_tokens(app, db, client
     assert len(audit_rows(db, "token.revoke")) == 2
     # Reset again: nothing left to revoke, and the page says so.
     assert "该账号没有有效的接口令牌" in _reset(client, officer, "Other-password-43")
+    # The same reset sent twice (a double click) is made twice, no error: an administrator
+    # is never told that a password typed is the account's current one.
+    page = _reset(client, officer, "Other-password-43")
+    assert "密码已重置" in page and "新密码不能与当前密码相同" not in page
 
 
 def test_changing_ones_own_password_keeps_ones_tokens_and_the_page_says_so(
