@@ -12,7 +12,7 @@ class UploadForm(Form):
         _l("签字盖章后的承诺书扫描件"),
         description=_l(
             "PDF、JPEG 或 PNG；每次上传都保存为新版本，原有版本不会被覆盖；"
-            "与最新一版内容相同的文件不再保存"
+            "与最新一版或被退回的版本内容相同的文件不再保存"
         ),
         validators=[FileRequired(_l("请选择签字盖章后的承诺书扫描件"))],
     )

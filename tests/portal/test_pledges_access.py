@@ -258,4 +258,7 @@ def test_a_link_out_of_the_document_is_refused_with_the_portal_wording(app):
     with app.test_request_context():
         message = upload_message(caught.value)
     assert message == str(caught.value)
-    assert message.startswith("PDF 含有打开网址、其他文件或提交数据等指向文档以外的动作（/GoToR）")
+    assert message.startswith(
+        "PDF 含有打开时自动访问网址，或指向本机文件、共享目录等文档以外位置的链接或动作（/GoToR）"
+    )
+    assert "以 http、https 开头的网页链接和邮件地址可以保留" in message
