@@ -94,6 +94,15 @@ def user_new():
     return render_template("bureau/user_new.html", form=form)
 
 
+def _valid_tokens(user) -> int:
+    """How many of ``user``'s API tokens are still valid."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require("users.manage")
 def user_edit(user_id: int):
@@ -106,7 +115,7 @@ def user_edit(user_id: int):
     if form.validate_on_submit() and not changed_meanwhile(form, "user", user.audit_summary()):
         facility, ok = _facility_from_form(form)
         if ok:
-            role, facility_id = user.role, user.facility_id
+            role, facility_id, tokens = user.role, user.facility_id, _valid_tokens(user)
             with commit_or_errors(UserError, on_field(form.role)) as step:
                 update_user(
                     current_user,
@@ -118,8 +127,17 @@ def user_edit(user_id: int):
                 )
             if step.committed:
                 flash(_("已保存修改"), "success")
-                if user.role is not role:
-                    flash(_("角色已变更：该账号已登录的会话均已结束，接口令牌均已吊销"), "info")
+                if user.role is not role and tokens:
+                    flash(
+                        _(
+                            "角色已变更：该账号已登录的会话均已结束，其 %(n)d 个有效的接口令牌"
+                            "已全部吊销（如仍需使用，请重新创建）",
+                            n=tokens,
+                        ),
+                        "info",
+                    )
+                elif user.role is not role:
+                    flash(_("角色已变更：该账号已登录的会话均已结束"), "info")
                 elif user.facility_id != facility_id:
                     flash(_("所属机构已变更：该账号已登录的会话均已结束"), "info")
                 return redirect(url_for("bureau.user_edit", user_id=user.id))
