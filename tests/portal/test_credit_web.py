@@ -351,9 +351,9 @@ def test_termination_lists_count_completed_cycles(
     auth.login("aud")
     url = "/bureau/credit/supervision?list=streak"
     candidates, risk = client.get(url).get_data(as_text=True).split('id="risk"')
-    assert "2024、2025年度连续为D级" in candidates and "两年D级医院" in candidates
+    assert "2024、2025 年度连续为 D 级" in candidates and "两年D级医院" in candidates
     assert "本周期（2026年度）尚未结束" in candidates and "风险医院" not in candidates
-    assert "本周期尚未结束" in risk and "2025年度最终等级为 D 级" in risk
+    assert "本周期尚未结束" in risk and "2025 年度最终等级为 D 级" in risk
     assert "风险医院0" in risk and "两年D级医院" not in risk
     # The risk list pages on its own: its second page keeps the candidates in view.
     second = client.get(f"{url}&risk_page=2").get_data(as_text=True)
