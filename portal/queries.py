@@ -112,11 +112,12 @@ def get_facility_by_site_code(site_code: str) -> Facility | None:
     return db.session.scalar(select(Facility).where(Facility.site_code == site_code.upper()))
 
 
-def point_appeals_decided_since(facility_id: int, since: datetime) -> list[tuple]:
+def point_appeals_to_show(facility_id: int, since: datetime) -> list[tuple]:
     """Objections to points recorded at ``facility_id`` (whoever filed them, whichever
-    facilities the person also practises at) decided at ``since`` or later, newest first:
-    ``(appeal, practising)``, the second True while the person practises at the facility
-    (and so is on its staff pages). The record and the person come loaded."""
+    facilities the person also practises at) awaiting a decision or decided at ``since``
+    or later: the pending first (oldest filed first), then the decided, newest first.
+    Each is ``(appeal, practising)``, the second True while the person practises at the
+    facility (and so is on its staff pages). The record and the person come loaded."""
     from portal.models.enums import AppealStatus
     from portal.models.points import PointAppeal, PointRecord
 
@@ -129,16 +130,20 @@ def point_appeals_decided_since(facility_id: int, since: datetime) -> list[tuple
         )
         .exists()
     )
+    pending = PointAppeal.status == AppealStatus.PENDING
     rows = db.session.execute(
         select(PointAppeal, practising)
         .join(PointAppeal.record)
         .where(
-            PointRecord.facility_id == facility_id,
-            PointAppeal.status != AppealStatus.PENDING,
-            PointAppeal.decided_at >= since,
+            PointRecord.facility_id == facility_id, or_(pending, PointAppeal.decided_at >= since)
         )
         .options(contains_eager(PointAppeal.record).joinedload(PointRecord.staff))
-        .order_by(PointAppeal.decided_at.desc(), PointAppeal.id.desc())
+        .order_by(
+            pending.desc(),
+            PointAppeal.decided_at.desc(),
+            PointAppeal.filed_on,
+            PointAppeal.id.desc(),
+        )
     )
     return [(appeal, bool(flag)) for appeal, flag in rows]
 

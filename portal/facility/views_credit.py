@@ -46,7 +46,7 @@ from portal.operations.credit_repair import apply_repair, pending_repair, repair
 from portal.operations.credit_workflow import CreditError
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
-from portal.queries import point_appeals_decided_since
+from portal.queries import point_appeals_to_show
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
 from portal.validators import mask_name
@@ -140,8 +140,8 @@ RECENT_DECISION_DAYS = 30
 def credit_card() -> dict:
     """What the facility's home page shows of its credit: the latest computation, the last
     grade changes, and the objections and repair applications awaiting the bureau's
-    decision or decided in the last ``RECENT_DECISION_DAYS`` days, with the objections to
-    its staff's points decided in those days."""
+    decision or decided in the last ``RECENT_DECISION_DAYS`` days, and the objections to
+    its staff's points likewise."""
     facility_id = current_user.facility_id
     appeals = _own_requests(CreditAppeal)
     repairs = _own_requests(CreditRepair)
@@ -162,7 +162,7 @@ def credit_card() -> dict:
         "pending_repairs": [r for r in repairs if r.status is RepairStatus.PENDING],
         "decided_appeals": decided(appeals),
         "decided_repairs": decided(repairs),
-        "decided_point_appeals": _point_appeal_results(facility_id, since),
+        "point_appeals": _point_appeals(facility_id, since),
         # The page of the credit page's list that shows each one (newest first, as here).
         "appeal_pages": {a.id: page_of(i) for i, a in enumerate(appeals)},
         "repair_pages": {r.id: page_of(i) for i, r in enumerate(repairs)},
@@ -172,13 +172,13 @@ def credit_card() -> dict:
     }
 
 
-def _point_appeal_results(facility_id: int, since) -> list[dict]:
-    """Objections to points recorded at the facility decided since ``since``, as the home
-    page lists them: the person named as on the staff pages, with a link to the record
-    there; one who no longer practises at the facility, and so is not on those pages, by
-    a masked name and without a link."""
+def _point_appeals(facility_id: int, since) -> list[dict]:
+    """Objections to points recorded at the facility awaiting the bureau or decided since
+    ``since``, as the home page lists them: the person named as on the staff pages, with a
+    link to the record there; one who no longer practises at the facility, and so is not
+    on those pages, by a masked name and without a link."""
     results = []
-    for appeal, practising in point_appeals_decided_since(facility_id, since):
+    for appeal, practising in point_appeals_to_show(facility_id, since):
         record, url = appeal.record, None
         if practising:
             url = url_for("facility.staff_points", staff_id=record.staff_id) + f"#point-{record.id}"

@@ -328,11 +328,16 @@ def test_points_objection_results_are_recent_and_name_former_staff_masked(
     make_user(Role.FACILITY, "fac", facility=facility)
     db.session.commit()
     auth.login("fac")
-    assert "记分异议" not in _card(client)  # not decided yet
+    # Awaiting the bureau: on the home page, nothing said to be pending but this.
+    card = _card(client)
+    assert f"记分异议（李明华，{record.reference}）待医保局处理" in card
+    assert f"{POINTS_DAY.isoformat()} 提出" in card and "暂无待处理" not in card
 
     decide_appeal(approver, appeal, upheld=False, reason="经核查", today=POINTS_DAY)
     db.session.commit()
-    assert f"记分异议（李明华，{record.reference}）已处理：异议不成立" in _card(client)
+    card = _card(client)
+    assert f"记分异议（李明华，{record.reference}）已处理：异议不成立" in card
+    assert "待医保局处理" not in card
     # Decided at 17:30 UTC: shown in China time, 01:30 the next day.
     yesterday = utcnow() - timedelta(days=1)
     appeal.decided_at = yesterday.replace(hour=17, minute=30, second=0, microsecond=0)
