@@ -65,6 +65,8 @@ def public_status(pledge, overdue: bool) -> str:
         return _("已提交签署的承诺书，待医保部门核验")
     if overdue:
         return _("逾期未提交签署的承诺书")
+    if pledge.status is PledgeStatus.REJECTED:
+        return _("已提交的承诺书未通过医保部门核验，待重新提交")
     return _("尚未提交签署的承诺书")
 
 

@@ -142,6 +142,13 @@ def test_public_sees_status_and_only_a_verified_scan(db, client, two):
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     response.close()
     assert "尚未提交签署的承诺书" in client.get(f"/v/{a.site_code}").get_data(as_text=True)
+    # One sent in and rejected was sent in: the public is not told otherwise.
+    a_pledge = h.pledge_of(db, _shared, a)
+    h.upload(None, a_pledge)
+    h.reject(None, a_pledge)
+    db.session.commit()
+    page = client.get(f"/v/{a.site_code}").get_data(as_text=True)
+    assert "已提交的承诺书未通过医保部门核验，待重新提交" in page and "尚未提交" not in page
     assert _status(client, "/v/H99999999999") == 404
     assert _status(client, f"/facilities/{a.site_code}/pledge.pdf") == 200
     assert _status(client, f"/facilities/{a.site_code}/pledge-poster.pdf") == 200
