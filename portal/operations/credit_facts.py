@@ -304,15 +304,3 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
             StaffSanctionFact(s.record_id, codes[staff_id], s.kind.value, s.start)
         )
     return out
-    standings = standings_many(sorted(codes), as_of)
-    for (facility_id, staff_id), first in sorted(first_record.items()):
-        for s in standings[staff_id].sanctions:
-            if (
-                s.kind.value in STAFF_SANCTIONS
-                and s.start.year == as_of.year
-                and first <= s.start <= as_of
-            ):
-                out[facility_id].append(
-                    StaffSanctionFact(s.record_id, codes[staff_id], s.kind.value, s.start)
-                )
-    return out
