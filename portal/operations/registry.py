@@ -311,9 +311,7 @@ def record_id_number_search(actor, id_number: str, matches: int) -> None:
     people the search showed. The row names the person the number is registered to, if
     anyone (shown or left out by the search's other filters), so the trail says whose
     number was looked up; never the number itself."""
-    holder = db.session.scalar(
-        select(StaffMember.id).where(StaffMember.id_number_hash == identity_hash(id_number))
-    )
+    holder = id_number_holder(id_number)
     record_audit(
         actor,
         "staff.search_id",
