@@ -1,13 +1,11 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
 from portal.auth import bp
 from portal.auth.forms import EmptyForm, LoginForm, PasswordForm
 from portal.extensions import db, limiter
 from portal.models.enums import Role
-from portal.models.user import ApiToken
 from portal.operations.users import (
     LOCKED_MESSAGE,
     UserError,
@@ -15,6 +13,7 @@ from portal.operations.users import (
     check_own_password,
     log_out,
     set_password,
+    valid_api_token_count,
 )
 from portal.security import safe_next_url
 
@@ -96,8 +95,4 @@ def _valid_api_tokens() -> int:
     """How many API tokens of the current account are valid (a password change keeps them)."""
     if not current_user.is_bureau:
         return 0  # facility accounts have none
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ApiToken)
-        .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
-    )
+    return valid_api_token_count(current_user)

@@ -18,6 +18,7 @@ from portal.operations.users import (
     set_password,
     unlock_user,
     update_user,
+    valid_api_token_count,
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code
@@ -94,15 +95,6 @@ def user_new():
     return render_template("bureau/user_new.html", form=form)
 
 
-def _valid_tokens(user) -> int:
-    """How many of ``user``'s API tokens are still valid."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    )
-
-
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require("users.manage")
 def user_edit(user_id: int):
@@ -115,7 +107,7 @@ def user_edit(user_id: int):
     if form.validate_on_submit() and not changed_meanwhile(form, "user", user.audit_summary()):
         facility, ok = _facility_from_form(form)
         if ok:
-            role, facility_id, tokens = user.role, user.facility_id, _valid_tokens(user)
+            role, facility_id, tokens = user.role, user.facility_id, valid_api_token_count(user)
             with commit_or_errors(UserError, on_field(form.role)) as step:
                 update_user(
                     current_user,

@@ -299,11 +299,18 @@ def revoke_api_token(actor, token: ApiToken) -> None:
     record_audit(actor, "token.revoke", "api_token", token.id, note=token.prefix)
 
 
+def _valid_tokens(user: User):
+    return select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+
+
+def valid_api_token_count(user: User) -> int:
+    """How many of ``user``'s API tokens are still valid."""
+    return db.session.scalar(select(func.count()).select_from(_valid_tokens(user).subquery()))
+
+
 def revoke_api_tokens(actor, user: User) -> int:
     """Revoke every API token of ``user`` still valid, each audited; how many there were."""
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
+    tokens = db.session.scalars(_valid_tokens(user)).all()
     for token in tokens:
         revoke_api_token(actor, token)
     return len(tokens)
