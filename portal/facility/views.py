@@ -6,7 +6,7 @@ from sqlalchemy import case, select
 from portal.bureau.forms_points import FacilityAppealForm, TaskDoneForm
 from portal.extensions import db
 from portal.facility import bp
-from portal.facility.views_credit import credit_card
+from portal.facility.home_card import credit_card
 from portal.models.enums import Profession, TaskStatus
 from portal.models.points import PointRecord, WarningTalkTask
 from portal.models.staff import StaffPractice

@@ -1,9 +1,7 @@
 """“我的信用”: a facility's own grade, why, how it changed, what would lift it;
-objections, credit repair and self-inspection reports, and the credit card of the
-facility's home page. Only the user's own facility, which comes from the account, never
-from the URL."""
-
-from datetime import timedelta
+objections, credit repair and self-inspection reports (the home page's credit card is
+``portal.facility.home_card``). Only the user's own facility, which comes from the
+account, never from the URL."""
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +15,7 @@ from portal.credit_files import (
     send_attachment,
     upload_limits,
 )
-from portal.credit_notes import grade_page_context, stored_grade_note
+from portal.credit_notes import grade_page_context
 from portal.credit_queries import (
     chart_rows,
     credit_context,
@@ -27,7 +25,6 @@ from portal.credit_queries import (
     source_links,
     source_references,
 )
-from portal.database import utcnow
 from portal.extensions import db
 from portal.facility import bp
 from portal.facility.forms_credit import CreditAppealForm, RepairForm, SelfInspectionForm
@@ -36,7 +33,6 @@ from portal.models.credit import (
     CreditAppealStatus,
     CreditAttachment,
     CreditRepair,
-    RepairStatus,
 )
 from portal.models.inspections import Finding, FindingStatus, SelfInspectionReport
 from portal.models.staff import StaffPractice
@@ -46,10 +42,8 @@ from portal.operations.credit_repair import apply_repair, pending_repair, repair
 from portal.operations.credit_workflow import CreditError
 from portal.operations.inspections import InspectionError
 from portal.operations.self_inspections import file_self_inspection
-from portal.queries import point_appeals_to_show
 from portal.rules import credit_rulebook, taxonomy
 from portal.storage import commit_with_files
-from portal.validators import mask_name
 from portal.views_common import commit_or_errors, on_form
 from portal.web import china_today, page_of, page_url
 
@@ -113,7 +107,8 @@ def _own_requests_stmt(model):
     )
 
 
-def _own_requests(model) -> list:
+def own_requests(model) -> list:
+    """The facility's objections or repair applications (``model``), newest first."""
     return list(db.session.scalars(_own_requests_stmt(model)))
 
 
@@ -123,68 +118,12 @@ def _objection_subjects() -> tuple[dict[str, int], dict[str, int]]:
     of objections that shows the objection: the pending ones, and the findings whose
     objection has been decided (a finding takes one objection)."""
     pending, decided = {}, {}
-    for position, a in enumerate(_own_requests(CreditAppeal)):
+    for position, a in enumerate(own_requests(CreditAppeal)):
         if a.status is CreditAppealStatus.PENDING:
             pending["grade" if a.finding_id is None else str(a.finding_id)] = page_of(position)
         elif a.finding_id is not None:
             decided[str(a.finding_id)] = page_of(position)
     return pending, decided
-
-
-#: Grade changes the home page lists; the credit page has the whole history.
-HOME_GRADE_CHANGES = 5
-#: Days a decided objection or repair application stays on the home page.
-RECENT_DECISION_DAYS = 30
-
-
-def credit_card() -> dict:
-    """What the facility's home page shows of its credit: the latest computation, the last
-    grade changes, and the objections and repair applications awaiting the bureau's
-    decision or decided in the last ``RECENT_DECISION_DAYS`` days, and the objections to
-    its staff's points likewise."""
-    facility_id = current_user.facility_id
-    appeals = _own_requests(CreditAppeal)
-    repairs = _own_requests(CreditRepair)
-    since = utcnow() - timedelta(days=RECENT_DECISION_DAYS)
-
-    def decided(rows):
-        recent = [r for r in rows if r.decided_at is not None and r.decided_at >= since]
-        return sorted(recent, key=lambda r: r.decided_at, reverse=True)
-
-    current = latest_grade(facility_id)
-    return {
-        "current": current,
-        # Why the grade is not the one the score gives (a cap, an adjustment), as on the
-        # credit page.
-        "note": stored_grade_note(current, current.breakdown if current else []),
-        "changes": grade_changes(facility_id, limit=HOME_GRADE_CHANGES),
-        "pending_appeals": [a for a in appeals if a.status is CreditAppealStatus.PENDING],
-        "pending_repairs": [r for r in repairs if r.status is RepairStatus.PENDING],
-        "decided_appeals": decided(appeals),
-        "decided_repairs": decided(repairs),
-        "point_appeals": _point_appeals(facility_id, since),
-        # The page of the credit page's list that shows each one (newest first, as here).
-        "appeal_pages": {a.id: page_of(i) for i, a in enumerate(appeals)},
-        "repair_pages": {r.id: page_of(i) for i, r in enumerate(repairs)},
-        "recent_days": RECENT_DECISION_DAYS,
-        "rb": credit_rulebook(),
-        **credit_context(),
-    }
-
-
-def _point_appeals(facility_id: int, since) -> list[dict]:
-    """Objections to points recorded at the facility awaiting the bureau or decided since
-    ``since``, as the home page lists them: the person named as on the staff pages, with a
-    link to the record there; one who no longer practises at the facility, and so is not
-    on those pages, by a masked name and without a link."""
-    results = []
-    for appeal, practising in point_appeals_to_show(facility_id, since):
-        record, url = appeal.record, None
-        if practising:
-            url = url_for("facility.staff_points", staff_id=record.staff_id) + f"#point-{record.id}"
-        name = record.staff.name if practising else mask_name(record.staff.name)
-        results.append({"appeal": appeal, "name": name, "url": url})
-    return results
 
 
 @bp.route("/credit")
