@@ -139,6 +139,16 @@ def storage_root(app, tmp_path):
 
 
 @pytest.fixture
+def fake_pdf_render(monkeypatch):
+    """Pledge PDFs "rendered" at once as a small valid PDF, without wkhtmltopdf, for tests
+    about what is done with them rather than how they look."""
+    import pledges.render as pledge_render
+    from tests.portal import pledge_helpers
+
+    monkeypatch.setattr(pledge_render, "render_pdf", pledge_helpers.fake_pdf)
+
+
+@pytest.fixture
 def calendar_until_2026(app, tmp_path, monkeypatch):
     """The portal's working-day calendar for this test: the shipped years up to 2026, so
     deadlines reaching into 2027 are those of a year it lacks (tests/calendars.py)."""

@@ -27,7 +27,7 @@ from tests.credit_helpers import confirmed_finding, inspection, two_inspectors
 from tests.portal import pledge_helpers as h
 from tests.portal.points_helpers import record_for
 
-pytestmark = pytest.mark.usefixtures("storage_root")
+pytestmark = pytest.mark.usefixtures("storage_root", "fake_pdf_render")
 
 FORMATS = jsonschema.FormatChecker(formats=())
 
@@ -53,13 +53,6 @@ def _is_absolute_url(value) -> bool:
 @FORMATS.checks("uri-reference")
 def _is_url_reference(value) -> bool:
     return not isinstance(value, str) or (bool(value) and " " not in value)
-
-
-@pytest.fixture(autouse=True)
-def fast_render(monkeypatch):
-    import pledges.render as pledge_render
-
-    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
 
 
 def _bearer(token: str) -> dict:

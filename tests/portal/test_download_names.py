@@ -15,14 +15,7 @@ from tests.credit_helpers import attach_evidence
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
 
-pytestmark = pytest.mark.usefixtures("storage_root")
-
-
-@pytest.fixture(autouse=True)
-def fake_render(monkeypatch):
-    import pledges.render as pledge_render
-
-    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
+pytestmark = pytest.mark.usefixtures("storage_root", "fake_pdf_render")
 
 
 @pytest.fixture

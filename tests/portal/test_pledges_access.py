@@ -15,14 +15,7 @@ from tests.conftest import csrf_token
 from tests.pledges import samples
 from tests.portal import pledge_helpers as h
 
-pytestmark = pytest.mark.usefixtures("storage_root")
-
-
-@pytest.fixture(autouse=True)
-def fast_render(monkeypatch):
-    import pledges.render as pledge_render
-
-    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
+pytestmark = pytest.mark.usefixtures("storage_root", "fake_pdf_render")
 
 
 @pytest.fixture

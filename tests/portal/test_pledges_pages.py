@@ -11,14 +11,7 @@ from tests.portal import pledge_helpers as h
 from tests.portal.page_checks import assert_security_headers as _assert_security_headers
 from tests.portal.page_checks import scan
 
-pytestmark = pytest.mark.usefixtures("storage_root")
-
-
-@pytest.fixture(autouse=True)
-def fake_render(monkeypatch):
-    import pledges.render as pledge_render
-
-    monkeypatch.setattr(pledge_render, "render_pdf", h.fake_pdf)
+pytestmark = pytest.mark.usefixtures("storage_root", "fake_pdf_render")
 
 
 @pytest.fixture
