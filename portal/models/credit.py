@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Numeric,
     String,
@@ -69,8 +68,6 @@ class CreditBreakdown(db.Model):
     __tablename__ = "credit_breakdown"
     __table_args__ = (
         UniqueConstraint("facility_id", "digest", name="uq_credit_breakdown_facility_digest"),
-        # What a computation's composite foreign key refers to (the id alone is the key).
-        UniqueConstraint("id", "facility_id", name="uq_credit_breakdown_id_facility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,16 +94,13 @@ class CreditGrade(db.Model):
         Index("ix_credit_grade_cycle_facility", "cycle", "facility_id"),
         # A facility's computations, newest first (history, chart, latest grade).
         Index("ix_credit_grade_facility_history", "facility_id", "id"),
-        # One foreign key for both references: the breakdown must be one of this facility's,
-        # and the facility exists because the breakdown refers to it. A recompute appends
-        # a row per facility, and each key is a check per row: one check instead of two.
-        ForeignKeyConstraint(
-            ["breakdown_id", "facility_id"], ["credit_breakdown.id", "credit_breakdown.facility_id"]
-        ),
+        # No foreign keys for the breakdown and facility: a trigger checks that the
+        # breakdown is one of this facility's (and so that the facility exists), once per
+        # statement on PostgreSQL rather than once per row (migration 0016).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The facility (checked through the breakdown's foreign key, see ``__table_args__``).
+    #: The facility (checked through its breakdown, see ``__table_args__``).
     facility_id: Mapped[int]
     #: Evaluation cycle (calendar year of ``as_of``).
     cycle: Mapped[int]

@@ -33,6 +33,7 @@ from portal.operations.credit_batch import recompute_all
 from scoring.credit import AdjustmentFact, CreditResult, Item
 from tests.conftest import make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+from tests.credit_migration_helpers import add_history, history_keys, insert_facility
 
 
 def _count(model) -> int:
@@ -144,7 +145,7 @@ def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):
     with app.app_context():
         upgrade(revision="0005")
         with _db.engine.begin() as conn:
-            _insert_facility(conn)
+            insert_facility(conn)
             for n, breakdown in enumerate((items, items, [])):
                 conn.execute(sa.text(
                     "INSERT INTO credit_grade (facility_id, cycle, as_of, computed_at, graded, "
@@ -246,7 +247,7 @@ def _grade_indexes(bind) -> dict[str, list[str]]:
 def test_migration_0008_history_index_and_back(fresh_database_url, tmp_path):
     app = make_app(fresh_database_url, str(tmp_path / "instance"))
     with app.app_context():
-        upgrade()
+        upgrade(revision="0008")
         with _db.engine.connect() as conn:
             assert _grade_indexes(conn) == {
                 "ix_credit_grade_cycle_facility": ["cycle", "facility_id"],
@@ -267,17 +268,6 @@ def test_migration_0008_history_index_and_back(fresh_database_url, tmp_path):
         _db.engine.dispose()
 
 
-def _insert_facility(conn, fid: int = 1) -> None:
-    conn.execute(sa.text(
-        "INSERT INTO facility (id, credit_code, site_code, name, kind, level, ownership, "
-        "county, address, legal_representative, agreement_start, status, contact_name, "
-        "contact_phone, blacklisted, created_at, updated_at) VALUES (:id, "
-        ":credit, :site, '甲', 'hospital', 'secondary', 'private', "
-        "'崇川区', '路', '张', '2015-01-01', 'active', '', '', false, "
-        "'2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
-    ), {"id": fid, "credit": f"91320600MA1X0000{fid}A", "site": f"H3206000000{fid}"})  # fmt: skip
-
-
 def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
     """Stored digests move to the line definition (the one recomputes look up) and back
     to the digest of the JSON text; the content stays as it was."""
@@ -290,7 +280,7 @@ def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
     with app.app_context():
         upgrade(revision="0008")
         with _db.engine.begin() as conn:
-            _insert_facility(conn)
+            insert_facility(conn)
             for items, digest in zip(stored, text_digests, strict=True):
                 conn.execute(sa.text(
                     "INSERT INTO credit_breakdown (facility_id, digest, items, created_at) "
@@ -303,7 +293,7 @@ def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
                 return [(d, json.loads(i) if isinstance(i, str) else i)
                         for d, i in conn.execute(select_rows)]  # fmt: skip
 
-        upgrade()
+        upgrade(revision="0009")
         assert rows() == [(items_digest(i), i) for i in stored]
         assert rows()[0][0] == breakdown_digest(_varied_result())
         downgrade(revision="0008")
@@ -327,23 +317,6 @@ def test_migration_0010_facility_grade_unindexed_and_back(fresh_database_url, tm
         _db.engine.dispose()
 
 
-def _history_keys(conn) -> set[tuple]:
-    return {
-        (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
-        for fk in sa.inspect(conn).get_foreign_keys("credit_grade")
-    }
-
-
-def _add_history(facility: int, breakdown: int) -> None:
-    with _db.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO credit_grade (facility_id, cycle, as_of, computed_at, graded, score, "
-            "grade, rulebook_version, breakdown_id, caps, reason, trigger) VALUES (:f, 2026, "
-            "'2026-06-15', '2026-06-15 00:00:00+00', true, 95, 'A', '2026.1', :b, '[]', '', "
-            "'batch')"
-        ), {"f": facility, "b": breakdown})  # fmt: skip
-
-
 def test_migration_0011_one_foreign_key_for_breakdown_and_facility(
     fresh_database_url, tmp_path, capfd
 ):
@@ -355,37 +328,37 @@ def test_migration_0011_one_foreign_key_for_breakdown_and_facility(
         upgrade(revision="0010")
         with _db.engine.begin() as conn:
             for fid in (1, 2):
-                _insert_facility(conn, fid)
+                insert_facility(conn, fid)
                 conn.execute(sa.text(
                     "INSERT INTO credit_breakdown (id, facility_id, digest, items, created_at) "
                     "VALUES (:id, :id, :d, '[]', '2026-06-01 00:00:00+00')"
                 ), {"id": fid, "d": str(fid) * 32})  # fmt: skip
-        _add_history(1, 1)
-        upgrade()
+        add_history(1, 1)
+        upgrade(revision="0011")
         with _db.engine.connect() as conn:
-            assert _history_keys(conn) == {
+            assert history_keys(conn) == {
                 (("breakdown_id", "facility_id"), "credit_breakdown", ("id", "facility_id")),
                 actor,
             }
-        _add_history(2, 2)
+        add_history(2, 2)
         for facility, breakdown in ((1, 2), (3, 1), (1, 3)):
             with pytest.raises(sa.exc.IntegrityError):
-                _add_history(facility, breakdown)
+                add_history(facility, breakdown)
         downgrade(revision="0010")
         with _db.engine.connect() as conn:
-            assert _history_keys(conn) == {
+            assert history_keys(conn) == {
                 (("breakdown_id",), "credit_breakdown", ("id",)),
                 (("facility_id",), "facility", ("id",)),
                 actor,
             }
-        _add_history(1, 2)  # allowed by the keys before 0011
+        add_history(1, 2)  # allowed by the keys before 0011
         with pytest.raises(SystemExit):
-            upgrade()
+            upgrade(revision="0011")
         assert (
             "迁移0011：1条信用评价记录（credit_grade）指向其他机构的评分明细"
             in capfd.readouterr().err
         )
         with _db.engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0010"
-            assert len(_history_keys(conn)) == 3
+            assert len(history_keys(conn)) == 3
         _db.engine.dispose()

@@ -1,0 +1,82 @@
+"""A computation's breakdown must be one of its own facility's: since migration 0016 a
+trigger checks it (per statement on PostgreSQL, for COPY as for INSERT; per row on
+SQLite) instead of a foreign key checked per row."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from portal.extensions import db as _db
+from tests.conftest import make_app
+from tests.credit_migration_helpers import add_history, history_keys, insert_facility
+
+ACTOR = (("actor_id",), "user_account", ("id",))
+COMPOSITE = (("breakdown_id", "facility_id"), "credit_breakdown", ("id", "facility_id"))
+MESSAGE = "信用评价记录（credit_grade）须指向本机构的评分明细（credit_breakdown）"
+
+
+def _two_facilities_with_a_breakdown_each() -> None:
+    with _db.engine.begin() as conn:
+        for fid in (1, 2):
+            insert_facility(conn, fid)
+            conn.execute(sa.text(
+                "INSERT INTO credit_breakdown (id, facility_id, digest, items, created_at) "
+                "VALUES (:id, :id, :d, '[]', '2026-06-01 00:00:00+00')"
+            ), {"id": fid, "d": str(fid) * 32})  # fmt: skip
+
+
+def _history_count() -> int:
+    with _db.engine.connect() as conn:
+        return conn.scalar(sa.text("SELECT count(*) FROM credit_grade"))
+
+
+def _copy_history(rows: list[tuple[int, int]]) -> None:
+    """History rows (facility, breakdown) in one COPY, as the batch recompute writes them."""
+    raw = _db.engine.raw_connection()
+    try:
+        with raw.driver_connection.cursor() as cursor:
+            columns = ("facility_id, cycle, as_of, computed_at, graded, rulebook_version, "
+                       "breakdown_id, caps, reason, trigger")  # fmt: skip
+            with cursor.copy(f"COPY credit_grade ({columns}) FROM STDIN") as copy:
+                for facility, breakdown in rows:
+                    copy.write_row((facility, 2026, "2026-06-15", "2026-06-15 00:00:00+00",
+                                    False, "2026.1", breakdown, "[]", "", "batch"))  # fmt: skip
+        raw.commit()
+    except Exception:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
+
+
+def test_migration_0016_checks_the_breakdown_by_trigger_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade(revision="0015")
+        _two_facilities_with_a_breakdown_each()
+        add_history(1, 1)
+        upgrade(revision="0016")
+        with _db.engine.connect() as conn:
+            assert history_keys(conn) == {ACTOR}
+        add_history(2, 2)
+        # Another facility's breakdown, a missing breakdown, a missing facility.
+        for facility, breakdown in ((1, 2), (1, 3), (3, 1)):
+            with pytest.raises(sa.exc.IntegrityError, match=MESSAGE):
+                add_history(facility, breakdown)
+        assert _history_count() == 2
+        if _db.engine.dialect.name == "postgresql":
+            # One wrong row fails the whole COPY; right rows go in.
+            with pytest.raises(Exception, match=MESSAGE):
+                _copy_history([(1, 1), (2, 2), (2, 1)])
+            assert _history_count() == 2
+            _copy_history([(1, 1), (2, 2)])
+            assert _history_count() == 4
+        downgrade(revision="0015")
+        with _db.engine.connect() as conn:
+            assert history_keys(conn) == {COMPOSITE, ACTOR}
+        with pytest.raises(sa.exc.IntegrityError):
+            add_history(1, 2)
+        add_history(1, 1)
+        _db.engine.dispose()
