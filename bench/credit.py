@@ -276,14 +276,19 @@ def _recompute(jobs: int) -> int:
 
 
 def _forget_grades(engine) -> None:
-    """Back to never graded: no history, no stored breakdowns, no current grades (the
-    bench has no objections, which would go with them)."""
+    """Back to never graded: no history, no stored breakdowns or lines, no current grades
+    (the bench has no objections, which would go with them)."""
     with engine.begin() as conn:
-        conn.execute(sa.text("TRUNCATE credit_grade, credit_breakdown CASCADE"))
+        conn.execute(sa.text(
+            "TRUNCATE credit_grade, credit_breakdown, credit_breakdown_line CASCADE"
+        ))  # fmt: skip
         conn.execute(sa.text(
             "UPDATE facility SET credit_grade = NULL, credit_score = NULL, graded_at = NULL"
         ))  # fmt: skip
-        conn.execute(sa.text("ANALYZE credit_grade; ANALYZE credit_breakdown; ANALYZE facility"))
+        conn.execute(sa.text(
+            "ANALYZE credit_grade; ANALYZE credit_breakdown; ANALYZE credit_breakdown_line; "
+            "ANALYZE facility"
+        ))  # fmt: skip
 
 
 def _timed(fn, *args) -> tuple[float, object]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from portal.models.enums import Role
 from portal.models.inspections import InspectionKind, InspectionTrigger
 from portal.operations.findings import add_finding, confirm_finding
 from portal.operations.inspections import create_inspection
+from scoring.credit import AdjustmentFact, CreditResult, Item
 
 TODAY = date(2026, 6, 15)
 
@@ -296,7 +298,7 @@ def graded_in_cycle(facility, cycle: int, *grades: str, as_of: date | None = Non
         select(CreditBreakdown).where(
             CreditBreakdown.facility_id == facility.id, CreditBreakdown.digest == digest
         )
-    ) or CreditBreakdown(facility_id=facility.id, digest=digest, items=[])
+    ) or CreditBreakdown(facility_id=facility.id, digest=digest, lines="")
     for grade in grades:
         db.session.add(CreditGrade(
             facility_id=facility.id, cycle=cycle, as_of=as_of or date(cycle, 12, 31),
@@ -304,3 +306,17 @@ def graded_in_cycle(facility, cycle: int, *grades: str, as_of: date | None = Non
             breakdown_row=empty, caps=[], trigger="batch",
         ))  # fmt: skip
     db.session.flush()
+
+
+def varied_result(**changes) -> CreditResult:
+    """A result whose items try the stored forms: a quoted label, no source, a grade set
+    by hand."""
+    items = (
+        Item(Decimal("-5.0"), "finding", "finding", 12, "分解收费：5分", date(2027, 1, 1)),
+        Item(Decimal("-2.5"), "finding", "finding", 13, 'a "quoted" \\ label\n', None),
+        Item(Decimal("-3"), "pledge.not_posted", "posting_check", 4, "未张贴", date(2027, 1, 1)),
+        Item(Decimal("10.0"), "bounds", None, None, "得分限定在0至100分之间"),
+    )
+    adjustment = AdjustmentFact(7, date(2026, 3, 1), "复核", "张三", "李四", grade="C")
+    values = {"items": items, "adjustments": (adjustment,)} | changes
+    return CreditResult(1, 2026, TODAY, "2026.1", True, Decimal("99.5"), "C", **values)

@@ -6,6 +6,7 @@ from portal.models.credit import (
     CreditAppeal,
     CreditAttachment,
     CreditBreakdown,
+    CreditBreakdownLine,
     CreditGrade,
     CreditRepair,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "CreditAppeal",
     "CreditAttachment",
     "CreditBreakdown",
+    "CreditBreakdownLine",
     "CreditGrade",
     "CreditRepair",
     "Facility",

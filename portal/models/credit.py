@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +61,23 @@ register_labels(
 )
 
 
+class CreditBreakdownLine(db.Model):
+    """One line of breakdowns (an item but the record it names), stored once and shared by
+    every breakdown with a line alike: a finding's line, say, reads the same for every
+    finding of its category, year and amount band. Rows are only ever added."""
+
+    __tablename__ = "credit_breakdown_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: BLAKE2b (128-bit, hex) of the line (``line_token`` in ``portal.operations.credit``).
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    points: Mapped[Decimal] = mapped_column(Numeric(7, 1))
+    rule: Mapped[str] = mapped_column(String(60))
+    source_type: Mapped[str | None] = mapped_column(String(30))
+    label: Mapped[str] = mapped_column(Text)
+    changes_on: Mapped[date | None] = mapped_column(Date)
+
+
 class CreditBreakdown(db.Model):
     """The items of a computed grade, stored once per facility and distinct content:
     every computation is a ``credit_grade`` row, and a daily recompute that finds the
@@ -75,10 +93,47 @@ class CreditBreakdown(db.Model):
     #: BLAKE2b (128-bit, hex) of the items, line by line (``items_digest`` in
     #: ``portal.operations.credit``).
     digest: Mapped[str] = mapped_column(String(32))
-    #: Items ``{points, rule, source_type, source_id, label, changes_on}``; they sum to the
-    #: score minus the base.
-    items: Mapped[list] = mapped_column(JSON)
+    #: The items in order, each ``<line id>:<source id>`` (no source id after the colon
+    #: when the item names no record), separated by spaces; see ``items``.
+    lines: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def items(self) -> list[dict]:
+        """Items ``{points, rule, source_type, source_id, label, changes_on}`` (points a
+        float, ``changes_on`` an ISO date or None); they sum to the score minus the base."""
+        cached = self.__dict__.get("_items")
+        if cached is None:
+            cached = self.__dict__["_items"] = breakdown_items(self.lines)
+        return cached
+
+
+def breakdown_items(lines: str) -> list[dict]:
+    """The items a breakdown's ``lines`` text stands for (one query for its lines)."""
+    refs = [ref.partition(":") for ref in lines.split()]
+    if not refs:
+        return []
+    wanted = {int(line_id) for line_id, _colon, _source in refs}
+    found = {
+        line.id: line
+        for line in db.session.scalars(
+            select(CreditBreakdownLine).where(CreditBreakdownLine.id.in_(wanted))
+        )
+    }
+    items = []
+    for line_id, _colon, source in refs:
+        line = found[int(line_id)]
+        items.append(
+            {
+                "points": float(line.points),
+                "rule": line.rule,
+                "source_type": line.source_type,
+                "source_id": int(source) if source else None,
+                "label": line.label,
+                "changes_on": line.changes_on.isoformat() if line.changes_on else None,
+            }
+        )
+    return items
 
 
 #: Trigger of the recompute an approved adjustment causes; the stored trigger adds

@@ -17,26 +17,30 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from decimal import Decimal
+from operator import add, itemgetter
 
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy import String, any_, bindparam, func, insert, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.database import utcnow
 from portal.extensions import db
-from portal.models.credit import CreditBreakdown, CreditGrade
+from portal.models.credit import CreditBreakdown, CreditBreakdownLine, CreditGrade
 from portal.models.facility import Facility
 from portal.models.points import PointRecord
 from portal.operations.bulk import CHUNK, run_core
 from portal.operations.credit_facts import collect_facts
 from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
-from scoring.credit import CreditResult, compute_facility_score
+from scoring.credit import CreditResult, Item, compute_facility_score
 
 
 def breakdown_json(result: CreditResult) -> list[dict]:
-    """The result's items as stored: they sum to score minus base; a grade set by an
-    approved adjustment appears as a zero-point item naming it."""
-    items = [
+    """The result's items as stored (``CreditBreakdown.items``): they sum to score minus
+    base; a grade set by an approved adjustment appears as a zero-point item naming it."""
+    return [
         {
             "points": float(i.points),
             "rule": i.rule,
@@ -45,78 +49,87 @@ def breakdown_json(result: CreditResult) -> list[dict]:
             "label": i.label,
             "changes_on": i.changes_on.isoformat() if i.changes_on else None,
         }
-        for i in result.items
+        for i in stored_items(result)
     ]
-    return items + _grade_items(result)
 
 
-def _grade_items(result: CreditResult) -> list[dict]:
-    """The zero-point items naming each approved adjustment that set the grade (the
-    stored breakdown ends with them): the last one approved is in force, and each one
-    before it says which one took its place."""
+def stored_items(result: CreditResult) -> tuple[Item, ...]:
+    """The result's items, then the zero-point items naming each approved adjustment that
+    set the grade (the stored breakdown ends with them): the last one approved is in
+    force, and each one before it says which one took its place."""
     setting = [a for a in result.adjustments if a.grade is not None]
+    if not setting:
+        return result.items
     items = []
     for a in setting:
         who = f"{a.proposer}提出，{a.approver}批准"
-        rule, changes_on = "adjustment.grade", date(result.cycle + 1, 1, 1).isoformat()
+        rule, changes_on = "adjustment.grade", date(result.cycle + 1, 1, 1)
         if a is not setting[-1]:
             who += f"；已由其后批准的调整 #{setting[-1].id} 取代"
             rule, changes_on = SUPERSEDED_RULE, None
-        items.append(
-            {
-                "points": 0.0,
-                "rule": rule,
-                "source_type": "adjustment",
-                "source_id": a.id,
-                "label": f"人工调整等级为{a.grade}：{a.reason}（{who}）",
-                "changes_on": changes_on,
-            }
-        )
-    return items
+        label = f"人工调整等级为{a.grade}：{a.reason}（{who}）"
+        items.append(Item(Decimal(0), rule, "adjustment", a.id, label, changes_on))
+    return result.items + tuple(items)
 
 
 #: A grade adjustment a later approved one took the place of (its line stays, as history).
 SUPERSEDED_RULE = "adjustment.grade_superseded"
-
-
-def _remember(cache: dict, key: tuple, build):
-    """``build(key)``, kept in ``cache`` (the caller has looked there first); a full cache
-    starts over, as labels of adjustments are free text."""
-    if len(cache) >= _LINE_CACHE_MAX:
-        cache.clear()
-    value = cache[key] = build(key)
-    return value
-
-
-#: JSON text of breakdown lines, split around ``source_id``: lines alike but for the record
-#: they name are encoded once.
-_LINE_JSON: dict[tuple, tuple[str, str]] = {}
+#: The keys of a stored item that make its line (all but ``source_id``).
+_LINE_KEYS = ("points", "rule", "source_type", "label", "changes_on")
+#: Digest tokens of breakdown lines, by line (an item but its source id).
+_LINE_TOKENS: dict[tuple, bytes] = {}
 _LINE_CACHE_MAX = 50_000
 
 
-def breakdown_text(result: CreditResult) -> str:
-    """``json.dumps(breakdown_json(result), ensure_ascii=False)``, built faster for the batch
-    recompute (the same text; a test holds them equal)."""
-    parts = []
-    append = parts.append
-    for points, rule, source_type, source_id, label, changes_on in result.items:
-        key = (points, rule, source_type, label, changes_on)
-        fragment = _LINE_JSON.get(key)
-        if fragment is None:
-            fragment = _remember(_LINE_JSON, key, _line_fragments)
-        append(f"{fragment[0]}{'null' if source_id is None else source_id}{fragment[1]}")
-    parts += [dumps(line) for line in _grade_items(result)]
-    return f"[{', '.join(parts)}]"
+def _token_of(line: tuple) -> bytes:
+    """The digest token of ``line`` (points, rule, source type, label, change date), kept:
+    lines repeat across facilities. A full cache starts over (adjustment labels are free
+    text)."""
+    token = _LINE_TOKENS.get(line)
+    if token is None:
+        if len(_LINE_TOKENS) >= _LINE_CACHE_MAX:
+            _LINE_TOKENS.clear()
+        points, rule, source_type, label, changes_on = line
+        token = _LINE_TOKENS[line] = _line_token(
+            points, rule, source_type, label, changes_on.isoformat() if changes_on else None
+        )
+    return token
 
 
-def _line_fragments(key: tuple) -> tuple[str, str]:
-    points, rule, source_type, label, changes_on = key
-    return (
-        f'{{"points": {json.dumps(float(points))}, "rule": {dumps(rule)}, '
-        f'"source_type": {dumps(source_type)}, "source_id": ',
-        f', "label": {dumps(label)}, '
-        f'"changes_on": {dumps(changes_on.isoformat() if changes_on else None)}}}',
-    )
+#: An item's line (all but its source id) and its source id, taken by C-level maps: the
+#: batch recompute runs these over hundreds of thousands of items.
+_line_of = itemgetter(0, 1, 2, 4, 5)
+_source_of = itemgetter(3)
+
+
+def breakdown_digest(result: CreditResult) -> str:
+    """The digest of ``breakdown_json(result)``, as ``items_digest`` gives it, without
+    building the items: a recompute that finds the breakdown already stored (the daily
+    run, for nearly every facility) writes nothing more of it."""
+    items = stored_items(result)
+    tokens = list(map(_LINE_TOKENS.get, map(_line_of, items)))
+    if None in tokens:  # lines not seen yet
+        tokens = [_token_of(line) for line in map(_line_of, items)]
+    return _digest(tokens, list(map(_source_of, items)))
+
+
+def items_digest(items: list[dict]) -> str:
+    """Digest of stored breakdown items: each item's line (everything but its source id)
+    hashed on its own, then the lines' hashes in order with the source ids. Migrations 0009
+    and 0017 hold a copy of this definition."""
+    tokens = [_line_token(*(item[k] for k in _LINE_KEYS)) for item in items]
+    return _digest(tokens, [item["source_id"] for item in items])
+
+
+def _line_token(points: float, rule, source_type, label, changes_on) -> bytes:
+    text = json.dumps([float(points), rule, source_type, label, changes_on], ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _digest(tokens: list[bytes], sources: list[int | None]) -> str:
+    # The source ids as Python writes the list, e.g. "[12, 13, None]".
+    data = b"".join(tokens) + repr(sources).encode("ascii")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def dumps(value) -> str:
@@ -135,57 +148,6 @@ SET_CURRENT = (
         updated_at=_facility_table.c.updated_at,
     )
 )
-
-
-#: The keys of a stored item that make its line (all but ``source_id``).
-_LINE_KEYS = ("points", "rule", "source_type", "label", "changes_on")
-#: Digest tokens of breakdown lines.
-_LINE_TOKENS: dict[tuple, bytes] = {}
-
-
-def breakdown_digest(result: CreditResult) -> str:
-    """The digest of ``breakdown_json(result)``, as ``items_digest`` gives it, without
-    building the JSON: a recompute that finds the breakdown already stored (the daily run,
-    for nearly every facility) never writes its text."""
-    tokens, sources = [], []
-    token, source = tokens.append, sources.append
-    for points, rule, source_type, source_id, label, changes_on in result.items:
-        key = (points, rule, source_type, label, changes_on)
-        line = _LINE_TOKENS.get(key)
-        if line is None:
-            line = _remember(_LINE_TOKENS, key, _key_token)
-        token(line)
-        source(source_id)
-    for item in _grade_items(result):
-        token(_line_token(*(item[k] for k in _LINE_KEYS)))
-        source(item["source_id"])
-    return _digest(tokens, sources)
-
-
-def items_digest(items: list[dict]) -> str:
-    """Digest of stored breakdown items: each item's line (everything but its source id)
-    hashed on its own, then the lines' hashes in order with the source ids. Migration 0009
-    holds a copy of this definition."""
-    tokens = [_line_token(*(item[k] for k in _LINE_KEYS)) for item in items]
-    return _digest(tokens, [item["source_id"] for item in items])
-
-
-def _key_token(key: tuple) -> bytes:
-    points, rule, source_type, label, changes_on = key
-    return _line_token(
-        points, rule, source_type, label, changes_on.isoformat() if changes_on else None
-    )
-
-
-def _line_token(points: float, rule, source_type, label, changes_on) -> bytes:
-    text = json.dumps([float(points), rule, source_type, label, changes_on], ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-
-
-def _digest(tokens: list[bytes], sources: list[int | None]) -> str:
-    # The source ids as Python writes the list, e.g. "[12, 13, None]".
-    data = b"".join(tokens) + repr(sources).encode("ascii")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None) -> CreditGrade:
@@ -236,7 +198,8 @@ def store_breakdowns(
     ids: dict[tuple[int, str], int] = {}
     connection = db.session.connection()
     keys = sorted(results)
-    if connection.dialect.name == "postgresql":
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
         # One probe of the unique (facility, digest) index per key; the arrays go in
         # binary (%b), which costs a third of text arrays to send and parse.
         raw = connection.connection.driver_connection
@@ -260,33 +223,94 @@ def store_breakdowns(
     new = [key for key in results if key not in ids]
     if not new:
         return ids
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
+    texts = _lines_texts([stored_items(results[key]) for key in new])
+    if postgresql:
         with raw.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
                 (_breakdown_sequence(connection), len(new)),
             )
             new_ids = [i for (i,) in cursor.fetchall()]
-            columns = "id, facility_id, digest, items, created_at"
+            columns = "id, facility_id, digest, lines, created_at"
             with cursor.copy(f"COPY credit_breakdown ({columns}) FROM STDIN") as copy:
-                for key, bid in zip(new, new_ids, strict=True):
-                    copy.write_row((bid, key[0], key[1], breakdown_text(results[key]), now))
+                for key, bid, text in zip(new, new_ids, texts, strict=True):
+                    copy.write_row((bid, key[0], key[1], text, now))
         ids.update(zip(new, new_ids, strict=True))
         return ids
     table = CreditBreakdown.__table__
-    for key in new:
+    for key, text in zip(new, texts, strict=True):
         ids[key] = connection.execute(
             insert(table)
-            .values(
-                facility_id=key[0],
-                digest=key[1],
-                items=breakdown_json(results[key]),
-                created_at=now,
-            )
+            .values(facility_id=key[0], digest=key[1], lines=text, created_at=now)
             .returning(table.c.id)
         ).scalar_one()
     return ids
+
+
+def _lines_texts(breakdowns: list[tuple[Item, ...]]) -> list[str]:
+    """The ``lines`` text of each breakdown (``CreditBreakdown.lines``), storing the lines
+    not stored yet."""
+    lines = set()
+    for items in breakdowns:
+        lines.update(map(_line_of, items))
+    # "<line id>:" once per line; then each item adds its source id ("None" for none,
+    # taken out after: the text has digits, colons and spaces only).
+    heads = {line: f"{line_id}:" for line, line_id in _line_ids(lines).items()}
+    return [
+        " ".join(map(add, map(heads.__getitem__, map(_line_of, items)),
+                     map(str, map(_source_of, items)))).replace(":None", ":")
+        for items in breakdowns
+    ]  # fmt: skip
+
+
+def _line_ids(lines: set[tuple]) -> dict[tuple, int]:
+    """Ids of ``lines`` (points, rule, source type, label, change date), storing those not
+    stored yet.
+
+    On PostgreSQL new lines are stored and committed at once on a connection of their
+    own: a line is shared, and two batches in the same transaction as their lines would
+    wait for each other's whole batch over the first line both add. A line stored for a
+    batch that then fails stays, unused (lines are content, never changed)."""
+    by_token = {_token_of(line).hex(): line for line in lines}
+    connection = db.session.connection()
+    found = _line_ids_of(connection, list(by_token))
+    missing = sorted(token for token in by_token if token not in found)
+    if missing and connection.dialect.name == "postgresql":
+        # One statement for them all, in token order (two batches adding the same lines
+        # add them in the same order, so neither waits on a line the other waits for).
+        columns = [list(column) for column in zip(*(by_token[t] for t in missing), strict=True)]
+        with db.engine.begin() as own:
+            own.exec_driver_sql(
+                "INSERT INTO credit_breakdown_line "
+                "(token, points, rule, source_type, label, changes_on) "
+                "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::varchar[], "
+                "%s::varchar[], %s::text[], %s::date[]) ORDER BY 1 "
+                "ON CONFLICT (token) DO NOTHING",
+                (missing, *columns),
+            )
+            found.update(_line_ids_of(own, missing))
+    elif missing:
+        connection.execute(
+            sqlite_insert(CreditBreakdownLine.__table__).on_conflict_do_nothing(
+                index_elements=["token"]
+            ),
+            [dict(zip(("token", *_LINE_KEYS), (t, *by_token[t]), strict=True)) for t in missing],
+        )
+        found.update(_line_ids_of(connection, missing))
+    return {line: found[token] for token, line in by_token.items()}
+
+
+def _line_ids_of(connection, tokens: list[str]) -> dict[str, int]:
+    """Ids of the stored lines among ``tokens``, by token."""
+    token = CreditBreakdownLine.__table__.c.token
+    line_id = CreditBreakdownLine.__table__.c.id
+    if connection.dialect.name == "postgresql":
+        wheres = [token == any_(literal(tokens, ARRAY(String)))] if tokens else []
+    else:
+        wheres = [token.in_(tokens[i : i + CHUNK]) for i in range(0, len(tokens), CHUNK)]
+    return {
+        t: i for where in wheres for t, i in connection.execute(select(token, line_id).where(where))
+    }
 
 
 def _breakdown_sequence(connection) -> str:

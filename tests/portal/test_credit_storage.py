@@ -1,5 +1,5 @@
-"""How computations are stored: breakdowns once per facility and content, the JSON text
-built for batches, driver rows, and the migrations of the credit tables: breakdowns moved
+"""How computations are stored: breakdowns once per facility and content, digests, driver
+rows, and the migrations of the credit tables: breakdowns moved
 out (0006), read paths (0007), history indexes (0008), line digests (0009), the
 unindexed current grade (0010) and one foreign key for a computation's breakdown and
 facility (0011)."""
@@ -24,15 +24,13 @@ from portal.operations.credit import (
     all_facility_ids,
     breakdown_digest,
     breakdown_json,
-    breakdown_text,
     items_digest,
     latest_grade,
     recompute_grade,
 )
 from portal.operations.credit_batch import recompute_all
-from scoring.credit import AdjustmentFact, CreditResult, Item
 from tests.conftest import make_app
-from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors
+from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors, varied_result
 from tests.credit_migration_helpers import add_history, history_keys, insert_facility
 
 
@@ -40,41 +38,21 @@ def _count(model) -> int:
     return _db.session.scalar(select(func.count()).select_from(model))
 
 
-def _varied_result(**changes) -> CreditResult:
-    items = (
-        Item(Decimal("-5.0"), "finding", "finding", 12, "分解收费：5分", date(2027, 1, 1)),
-        Item(Decimal("-2.5"), "finding", "finding", 13, 'a "quoted" \\ label\n', None),
-        Item(Decimal("-3"), "pledge.not_posted", "posting_check", 4, "未张贴", date(2027, 1, 1)),
-        Item(Decimal("10.0"), "bounds", None, None, "得分限定在0至100分之间"),
-    )
-    adjustment = AdjustmentFact(7, date(2026, 3, 1), "复核", "张三", "李四", grade="C")
-    values = {"items": items, "adjustments": (adjustment,)} | changes
-    return CreditResult(1, 2026, TODAY, "2026.1", True, Decimal("99.5"), "C", **values)
-
-
-def test_breakdown_text_is_the_json_of_the_breakdown():
-    result = _varied_result()
-    for _ in range(2):  # the second time from the fragment cache
-        text = breakdown_text(result)
-        assert text == json.dumps(breakdown_json(result), ensure_ascii=False)
-        assert json.loads(text)[-1]["rule"] == "adjustment.grade"
-
-
 def test_breakdown_digest_is_the_digest_of_the_stored_items():
-    result = _varied_result()
-    stored = json.loads(breakdown_text(result))  # as read back from the database
+    result = varied_result()
+    stored = json.loads(json.dumps(breakdown_json(result)))  # as read back from the database
     for _ in range(2):  # the second time from the line cache
         assert breakdown_digest(result) == items_digest(stored)
     # Any difference in content is a different digest: a source, a label, the order, a
     # grade set by hand, a date.
     items = result.items
     others = [
-        _varied_result(items=(items[0]._replace(source_id=99), *items[1:])),
-        _varied_result(items=(items[0]._replace(label="分解收费：6分"), *items[1:])),
-        _varied_result(items=(items[1], items[0], *items[2:])),
-        _varied_result(adjustments=()),
-        _varied_result(items=(items[0]._replace(changes_on=None), *items[1:])),
-        _varied_result(items=(items[0]._replace(points=Decimal("-5.1")), *items[1:])),
+        varied_result(items=(items[0]._replace(source_id=99), *items[1:])),
+        varied_result(items=(items[0]._replace(label="分解收费：6分"), *items[1:])),
+        varied_result(items=(items[1], items[0], *items[2:])),
+        varied_result(adjustments=()),
+        varied_result(items=(items[0]._replace(changes_on=None), *items[1:])),
+        varied_result(items=(items[0]._replace(points=Decimal("-5.1")), *items[1:])),
     ]
     digests = {breakdown_digest(r) for r in [result, *others]}
     assert len(digests) == 1 + len(others)
@@ -153,11 +131,15 @@ def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):
                     "(1, 2026, '2026-06-15', :t, true, 95, 'A', '2026.1', :b, '[]', '', 'batch')"
                 ), {"t": f"2026-06-1{n} 00:00:00+00", "b": json.dumps(breakdown)})  # fmt: skip
         upgrade(revision="0006")
-        rows = _db.session.scalars(select(CreditGrade).order_by(CreditGrade.id)).all()
-        assert [r.breakdown for r in rows] == [items, items, []]
-        assert rows[0].breakdown_id == rows[1].breakdown_id != rows[2].breakdown_id
-        assert _count(CreditBreakdown) == 2
-        _db.session.remove()
+        with _db.engine.connect() as conn:  # as 0006 left them (the models are newer)
+            rows = conn.execute(sa.text(
+                "SELECT g.breakdown_id, b.items FROM credit_grade g "
+                "JOIN credit_breakdown b ON b.id = g.breakdown_id ORDER BY g.id"
+            )).all()  # fmt: skip
+            breakdowns = conn.scalar(sa.text("SELECT count(*) FROM credit_breakdown"))
+        assert [json.loads(i) if isinstance(i, str) else i for _b, i in rows] == [items, items, []]
+        assert rows[0][0] == rows[1][0] != rows[2][0]
+        assert breakdowns == 2
         downgrade(revision="0005")
         with _db.engine.connect() as conn:
             stored = conn.execute(sa.text("SELECT breakdown FROM credit_grade ORDER BY id"))
@@ -272,7 +254,7 @@ def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
     """Stored digests move to the line definition (the one recomputes look up) and back
     to the digest of the JSON text; the content stays as it was."""
     app = make_app(fresh_database_url, str(tmp_path / "instance"))
-    stored = [json.loads(breakdown_text(r)) for r in (_varied_result(), _varied_result(items=()))]
+    stored = [breakdown_json(r) for r in (varied_result(), varied_result(items=()))]
     text_digests = [
         hashlib.blake2b(json.dumps(i, ensure_ascii=False).encode(), digest_size=16).hexdigest()
         for i in stored
@@ -295,7 +277,7 @@ def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
 
         upgrade(revision="0009")
         assert rows() == [(items_digest(i), i) for i in stored]
-        assert rows()[0][0] == breakdown_digest(_varied_result())
+        assert rows()[0][0] == breakdown_digest(varied_result())
         downgrade(revision="0008")
         assert rows() == list(zip(text_digests, stored, strict=True))
         _db.engine.dispose()
