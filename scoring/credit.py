@@ -193,7 +193,12 @@ def grading_starts(agreement_start: date, rb: CreditRulebook) -> date:
 def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook) -> CreditResult:
     """Score and grade on ``as_of``; facts dated after it are ignored."""
     cycle = as_of.year
-    if grading_starts(facts.agreement_start, rb) > as_of:
+    # The first graded day by agreement start: facilities share start dates.
+    starts = rb.memo.setdefault("grading_starts", {})
+    first_day = starts.get(facts.agreement_start)
+    if first_day is None:
+        first_day = starts[facts.agreement_start] = grading_starts(facts.agreement_start, rb)
+    if first_day > as_of:
         return CreditResult(
             facts.facility_id,
             cycle,
@@ -215,6 +220,7 @@ def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook
         per_fen, per_points, max_points = rb.amount_per_fen, rb.amount_points, rb.amount_max_points
         lines = rb.memo.setdefault(("finding_lines", cycle), {})
         make, append, repairs = tuple.__new__, items.append, facts.repairs
+        repaired = False
         for f in sorted(facts.findings, key=_BY_DATE_AND_ID):
             fid, _code, label, cls, decided, amount, corrected = f
             year = decided.year
@@ -222,7 +228,8 @@ def compute_facility_score(facts: FacilityFacts, as_of: date, rb: CreditRulebook
                 continue
             if cls == "fraud" and year == cycle:
                 caps.append("fraud")
-            repaired = bool(repairs) and _repaired(f, facts, cycle) is not None
+            if repairs:
+                repaired = _repaired(f, facts, cycle) is not None
             extra = (amount // per_fen) * per_points
             if extra > max_points:
                 extra = max_points

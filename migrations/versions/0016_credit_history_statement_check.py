@@ -28,7 +28,7 @@ CHECK = "credit_grade_breakdown_check"
 MESSAGE = "信用评价记录（credit_grade）须指向本机构的评分明细（credit_breakdown）"
 
 PG_FUNCTION = f"""
-CREATE FUNCTION {CHECK}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {CHECK}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (
         SELECT FROM new_rows n WHERE NOT EXISTS (

@@ -89,7 +89,10 @@ class CreditBreakdown(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    #: The facility: no foreign key, a trigger checks it once per statement on PostgreSQL
+    #: (and refuses to delete a facility with breakdowns, or a breakdown in use; migration
+    #: 0018).
+    facility_id: Mapped[int]
     #: BLAKE2b (128-bit, hex) of the items, line by line (``items_digest`` in
     #: ``portal.operations.credit``).
     digest: Mapped[str] = mapped_column(String(32))

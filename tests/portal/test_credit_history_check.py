@@ -80,3 +80,60 @@ def test_migration_0016_checks_the_breakdown_by_trigger_and_back(fresh_database_
             add_history(1, 2)
         add_history(1, 1)
         _db.engine.dispose()
+
+
+def _add_breakdown(conn, breakdown: int, facility: int) -> None:
+    conn.execute(sa.text(
+        "INSERT INTO credit_breakdown (id, facility_id, digest, lines, created_at) "
+        "VALUES (:id, :f, :d, '', '2026-06-01 00:00:00+00')"
+    ), {"id": breakdown, "f": facility, "d": str(breakdown) * 32})  # fmt: skip
+
+
+def _run(sql: str, **params) -> None:
+    with _db.engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def _breakdown_keys(conn) -> list[tuple]:
+    return [
+        (tuple(fk["constrained_columns"]), fk["referred_table"])
+        for fk in sa.inspect(conn).get_foreign_keys("credit_breakdown")
+    ]
+
+
+def test_migration_0018_checks_breakdowns_and_guards_deletes_and_back(fresh_database_url, tmp_path):
+    app = make_app(fresh_database_url, str(tmp_path / "instance"))
+    with app.app_context():
+        upgrade(revision="0018")
+        with _db.engine.begin() as conn:
+            assert _breakdown_keys(conn) == []
+            for fid in (1, 2, 3):
+                insert_facility(conn, fid)
+            _add_breakdown(conn, 1, 1)
+            _add_breakdown(conn, 2, 2)
+        add_history(1, 1)
+        # A breakdown of no registered facility.
+        with (
+            pytest.raises(sa.exc.IntegrityError, match="须属于已登记的机构"),
+            _db.engine.begin() as conn,
+        ):
+            _add_breakdown(conn, 9, 99)
+        # Deletes the keys refused: a facility with breakdowns, a breakdown in use.
+        with pytest.raises(sa.exc.IntegrityError, match="该机构已有评分明细"):
+            _run("DELETE FROM facility WHERE id = 2")
+        with pytest.raises(sa.exc.IntegrityError, match="已被信用评价记录"):
+            _run("DELETE FROM credit_breakdown WHERE id = 1")
+        # What nothing refers to may go.
+        _run("DELETE FROM credit_breakdown WHERE id = 2")
+        _run("DELETE FROM facility WHERE id IN (2, 3)")
+        downgrade(revision="0017")
+        with _db.engine.begin() as conn:
+            assert _breakdown_keys(conn) == [(("facility_id",), "facility")]
+            _add_breakdown(conn, 2, 1)
+        with pytest.raises(sa.exc.IntegrityError), _db.engine.begin() as conn:
+            _add_breakdown(conn, 9, 99)
+        _run("DELETE FROM credit_breakdown WHERE id = 2")  # the guards went with the key
+        add_history(1, 1)  # the history's check (0016) is still there
+        with pytest.raises(sa.exc.IntegrityError):
+            add_history(1, 7)
+        _db.engine.dispose()
