@@ -19,9 +19,9 @@ import json
 from datetime import date
 from decimal import Decimal
 from operator import add, itemgetter
+from typing import NamedTuple
 
-from sqlalchemy import String, any_, bindparam, func, insert, literal, select, tuple_, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -76,23 +76,31 @@ def stored_items(result: CreditResult) -> tuple[Item, ...]:
 SUPERSEDED_RULE = "adjustment.grade_superseded"
 #: The keys of a stored item that make its line (all but ``source_id``).
 _LINE_KEYS = ("points", "rule", "source_type", "label", "changes_on")
-#: Digest tokens of breakdown lines, by line (an item but its source id).
+#: Digest tokens of breakdown lines, by line (an item but its source id), and the lines by
+#: token: lines repeat across facilities. ``trim_line_caches`` keeps them in bounds.
 _LINE_TOKENS: dict[tuple, bytes] = {}
+_TOKEN_LINES: dict[bytes, tuple] = {}
 _LINE_CACHE_MAX = 50_000
 
 
+def trim_line_caches() -> None:
+    """Start the line caches over when full (adjustment labels are free text). Called
+    before a recompute, never during one: a breakdown's tokens must still find their
+    lines when it is stored."""
+    if len(_LINE_TOKENS) >= _LINE_CACHE_MAX:
+        _LINE_TOKENS.clear()
+        _TOKEN_LINES.clear()
+
+
 def _token_of(line: tuple) -> bytes:
-    """The digest token of ``line`` (points, rule, source type, label, change date), kept:
-    lines repeat across facilities. A full cache starts over (adjustment labels are free
-    text)."""
+    """The digest token of ``line`` (points, rule, source type, label, change date)."""
     token = _LINE_TOKENS.get(line)
     if token is None:
-        if len(_LINE_TOKENS) >= _LINE_CACHE_MAX:
-            _LINE_TOKENS.clear()
         points, rule, source_type, label, changes_on = line
         token = _LINE_TOKENS[line] = _line_token(
             points, rule, source_type, label, changes_on.isoformat() if changes_on else None
         )
+        _TOKEN_LINES[token] = line
     return token
 
 
@@ -102,15 +110,30 @@ _line_of = itemgetter(0, 1, 2, 4, 5)
 _source_of = itemgetter(3)
 
 
-def breakdown_digest(result: CreditResult) -> str:
-    """The digest of ``breakdown_json(result)``, as ``items_digest`` gives it, without
-    building the items: a recompute that finds the breakdown already stored (the daily
-    run, for nearly every facility) writes nothing more of it."""
+class Breakdown(NamedTuple):
+    """A computation's breakdown as it is stored: its digest, and each item's line (by
+    digest token) and source id, in order."""
+
+    digest: str
+    tokens: list[bytes]
+    sources: list[int | None]
+
+
+def breakdown_of(result: CreditResult) -> Breakdown:
+    """The breakdown of ``result``, its digest as ``items_digest`` gives it for
+    ``breakdown_json(result)``, without building the items: a recompute that finds the
+    breakdown already stored (the daily run, for nearly every facility) writes nothing
+    more of it."""
     items = stored_items(result)
     tokens = list(map(_LINE_TOKENS.get, map(_line_of, items)))
     if None in tokens:  # lines not seen yet
         tokens = [_token_of(line) for line in map(_line_of, items)]
-    return _digest(tokens, list(map(_source_of, items)))
+    sources = list(map(_source_of, items))
+    return Breakdown(_digest(tokens, sources), tokens, sources)
+
+
+def breakdown_digest(result: CreditResult) -> str:
+    return breakdown_of(result).digest
 
 
 def items_digest(items: list[dict]) -> str:
@@ -160,7 +183,9 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
     lock_row(Facility, facility.id)
     result = compute_facility_score(collect_facts(facility, today), today, credit_rulebook())
     now = utcnow()
-    key = (facility.id, breakdown_digest(result))
+    trim_line_caches()
+    breakdown = breakdown_of(result)
+    key = (facility.id, breakdown.digest)
     row = CreditGrade(
         facility_id=facility.id,
         cycle=result.cycle,
@@ -172,7 +197,7 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
         previous_grade=facility.credit_grade,
         previous_score=facility.credit_score,
         rulebook_version=result.rulebook_version,
-        breakdown_id=store_breakdowns({key: result}, now)[key],
+        breakdown_id=store_breakdowns({key: breakdown}, now)[key],
         caps=list(result.caps),
         reason=result.reason,
         trigger=trigger[:80],
@@ -191,13 +216,12 @@ def recompute_grade(facility: Facility, trigger: str, *, today: date, actor=None
 
 
 def store_breakdowns(
-    results: dict[tuple[int, str], CreditResult], now
+    breakdowns: dict[tuple[int, str], Breakdown], now
 ) -> dict[tuple[int, str], int]:
-    """Ids of the breakdowns keyed (facility id, digest), storing those not stored yet
-    (``results`` holds the computation each key is the breakdown of)."""
+    """Ids of the breakdowns keyed (facility id, digest), storing those not stored yet."""
     ids: dict[tuple[int, str], int] = {}
     connection = db.session.connection()
-    keys = sorted(results)
+    keys = sorted(breakdowns)
     postgresql = connection.dialect.name == "postgresql"
     if postgresql:
         # One probe of the unique (facility, digest) index per key; the arrays go in
@@ -220,10 +244,10 @@ def store_breakdowns(
                 ).where(pair.in_(keys[start : start + CHUNK]))
             ):
                 ids[(f, d)] = i
-    new = [key for key in results if key not in ids]
+    new = [key for key in breakdowns if key not in ids]
     if not new:
         return ids
-    texts = _lines_texts([stored_items(results[key]) for key in new])
+    texts = _lines_texts([breakdowns[key] for key in new])
     if postgresql:
         with raw.cursor() as cursor:
             cursor.execute(
@@ -247,69 +271,82 @@ def store_breakdowns(
     return ids
 
 
-def _lines_texts(breakdowns: list[tuple[Item, ...]]) -> list[str]:
+def _lines_texts(breakdowns: list[Breakdown]) -> list[str]:
     """The ``lines`` text of each breakdown (``CreditBreakdown.lines``), storing the lines
     not stored yet."""
-    lines = set()
-    for items in breakdowns:
-        lines.update(map(_line_of, items))
+    tokens = set()
+    for breakdown in breakdowns:
+        tokens.update(breakdown.tokens)
     # "<line id>:" once per line; then each item adds its source id ("None" for none,
     # taken out after: the text has digits, colons and spaces only).
-    heads = {line: f"{line_id}:" for line, line_id in _line_ids(lines).items()}
+    heads = {token: f"{line_id}:" for token, line_id in _line_ids(tokens).items()}
     return [
-        " ".join(map(add, map(heads.__getitem__, map(_line_of, items)),
-                     map(str, map(_source_of, items)))).replace(":None", ":")
-        for items in breakdowns
-    ]  # fmt: skip
+        " ".join(map(add, map(heads.__getitem__, b.tokens), map(str, b.sources))).replace(
+            ":None", ":"
+        )
+        for b in breakdowns
+    ]
 
 
-def _line_ids(lines: set[tuple]) -> dict[tuple, int]:
-    """Ids of ``lines`` (points, rule, source type, label, change date), storing those not
-    stored yet.
+def _line_ids(tokens: set[bytes]) -> dict[bytes, int]:
+    """Ids of the lines with digest ``tokens``, storing those not stored yet (their
+    content from the line cache, which holds every line of the recompute under way).
 
     On PostgreSQL new lines are stored and committed at once on a connection of their
     own: a line is shared, and two batches in the same transaction as their lines would
     wait for each other's whole batch over the first line both add. A line stored for a
     batch that then fails stays, unused (lines are content, never changed)."""
-    by_token = {_token_of(line).hex(): line for line in lines}
+    by_hex = {token.hex(): token for token in tokens}
     connection = db.session.connection()
-    found = _line_ids_of(connection, list(by_token))
-    missing = sorted(token for token in by_token if token not in found)
-    if missing and connection.dialect.name == "postgresql":
-        # One statement for them all, in token order (two batches adding the same lines
-        # add them in the same order, so neither waits on a line the other waits for).
-        columns = [list(column) for column in zip(*(by_token[t] for t in missing), strict=True)]
-        with db.engine.begin() as own:
-            own.exec_driver_sql(
-                "INSERT INTO credit_breakdown_line "
-                "(token, points, rule, source_type, label, changes_on) "
-                "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::varchar[], "
-                "%s::varchar[], %s::text[], %s::date[]) ORDER BY 1 "
-                "ON CONFLICT (token) DO NOTHING",
-                (missing, *columns),
+    found = _line_ids_of(connection, list(by_hex))
+    missing = sorted(key for key in by_hex if key not in found)
+    if missing:
+        lines = [_TOKEN_LINES[by_hex[key]] for key in missing]
+        if connection.dialect.name == "postgresql":
+            # One statement for them all, in token order (two batches adding the same lines
+            # add them in the same order, so neither waits on a line the other waits for).
+            columns = [list(column) for column in zip(*lines, strict=True)]
+            with db.engine.begin() as own:
+                own.exec_driver_sql(
+                    "INSERT INTO credit_breakdown_line "
+                    "(token, points, rule, source_type, label, changes_on) "
+                    "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::varchar[], "
+                    "%s::varchar[], %s::text[], %s::date[]) ORDER BY 1 "
+                    "ON CONFLICT (token) DO NOTHING",
+                    (missing, *columns),
+                )
+                found.update(_line_ids_of(own, missing))
+        else:
+            connection.execute(
+                sqlite_insert(CreditBreakdownLine.__table__).on_conflict_do_nothing(
+                    index_elements=["token"]
+                ),
+                [
+                    dict(zip(("token", *_LINE_KEYS), (key, *line), strict=True))
+                    for key, line in zip(missing, lines, strict=True)
+                ],
             )
-            found.update(_line_ids_of(own, missing))
-    elif missing:
-        connection.execute(
-            sqlite_insert(CreditBreakdownLine.__table__).on_conflict_do_nothing(
-                index_elements=["token"]
-            ),
-            [dict(zip(("token", *_LINE_KEYS), (t, *by_token[t]), strict=True)) for t in missing],
-        )
-        found.update(_line_ids_of(connection, missing))
-    return {line: found[token] for token, line in by_token.items()}
+            found.update(_line_ids_of(connection, missing))
+    return {token: found[key] for key, token in by_hex.items()}
 
 
 def _line_ids_of(connection, tokens: list[str]) -> dict[str, int]:
-    """Ids of the stored lines among ``tokens``, by token."""
+    """Ids of the stored lines among ``tokens`` (hex), by token."""
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT token, id FROM credit_breakdown_line WHERE token = ANY(%s::varchar[])",
+                (tokens,),
+            )
+            return dict(cursor.fetchall())
     token = CreditBreakdownLine.__table__.c.token
     line_id = CreditBreakdownLine.__table__.c.id
-    if connection.dialect.name == "postgresql":
-        wheres = [token == any_(literal(tokens, ARRAY(String)))] if tokens else []
-    else:
-        wheres = [token.in_(tokens[i : i + CHUNK]) for i in range(0, len(tokens), CHUNK)]
     return {
-        t: i for where in wheres for t, i in connection.execute(select(token, line_id).where(where))
+        t: i
+        for start in range(0, len(tokens), CHUNK)
+        for t, i in connection.execute(
+            select(token, line_id).where(token.in_(tokens[start : start + CHUNK]))
+        )
     }
 
 

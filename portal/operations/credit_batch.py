@@ -27,9 +27,10 @@ from portal.operations.bulk import in_filters, run_core
 from portal.operations.credit import (
     SET_CURRENT,
     all_facility_ids,
-    breakdown_digest,
+    breakdown_of,
     dumps,
     store_breakdowns,
+    trim_line_caches,
 )
 from portal.operations.credit_facts import collect_facts_many
 from portal.rules import credit_rulebook
@@ -77,10 +78,12 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
     now = utcnow()
     trigger = trigger[:80]
     results, by_key = [], {}
+    trim_line_caches()
     for f in facilities:
         r = compute_facility_score(facts[f.id], as_of, rb)
-        key = (f.id, breakdown_digest(r))
-        by_key[key] = r
+        breakdown = breakdown_of(r)
+        key = (f.id, breakdown.digest)
+        by_key[key] = breakdown
         results.append((f, r, key))
     breakdown_ids = store_breakdowns(by_key, now)
     history, current, changed = [], [], 0

@@ -17,8 +17,8 @@ from portal.database import utcnow
 from portal.extensions import db as _db
 from portal.models.credit import CreditBreakdown, CreditBreakdownLine, breakdown_items
 from portal.operations.credit import (
-    breakdown_digest,
     breakdown_json,
+    breakdown_of,
     items_digest,
     latest_grade,
     store_breakdowns,
@@ -37,8 +37,9 @@ from tests.credit_migration_helpers import insert_facility
 
 
 def _store(facility_id: int, result) -> CreditBreakdown:
-    key = (facility_id, breakdown_digest(result))
-    breakdown_id = store_breakdowns({key: result}, utcnow())[key]
+    breakdown = breakdown_of(result)
+    key = (facility_id, breakdown.digest)
+    breakdown_id = store_breakdowns({key: breakdown}, utcnow())[key]
     _db.session.expire_all()
     return _db.session.get(CreditBreakdown, breakdown_id)
 
