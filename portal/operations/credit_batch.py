@@ -23,7 +23,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import CreditGrade
 from portal.models.facility import Facility
-from portal.operations.bulk import in_filters, run_core
+from portal.operations.bulk import in_filters, plain_rows
 from portal.operations.credit import (
     SET_CURRENT,
     all_facility_ids,
@@ -67,7 +67,7 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
     facilities = [
         row
         for where in in_filters(Facility.id, facility_ids)
-        for row in run_core(
+        for row in plain_rows(
             select(*FACILITY_COLUMNS).where(where).order_by(Facility.id).with_for_update()
         )
     ]
@@ -80,28 +80,27 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
     results, by_key = [], {}
     trim_line_caches()
     for f in facilities:
-        r = compute_facility_score(facts[f.id], as_of, rb)
+        r = compute_facility_score(facts[f[0]], as_of, rb)
         breakdown = breakdown_of(r)
-        key = (f.id, breakdown.digest)
+        key = (f[0], breakdown.digest)
         by_key[key] = breakdown
         results.append((f, r, key))
     breakdown_ids = store_breakdowns(by_key, now)
     history, current, changed = [], [], 0
     caps_json = {(): "[]"}  # by caps tuple: a handful of distinct ones per batch
-    for f, r, key in results:
+    for (fid, _start, _status, _blacklisted, grade, score), r, key in results:
         caps = caps_json.get(r.caps)
         if caps is None:
             caps = caps_json[r.caps] = dumps(list(r.caps))
         history.append(
             (
-                r.facility_id, r.cycle, r.as_of, now, r.graded, r.score, r.grade, f.credit_grade,
-                f.credit_score, r.rulebook_version, breakdown_ids[key],
-                caps, r.reason, trigger, None,
+                fid, r.cycle, r.as_of, now, r.graded, r.score, r.grade, grade, score,
+                r.rulebook_version, breakdown_ids[key], caps, r.reason, trigger, None,
             )
         )  # fmt: skip
-        if (r.grade, r.score) != (f.credit_grade, f.credit_score):
-            current.append((f.id, r.grade, r.score))
-            changed += r.grade != f.credit_grade
+        if (r.grade, r.score) != (grade, score):
+            current.append((fid, r.grade, r.score))
+            changed += r.grade != grade
     _write_batch(history, current, now)
     # Objects already in the session must not keep stale current-grade values.
     db.session.expire_all()

@@ -28,7 +28,7 @@ from portal.models.inspections import FindingStatus
 from portal.operations.credit import collect_facts, latest_grade, recompute_grade
 from portal.operations.credit_appeals import decide_credit_appeal, file_credit_appeal
 from portal.operations.credit_batch import recompute_batch
-from portal.operations.credit_facts import collect_facts_many
+from portal.operations.credit_facts import collect_facts_many, facility_row
 from portal.operations.credit_workflow import CreditError, decide_adjustment, propose_adjustment
 from portal.operations.findings import revoke_finding
 from portal.operations.inspections import InspectionError
@@ -309,7 +309,7 @@ def test_staff_sanction_facts_match_the_points_module(db, make_facility, make_st
                     expected[facility.id].append(
                         StaffSanctionFact(s.record_id, person.staff_code, s.kind.value, s.start)
                     )
-    facts = collect_facts_many([a, b, c], TODAY)
+    facts = collect_facts_many([facility_row(f) for f in (a, b, c)], TODAY)
     assert {f: list(facts[f].staff_sanctions) for f in expected} == expected
     # The case is not empty: the heavy person's sanction counts at a and b, not at c.
     assert expected[a.id] and expected[b.id] and not expected[c.id]
@@ -333,7 +333,7 @@ def test_batch_recompute_matches_single_and_keeps_updated_at(db, make_facility, 
         people["insp"], insp, category="inflated_charges", amount_involved_fen=2_500_000
     )
     single = {f.id: collect_facts(f, TODAY) for f in [*facilities, young]}
-    assert collect_facts_many([*facilities, young], TODAY) == single
+    assert collect_facts_many([facility_row(f) for f in [*facilities, young]], TODAY) == single
     stamps = {f.id: f.updated_at for f in facilities}
     changed = recompute_batch([f.id for f in [*facilities, young]], TODAY)
     db.session.commit()
