@@ -3,7 +3,7 @@ execution on the session's connection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Integer, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -31,6 +31,26 @@ def plain_rows(statement) -> list[tuple]:
         if result.dialect.name == "postgresql":
             return result.cursor.fetchall()
         return [tuple(row) for row in result]
+    finally:
+        result.close()
+
+
+#: Rows converted at a time by ``stream_rows``.
+STREAM_CHUNK = 2000
+
+
+def stream_rows(statement) -> Iterator[tuple]:
+    """The rows of ``statement`` as ``plain_rows`` gives them, made as they are iterated
+    rather than all at once (``STREAM_CHUNK`` at a time on PostgreSQL)."""
+    result = run_core(statement)
+    try:
+        if result.dialect.name == "postgresql":
+            fetch = result.cursor.fetchmany
+            while chunk := fetch(STREAM_CHUNK):
+                yield from chunk
+        else:
+            for row in result:
+                yield tuple(row)
     finally:
         result.close()
 

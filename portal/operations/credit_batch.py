@@ -32,7 +32,7 @@ from portal.operations.credit import (
     store_breakdowns,
     trim_line_caches,
 )
-from portal.operations.credit_facts import collect_facts_many
+from portal.operations.credit_facts import iter_facts
 from portal.rules import credit_rulebook
 from scoring.credit import compute_facility_score
 
@@ -73,34 +73,37 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
     ]
     if not facilities:
         return 0
-    facts = collect_facts_many(facilities, as_of)
     rb = credit_rulebook()
     now = utcnow()
     trigger = trigger[:80]
+    # Only what the history needs of each result: its items go once its breakdown is
+    # taken, so a batch's memory is reused facility after facility.
     results, by_key = [], {}
     trim_line_caches()
-    for f in facilities:
-        r = compute_facility_score(facts[f[0]], as_of, rb)
+    for f, facts in iter_facts(facilities, as_of):
+        r = compute_facility_score(facts, as_of, rb)
         breakdown = breakdown_of(r)
         key = (f[0], breakdown.digest)
         by_key[key] = breakdown
-        results.append((f, r, key))
+        results.append((f, r.cycle, r.as_of, r.graded, r.score, r.grade, r.rulebook_version,
+                        r.caps, r.reason, key))  # fmt: skip
     breakdown_ids = store_breakdowns(by_key, now)
     history, current, changed = [], [], 0
     caps_json = {(): "[]"}  # by caps tuple: a handful of distinct ones per batch
-    for (fid, _start, _status, _blacklisted, grade, score), r, key in results:
-        caps = caps_json.get(r.caps)
-        if caps is None:
-            caps = caps_json[r.caps] = dumps(list(r.caps))
+    for (fid, _s, _t, _b, was_grade, was_score), *result, caps, reason, key in results:
+        cycle, on, graded, score, grade, version = result
+        caps_text = caps_json.get(caps)
+        if caps_text is None:
+            caps_text = caps_json[caps] = dumps(list(caps))
         history.append(
             (
-                fid, r.cycle, r.as_of, now, r.graded, r.score, r.grade, grade, score,
-                r.rulebook_version, breakdown_ids[key], caps, r.reason, trigger, None,
+                fid, cycle, on, now, graded, score, grade, was_grade, was_score, version,
+                breakdown_ids[key], caps_text, reason, trigger, None,
             )
         )  # fmt: skip
-        if (r.grade, r.score) != (grade, score):
-            current.append((fid, r.grade, r.score))
-            changed += r.grade != grade
+        if (grade, score) != (was_grade, was_score):
+            current.append((fid, grade, score))
+            changed += grade != was_grade
     _write_batch(history, current, now)
     # Objects already in the session must not keep stale current-grade values.
     db.session.expire_all()

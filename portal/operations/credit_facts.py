@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
+from itertools import groupby
 from operator import itemgetter
 
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ from portal.models.inspections import Finding, FindingStatus
 from portal.models.points import PointRecord, PointRestoration
 from portal.models.staff import StaffMember
 from portal.models.user import User
-from portal.operations.bulk import id_filters, in_filters, plain_rows, run_core
+from portal.operations.bulk import id_filters, in_filters, plain_rows, run_core, stream_rows
 from portal.operations.pledges import pledge_credit_facts_many
 from portal.rules import credit_rulebook, staff_points_rulebook, taxonomy
 from scoring import staff_points as points_engine
@@ -68,38 +69,58 @@ _FACILITY_FACTS = itemgetter(0, 1, 2, 3)
 def collect_facts_many(facilities: Sequence[tuple], as_of: date) -> dict[int, FacilityFacts]:
     """Facts for many facilities, each a row that starts (id, agreement_start, status,
     blacklisted): a batch's plain rows, or ``facility_row`` of one."""
+    return {row[0]: facts for row, facts in iter_facts(facilities, as_of)}
+
+
+def iter_facts(facilities: Sequence[tuple], as_of: date) -> Iterator[tuple[tuple, FacilityFacts]]:
+    """(row, facts) of each facility of ``collect_facts_many``, in order. With the rows
+    in ascending id order (a batch's), findings are read as they come, a facility at a
+    time: a batch never holds all of its facilities' findings at once, so its memory is
+    reused facility after facility instead of growing by tens of MiB."""
     db.session.flush()  # the queries below run on the connection, without autoflush
     rb = credit_rulebook()
     ids = [f[0] for f in facilities]
     wanted = set(ids)
-    findings = _finding_facts(ids, wanted, as_of, rb)
     repairs = _repair_facts(ids, wanted, as_of)
     adjustments = _adjustment_facts(ids, wanted, as_of)
     sanctions = _staff_sanction_facts(ids, wanted, as_of)
     pledges = pledge_credit_facts_many(ids, as_of)
+    groups = _finding_groups(ids, wanted, as_of, rb)
+    streamed = all(a < b for a, b in zip(ids, ids[1:], strict=False))
+    if streamed:
+        findings = None
+        pending = next(groups, None)
+    else:
+        findings = dict(groups)
     terminated = FacilityStatus.TERMINATED
-    # Positional: a batch builds thousands (the fields are FacilityFacts' in order; tip-offs
-    # join once verified tip-offs are recorded in the portal).
-    return {
-        fid: FacilityFacts(
-            fid, start, status == terminated, bool(blacklisted),
-            tuple(findings.get(fid, ())), tuple(pledges.get(fid, ())),
-            tuple(sanctions.get(fid, ())), (), tuple(repairs.get(fid, ())),
-            tuple(adjustments.get(fid, ())),
-        )
-        for fid, start, status, blacklisted in map(_FACILITY_FACTS, facilities)
-    }  # fmt: skip
+    for row in facilities:
+        fid, start, status, blacklisted = _FACILITY_FACTS(row)
+        if findings is not None:
+            found = findings.get(fid, ())
+        elif pending is not None and pending[0] == fid:
+            found = pending[1]
+            pending = next(groups, None)
+        else:
+            found = ()
+        # Positional: a batch builds thousands (the fields are FacilityFacts' in order;
+        # tip-offs join once verified tip-offs are recorded in the portal).
+        yield row, FacilityFacts(
+            fid, start, status == terminated, bool(blacklisted), tuple(found),
+            tuple(pledges.get(fid, ())), tuple(sanctions.get(fid, ())), (),
+            tuple(repairs.get(fid, ())), tuple(adjustments.get(fid, ())),
+        )  # fmt: skip
 
 
-def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
+def _finding_groups(ids, wanted, as_of, rb) -> Iterator[tuple[int, list[FindingFact]]]:
+    """(facility id, its counted findings) for the facilities that have any, in facility
+    order, read from the database as they come."""
     # (label, class) by category code: a batch turns hundreds of thousands of rows into
     # facts, so this loop stays lean (plain driver rows, tuples built directly).
     categories = {code: (c.label, c.cls) for code, c in taxonomy().items()}
-    out: dict[int, list[FindingFact]] = {}
     start = findings_horizon(as_of, rb)
     make, fact = tuple.__new__, FindingFact
     for where in id_filters(Finding.facility_id, ids):
-        rows = plain_rows(
+        rows = stream_rows(
             select(
                 Finding.id,
                 Finding.facility_id,
@@ -117,21 +138,24 @@ def _finding_facts(ids, wanted, as_of, rb) -> dict[int, list[FindingFact]]:
             # The covering index's order (ix_finding_credit), which is the engine's too.
             .order_by(Finding.facility_id, Finding.decision_date, Finding.id)
         )
-        for fid, facility_id, code, decided, amount, corrected in rows:
-            label_cls = categories.get(code)
-            if label_cls is None:
-                # The taxonomy file was replaced without this code: count it as general.
-                log.warning("finding %s has unknown category %r", fid, code)
-                label_cls = (code, "general")
-            facts = out.get(facility_id)
-            if facts is None:
-                if facility_id not in wanted:
-                    continue
-                facts = out[facility_id] = []
-            facts.append(
-                make(fact, (fid, code, label_cls[0], label_cls[1], decided, amount, corrected))
-            )
-    return out
+        for facility_id, group in groupby(rows, key=_FACILITY_OF_FINDING):
+            if facility_id not in wanted:
+                continue
+            facts = []
+            append = facts.append
+            for fid, _facility, code, decided, amount, corrected in group:
+                label_cls = categories.get(code)
+                if label_cls is None:
+                    # The taxonomy file was replaced without this code: count it as general.
+                    log.warning("finding %s has unknown category %r", fid, code)
+                    label_cls = (code, "general")
+                append(
+                    make(fact, (fid, code, label_cls[0], label_cls[1], decided, amount, corrected))
+                )
+            yield facility_id, facts
+
+
+_FACILITY_OF_FINDING = itemgetter(1)
 
 
 def _repair_facts(ids, wanted, as_of) -> dict[int, list[RepairFact]]:

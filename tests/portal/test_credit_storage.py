@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from portal.extensions import db as _db
 from portal.models.credit import CreditBreakdown, CreditGrade
 from portal.models.inspections import Finding, FindingStatus
-from portal.operations.bulk import plain_rows
+from portal.operations.bulk import plain_rows, stream_rows
 from portal.operations.credit import (
     all_facility_ids,
     breakdown_digest,
@@ -29,6 +29,7 @@ from portal.operations.credit import (
     recompute_grade,
 )
 from portal.operations.credit_batch import recompute_all
+from portal.operations.credit_facts import collect_facts_many, facility_row
 from tests.conftest import make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors, varied_result
 from tests.credit_migration_helpers import add_history, history_keys, insert_facility
@@ -114,6 +115,28 @@ def test_plain_rows_match_core_rows(db, make_facility, make_user):
     plain = plain_rows(statement)
     assert plain == [tuple(r) for r in db.session.execute(statement)]
     assert [type(v) for v in plain[0]] == [int, int, str, date, int, bool]
+    assert list(stream_rows(statement)) == plain
+
+
+def test_facts_read_as_they_come_match_facts_read_at_once(db, make_facility, make_user):
+    """A batch's facilities in id order read their findings a facility at a time; in any
+    other order all at once: the same facts."""
+    facilities = [make_facility() for _ in range(4)]
+    one, two = two_inspectors(make_user)
+    for facility, categories in ((facilities[0], ["inflated_charges"]),
+                                 (facilities[2], ["inflated_charges", "upcoding"]),
+                                 (facilities[3], ["upcoding"])):  # fmt: skip
+        found = inspection(one, facility, [one, two])
+        for category in categories:
+            confirmed_finding(one, found, category=category)
+    rows = sorted(facility_row(f) for f in facilities)
+    streamed = collect_facts_many(rows, TODAY)
+    assert streamed == collect_facts_many(rows[::-1], TODAY)
+    assert [len(streamed[row[0]].findings) for row in rows] == [1, 0, 2, 1]
+    assert [f.category for f in streamed[rows[2][0]].findings] == [
+        "inflated_charges",
+        "upcoding",
+    ]
 
 
 def test_migration_0006_moves_breakdowns_and_back(fresh_database_url, tmp_path):
