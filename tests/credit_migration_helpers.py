@@ -34,3 +34,15 @@ def add_history(facility: int, breakdown: int) -> None:
             "'2026-06-15', '2026-06-15 00:00:00+00', true, 95, 'A', '2026.1', :b, '[]', '', "
             "'batch')"
         ), {"f": facility, "b": breakdown})  # fmt: skip
+
+
+def two_facilities_with_a_breakdown_each() -> None:
+    """Facilities 1 and 2, each with an empty breakdown of the same id, stored as JSON
+    items (as before migration 0017)."""
+    with _db.engine.begin() as conn:
+        for fid in (1, 2):
+            insert_facility(conn, fid)
+            conn.execute(sa.text(
+                "INSERT INTO credit_breakdown (id, facility_id, digest, items, created_at) "
+                "VALUES (:id, :id, :d, '[]', '2026-06-01 00:00:00+00')"
+            ), {"id": fid, "d": str(fid) * 32})  # fmt: skip

@@ -10,21 +10,16 @@ from flask_migrate import downgrade, upgrade
 
 from portal.extensions import db as _db
 from tests.conftest import make_app
-from tests.credit_migration_helpers import add_history, history_keys, insert_facility
+from tests.credit_migration_helpers import (
+    add_history,
+    history_keys,
+    insert_facility,
+    two_facilities_with_a_breakdown_each,
+)
 
 ACTOR = (("actor_id",), "user_account", ("id",))
 COMPOSITE = (("breakdown_id", "facility_id"), "credit_breakdown", ("id", "facility_id"))
 MESSAGE = "信用评价记录（credit_grade）须指向本机构的评分明细（credit_breakdown）"
-
-
-def _two_facilities_with_a_breakdown_each() -> None:
-    with _db.engine.begin() as conn:
-        for fid in (1, 2):
-            insert_facility(conn, fid)
-            conn.execute(sa.text(
-                "INSERT INTO credit_breakdown (id, facility_id, digest, items, created_at) "
-                "VALUES (:id, :id, :d, '[]', '2026-06-01 00:00:00+00')"
-            ), {"id": fid, "d": str(fid) * 32})  # fmt: skip
 
 
 def _history_count() -> int:
@@ -55,7 +50,7 @@ def test_migration_0016_checks_the_breakdown_by_trigger_and_back(fresh_database_
     app = make_app(fresh_database_url, str(tmp_path / "instance"))
     with app.app_context():
         upgrade(revision="0015")
-        _two_facilities_with_a_breakdown_each()
+        two_facilities_with_a_breakdown_each()
         add_history(1, 1)
         upgrade(revision="0016")
         with _db.engine.connect() as conn:

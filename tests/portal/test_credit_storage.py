@@ -32,7 +32,12 @@ from portal.operations.credit_batch import recompute_all
 from portal.operations.credit_facts import collect_facts_many, facility_row
 from tests.conftest import make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors, varied_result
-from tests.credit_migration_helpers import add_history, history_keys, insert_facility
+from tests.credit_migration_helpers import (
+    add_history,
+    history_keys,
+    insert_facility,
+    two_facilities_with_a_breakdown_each,
+)
 
 
 def _count(model) -> int:
@@ -331,13 +336,7 @@ def test_migration_0011_one_foreign_key_for_breakdown_and_facility(
     actor = (("actor_id",), "user_account", ("id",))
     with app.app_context():
         upgrade(revision="0010")
-        with _db.engine.begin() as conn:
-            for fid in (1, 2):
-                insert_facility(conn, fid)
-                conn.execute(sa.text(
-                    "INSERT INTO credit_breakdown (id, facility_id, digest, items, created_at) "
-                    "VALUES (:id, :id, :d, '[]', '2026-06-01 00:00:00+00')"
-                ), {"id": fid, "d": str(fid) * 32})  # fmt: skip
+        two_facilities_with_a_breakdown_each()
         add_history(1, 1)
         upgrade(revision="0011")
         with _db.engine.connect() as conn:
