@@ -35,6 +35,22 @@ def plain_rows(statement) -> list[tuple]:
         result.close()
 
 
+def array_literal(values: Iterable) -> str:
+    """A PostgreSQL array literal (``'{1,2,NULL}'``, to cast in the statement) of values
+    whose text needs no quoting: integers, decimals, hexadecimal digests; None is NULL.
+    Built at C speed: psycopg dumps a list element by element, about 1 µs each, which
+    for the arrays of a batch of 5,000 facilities was most of a statement's cost."""
+    return "{" + ",".join(["NULL" if v is None else str(v) for v in values]) + "}"
+
+
+def quoted_array_literal(values: Iterable[str | None]) -> str:
+    """``array_literal`` of strings of any content, each quoted."""
+    return "{" + ",".join([
+        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    ]) + "}"  # fmt: skip
+
+
 #: Rows converted at a time by ``stream_rows``.
 STREAM_CHUNK = 2000
 

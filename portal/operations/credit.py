@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.models.credit import CreditBreakdown, CreditBreakdownLine, CreditGrade
 from portal.models.facility import Facility
 from portal.models.points import PointRecord
-from portal.operations.bulk import CHUNK, run_core
+from portal.operations.bulk import CHUNK, array_literal, quoted_array_literal, run_core
 from portal.operations.credit_facts import collect_facts
 from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
@@ -224,15 +224,14 @@ def store_breakdowns(
     keys = sorted(breakdowns)
     postgresql = connection.dialect.name == "postgresql"
     if postgresql:
-        # One probe of the unique (facility, digest) index per key; the arrays go in
-        # binary (%b), which costs a third of text arrays to send and parse.
+        # One probe of the unique (facility, digest) index per key.
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:
             cursor.execute(
                 "SELECT b.facility_id, b.digest, b.id FROM credit_breakdown b "
-                "JOIN unnest(%b::integer[], %b::varchar[]) AS k(f, d) "
+                "JOIN unnest(%s::integer[], %s::varchar[]) AS k(f, d) "
                 "ON b.facility_id = k.f AND b.digest = k.d",
-                ([f for f, _d in keys], [d for _f, d in keys]),
+                (array_literal(f for f, _d in keys), array_literal(d for _f, d in keys)),
             )
             ids.update(((f, d), i) for f, d, i in cursor.fetchall())
     else:
@@ -305,7 +304,7 @@ def _line_ids(tokens: set[bytes]) -> dict[bytes, int]:
         if connection.dialect.name == "postgresql":
             # One statement for them all, in token order (two batches adding the same lines
             # add them in the same order, so neither waits on a line the other waits for).
-            columns = [list(column) for column in zip(*lines, strict=True)]
+            points, rules, source_types, labels, changes_on = zip(*lines, strict=True)
             with db.engine.begin() as own:
                 own.exec_driver_sql(
                     "INSERT INTO credit_breakdown_line "
@@ -313,8 +312,12 @@ def _line_ids(tokens: set[bytes]) -> dict[bytes, int]:
                     "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::varchar[], "
                     "%s::varchar[], %s::text[], %s::date[]) ORDER BY 1 "
                     "ON CONFLICT (token) DO NOTHING",
-                    (missing, *columns),
-                )
+                    (
+                        array_literal(missing), array_literal(points),
+                        quoted_array_literal(rules), quoted_array_literal(source_types),
+                        quoted_array_literal(labels), array_literal(changes_on),
+                    ),
+                )  # fmt: skip
                 found.update(_line_ids_of(own, missing))
         else:
             connection.execute(
@@ -336,7 +339,7 @@ def _line_ids_of(connection, tokens: list[str]) -> dict[str, int]:
         with connection.connection.driver_connection.cursor() as cursor:
             cursor.execute(
                 "SELECT token, id FROM credit_breakdown_line WHERE token = ANY(%s::varchar[])",
-                (tokens,),
+                (array_literal(tokens),),
             )
             return dict(cursor.fetchall())
     token = CreditBreakdownLine.__table__.c.token

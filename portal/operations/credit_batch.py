@@ -23,7 +23,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import CreditGrade
 from portal.models.facility import Facility
-from portal.operations.bulk import in_filters, plain_rows
+from portal.operations.bulk import array_literal, in_filters, plain_rows, quoted_array_literal
 from portal.operations.credit import (
     SET_CURRENT,
     all_facility_ids,
@@ -135,9 +135,9 @@ def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
             ids, grades, scores = zip(*current, strict=True)
             cursor.execute(
                 "UPDATE facility SET credit_grade = v.g, credit_score = v.s, graded_at = %s "
-                "FROM unnest(%b::integer[], %b::varchar[], %b::numeric[]) AS v(id, g, s) "
+                "FROM unnest(%s::integer[], %s::varchar[], %s::numeric[]) AS v(id, g, s) "
                 "WHERE facility.id = v.id",
-                (now, list(ids), list(grades), list(scores)),
+                (now, array_literal(ids), quoted_array_literal(grades), array_literal(scores)),
             )
 
 

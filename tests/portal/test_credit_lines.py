@@ -143,3 +143,15 @@ def test_migration_0017_moves_items_to_lines_and_back(fresh_database_url, tmp_pa
             assert [json.loads(i) if isinstance(i, str) else i for (i,) in rows] == stored
             assert "credit_breakdown_line" not in sa.inspect(conn).get_table_names()
         _db.engine.dispose()
+
+
+def test_lines_of_any_text_read_back_alike(db, make_facility):
+    """Labels and rules go to the database as array literals: quotes, backslashes,
+    braces, commas, NULL and blanks come back as they were."""
+    labels = ['a "quoted" \\ label\n', "NULL", "{1,2}", " 带空格 ", "", 'x\\"y']
+    items = tuple(
+        Item(Decimal(f"-{n}.5"), f"rule,{n}", None if n % 2 else "src}", n, label, None)
+        for n, label in enumerate(labels)
+    )
+    result = varied_result(items=items, adjustments=())
+    assert _store(make_facility().id, result).items == breakdown_json(result)
