@@ -30,7 +30,13 @@ from portal.extensions import db
 from portal.models.credit import CreditBreakdown, CreditBreakdownLine, CreditGrade
 from portal.models.facility import Facility
 from portal.models.points import PointRecord
-from portal.operations.bulk import CHUNK, array_literal, quoted_array_literal, run_core
+from portal.operations.bulk import (
+    CHUNK,
+    array_literal,
+    plain_rows,
+    quoted_array_literal,
+    run_core,
+)
 from portal.operations.credit_facts import collect_facts
 from portal.operations.locks import lock_row
 from portal.rules import credit_rulebook
@@ -366,7 +372,7 @@ def _breakdown_sequence(connection) -> str:
 
 
 def all_facility_ids() -> list[int]:
-    return list(db.session.scalars(select(Facility.id).order_by(Facility.id)))
+    return [i for (i,) in plain_rows(select(Facility.id).order_by(Facility.id))]
 
 
 def recompute_after_points(record: PointRecord, trigger: str, *, today: date, actor=None) -> None:

@@ -270,6 +270,12 @@ def _lowest_sanction() -> int:
     return min([*suspend, rb.terminate_at, rb.single_record_at])
 
 
+#: From this many facilities on, the people who reach a sanction are found once over the
+#: cycle's point records rather than person by person (a batch: 16 ms against 10 ms for
+#: 5,000 facilities; one facility: a few index probes against reading the whole cycle).
+HEAVY_FIRST_FROM = 500
+
+
 def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFact]]:
     """Suspensions and terminations this cycle of people with live point records at the
     facility this cycle, counted where those records helped reach the threshold.
@@ -277,9 +283,11 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
     One query per batch finds the (facility, person) pairs that matter: the person's
     earliest live record at the facility this cycle, for people whose live points this
     cycle reach the lowest sanction (restorations only ever lower a total); their standing
-    comes from the staff-points engine. The total is a subquery per pair on the staff_id
-    index, a plan that stays linear even as a generic prepared plan (a join with a grouped
-    subquery was estimated at one row and rescanned per pair)."""
+    comes from the staff-points engine. For a few facilities the total is a subquery per
+    pair on the staff_id index, a plan that stays linear even as a generic prepared plan;
+    for many (``HEAVY_FIRST_FROM``) the people over it are found once, in a materialized
+    CTE (not merged into the join, whose grouped side was estimated at one row and
+    rescanned per pair)."""
     out: dict[int, list[StaffSanctionFact]] = defaultdict(list)
     here, anyone = _HERE, _ANYONE
 
@@ -291,23 +299,42 @@ def _staff_sanction_facts(ids, wanted, as_of) -> dict[int, list[StaffSanctionFac
         )
 
     first_record: dict[tuple[int, int], date] = {}
+    many = len(ids) >= HEAVY_FIRST_FROM
     for where in id_filters(here.facility_id, ids):
-        pairs = (
-            select(here.staff_id, here.facility_id, func.min(here.decided_on).label("first"))
-            .where(where, *live(here))
-            .group_by(here.staff_id, here.facility_id)
-            .subquery()
-        )
-        total = (
-            select(func.sum(anyone.points))
-            .where(anyone.staff_id == pairs.c.staff_id, *live(anyone))
-            .scalar_subquery()
-        )
-        for facility_id, staff_id, first in plain_rows(
-            select(pairs.c.facility_id, pairs.c.staff_id, pairs.c.first).where(
+        if many:
+            # Many facilities: the people whose cycle total reaches a sanction, found once
+            # over the cycle's records (materialized, so it is not rescanned per pair).
+            heavy = (
+                select(anyone.staff_id)
+                .where(*live(anyone))
+                .group_by(anyone.staff_id)
+                .having(func.sum(anyone.points) >= _lowest_sanction())
+                .cte("heavy")
+            )
+            if db.session.get_bind().dialect.name == "postgresql":
+                heavy = heavy.prefix_with("MATERIALIZED")
+            statement = (
+                select(here.facility_id, here.staff_id, func.min(here.decided_on))
+                .join(heavy, heavy.c.staff_id == here.staff_id)
+                .where(where, *live(here))
+                .group_by(here.staff_id, here.facility_id)
+            )
+        else:
+            pairs = (
+                select(here.staff_id, here.facility_id, func.min(here.decided_on).label("first"))
+                .where(where, *live(here))
+                .group_by(here.staff_id, here.facility_id)
+                .subquery()
+            )
+            total = (
+                select(func.sum(anyone.points))
+                .where(anyone.staff_id == pairs.c.staff_id, *live(anyone))
+                .scalar_subquery()
+            )
+            statement = select(pairs.c.facility_id, pairs.c.staff_id, pairs.c.first).where(
                 total >= _lowest_sanction()
             )
-        ):
+        for facility_id, staff_id, first in plain_rows(statement):
             if facility_id in wanted:
                 first_record[(facility_id, staff_id)] = first
     if not first_record:

@@ -25,6 +25,7 @@ from portal.models.enums import (
     Severity,
 )
 from portal.models.inspections import FindingStatus
+from portal.operations import credit_facts
 from portal.operations.credit import collect_facts, latest_grade, recompute_grade
 from portal.operations.credit_appeals import decide_credit_appeal, file_credit_appeal
 from portal.operations.credit_batch import recompute_batch
@@ -263,7 +264,9 @@ def test_a_restoration_that_lifts_a_suspension_restores_the_grades(
     assert (after["standing"], after["total"]) == ("normal", 8)
 
 
-def test_staff_sanction_facts_match_the_points_module(db, make_facility, make_staff, people):
+def test_staff_sanction_facts_match_the_points_module(
+    db, make_facility, make_staff, people, monkeypatch
+):
     """The batch query keeps only people whose points can reach a sanction; the facts must
     be those the points module's standings give, at every facility where a live record
     this cycle came on or before the sanction's start."""
@@ -309,6 +312,10 @@ def test_staff_sanction_facts_match_the_points_module(db, make_facility, make_st
                     expected[facility.id].append(
                         StaffSanctionFact(s.record_id, person.staff_code, s.kind.value, s.start)
                     )
+    facts = collect_facts_many([facility_row(f) for f in (a, b, c)], TODAY)
+    assert {f: list(facts[f].staff_sanctions) for f in expected} == expected
+    # The same when the people over the threshold are found once, as for a large batch.
+    monkeypatch.setattr(credit_facts, "HEAVY_FIRST_FROM", 1)
     facts = collect_facts_many([facility_row(f) for f in (a, b, c)], TODAY)
     assert {f: list(facts[f].staff_sanctions) for f in expected} == expected
     # The case is not empty: the heavy person's sanction counts at a and b, not at c.
