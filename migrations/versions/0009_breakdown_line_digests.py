@@ -26,7 +26,7 @@ LINE_KEYS = ("points", "rule", "source_type", "label", "changes_on")
 
 
 def _line_digest(items: list[dict]) -> str:
-    # As portal.operations.credit.items_digest (a test holds them equal).
+    # As portal.operations.credit_breakdowns.items_digest (a test holds them equal).
     tokens = []
     for item in items:
         points, rule, source_type, label, changes_on = (item[k] for k in LINE_KEYS)

@@ -52,7 +52,7 @@ breakdown_table = sa.Table(
 
 
 def _token(item: dict) -> str:
-    # As portal.operations.credit._line_token (a test holds them equal).
+    # As portal.operations.credit_breakdowns._line_token (a test holds them equal).
     points, rule, source_type, label, changes_on = (item[k] for k in LINE_KEYS)
     text = json.dumps([float(points), rule, source_type, label, changes_on], ensure_ascii=False)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

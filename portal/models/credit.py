@@ -69,7 +69,8 @@ class CreditBreakdownLine(db.Model):
     __tablename__ = "credit_breakdown_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: BLAKE2b (128-bit, hex) of the line (``line_token`` in ``portal.operations.credit``).
+    #: BLAKE2b (128-bit, hex) of the line (``_token_of`` in
+    #: ``portal.operations.credit_breakdowns``).
     token: Mapped[str] = mapped_column(String(32), unique=True)
     points: Mapped[Decimal] = mapped_column(Numeric(7, 1))
     rule: Mapped[str] = mapped_column(String(60))
@@ -94,7 +95,7 @@ class CreditBreakdown(db.Model):
     #: 0018).
     facility_id: Mapped[int]
     #: BLAKE2b (128-bit, hex) of the items, line by line (``items_digest`` in
-    #: ``portal.operations.credit``).
+    #: ``portal.operations.credit_breakdowns``).
     digest: Mapped[str] = mapped_column(String(32))
     #: The items in order, each ``<line id>:<source id>`` (no source id after the colon
     #: when the item names no record), separated by spaces; see ``items``.

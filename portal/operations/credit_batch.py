@@ -24,14 +24,8 @@ from portal.extensions import db
 from portal.models.credit import CreditGrade
 from portal.models.facility import Facility
 from portal.operations.bulk import array_literal, in_filters, plain_rows, quoted_array_literal
-from portal.operations.credit import (
-    SET_CURRENT,
-    all_facility_ids,
-    breakdown_of,
-    dumps,
-    store_breakdowns,
-    trim_line_caches,
-)
+from portal.operations.credit import SET_CURRENT, all_facility_ids, dumps
+from portal.operations.credit_breakdowns import breakdown_of, store_breakdowns, trim_line_caches
 from portal.operations.credit_facts import iter_facts
 from portal.rules import credit_rulebook
 from scoring.credit import compute_facility_score

@@ -16,14 +16,17 @@ from sqlalchemy import func, select
 from portal.database import utcnow
 from portal.extensions import db as _db
 from portal.models.credit import CreditBreakdown, CreditBreakdownLine, breakdown_items
-from portal.operations.credit import (
+from portal.operations.credit import latest_grade
+from portal.operations.credit_batch import recompute_all
+from portal.operations.credit_breakdowns import (
+    _line_of,
+    _token_of,
     breakdown_json,
     breakdown_of,
     items_digest,
-    latest_grade,
     store_breakdowns,
+    stored_items,
 )
-from portal.operations.credit_batch import recompute_all
 from scoring.credit import Item
 from tests.conftest import make_app
 from tests.credit_helpers import (
@@ -127,8 +130,12 @@ def test_migration_0017_moves_items_to_lines_and_back(fresh_database_url, tmp_pa
             rows = _db.session.scalars(select(CreditBreakdown).order_by(CreditBreakdown.id))
             assert [row.items for row in rows] == stored
             # Five distinct lines: four items, the grade adjustment's line and (in the second)
-            # none new.
+            # none new; their tokens are those a recompute looks lines up by.
             assert _line_count() == 5
+            computed = {
+                _token_of(line).hex() for line in map(_line_of, stored_items(varied_result()))
+            }
+            assert set(_db.session.scalars(select(CreditBreakdownLine.token))) == computed
             _db.session.remove()
         # The history's check still holds on SQLite, whose copy of the table drops it.
         with pytest.raises(sa.exc.IntegrityError), _db.engine.begin() as conn:

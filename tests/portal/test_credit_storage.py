@@ -20,15 +20,9 @@ from portal.extensions import db as _db
 from portal.models.credit import CreditBreakdown, CreditGrade
 from portal.models.inspections import Finding, FindingStatus
 from portal.operations.bulk import plain_rows, stream_rows
-from portal.operations.credit import (
-    all_facility_ids,
-    breakdown_digest,
-    breakdown_json,
-    items_digest,
-    latest_grade,
-    recompute_grade,
-)
+from portal.operations.credit import all_facility_ids, latest_grade, recompute_grade
 from portal.operations.credit_batch import recompute_all
+from portal.operations.credit_breakdowns import breakdown_digest, breakdown_json, items_digest
 from portal.operations.credit_facts import collect_facts_many, facility_row
 from tests.conftest import make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors, varied_result
