@@ -62,46 +62,43 @@ def collect_facts(facility, as_of: date) -> FacilityFacts:
     return collect_facts_many([facility_row(facility)], as_of)[facility.id]
 
 
-#: The columns ``collect_facts_many`` reads of each facility row.
+#: The columns ``collect_facts_many`` reads of each facility row, and its id.
 _FACILITY_FACTS = itemgetter(0, 1, 2, 3)
+_FACILITY_ID = itemgetter(0)
 
 
 def collect_facts_many(facilities: Sequence[tuple], as_of: date) -> dict[int, FacilityFacts]:
     """Facts for many facilities, each a row that starts (id, agreement_start, status,
     blacklisted): a batch's plain rows, or ``facility_row`` of one."""
-    return {row[0]: facts for row, facts in iter_facts(facilities, as_of)}
+    rows = sorted({row[0]: row for row in facilities}.values(), key=_FACILITY_ID)
+    return {row[0]: facts for row, facts in iter_facts(rows, as_of)}
 
 
 def iter_facts(facilities: Sequence[tuple], as_of: date) -> Iterator[tuple[tuple, FacilityFacts]]:
-    """(row, facts) of each facility of ``collect_facts_many``, in order. With the rows
-    in ascending id order (a batch's), findings are read as they come, a facility at a
+    """(row, facts) of each facility of ``collect_facts_many``, whose rows come here in
+    ascending id order (a batch's are). Findings are read as they come, a facility at a
     time: a batch never holds all of its facilities' findings at once, so its memory is
     reused facility after facility instead of growing by tens of MiB."""
+    ids = [f[0] for f in facilities]
+    if any(a >= b for a, b in zip(ids, ids[1:], strict=False)):
+        raise ValueError("iter_facts takes facilities in ascending id order, each once")
     db.session.flush()  # the queries below run on the connection, without autoflush
     rb = credit_rulebook()
-    ids = [f[0] for f in facilities]
     wanted = set(ids)
     repairs = _repair_facts(ids, wanted, as_of)
     adjustments = _adjustment_facts(ids, wanted, as_of)
     sanctions = _staff_sanction_facts(ids, wanted, as_of)
     pledges = pledge_credit_facts_many(ids, as_of)
+    # Both in id order: the next facility with findings is the one at hand, or a later one.
     groups = _finding_groups(ids, wanted, as_of, rb)
-    streamed = all(a < b for a, b in zip(ids, ids[1:], strict=False))
-    if streamed:
-        findings = None
-        pending = next(groups, None)
-    else:
-        findings = dict(groups)
+    pending = next(groups, None)
     terminated = FacilityStatus.TERMINATED
     for row in facilities:
         fid, start, status, blacklisted = _FACILITY_FACTS(row)
-        if findings is not None:
-            found = findings.get(fid, ())
-        elif pending is not None and pending[0] == fid:
+        found = ()
+        if pending is not None and pending[0] == fid:
             found = pending[1]
             pending = next(groups, None)
-        else:
-            found = ()
         # Positional: a batch builds thousands (the fields are FacilityFacts' in order;
         # tip-offs join once verified tip-offs are recorded in the portal).
         yield row, FacilityFacts(

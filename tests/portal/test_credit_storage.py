@@ -22,8 +22,8 @@ from portal.models.inspections import Finding, FindingStatus
 from portal.operations.bulk import plain_rows, stream_rows
 from portal.operations.credit import all_facility_ids, latest_grade, recompute_grade
 from portal.operations.credit_batch import recompute_all
-from portal.operations.credit_breakdowns import breakdown_digest, breakdown_json, items_digest
-from portal.operations.credit_facts import collect_facts_many, facility_row
+from portal.operations.credit_breakdowns import breakdown_json, breakdown_of, items_digest
+from portal.operations.credit_facts import collect_facts_many, facility_row, iter_facts
 from tests.conftest import make_app
 from tests.credit_helpers import TODAY, confirmed_finding, inspection, two_inspectors, varied_result
 from tests.credit_migration_helpers import (
@@ -42,7 +42,7 @@ def test_breakdown_digest_is_the_digest_of_the_stored_items():
     result = varied_result()
     stored = json.loads(json.dumps(breakdown_json(result)))  # as read back from the database
     for _ in range(2):  # the second time from the line cache
-        assert breakdown_digest(result) == items_digest(stored)
+        assert breakdown_of(result).digest == items_digest(stored)
     # Any difference in content is a different digest: a source, a label, the order, a
     # grade set by hand, a date.
     items = result.items
@@ -54,10 +54,10 @@ def test_breakdown_digest_is_the_digest_of_the_stored_items():
         varied_result(items=(items[0]._replace(changes_on=None), *items[1:])),
         varied_result(items=(items[0]._replace(points=Decimal("-5.1")), *items[1:])),
     ]
-    digests = {breakdown_digest(r) for r in [result, *others]}
+    digests = {breakdown_of(r).digest for r in [result, *others]}
     assert len(digests) == 1 + len(others)
     for other in others:
-        assert breakdown_digest(other) == items_digest(breakdown_json(other))
+        assert breakdown_of(other).digest == items_digest(breakdown_json(other))
 
 
 def test_same_facts_share_one_breakdown_and_keep_graded_at(db, make_facility, make_user):
@@ -118,8 +118,8 @@ def test_plain_rows_match_core_rows(db, make_facility, make_user):
 
 
 def test_facts_read_as_they_come_match_facts_read_at_once(db, make_facility, make_user):
-    """A batch's facilities in id order read their findings a facility at a time; in any
-    other order all at once: the same facts."""
+    """Findings are read a facility at a time, merged with the facilities in id order:
+    facilities given in any order get each their own findings."""
     facilities = [make_facility() for _ in range(4)]
     one, two = two_inspectors(make_user)
     for facility, categories in ((facilities[0], ["inflated_charges"]),
@@ -299,7 +299,7 @@ def test_migration_0009_digests_by_line_and_back(fresh_database_url, tmp_path):
 
         upgrade(revision="0009")
         assert rows() == [(items_digest(i), i) for i in stored]
-        assert rows()[0][0] == breakdown_digest(varied_result())
+        assert rows()[0][0] == breakdown_of(varied_result()).digest
         downgrade(revision="0008")
         assert rows() == list(zip(text_digests, stored, strict=True))
         _db.engine.dispose()
@@ -360,3 +360,9 @@ def test_migration_0011_one_foreign_key_for_breakdown_and_facility(
             assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0010"
             assert len(history_keys(conn)) == 3
         _db.engine.dispose()
+
+
+def test_iter_facts_refuses_facilities_out_of_order(db, make_facility):
+    rows = sorted(facility_row(make_facility()) for _ in range(2))
+    with pytest.raises(ValueError, match="ascending id order"):
+        list(iter_facts(rows[::-1], TODAY))
