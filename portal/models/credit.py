@@ -128,16 +128,25 @@ def breakdown_items(lines: str) -> list[dict]:
     for line_id, _colon, source in refs:
         line = found[int(line_id)]
         items.append(
-            {
-                "points": float(line.points),
-                "rule": line.rule,
-                "source_type": line.source_type,
-                "source_id": int(source) if source else None,
-                "label": line.label,
-                "changes_on": line.changes_on.isoformat() if line.changes_on else None,
-            }
-        )
+            item_json(
+                line.points, line.rule, line.source_type, int(source) if source else None,
+                line.label, line.changes_on,
+            )
+        )  # fmt: skip
     return items
+
+
+def item_json(points, rule, source_type, source_id, label, changes_on) -> dict:
+    """A breakdown item as ``CreditBreakdown.items`` gives it (the fields of
+    ``scoring.credit.Item``: points as a float, the change date in ISO form)."""
+    return {
+        "points": float(points),
+        "rule": rule,
+        "source_type": source_type,
+        "source_id": source_id,
+        "label": label,
+        "changes_on": changes_on.isoformat() if changes_on else None,
+    }
 
 
 #: Trigger of the recompute an approved adjustment causes; the stored trigger adds

@@ -25,9 +25,7 @@ from portal.extensions import db
 from portal.models.credit import CreditGrade
 from portal.models.facility import Facility
 from portal.models.points import PointRecord
-from portal.operations.bulk import (
-    plain_rows,
-)
+from portal.operations.bulk import plain_rows
 from portal.operations.credit_breakdowns import breakdown_of, store_breakdowns, trim_line_caches
 from portal.operations.credit_facts import collect_facts
 from portal.operations.locks import lock_row

@@ -79,13 +79,15 @@ def recompute_batch(facility_ids: Sequence[int], as_of: date, trigger: str = "ba
         breakdown = breakdown_of(r)
         key = (f[0], breakdown.digest)
         by_key[key] = breakdown
-        results.append((f, r.cycle, r.as_of, r.graded, r.score, r.grade, r.rulebook_version,
-                        r.caps, r.reason, key))  # fmt: skip
+        results.append((f[0], f[4], f[5], r.cycle, r.as_of, r.graded, r.score, r.grade,
+                        r.rulebook_version, r.caps, r.reason, key))  # fmt: skip
     breakdown_ids = store_breakdowns(by_key, now)
     history, current, changed = [], [], 0
     caps_json = {(): "[]"}  # by caps tuple: a handful of distinct ones per batch
-    for (fid, _s, _t, _b, was_grade, was_score), *result, caps, reason, key in results:
-        cycle, on, graded, score, grade, version = result
+    for result in results:
+        fid, was_grade, was_score, cycle, on, graded, score, grade, version, caps, reason, key = (
+            result
+        )
         caps_text = caps_json.get(caps)
         if caps_text is None:
             caps_text = caps_json[caps] = dumps(list(caps))

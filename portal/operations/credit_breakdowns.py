@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
-from portal.models.credit import CreditBreakdown, CreditBreakdownLine
+from portal.models.credit import CreditBreakdown, CreditBreakdownLine, item_json
 from portal.operations.bulk import CHUNK, array_literal, quoted_array_literal, run_core
 from scoring.credit import CreditResult, Item
 
@@ -26,17 +26,7 @@ from scoring.credit import CreditResult, Item
 def breakdown_json(result: CreditResult) -> list[dict]:
     """The result's items as stored (``CreditBreakdown.items``): they sum to score minus
     base; a grade set by an approved adjustment appears as a zero-point item naming it."""
-    return [
-        {
-            "points": float(i.points),
-            "rule": i.rule,
-            "source_type": i.source_type,
-            "source_id": i.source_id,
-            "label": i.label,
-            "changes_on": i.changes_on.isoformat() if i.changes_on else None,
-        }
-        for i in stored_items(result)
-    ]
+    return [item_json(*item) for item in stored_items(result)]
 
 
 def stored_items(result: CreditResult) -> tuple[Item, ...]:
@@ -116,10 +106,6 @@ def breakdown_of(result: CreditResult) -> Breakdown:
         tokens = [_token_of(line) for line in map(_line_of, items)]
     sources = list(map(_source_of, items))
     return Breakdown(_digest(tokens, sources), tokens, sources)
-
-
-def breakdown_digest(result: CreditResult) -> str:
-    return breakdown_of(result).digest
 
 
 def items_digest(items: list[dict]) -> str:
