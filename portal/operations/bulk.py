@@ -1,9 +1,10 @@
-"""Helpers for reading many rows at once: id filters that suit a batch, and plain Core
-execution on the session's connection."""
+"""Helpers for reading and writing many rows at once: id filters that suit a batch, plain
+Core execution on the session's connection, array literals and COPY text."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 
 from sqlalchemy import Integer, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -49,6 +50,46 @@ def quoted_array_literal(values: Iterable[str | None]) -> str:
         "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
         for v in values
     ]) + "}"  # fmt: skip
+
+
+#: What COPY's text format escapes in a value.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_field(value) -> str:
+    """``value`` as a field of COPY's text format: None is NULL, booleans t and f, dates
+    and times in ISO 8601 (times with their zone), text escaped, numbers as Python writes
+    them."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("naive datetime refused: store UTC-aware times")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class CopyFields(dict):
+    """``copy_field`` of values by value, each worked out once: for a column that takes
+    a handful of distinct values over a batch's rows (a grade, a reason), where looking
+    the text up costs a tenth of making it. One per column: True and 1 are the same key."""
+
+    def __missing__(self, value) -> str:
+        text = self[value] = copy_field(value)
+        return text
+
+
+def copy_lines(cursor, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """COPY ``lines`` (each a row in COPY's text format, its fields from ``copy_field``,
+    ending in a newline) into ``table``. A batch builds its lines with one f-string each:
+    psycopg's ``write_row`` works out each field's type and text, some 2 µs a row of
+    fifteen fields, five times the f-string's cost."""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write("".join(lines))
 
 
 #: Rows converted at a time by ``stream_rows``.

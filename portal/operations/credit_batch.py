@@ -14,7 +14,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from sqlalchemy import insert, select
@@ -23,7 +23,14 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.models.credit import CreditGrade
 from portal.models.facility import Facility
-from portal.operations.bulk import array_literal, in_filters, plain_rows, quoted_array_literal
+from portal.operations.bulk import (
+    CopyFields,
+    array_literal,
+    copy_lines,
+    in_filters,
+    plain_rows,
+    quoted_array_literal,
+)
 from portal.operations.credit import SET_CURRENT, all_facility_ids, dumps
 from portal.operations.credit_breakdowns import breakdown_of, store_breakdowns, trim_line_caches
 from portal.operations.credit_facts import iter_facts
@@ -124,9 +131,7 @@ def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
     # statement, on the session's own connection (same transaction).
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
-        with cursor.copy(f"COPY credit_grade ({', '.join(HISTORY_COLUMNS)}) FROM STDIN") as copy:
-            for row in history:
-                copy.write_row(row)
+        copy_lines(cursor, "credit_grade", HISTORY_COLUMNS, _history_lines(history))
         if current:
             ids, grades, scores = zip(*current, strict=True)
             cursor.execute(
@@ -135,6 +140,20 @@ def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
                 "WHERE facility.id = v.id",
                 (now, array_literal(ids), quoted_array_literal(grades), array_literal(scores)),
             )
+
+
+def _history_lines(history: list[tuple]) -> Iterator[str]:
+    """``history`` rows as COPY text lines. Ids are integers; every other column takes a
+    handful of values over a batch (one cycle, one time, grades, scores, reasons)."""
+    # One cache per column, in HISTORY_COLUMNS order, but for the two id columns.
+    (cycle, on, computed, graded, score, grade, was_grade, was_score, version, caps, reason,
+     trigger, actor) = (CopyFields() for _ in range(13))  # fmt: skip
+    for fid, c, o, t, g, s, gr, wg, ws, v, bid, cp, r, tr, a in history:
+        yield (
+            f"{fid}\t{cycle[c]}\t{on[o]}\t{computed[t]}\t{graded[g]}\t{score[s]}\t{grade[gr]}"
+            f"\t{was_grade[wg]}\t{was_score[ws]}\t{version[v]}\t{bid}\t{caps[cp]}\t{reason[r]}"
+            f"\t{trigger[tr]}\t{actor[a]}\n"
+        )
 
 
 def recompute_all(

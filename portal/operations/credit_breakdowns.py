@@ -19,7 +19,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
 from portal.models.credit import CreditBreakdown, CreditBreakdownLine, item_json
-from portal.operations.bulk import CHUNK, array_literal, quoted_array_literal, run_core
+from portal.operations.bulk import (
+    CHUNK,
+    array_literal,
+    copy_field,
+    copy_lines,
+    quoted_array_literal,
+    run_core,
+)
 from scoring.credit import CreditResult, Item
 
 
@@ -166,10 +173,18 @@ def store_breakdowns(
                 (_breakdown_sequence(connection), len(new)),
             )
             new_ids = [i for (i,) in cursor.fetchall()]
-            columns = "id, facility_id, digest, lines, created_at"
-            with cursor.copy(f"COPY credit_breakdown ({columns}) FROM STDIN") as copy:
-                for key, bid, text in zip(new, new_ids, texts, strict=True):
-                    copy.write_row((bid, key[0], key[1], text, now))
+            # Digests are hexadecimal and lines texts digits, colons and spaces: fields as
+            # they are.
+            created = copy_field(now)
+            copy_lines(
+                cursor,
+                "credit_breakdown",
+                ("id", "facility_id", "digest", "lines", "created_at"),
+                [
+                    f"{bid}\t{fid}\t{digest}\t{text}\t{created}\n"
+                    for (fid, digest), bid, text in zip(new, new_ids, texts, strict=True)
+                ],
+            )
         ids.update(zip(new, new_ids, strict=True))
         return ids
     table = CreditBreakdown.__table__
