@@ -3,7 +3,6 @@ new-pledge condition resting on a verified scan or on the decider checking the o
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -159,7 +158,7 @@ def test_a_finding_confirmed_after_the_grant_is_not_repaired(db, make_facility, 
     counted = [i.source_id for i in result.items if i.source_type == "finding"]
     assert counted == [late.id]  # the old one repaired, the late one at its 2027 share
     (late_fact,) = [f for f in facts.findings if f.id == late.id]
-    unrepaired = dataclasses.replace(facts, repairs=())
+    unrepaired = facts._replace(repairs=())
     assert finding_schedule(late_fact, result, facts, credit_rulebook()) == finding_schedule(
         late_fact, result, unrepaired, credit_rulebook()
     )

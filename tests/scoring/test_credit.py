@@ -286,7 +286,7 @@ def test_properties(findings, pledges, as_of, new_cls, amount, corrected):
     base = facts(findings=tuple(findings), pledge=tuple(pledges))
     result = compute_facility_score(base, as_of, RB)
     # Deterministic, order-independent.
-    shuffled = replace(base, findings=tuple(reversed(findings)))
+    shuffled = base._replace(findings=tuple(reversed(findings)))
     assert compute_facility_score(shuffled, as_of, RB) == result
     # Bounds, and the breakdown sums to the score.
     assert 0 <= result.score <= RB.base
@@ -294,7 +294,7 @@ def test_properties(findings, pledges, as_of, new_cls, amount, corrected):
     assert result.grade in {b.grade for b in RB.grades}
     # Adding a confirmed finding never raises the score (nor improves the grade) ...
     new = FindingFact(99_999, "x", "违规", new_cls, as_of, amount, corrected)
-    worse = compute_facility_score(replace(base, findings=(*findings, new)), as_of, RB)
+    worse = compute_facility_score(base._replace(findings=(*findings, new)), as_of, RB)
     assert worse.score <= result.score
     assert RB.grade_rank(worse.grade) >= RB.grade_rank(result.grade)
     # ... and revoking it (dropping it from the confirmed facts) restores the score.
