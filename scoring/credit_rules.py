@@ -61,8 +61,10 @@ class CreditRulebook:
     appeal_working_days: int = 15
     #: (month, day) of the cycle year by which a self-inspection report is on time.
     self_correction_deadline: tuple[int, int] = (10, 31)
-    #: Results the engine works out once per rulebook (breakdown lines of findings alike).
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Results the engine works out once per rulebook (breakdown lines of findings alike,
+    #: grade ranks). Not an argument: a rulebook made with ``dataclasses.replace`` starts
+    #: with its own, empty (the results of the one it was made from may not hold).
+    memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def self_correction_deadline_for(self, cycle: int) -> date:
         month, day = self.self_correction_deadline
@@ -78,8 +80,15 @@ class CreditRulebook:
         return next(b for b in self.grades if b.grade == grade)
 
     def grade_rank(self, grade: str) -> int:
-        """0 for the best grade, larger is worse."""
-        return [b.grade for b in self.grades].index(grade)
+        """0 for the best grade, larger is worse. ValueError for a grade not in the
+        rulebook. (Looked up in a table made once: a batch asks for thousands.)"""
+        ranks = self.memo.get("grade_ranks")
+        if ranks is None:
+            ranks = self.memo["grade_ranks"] = {b.grade: i for i, b in enumerate(self.grades)}
+        try:
+            return ranks[grade]
+        except KeyError:
+            raise ValueError(f"{grade!r} is not a grade of the rulebook") from None
 
 
 def load_credit_rulebook(path: Path | str = DEFAULT_CREDIT_RULEBOOK) -> CreditRulebook:
