@@ -180,10 +180,10 @@ def store_breakdowns(
                 cursor,
                 "credit_breakdown",
                 ("id", "facility_id", "digest", "lines", "created_at"),
-                [
+                (
                     f"{bid}\t{fid}\t{digest}\t{text}\t{created}\n"
                     for (fid, digest), bid, text in zip(new, new_ids, texts, strict=True)
-                ],
+                ),
             )
         ids.update(zip(new, new_ids, strict=True))
         return ids

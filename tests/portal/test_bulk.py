@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.models.credit import CreditGrade
 from portal.models.facility import Facility
+from portal.operations import bulk
 from portal.operations.bulk import CopyFields, copy_field, id_filters, in_filters, run_core
 from portal.operations.credit import recompute_grade
 from portal.operations.credit_batch import recompute_batch
@@ -69,9 +70,13 @@ def _last_rows(ids) -> dict[int, CreditGrade]:
     return rows
 
 
-def test_batch_history_rows_match_single_ones_column_by_column(db, make_facility, make_user):
+def test_batch_history_rows_match_single_ones_column_by_column(
+    db, make_facility, make_user, monkeypatch
+):
     """The batch writes its history with COPY text on PostgreSQL: what it writes reads back
-    as what ``recompute_grade`` writes, a trigger of tabs, newlines and backslashes too."""
+    as what ``recompute_grade`` writes, a trigger of tabs, newlines and backslashes too,
+    the last of the chunks it is sent in too."""
+    monkeypatch.setattr(bulk, "COPY_CHUNK", 2)
     fraud, plain = make_facility(), make_facility()
     young = make_facility(agreement_start=date(2026, 8, 1))
     one, two = two_inspectors(make_user)
