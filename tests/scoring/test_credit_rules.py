@@ -13,6 +13,7 @@ from scoring.credit_rules import (
     load_credit_rulebook,
     load_taxonomy,
 )
+from tests.scoring.rulebook_helpers import edited_copy
 
 RB = load_credit_rulebook()
 
@@ -34,12 +35,8 @@ def test_taxonomy_has_every_subject_and_class():
     ],
 )
 def test_bad_rulebook_names_the_entry(tmp_path, old, new, where):
-    text = DEFAULT_CREDIT_RULEBOOK.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "credit.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(RulebookError, match=where):
-        load_credit_rulebook(path)
+        load_credit_rulebook(edited_copy(tmp_path, DEFAULT_CREDIT_RULEBOOK, old, new))
 
 
 def test_grade_ranks_follow_the_rulebooks_bands():

@@ -15,6 +15,7 @@ from scoring.penalties import (
     load_penalty_rules,
     penalty_range,
 )
+from tests.scoring.rulebook_helpers import edited_copy
 
 RULES = load_penalty_rules()
 
@@ -82,12 +83,8 @@ def test_unknown_article_and_negative_loss():
     ],
 )
 def test_bad_penalty_rulebook_names_the_entry(tmp_path, old, new, where):
-    text = DEFAULT_PENALTY_RULEBOOK.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "penalties.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(RulebookError, match=where):
-        load_penalty_rules(path)
+        load_penalty_rules(edited_copy(tmp_path, DEFAULT_PENALTY_RULEBOOK, old, new))
 
 
 def test_articles_say_whom_they_apply_to():
@@ -113,9 +110,7 @@ def test_handling_results_follow_annex_2():
 
 
 def test_bad_handling_file_names_the_entry(tmp_path):
-    text = DEFAULT_HANDLING_RESULTS.read_text(encoding="utf-8")
-    path = tmp_path / "handling.toml"
-    path.write_text(text.replace("annex_row = 2\n", "annex_row = 1\n", 1), encoding="utf-8")
+    path = edited_copy(tmp_path, DEFAULT_HANDLING_RESULTS, "annex_row = 2\n", "annex_row = 1\n")
     with pytest.raises(RulebookError, match=r"facility\[1\]\.annex_row"):
         load_handling_results(path)
 
