@@ -143,8 +143,9 @@ def _write_batch(history: list[tuple], current: list[tuple], now) -> None:
 
 
 def _history_lines(history: list[tuple]) -> Iterator[str]:
-    """``history`` rows as COPY text lines. Ids are integers; every other column takes a
-    handful of values over a batch (one cycle, one time, grades, scores, reasons)."""
+    """``history`` rows as COPY text lines. Ids are integers; every other column repeats
+    its values over a batch (one cycle and time, a few grades and reasons, scores in tenths
+    of a point between 0 and the base), so each value's text is made once."""
     # One cache per column, in HISTORY_COLUMNS order, but for the two id columns.
     (cycle, on, computed, graded, score, grade, was_grade, was_score, version, caps, reason,
      trigger, actor) = (CopyFields() for _ in range(13))  # fmt: skip
