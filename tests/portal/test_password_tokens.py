@@ -8,8 +8,13 @@ from __future__ import annotations
 from portal.models.enums import Role
 from portal.models.user import ApiToken
 from portal.operations.users import create_api_token
-from tests.conftest import TEST_PASSWORD
-from tests.portal.test_sessions_end import NEW_PASSWORD, _forget_loaded_user, _login, _token
+from tests.portal.test_sessions_end import (
+    NEW_PASSWORD,
+    _change_own_password,
+    _forget_loaded_user,
+    _login,
+    _token,
+)
 from tests.portal.web_helpers import audit_rows, count_rows, page_text
 
 
@@ -27,6 +32,16 @@ def _reset(client, user, password: str = NEW_PASSWORD) -> str:
     assert response.status_code == 302
     _forget_loaded_user()
     return page_text(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def _logged_in_with_a_token(db, client, make_user, role: Role, username: str) -> tuple:
+    """A new account of ``role`` with one API token, logged in on ``client``: (user, token)."""
+    user = make_user(role, username)
+    token = create_api_token(None, user)
+    db.session.commit()
+    _login(client, username)
+    _forget_loaded_user()
+    return user, token
 
 
 def test_an_administrators_reset_revokes_the_accounts_api_tokens(app, db, client, make_user):
@@ -53,20 +68,12 @@ def test_an_administrators_reset_revokes_the_accounts_api_tokens(app, db, client
 def test_changing_ones_own_password_keeps_ones_tokens_and_the_page_says_so(
     app, db, client, make_user
 ):
-    officer = make_user(Role.INSPECTOR, "officer")
-    token = create_api_token(None, officer)
-    db.session.commit()
-    _login(client, "officer")
-    _forget_loaded_user()
+    _officer, token = _logged_in_with_a_token(db, client, make_user, Role.INSPECTOR, "officer")
     page = page_text(client.get("/auth/account").get_data(as_text=True))
     assert "不影响本账号的接口令牌（现有 1 个有效）" in page
     assert "请联系系统管理员" in page
 
-    response = client.post(
-        "/auth/account",
-        data={"current": TEST_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-              "csrf_token": _token(client, "/auth/account")},
-    )  # fmt: skip
+    response = _change_own_password(client)
     assert response.status_code == 302
     _forget_loaded_user()
     page = page_text(client.get(response.headers["Location"]).get_data(as_text=True))
@@ -78,11 +85,7 @@ def test_changing_ones_own_password_keeps_ones_tokens_and_the_page_says_so(
 def test_an_administrator_resetting_their_own_password_keeps_their_tokens(
     app, db, client, make_user
 ):
-    boss = make_user(Role.ADMIN, "boss")
-    token = create_api_token(None, boss)
-    db.session.commit()
-    _login(client, "boss")
-    _forget_loaded_user()
+    boss, token = _logged_in_with_a_token(db, client, make_user, Role.ADMIN, "boss")
     account = client.get("/auth/account").get_data(as_text=True)
     # An administrator is shown where to revoke them: the account's own page.
     assert f'href="/bureau/users/{boss.id}">如需吊销令牌' in account

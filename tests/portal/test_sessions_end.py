@@ -52,6 +52,15 @@ def _token(client, url: str) -> str:
     return csrf_token(client.get(url).get_data(as_text=True))
 
 
+def _change_own_password(client):
+    """Send the account page's password change, from ``TEST_PASSWORD`` to ``NEW_PASSWORD``."""
+    return client.post(
+        "/auth/account",
+        data={"current": TEST_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+              "csrf_token": _token(client, "/auth/account")},
+    )  # fmt: skip
+
+
 def test_logging_out_ends_a_copied_session_cookie(app, client, make_user):
     make_user(Role.INSPECTOR, "leaver")
     _login(client, "leaver")
@@ -72,11 +81,7 @@ def test_changing_the_password_ends_the_other_sessions_only(app, client, make_us
     make_user(Role.CREDIT_OFFICER, "changer")
     _login(client, "changer")
     copy = _copy(app, client)
-    response = client.post(
-        "/auth/account",
-        data={"current": TEST_PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-              "csrf_token": _token(client, "/auth/account")},
-    )  # fmt: skip
+    response = _change_own_password(client)
     assert response.status_code == 302
     assert _logged_in(client)
     assert not _logged_in(copy)
