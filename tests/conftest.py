@@ -194,6 +194,15 @@ def make_user(db, make_facility):
 
 
 @pytest.fixture
+def people(make_user):
+    """The credit workflow's people by role name: two inspectors, a credit officer, an
+    approver and an admin (``tests.credit_helpers.credit_people``)."""
+    from tests.credit_helpers import credit_people
+
+    return credit_people(make_user)
+
+
+@pytest.fixture
 def make_staff(db, make_facility):
     from portal.operations.registry import create_staff
     from tests.factories import staff_data

@@ -38,14 +38,8 @@ from portal.operations.registry import update_facility
 from tests.credit_helpers import (
     TODAY,
     confirmed_finding,
-    credit_people,
     inspection,
 )
-
-
-@pytest.fixture
-def people(make_user):
-    return credit_people(make_user)
 
 
 def test_four_eyes_proposer_cannot_approve(db, make_facility, people):

@@ -11,12 +11,7 @@ from portal.models.credit import CreditAppealStatus
 from portal.operations.credit import recompute_grade
 from portal.operations.credit_appeals import decide_credit_appeal, file_credit_appeal
 from portal.operations.credit_workflow import CreditError, decide_adjustment, propose_adjustment
-from tests.credit_helpers import TODAY, credit_people
-
-
-@pytest.fixture
-def people(make_user):
-    return credit_people(make_user)
+from tests.credit_helpers import TODAY
 
 
 def _adjusted(people, make_facility, approved_on: date = TODAY):

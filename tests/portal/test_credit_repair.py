@@ -15,12 +15,7 @@ from portal.models.enums import Role
 from portal.operations.credit import collect_facts
 from portal.operations.credit_repair import apply_repair, decide_repair
 from portal.operations.credit_workflow import CreditError
-from tests.credit_helpers import confirmed_finding, credit_people, inspection
-
-
-@pytest.fixture
-def people(make_user):
-    return credit_people(make_user)
+from tests.credit_helpers import confirmed_finding, inspection
 
 
 def test_repair_eligibility_and_deadline(db, make_facility, people):

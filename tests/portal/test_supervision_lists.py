@@ -4,8 +4,6 @@ a facility whose agreement is terminated is on none."""
 
 from __future__ import annotations
 
-import pytest
-
 from portal.credit_queries import (
     key_supervision_stmt,
     termination_cycles,
@@ -16,12 +14,7 @@ from portal.models.enums import FacilityStatus
 from portal.operations.credit import recompute_grade
 from portal.operations.credit_workflow import decide_adjustment, propose_adjustment
 from portal.operations.registry import update_facility
-from tests.credit_helpers import TODAY, credit_people, graded_in_cycle
-
-
-@pytest.fixture
-def people(make_user):
-    return credit_people(make_user)
+from tests.credit_helpers import TODAY, graded_in_cycle
 
 
 def _graded_now(people, facility, grade):
