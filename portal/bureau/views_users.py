@@ -18,7 +18,6 @@ from portal.operations.users import (
     set_password,
     unlock_user,
     update_user,
-    valid_api_token_count,
 )
 from portal.permissions import require
 from portal.queries import get_facility_by_site_code
@@ -107,9 +106,9 @@ def user_edit(user_id: int):
     if form.validate_on_submit() and not changed_meanwhile(form, "user", user.audit_summary()):
         facility, ok = _facility_from_form(form)
         if ok:
-            role, facility_id, tokens = user.role, user.facility_id, valid_api_token_count(user)
+            role, facility_id, revoked = user.role, user.facility_id, 0
             with commit_or_errors(UserError, on_field(form.role)) as step:
-                update_user(
+                revoked = update_user(
                     current_user,
                     user,
                     display_name=form.display_name.data,
@@ -119,12 +118,12 @@ def user_edit(user_id: int):
                 )
             if step.committed:
                 flash(_("已保存修改"), "success")
-                if user.role is not role and tokens:
+                if user.role is not role and revoked:
                     flash(
                         _(
                             "角色已变更：该账号已登录的会话均已结束，其 %(n)d 个有效的接口令牌"
                             "已全部吊销（如仍需使用，请重新创建）",
-                            n=tokens,
+                            n=revoked,
                         ),
                         "info",
                     )

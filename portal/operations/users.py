@@ -124,7 +124,10 @@ def update_user(
     role: Role,
     facility: Facility | None,
     active: bool,
-) -> User:
+) -> int:
+    """Save an account's name, role, facility and whether it is active; returns how many
+    API tokens that revoked (deactivating the account or changing its role revokes them,
+    as ``set_password`` by someone else does)."""
     if user.id == getattr(actor, "id", None) and (not active or role is not user.role):
         raise UserError(_("不能停用自己的账号或修改自己的角色"))
     _check_role_facility(role, facility)
@@ -149,8 +152,8 @@ def update_user(
         # Its API tokens end with it: reactivating the account later must not bring a
         # token back that may have been handed on meanwhile, and a token made for one job
         # must not carry over to another (a new one can be made).
-        revoke_api_tokens(actor, user)
-    return user
+        return revoke_api_tokens(actor, user)
+    return 0
 
 
 def set_password(actor, user: User, password: str) -> int:
